@@ -1,0 +1,2 @@
+export { openDatabase, type Database, type Dialect, type OpenDatabaseOptions } from './database.ts';
+export { migrate, columnTypes, type ColumnTypes, type VersionedMigration } from './migrate.ts';

@@ -1,0 +1,115 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { createHash } from 'node:crypto';
+import { SluiceError, isSluiceError, type ErrorCode } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export interface HttpServerOptions {
+  logger: Logger;
+  bodyLimit: number;
+  /** Requests per minute per bearer token, or per address without one. */
+  rateLimit: number;
+}
+
+/** JSON schema of the SURFACE error body; every route lists it for its 4xx/5xx responses. */
+export const errorResponseSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  },
+} as const;
+
+/**
+ * A Fastify instance with the behaviour every Sluice service shares: SURFACE error bodies for
+ * every failure (never a raw stack or an echoed value), rate limiting, body limit, and an
+ * unauthenticated `GET /healthz`.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit,
+    disableRequestLogging: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+
+  app.setErrorHandler((error: FastifyError | SluiceError, request, reply) => {
+    const mapped = toSluiceError(error);
+    if (mapped.status >= 500 && mapped.code !== 'KMS_UNAVAILABLE' && mapped.code !== 'KMS_SEALED') {
+      request.log.error({ err: { type: error.name, code: (error as FastifyError).code, stack: error.stack } }, 'unhandled error');
+    } else {
+      request.log.info({ code: mapped.code }, 'request refused');
+    }
+    return reply.status(mapped.status).send(mapped.toBody());
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    const error = new SluiceError('NOT_FOUND', 'no such route');
+    return reply.status(error.status).send(error.toBody());
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: options.rateLimit,
+    timeWindow: '1 minute',
+    keyGenerator: rateLimitKey,
+    allowList: (request) => request.url === '/healthz',
+    errorResponseBuilder: () => new SluiceError('RATE_LIMITED', 'too many requests; retry later'),
+  });
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        hide: true,
+        response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+
+  return app;
+}
+
+/** Keys the limiter by a digest of the bearer token so the token itself is never kept. */
+function rateLimitKey(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && header.length > 0) {
+    return 't:' + createHash('sha256').update(header).digest('base64url');
+  }
+  return 'a:' + request.ip;
+}
+
+const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'VALIDATION_FAILED', message: 'unsupported content type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', message: 'invalid content length' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', message: 'request body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'VALIDATION_FAILED', message: 'request body is not valid JSON' },
+};
+
+export function toSluiceError(error: unknown): SluiceError {
+  if (isSluiceError(error)) return error;
+  const fastifyError = error as FastifyError & { validation?: Array<{ instancePath?: string; keyword?: string }>; validationContext?: string };
+  if (fastifyError.validation) {
+    const problems = fastifyError.validation.map((v) => `${fastifyError.validationContext ?? 'body'}${v.instancePath ?? ''} ${v.keyword ?? 'invalid'}`);
+    return new SluiceError('VALIDATION_FAILED', 'request does not match the schema', { problems });
+  }
+  const known = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
+  if (known) return new SluiceError(known.code, known.message);
+  if (fastifyError.statusCode === 413) return new SluiceError('PAYLOAD_TOO_LARGE', 'request body is too large');
+  if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
+    return new SluiceError('VALIDATION_FAILED', 'malformed request');
+  }
+  if (fastifyError.statusCode === 429) return new SluiceError('RATE_LIMITED', 'too many requests; retry later');
+  return new SluiceError('INTERNAL', 'internal error');
+}
+
