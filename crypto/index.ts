@@ -1,0 +1,23 @@
+/**
+ * Sluice cryptographic primitives: the only entry other components import.
+ * Pure functions over Uint8Array; strings are UTF-8 unless a parameter says hex.
+ */
+export { bytesToHex, hexToBytes, type BytesLike } from './bytes.ts';
+export { sm3, sm3Hex } from './sm3.ts';
+export { createKeyedHash, type KeyedHash, type KeyedHashAlg } from './keyed-hash.ts';
+export { hkdf, type HkdfHash } from './hkdf.ts';
+export { canonicalize, canonicalBytes } from './jcs.ts';
+export { randomBytes, randomToken, constantTimeEqual } from './random.ts';
+export {
+  normalizeSm2PublicKey,
+  sm2Decrypt,
+  sm2Encrypt,
+  sm2GenerateKeyPair,
+  sm2PublicKeyFromPrivate,
+  sm2Sign,
+  sm2Verify,
+  SM2_DEFAULT_USER_ID,
+  type Sm2KeyPair,
+  type Sm2Options,
+} from './sm2.ts';
+export { ed25519GenerateKeyPair, ed25519RawPublicKey, ed25519Sign, ed25519Verify, type Ed25519KeyPair } from './ed25519.ts';
