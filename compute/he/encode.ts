@@ -1,0 +1,76 @@
+import { SluiceError } from '../../common/index.ts';
+import { BFV, CKKS, type HeScheme } from './params.ts';
+import { bucketsOf, componentsFor, type ColumnSpec } from './operations.ts';
+
+/** One plaintext vector per component, each as long as the column; padding happens per chunk. */
+export type ComponentVectors = (Int32Array | Float64Array)[];
+
+const outOfRange = (index: number) =>
+  new SluiceError('VALIDATION_FAILED', 'value outside the range the homomorphic scheme computes on exactly', { index });
+
+/** Turns a column into the vectors its operation needs, validating every value's range. */
+export function encodeComponents(scheme: HeScheme, spec: ColumnSpec, values: ArrayLike<number>): ComponentVectors {
+  const components = componentsFor(scheme, spec);
+  if (components.length === 0) {
+    for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) throw outOfRange(i);
+    return [];
+  }
+  if (spec.operation === 'histogram') return histogram(bucketsOf(spec), values);
+  return scheme === 'bfv' ? bfvMoments(spec, values, components.length > 1) : ckksMoments(values, components.length > 1);
+}
+
+function bfvMoments(spec: ColumnSpec, values: ArrayLike<number>, squares: boolean): ComponentVectors {
+  const factor = 10 ** (spec.decimals ?? 0);
+  const limit = Number(BFV.valueBound);
+  const x = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.round(values[i]! * factor);
+    if (!(Math.abs(v) < limit)) throw outOfRange(i);
+    x[i] = v;
+  }
+  if (!squares) return [x];
+  const lo = new Int32Array(values.length);
+  const hi = new Int32Array(values.length);
+  const mask = BFV.valueBound - 1n;
+  for (let i = 0; i < x.length; i++) {
+    const v = BigInt(x[i]!);
+    const square = v * v;
+    lo[i] = Number(square & mask);
+    hi[i] = Number(square >> 31n);
+  }
+  return [x, lo, hi];
+}
+
+function ckksMoments(values: ArrayLike<number>, squares: boolean): ComponentVectors {
+  const x = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(Math.abs(v) <= CKKS.valueBound)) throw outOfRange(i);
+    x[i] = v;
+  }
+  return squares ? [x, x.map((v) => v * v)] : [x];
+}
+
+function histogram(buckets: number[], values: ArrayLike<number>): ComponentVectors {
+  const counts = buckets.slice(1).map(() => new Int32Array(values.length));
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw outOfRange(i);
+    const bucket = bucketIndex(buckets, v);
+    if (bucket >= 0) counts[bucket]![i] = 1;
+  }
+  return counts;
+}
+
+/** Index of the half-open bucket [b_i, b_{i+1}) holding v, or -1 outside all buckets. */
+export function bucketIndex(buckets: readonly number[], v: number): number {
+  if (v < buckets[0]! || v >= buckets[buckets.length - 1]!) return -1;
+  let low = 0;
+  let high = buckets.length - 1;
+  while (high - low > 1) {
+    const mid = (low + high) >> 1;
+    if (v >= buckets[mid]!) low = mid;
+    else high = mid;
+  }
+  return low;
+}

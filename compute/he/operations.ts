@@ -1,0 +1,62 @@
+import { SluiceError } from '../../common/index.ts';
+import type { HeScheme } from './params.ts';
+
+export type OperationKind = 'sum' | 'count' | 'mean' | 'variance' | 'histogram' | 'weightedSum';
+
+export const OPERATIONS: readonly OperationKind[] = ['sum', 'count', 'mean', 'variance', 'histogram', 'weightedSum'];
+
+/** What a contributor encrypts a column for; fixed when the job is created. */
+export interface ColumnSpec {
+  operation: OperationKind;
+  /** `histogram`: ascending bounds b0 < b1 < …; value v counts in bucket i when b_i ≤ v < b_{i+1}. */
+  buckets?: number[];
+  /** BFV: values are rounded to this many decimal places and computed on exactly (0–9). */
+  decimals?: number;
+}
+
+/**
+ * The encrypted vectors a column carries for an operation. `count` carries none: row counts
+ * are job metadata. Variance under BFV carries x² as two 31-bit limbs so squares of any
+ * 31-bit value fit the plaintext modulus; CKKS carries x² directly.
+ */
+export function componentsFor(scheme: HeScheme, spec: ColumnSpec): string[] {
+  switch (spec.operation) {
+    case 'sum':
+    case 'mean':
+    case 'weightedSum':
+      return ['x'];
+    case 'count':
+      return [];
+    case 'variance':
+      return scheme === 'bfv' ? ['x', 'x2lo', 'x2hi'] : ['x', 'x2'];
+    case 'histogram':
+      return bucketsOf(spec).slice(1).map((_, i) => `b${i}`);
+  }
+}
+
+export function validateSpec(scheme: HeScheme, spec: ColumnSpec): void {
+  if (!OPERATIONS.includes(spec.operation)) throw new SluiceError('VALIDATION_FAILED', 'unknown compute operation');
+  const decimals = spec.decimals ?? 0;
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 9) {
+    throw new SluiceError('VALIDATION_FAILED', 'decimals must be an integer from 0 to 9');
+  }
+  if (scheme === 'ckks' && decimals !== 0) throw new SluiceError('VALIDATION_FAILED', 'decimals apply to BFV only');
+  if (spec.operation === 'histogram') {
+    if (scheme !== 'bfv') throw new SluiceError('VALIDATION_FAILED', 'histograms are exact counts: use BFV');
+    bucketsOf(spec);
+  }
+}
+
+export function bucketsOf(spec: ColumnSpec): number[] {
+  const buckets = spec.buckets;
+  if (!Array.isArray(buckets) || buckets.length < 2 || buckets.length > 257) {
+    throw new SluiceError('VALIDATION_FAILED', 'histogram needs 2 to 257 bucket bounds');
+  }
+  for (let i = 0; i < buckets.length; i++) {
+    const b = buckets[i]!;
+    if (!Number.isFinite(b) || (i > 0 && !(b > buckets[i - 1]!))) {
+      throw new SluiceError('VALIDATION_FAILED', 'bucket bounds must be finite and strictly ascending');
+    }
+  }
+  return buckets;
+}
