@@ -21,3 +21,17 @@ export {
   type Sm2Options,
 } from './sm2.ts';
 export { ed25519GenerateKeyPair, ed25519RawPublicKey, ed25519Sign, ed25519Verify, type Ed25519KeyPair } from './ed25519.ts';
+export { sm4EncryptBlocks, sm4DecryptBlocks } from './block.ts';
+export {
+  aeadDecrypt,
+  aeadEncrypt,
+  createAead,
+  open,
+  seal,
+  AEAD_KEY_BYTES,
+  AEAD_NONCE_BYTES,
+  AEAD_TAG_BYTES,
+  type Aead,
+  type AeadAlg,
+} from './aead.ts';
+export { AeadError } from './gcm.ts';

@@ -1,0 +1,132 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { gcm as nobleGcm } from '@noble/ciphers/aes.js';
+import { sm4 as smV2Sm4 } from 'sm-crypto-v2';
+import { describe, expect, it } from 'vitest';
+import { bytesToHex, concatBytes, hexToBytes } from './bytes.ts';
+import { createBlockCipher } from './block.ts';
+import { AeadError, createGcm } from './gcm.ts';
+import { createGhash } from './ghash.ts';
+
+const bytes = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+
+// McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 1-4 (AES-128) and 13-16
+// (AES-256): the vectors NIST's GCM specification points to, all with 96-bit IVs.
+const P =
+  'd9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255';
+const A = 'feedfacedeadbeeffeedfacedeadbeefabaddad2';
+const K1 = 'feffe9928665731c6d6a8f9467308308';
+const IV = 'cafebabefacedbaddecaf888';
+const NIST = [
+  { k: '00'.repeat(16), iv: '00'.repeat(12), p: '', a: '', c: '', t: '58e2fccefa7e3061367f1d57a4e7455a' },
+  { k: '00'.repeat(16), iv: '00'.repeat(12), p: '00'.repeat(16), a: '', c: '0388dace60b6a392f328c2b971b2fe78', t: 'ab6e47d42cec13bdf53a67b21257bddf' },
+  {
+    k: K1, iv: IV, p: P, a: '',
+    c: '42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091473f5985',
+    t: '4d5c2af327cd64a62cf35abd2ba6fab4',
+  },
+  {
+    k: K1, iv: IV, p: P.slice(0, 120), a: A,
+    c: '42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051ba30b396a0aac973d58e091',
+    t: '5bc94fbc3221a5db94fae95ae7121a47',
+  },
+  { k: '00'.repeat(32), iv: '00'.repeat(12), p: '', a: '', c: '', t: '530f8afbc74536b9a963b4f1c4cb738b' },
+  { k: '00'.repeat(32), iv: '00'.repeat(12), p: '00'.repeat(16), a: '', c: 'cea7403d4d606b6e074ec5d3baf39d18', t: 'd0d1c8a799996bf0265b98b5d48ab919' },
+  {
+    k: K1 + K1, iv: IV, p: P, a: '',
+    c: '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad',
+    t: 'b094dac5d93471bdec1a502270e3cc6c',
+  },
+  {
+    k: K1 + K1, iv: IV, p: P.slice(0, 120), a: A,
+    c: '522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662',
+    t: '76fc6ece0f4e1768cddf8853bb2d551b',
+  },
+];
+
+// RFC 8998 Appendix A.1.
+const SM4_GCM = {
+  k: '0123456789abcdeffedcba9876543210',
+  iv: '00001234567800000000abcd',
+  a: 'feedfacedeadbeeffeedfacedeadbeefabaddad2',
+  p: 'aaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbccccccccccccccccddddddddddddddddeeeeeeeeeeeeeeeeffffffffffffffffeeeeeeeeeeeeeeeeaaaaaaaaaaaaaaaa',
+  c: '17f399f08c67d5ee19d0dc9969c4bb7d5fd46fd3756489069157b282bb200735d82710ca5c22f0ccfa7cbf93d496ac15a56834cbcf98c397b4024a2691233b8d',
+  t: '83de3541e4c2b58177e065a9bf7b62ec',
+};
+
+// Message sizes on both sides of the counter-block / native-CTR switch and of block boundaries.
+const SIZES = [0, 1, 15, 16, 17, 31, 32, 33, 100, 2047, 2048, 2049, 4096, 70_000];
+
+describe('GCM over AES (framework check against NIST and two independent implementations)', () => {
+  it('reproduces the GCM specification test cases', () => {
+    for (const v of NIST) {
+      const g = createGcm(createBlockCipher('AES', hexToBytes(v.k)));
+      const sealed = g.encrypt(hexToBytes(v.iv), hexToBytes(v.p), hexToBytes(v.a));
+      expect(bytesToHex(sealed)).toBe(v.c + v.t);
+      expect(bytesToHex(g.decrypt(hexToBytes(v.iv), sealed, hexToBytes(v.a)))).toBe(v.p);
+    }
+  });
+
+  it('equals node:crypto and @noble/ciphers on random inputs', () => {
+    for (const size of SIZES) {
+      for (const aadSize of [0, 1, 16, 20, 48]) {
+        const key = bytes(32), iv = bytes(12), pt = bytes(size), aad = bytes(aadSize);
+        const ours = createGcm(createBlockCipher('AES', key)).encrypt(iv, pt, aad);
+        const node = createCipheriv('aes-256-gcm', key, iv).setAAD(aad);
+        expect(ours).toEqual(concatBytes(node.update(pt), node.final(), node.getAuthTag()));
+        expect(ours).toEqual(nobleGcm(key, iv, aad).encrypt(pt));
+      }
+    }
+  });
+});
+
+describe('SM4-GCM', () => {
+  it('reproduces RFC 8998 Appendix A.1', () => {
+    const g = createGcm(createBlockCipher('SM4', hexToBytes(SM4_GCM.k)));
+    const sealed = g.encrypt(hexToBytes(SM4_GCM.iv), hexToBytes(SM4_GCM.p), hexToBytes(SM4_GCM.a));
+    expect(bytesToHex(sealed)).toBe(SM4_GCM.c + SM4_GCM.t);
+    expect(bytesToHex(g.decrypt(hexToBytes(SM4_GCM.iv), sealed, hexToBytes(SM4_GCM.a)))).toBe(SM4_GCM.p);
+  });
+
+  it('equals sm-crypto-v2\'s independent SM4-GCM on random inputs', () => {
+    for (const size of SIZES) {
+      for (const aadSize of [0, 13, 32]) {
+        const key = bytes(16), iv = bytes(12), pt = bytes(size), aad = bytes(aadSize);
+        const ours = createGcm(createBlockCipher('SM4', key)).encrypt(iv, pt, aad);
+        const theirs = smV2Sm4.encrypt(pt, key, { mode: 'gcm', iv, associatedData: aad, output: 'array', outputTag: true });
+        expect(ours).toEqual(concatBytes(theirs.output, theirs.tag ?? new Uint8Array()));
+      }
+    }
+  });
+
+  it('fails closed on any flipped bit in ciphertext, tag, nonce or AAD', () => {
+    const key = bytes(16), iv = bytes(12), pt = bytes(40), aad = bytes(20);
+    const g = createGcm(createBlockCipher('SM4', key));
+    const sealed = g.encrypt(iv, pt, aad);
+    const flip = (b: Uint8Array, i: number): Uint8Array => {
+      const c = Uint8Array.from(b);
+      c[i]! ^= 0x01;
+      return c;
+    };
+    for (const i of [0, 39, 40, 55]) expect(() => g.decrypt(iv, flip(sealed, i), aad)).toThrow(AeadError);
+    expect(() => g.decrypt(flip(iv, 11), sealed, aad)).toThrow(AeadError);
+    expect(() => g.decrypt(iv, sealed, flip(aad, 0))).toThrow(AeadError);
+    expect(() => g.decrypt(iv, sealed, aad.subarray(1))).toThrow(AeadError);
+    expect(() => g.decrypt(iv, sealed.subarray(0, 15), aad)).toThrow(AeadError);
+    expect(() => createGcm(createBlockCipher('SM4', bytes(16))).decrypt(iv, sealed, aad)).toThrow(AeadError);
+    expect(g.decrypt(iv, sealed, aad)).toEqual(pt);
+  });
+
+  it('refuses nonces other than 96 bits', () => {
+    const g = createGcm(createBlockCipher('SM4', bytes(16)));
+    expect(() => g.encrypt(bytes(8), bytes(4), new Uint8Array())).toThrow(/12 bytes/);
+  });
+});
+
+describe('GHASH', () => {
+  it('matches the GCM specification\'s GHASH(H, A, C) for test case 2', () => {
+    // H = E(K, 0^128) with K = 0^128; GHASH(H, {}, C) is given in the spec's worked example.
+    const h = hexToBytes('66e94bd4ef8a2c3b884cfa59ca342b2e');
+    const c = hexToBytes('0388dace60b6a392f328c2b971b2fe78');
+    expect(bytesToHex(createGhash(h).digest(new Uint8Array(), c))).toBe('f38cbb1ad69223dcc3457ae5b6b0f885');
+  });
+});
