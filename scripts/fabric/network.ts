@@ -19,6 +19,7 @@ export const ORGS = ['operator', 'regulator'] as const;
 export type OrgName = (typeof ORGS)[number];
 
 const MSP_IDS: Record<OrgName, string> = { operator: 'OperatorMSP', regulator: 'RegulatorMSP' };
+const LOOPBACK = '127.0.0.1';
 const CHAINCODE_VERSION = '1.0';
 const ENDORSEMENT_POLICY = "AND('OperatorMSP.peer','RegulatorMSP.peer')";
 
@@ -141,6 +142,9 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
 
     render('configtx.yaml', path.join(root, 'config', 'configtx.yaml'), {
       CRYPTO_DIR: crypto,
+      ORDERER_HOST: LOOPBACK,
+      OPERATOR_PEER_HOST: LOOPBACK,
+      REGULATOR_PEER_HOST: LOOPBACK,
       ORDERER_PORT: ports.orderer,
       OPERATOR_PEER_PORT: ports.peers.operator.port,
       REGULATOR_PEER_PORT: ports.peers.regulator.port,
