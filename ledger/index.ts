@@ -1,0 +1,11 @@
+/**
+ * The ledger component: an embedded permissioned ledger (append-only SM3 Merkle log in blocks
+ * with organization-signed tree heads) and the offline verifier regulators use for its proofs.
+ */
+export * from './types.ts';
+export { openEmbeddedLedger, type BatchOptions, type EmbeddedLedger, type EmbeddedLedgerOptions } from './embedded.ts';
+export { verifyProof, verifyConsistency, verifyTreeHead } from './verify.ts';
+export { auditLedger, type AuditOptions } from './audit.ts';
+export { trustAnchorsProblem } from './tree-head.ts';
+export { RECORD_TYPES, MAX_RECORD_BYTES } from './record.ts';
+export type { CoSignerConfig, TreeHeadAlg } from './signatures.ts';

@@ -1,0 +1,145 @@
+import { canonicalBytes, canonicalize, sm3Hex } from '../crypto/index.ts';
+import { isIsoUtc, isPlainObject } from './record.ts';
+import {
+  canonicalPublicKey,
+  orgSignatureProblem,
+  signatureOf,
+  verifySignature,
+  type OrgSigner,
+  type TreeHeadAlg,
+} from './signatures.ts';
+import type { OrgSignature, SignedTreeHead, TrustAnchors } from './types.ts';
+
+/** What a block commits to; its SM3 over JCS links the next block to it. */
+export interface BlockHeader {
+  height: number;
+  previousBlockHash: string;
+  treeSize: number;
+  rootHash: string;
+  timestamp: string;
+  firstLeafIndex: number;
+  lastLeafIndex: number;
+}
+
+export type UnsignedTreeHead = Omit<SignedTreeHead, 'signatures'>;
+
+export const GENESIS_PREVIOUS_HASH = '0'.repeat(64);
+export const STATEMENT_TYPE = 'sluice.ledger.sth.v1';
+const HASH_HEX = /^[0-9a-f]{64}$/;
+const HEAD_KEYS = ['blockHeight', 'previousBlockHash', 'rootHash', 'signatures', 'timestamp', 'treeSize'];
+const MAX_SIGNATURES = 16;
+
+export function blockHash(header: BlockHeader): string {
+  const { height, previousBlockHash, treeSize, rootHash, timestamp, firstLeafIndex, lastLeafIndex } = header;
+  return sm3Hex(canonicalBytes({ height, previousBlockHash, treeSize, rootHash, timestamp, firstLeafIndex, lastLeafIndex }));
+}
+
+export function treeHeadOf(header: BlockHeader): UnsignedTreeHead {
+  return {
+    treeSize: header.treeSize,
+    rootHash: header.rootHash,
+    timestamp: header.timestamp,
+    blockHeight: header.height,
+    previousBlockHash: header.previousBlockHash,
+  };
+}
+
+/**
+ * The bytes one organization signs. The organization's name is inside, so a signature cannot
+ * be relabelled as another organization's.
+ */
+export function headStatement(head: UnsignedTreeHead, org: string): Uint8Array {
+  return canonicalBytes({
+    type: STATEMENT_TYPE,
+    org,
+    treeSize: head.treeSize,
+    rootHash: head.rootHash,
+    timestamp: head.timestamp,
+    blockHeight: head.blockHeight,
+    previousBlockHash: head.previousBlockHash,
+  });
+}
+
+export async function signTreeHead(head: UnsignedTreeHead, signers: readonly OrgSigner[]): Promise<OrgSignature[]> {
+  return Promise.all(
+    signers.map(async (signer) => signatureOf(signer, await signer.sign(headStatement(head, signer.org)))),
+  );
+}
+
+/** Shape problems of a signed tree head (strict: one spelling per value), or undefined. */
+export function treeHeadShapeProblem(value: unknown): string | undefined {
+  if (!isPlainObject(value)) return 'tree head must be a JSON object';
+  const keys = Object.keys(value).sort();
+  if (canonicalize(keys) !== canonicalize(HEAD_KEYS)) return `tree head must have exactly ${HEAD_KEYS.join(', ')}`;
+  const { treeSize, rootHash, timestamp, blockHeight, previousBlockHash, signatures } = value;
+  if (!isCount(treeSize) || treeSize < 1) return 'tree head treeSize must be a positive integer';
+  if (!isCount(blockHeight)) return 'tree head blockHeight must be a non-negative integer';
+  if (typeof rootHash !== 'string' || !HASH_HEX.test(rootHash)) return 'tree head rootHash must be 64 lowercase hex digits';
+  if (typeof previousBlockHash !== 'string' || !HASH_HEX.test(previousBlockHash)) {
+    return 'tree head previousBlockHash must be 64 lowercase hex digits';
+  }
+  if ((blockHeight === 0) !== (previousBlockHash === GENESIS_PREVIOUS_HASH)) {
+    return 'only the first block has an all-zero previous block hash';
+  }
+  if (!isIsoUtc(timestamp)) return 'tree head timestamp must be an ISO 8601 UTC timestamp';
+  if (!Array.isArray(signatures) || signatures.length === 0) return 'tree head carries no signatures';
+  if (signatures.length > MAX_SIGNATURES) return 'tree head carries too many signatures';
+  const orgs = new Set<string>();
+  for (const signature of signatures) {
+    if (!isPlainObject(signature)) return 'a signature entry must be a JSON object';
+    const problem = orgSignatureProblem(signature);
+    if (problem) return problem;
+    if (orgs.has(signature.org as string)) return `organization ${String(signature.org)} signed twice`;
+    orgs.add(signature.org as string);
+  }
+  return undefined;
+}
+
+/**
+ * Why a well-shaped head does not stand, or undefined. Every signature present must verify;
+ * with trust anchors, every organization they name must have signed with one of its keys.
+ */
+export function treeHeadSignatureProblem(head: SignedTreeHead, trust?: TrustAnchors): string | undefined {
+  for (const signature of head.signatures) {
+    const { org, alg, publicKey } = signature;
+    if (!verifySignature(alg as TreeHeadAlg, publicKey, signature.signature, headStatement(head, org))) {
+      return `signature of ${org} on block ${head.blockHeight} does not verify`;
+    }
+  }
+  return trust && trustProblem(head, trust);
+}
+
+/** Which organization named by the trust anchors did not sign `head` with a listed key, if any. */
+export function trustProblem(head: SignedTreeHead, trust: TrustAnchors): string | undefined {
+  for (const [org, keys] of Object.entries(trust.orgs)) {
+    const signature = head.signatures.find((s) => s.org === org);
+    if (!signature) return `block ${head.blockHeight} lacks a signature of trusted organization ${org}`;
+    const trusted = keys.map((key) => canonicalPublicKey(signature.alg as TreeHeadAlg, key));
+    if (!trusted.includes(signature.publicKey)) {
+      return `organization ${org} signed block ${head.blockHeight} with a key the trust anchors do not list`;
+    }
+  }
+  return undefined;
+}
+
+/** Problems in a trust-anchor document, or undefined. */
+export function trustAnchorsProblem(value: unknown): string | undefined {
+  if (!isPlainObject(value) || !isPlainObject(value.orgs) || Object.keys(value).length !== 1) {
+    return 'trust anchors must be {"orgs": {"<organization>": ["<public key>", …]}}';
+  }
+  for (const keys of Object.values(value.orgs)) {
+    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string')) {
+      return 'each trusted organization needs a non-empty list of public keys';
+    }
+  }
+  return undefined;
+}
+
+/** Trust anchors naming exactly these signers' keys: what a regulator pins. */
+export function trustAnchorsFor(signers: readonly OrgSigner[]): TrustAnchors {
+  return { orgs: Object.fromEntries(signers.map((s) => [s.org, [s.publicKey]])) };
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
