@@ -4,6 +4,8 @@ import { concatBytes, toBytes, type BytesLike } from './bytes.ts';
 import { createBlockCipher } from './block.ts';
 import { AeadError, createGcm, GCM_NONCE_BYTES, GCM_TAG_BYTES, type Gcm } from './gcm.ts';
 
+export { AeadError };
+
 export type AeadAlg = 'SM4-GCM' | 'AES-256-GCM';
 
 export const AEAD_KEY_BYTES: Readonly<Record<AeadAlg, number>> = { 'SM4-GCM': 16, 'AES-256-GCM': 32 };

@@ -62,10 +62,10 @@ export function createGhash(h: Uint8Array): Ghash {
   const absorb = (data: Uint8Array): void => {
     const full = data.length & ~15;
     for (let off = 0; off < full; off += 16) {
-      state[0] ^= readWord(data, off);
-      state[1] ^= readWord(data, off + 4);
-      state[2] ^= readWord(data, off + 8);
-      state[3] ^= readWord(data, off + 12);
+      state[0] = state[0]! ^ readWord(data, off);
+      state[1] = state[1]! ^ readWord(data, off + 4);
+      state[2] = state[2]! ^ readWord(data, off + 8);
+      state[3] = state[3]! ^ readWord(data, off + 12);
       multiply();
     }
     if (full < data.length) {
@@ -80,10 +80,10 @@ export function createGhash(h: Uint8Array): Ghash {
       state.fill(0);
       absorb(aad);
       absorb(ciphertext);
-      state[0] ^= Math.floor(aad.length / 0x20000000);
-      state[1] ^= aad.length * 8;
-      state[2] ^= Math.floor(ciphertext.length / 0x20000000);
-      state[3] ^= ciphertext.length * 8;
+      state[0] = state[0]! ^ Math.floor(aad.length / 0x20000000);
+      state[1] = state[1]! ^ aad.length * 8;
+      state[2] = state[2]! ^ Math.floor(ciphertext.length / 0x20000000);
+      state[3] = state[3]! ^ ciphertext.length * 8;
       multiply();
       const out = new Uint8Array(16);
       for (let i = 0; i < 4; i++) {

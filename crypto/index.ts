@@ -31,7 +31,11 @@ export {
   AEAD_KEY_BYTES,
   AEAD_NONCE_BYTES,
   AEAD_TAG_BYTES,
+  AeadError,
   type Aead,
   type AeadAlg,
 } from './aead.ts';
-export { AeadError } from './gcm.ts';
+export { ff1 } from './ff1.ts';
+export { ff3_1, FF3_1_TWEAK_BYTES } from './ff3.ts';
+export type { FpeCipher } from './fpe.ts';
+export { splitSecret, combineShares } from './shamir.ts';

@@ -1,0 +1,57 @@
+import { fail } from '../common/errors.ts';
+
+/** A format-preserving cipher over numeral strings (digits in [0, radix)). */
+export interface FpeCipher {
+  encrypt(digits: readonly number[], tweak?: Uint8Array): number[];
+  decrypt(digits: readonly number[], tweak?: Uint8Array): number[];
+}
+
+/**
+ * Numbers up to 2^45 let a running remainder absorb a whole byte (r·256 + 255 < 2^53), so halves
+ * whose modulus radix^m stays below this are computed in doubles; larger domains use BigInt.
+ */
+export const FAST_MODULUS_LIMIT = 2n ** 45n;
+
+/** SP 800-38G Rev. 1 requires radix^minlen ≥ 1,000,000 for both FF1 and FF3-1. */
+const MIN_DOMAIN = 1_000_000n;
+
+export function checkRadix(radix: number): void {
+  if (!Number.isInteger(radix) || radix < 2 || radix > 65536) throw fail.validation('FPE radix must be an integer in [2, 65536]');
+}
+
+export function checkDigits(digits: readonly number[], radix: number, maxLength: number): void {
+  const n = digits.length;
+  if (n < 2 || n > maxLength) throw fail.validation('FPE input length outside the supported range');
+  if (BigInt(radix) ** BigInt(n) < MIN_DOMAIN) throw fail.validation('FPE domain too small: radix^length must be at least 1,000,000');
+  for (const d of digits) {
+    if (!Number.isInteger(d) || d < 0 || d >= radix) throw fail.validation('FPE numeral outside [0, radix)');
+  }
+}
+
+/** value mod modulus, reading `bytes` as one big-endian integer; modulus ≤ FAST_MODULUS_LIMIT. */
+export function bytesModNumber(bytes: Uint8Array, length: number, modulus: number): number {
+  let r = 0;
+  for (let i = 0; i < length; i++) r = (r * 256 + bytes[i]!) % modulus;
+  return r;
+}
+
+export function bytesToBigInt(bytes: Uint8Array, length: number): bigint {
+  let r = 0n;
+  for (let i = 0; i < length; i++) r = (r << 8n) | BigInt(bytes[i]!);
+  return r;
+}
+
+/** Writes `value` big-endian into out[offset, offset + length). */
+export function writeNumber(out: Uint8Array, offset: number, length: number, value: number): void {
+  for (let i = offset + length - 1; i >= offset; i--) {
+    out[i] = value % 256;
+    value = Math.floor(value / 256);
+  }
+}
+
+export function writeBigInt(out: Uint8Array, offset: number, length: number, value: bigint): void {
+  for (let i = offset + length - 1; i >= offset; i--) {
+    out[i] = Number(value & 0xffn);
+    value >>= 8n;
+  }
+}
