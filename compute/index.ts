@@ -1,0 +1,23 @@
+export {
+  BFV,
+  CKKS,
+  HE_SCHEMES,
+  OPERATIONS,
+  decodeColumn,
+  decodePublicKey,
+  decodeResult,
+  decryptResult,
+  encryptColumn,
+  evaluate,
+  keygen,
+  type ColumnSpec,
+  type DecryptOptions,
+  type EvaluateKeys,
+  type EvaluateRequest,
+  type HeKeyset,
+  type HeResult,
+  type HeScheme,
+  type OperationKind,
+} from './he/index.ts';
+export { createJobQueue, type JobHandler, type JobInfo, type JobOptions, type JobQueue, type JobStatus, type QueueConfig, type RunningJob } from './queue/index.ts';
+export { addDpNoise } from './dp.ts';

@@ -1,0 +1,158 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpServer, createLogger, fail, openDatabase, type Database } from '../../common/index.ts';
+import { encryptColumn, evaluate } from '../../compute/index.ts';
+import { registerHeKeysets, type HeKeysetDeps } from './index.ts';
+
+/**
+ * The plugin on a bare server. The KMS process is being built alongside, so its master-key
+ * barrier, access hook and audit chain are stood in for here: an in-memory AES-GCM `wrap`,
+ * a token→caller hook with the KMS's rule (the worker only on `access: 'worker'` routes), and
+ * an audit log array.
+ */
+const SERVICE = 'service-token';
+const WORKER = 'worker-token';
+
+function stubDeps(database: Database<any>, audit: string[], workerEverywhere: boolean) {
+  const master = randomBytes(32);
+  const callers = new WeakMap<FastifyRequest, 'service' | 'worker'>();
+  const deps: HeKeysetDeps = {
+    database,
+    requireUnsealed: () => undefined,
+    wrap(data, aad) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', master, iv).setAAD(aad);
+      return Buffer.concat([iv, cipher.update(data), cipher.final(), cipher.getAuthTag()]);
+    },
+    unwrap(sealed, aad) {
+      const b = Buffer.from(sealed);
+      const decipher = createDecipheriv('aes-256-gcm', master, b.subarray(0, 12)).setAAD(aad);
+      decipher.setAuthTag(b.subarray(b.length - 16));
+      return Buffer.concat([decipher.update(b.subarray(12, b.length - 16)), decipher.final()]);
+    },
+    audited: (entry, work) =>
+      database.db.transaction().execute(async (trx) => {
+        const result = await work(trx, { version: null });
+        audit.push(`${entry.caller} ${entry.operation}`);
+        return result;
+      }),
+    callerOf: (request) => callers.get(request)!,
+  };
+  const hook = async (request: FastifyRequest) => {
+    const token = request.headers.authorization?.replace(/^Bearer /, '');
+    const caller = token === SERVICE ? 'service' : token === WORKER ? 'worker' : undefined;
+    if (!caller) throw fail.unauthenticated();
+    const access = (request.routeOptions.config as { access?: string }).access;
+    if (caller === 'worker' && access !== 'worker' && !workerEverywhere) throw fail.forbidden();
+    callers.set(request, caller);
+  };
+  return { deps, hook };
+}
+
+async function server(workerEverywhere = false) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kms-he-'));
+  const database = openDatabase<any>({ sqlitePath: path.join(dir, 'kms.db') });
+  const audit: string[] = [];
+  const { deps, hook } = stubDeps(database, audit, workerEverywhere);
+  const app = await createHttpServer({ logger: createLogger('kms-he-test', 'silent'), bodyLimit: 64 * 1024 * 1024, rateLimit: 10_000 });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', hook);
+    await registerHeKeysets(scope, deps);
+  });
+  await app.ready();
+  return { app, audit, database, deps, close: async () => (await app.close(), await database.close(), fs.rmSync(dir, { recursive: true, force: true })) };
+}
+
+function call(app: FastifyInstance, token: string | undefined, method: 'GET' | 'POST', url: string, payload?: object) {
+  return app.inject({ method, url, ...(payload ? { payload } : {}), headers: token ? { authorization: `Bearer ${token}` } : {} });
+}
+
+describe('HE key sets in the KMS', () => {
+  let s: Awaited<ReturnType<typeof server>>;
+  beforeAll(async () => {
+    s = await server();
+  });
+  afterAll(() => s?.close());
+
+  async function job(jobId: string, columns: number[][], extra: object = {}) {
+    const created = await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId, scheme: 'bfv', ...extra });
+    expect(created.statusCode).toBe(201);
+    const { keysetId } = created.json() as { keysetId: string };
+    const pub = await call(s.app, WORKER, 'GET', `/v1/he/keysets/${keysetId}/public`);
+    expect(pub.statusCode).toBe(200);
+    const publicKey = Buffer.from((pub.json() as { publicKey: string }).publicKey, 'base64');
+    const inputs = await Promise.all(columns.map((c) => encryptColumn(publicKey, c, { operation: 'sum' })));
+    const result = await evaluate({ operation: 'sum' }, inputs, { publicKey });
+    const digest = createHash('sha256').update(result).digest('hex');
+    expect((await call(s.app, WORKER, 'POST', `/v1/he/keysets/${keysetId}/result`, { digest })).statusCode).toBe(200);
+    return { keysetId, inputs, result: Buffer.from(result).toString('base64') };
+  }
+
+  it('creates one key set per job and serves its public key to the worker', async () => {
+    const first = await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: 'job-a', scheme: 'bfv' });
+    const again = await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: 'job-a', scheme: 'bfv' });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual(first.json());
+    expect((await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: 'job-a', scheme: 'ckks' })).json()).toMatchObject({ error: { code: 'CONFLICT' } });
+    expect((await call(s.app, WORKER, 'POST', '/v1/he/keysets', { jobId: 'job-b', scheme: 'bfv' })).statusCode).toBe(403);
+    expect((await call(s.app, undefined, 'GET', `/v1/he/keysets/${(first.json() as { keysetId: string }).keysetId}/public`)).statusCode).toBe(401);
+    expect((await call(s.app, WORKER, 'GET', '/v1/he/keysets/hks_missing/public')).statusCode).toBe(404);
+  });
+
+  it('decrypts the job result only after release, and only that result', async () => {
+    const { keysetId, inputs, result } = await job('job-sum', [[1, 2, 3, 4, 5, 6], [-10, 20, 30, 40, 50]]);
+    const decrypt = (ciphertext: string) => call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext });
+    const early = await decrypt(result);
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ error: { code: 'RESULT_NOT_RELEASED' } });
+    expect((await call(s.app, WORKER, 'POST', `/v1/he/keysets/${keysetId}/release`, { approvals: ['owner-1'] })).statusCode).toBe(403);
+    const released = await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/release`, { approvals: [{ party: 'owner-1' }, { party: 'owner-2' }] });
+    expect(released.json()).toEqual({ keysetId, released: true });
+    expect((await decrypt(Buffer.from(inputs[0]!).toString('base64'))).json()).toMatchObject({ error: { code: 'DECRYPT_FAILED' } });
+    const ok = await decrypt(result);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ operation: 'sum', value: 151, n: 11 });
+    expect((await call(s.app, WORKER, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result })).statusCode).toBe(403);
+    expect((await call(s.app, WORKER, 'POST', `/v1/he/keysets/${keysetId}/result`, { digest: 'f'.repeat(64) })).json()).toMatchObject({ error: { code: 'CONFLICT' } });
+    expect(s.audit).toEqual(expect.arrayContaining(['service he.keyset.create', 'worker he.keyset.result', 'service he.keyset.release', 'service he.keyset.decrypt']));
+  });
+
+  it('refuses results over fewer rows than the job minimum', async () => {
+    const { keysetId, result } = await job('job-small', [[1, 2, 3]], { minGroupSize: 4 });
+    await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/release`, { approvals: ['owner'] });
+    const refused = await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ error: { code: 'GROUP_TOO_SMALL' } });
+  });
+
+  it('adds differential-privacy noise to released figures when the job asks for it', async () => {
+    const values = Array.from({ length: 50 }, (_, i) => i);
+    const { keysetId, result } = await job('job-dp', [values], { dp: { epsilon: 0.5, sensitivity: 49 } });
+    await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/release`, { approvals: ['owner'] });
+    const out = (await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result })).json() as { value: number };
+    expect(Number.isInteger(out.value)).toBe(true);
+  });
+
+  it('keeps secret keys sealed and bound to their key set', async () => {
+    const rows = await s.database.db.selectFrom('kms_he_keysets').select(['id', 'job_id', 'secret_key']).execute();
+    expect(rows.length).toBeGreaterThan(1);
+    const [a, b] = rows as { id: string; job_id: string; secret_key: Uint8Array }[];
+    const aad = (id: string, job: string) => new TextEncoder().encode(`sluice/kms/he/secret-key/v1\u0000${id}\u0000${job}`);
+    expect(() => s.deps.unwrap(a!.secret_key, aad(b!.id, b!.job_id))).toThrow();
+    expect(s.deps.unwrap(a!.secret_key, aad(a!.id, a!.job_id)).length).toBeGreaterThan(1000);
+  });
+
+  it('checks the caller itself even where the host lets the worker through', async () => {
+    const lax = await server(true);
+    try {
+      expect((await call(lax.app, WORKER, 'POST', '/v1/he/keysets', { jobId: 'x', scheme: 'bfv' })).statusCode).toBe(403);
+    } finally {
+      await lax.close();
+    }
+  });
+});

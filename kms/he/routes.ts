@@ -1,0 +1,239 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { errorResponseSchema, fail, migrate, SluiceError, type Database } from '../../common/index.ts';
+import { addDpNoise, decryptResult, HE_SCHEMES, keygen, type HeResult, type HeScheme } from '../../compute/index.ts';
+import { migrations, secretKeyAad, type HeDb, type HeSchema, type KeysetRow } from './store.ts';
+
+type Caller = 'service' | 'worker';
+
+/**
+ * What the KMS lends this plugin; its `KmsPluginContext` satisfies it. Secret keys are stored
+ * only as `wrap`ped under the master key, which never leaves the KMS.
+ */
+export interface HeKeysetDeps {
+  database: Database<any>;
+  /** Throws KMS_SEALED while the KMS is sealed. */
+  requireUnsealed(): void;
+  wrap(data: Uint8Array, aad: Uint8Array): Uint8Array;
+  unwrap(sealed: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** Runs `work` in a transaction together with its audit event. */
+  audited<T>(
+    entry: { caller: Caller; operation: `${string}.${string}`; keyId?: string | null },
+    work: (trx: Kysely<any>, note: { version: number | null }) => Promise<T>,
+  ): Promise<T>;
+  callerOf(request: FastifyRequest): Caller;
+}
+
+/** Route config the KMS's access hook reads: these routes serve the worker identity too. */
+const workerAccess: Record<string, unknown> = { access: 'worker' };
+
+const errors = { '4xx': errorResponseSchema, '5xx': errorResponseSchema } as const;
+const base64 = { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$' } as const;
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', pattern: '^hks_[A-Za-z0-9_-]{1,64}$' } },
+} as const;
+const publicView = {
+  type: 'object',
+  required: ['keysetId', 'jobId', 'scheme', 'keyId', 'publicKey'],
+  properties: { keysetId: { type: 'string' }, jobId: { type: 'string' }, scheme: { type: 'string' }, keyId: { type: 'string' }, publicKey: { type: 'string' } },
+} as const;
+const resultView = {
+  type: 'object',
+  required: ['operation', 'value', 'n'],
+  properties: {
+    operation: { type: 'string' },
+    value: { anyOf: [{ type: 'number' }, { type: 'array', items: { type: 'number' } }, { type: 'null' }] },
+    n: { type: 'integer' },
+  },
+} as const;
+
+interface CreateBody {
+  jobId: string;
+  scheme: HeScheme;
+  minGroupSize?: number;
+  dp?: { epsilon: number; sensitivity: number };
+}
+
+function service(deps: HeKeysetDeps, request: FastifyRequest): Caller {
+  const caller = deps.callerOf(request);
+  if (caller !== 'service') throw fail.forbidden('only the gateway may manage homomorphic key sets');
+  return caller;
+}
+
+function view(row: KeysetRow) {
+  return { keysetId: row.id, jobId: row.job_id, scheme: row.scheme, keyId: row.key_id, publicKey: Buffer.from(row.public_key).toString('base64') };
+}
+
+async function load(db: Kysely<HeSchema>, id: string): Promise<KeysetRow> {
+  const row = await db.selectFrom('kms_he_keysets').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw fail.notFound('key set');
+  return row;
+}
+
+/**
+ * Homomorphic key sets for compute jobs, hosted by the KMS: one key set per job; the public
+ * key for contributors and workers; the secret key sealed and used only to decrypt the job's
+ * own evaluated result (by digest), only after the owners' release, never below the group size.
+ */
+export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps): Promise<void> {
+  await migrate(deps.database.db, deps.database.dialect, migrations, 'kms_he');
+  const db = deps.database.db as HeDb;
+
+  app.post<{ Body: CreateBody }>(
+    '/v1/he/keysets',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['jobId', 'scheme'],
+          additionalProperties: false,
+          properties: {
+            jobId: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+            scheme: { type: 'string', enum: HE_SCHEMES },
+            minGroupSize: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+            dp: {
+              type: 'object',
+              required: ['epsilon', 'sensitivity'],
+              additionalProperties: false,
+              properties: { epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 100 }, sensitivity: { type: 'number', exclusiveMinimum: 0 } },
+            },
+          },
+        },
+        response: { 200: publicView, 201: publicView, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const caller = service(deps, request);
+      deps.requireUnsealed();
+      const { jobId, scheme } = request.body;
+      const existing = await db.selectFrom('kms_he_keysets').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+      if (existing) {
+        if (existing.scheme !== scheme) throw fail.conflict('the job already has a key set of another scheme');
+        return reply.status(200).send(view(existing));
+      }
+      const keys = await keygen(scheme);
+      const id = `hks_${randomUUID().replaceAll('-', '')}`;
+      const row: KeysetRow = {
+        id,
+        job_id: jobId,
+        scheme,
+        key_id: keys.keyId,
+        public_key: keys.publicKey,
+        secret_key: deps.wrap(keys.secretKey, secretKeyAad(id, jobId)),
+        min_group_size: request.body.minGroupSize ?? 10,
+        dp: request.body.dp ? JSON.stringify(request.body.dp) : null,
+        result_digest: null,
+        approvals: null,
+        released_at: null,
+        created_at: Date.now(),
+      };
+      keys.secretKey.fill(0);
+      await deps.audited({ caller, operation: 'he.keyset.create', keyId: id }, (trx) => (trx as HeDb).insertInto('kms_he_keysets').values(row).execute());
+      return reply.status(201).send(view(row));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/he/keysets/:id/public',
+    { config: workerAccess, schema: { params: idParams, response: { 200: publicView, ...errors } } },
+    async (request) => view(await load(db, request.params.id)),
+  );
+
+  app.post<{ Params: { id: string }; Body: { digest: string } }>(
+    '/v1/he/keysets/:id/result',
+    {
+      // The worker reports the digest of what it evaluated: the KMS will decrypt that ciphertext
+      // and no other, so the key set cannot be turned into a decryption oracle for inputs.
+      config: workerAccess,
+      schema: {
+        params: idParams,
+        body: { type: 'object', required: ['digest'], additionalProperties: false, properties: { digest: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
+        response: { 200: { type: 'object', required: ['recorded'], properties: { recorded: { type: 'boolean' } } }, ...errors },
+      },
+    },
+    async (request) => {
+      const caller = deps.callerOf(request);
+      const { id } = request.params;
+      const row = await load(db, id);
+      if (row.result_digest !== null) {
+        // A re-run of the job evaluates the same ciphertexts to the same bytes.
+        if (row.result_digest !== request.body.digest) throw fail.conflict('a different result was already recorded for this job');
+        return { recorded: true };
+      }
+      await deps.audited({ caller, operation: 'he.keyset.result', keyId: id }, (trx) =>
+        (trx as HeDb).updateTable('kms_he_keysets').set({ result_digest: request.body.digest }).where('id', '=', id).where('result_digest', 'is', null).execute(),
+      );
+      return { recorded: true };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { approvals: unknown[] } }>(
+    '/v1/he/keysets/:id/release',
+    {
+      schema: {
+        params: idParams,
+        body: { type: 'object', required: ['approvals'], additionalProperties: false, properties: { approvals: { type: 'array', minItems: 1, maxItems: 1000 } } },
+        response: { 200: { type: 'object', required: ['keysetId', 'released'], properties: { keysetId: { type: 'string' }, released: { type: 'boolean' } } }, ...errors },
+      },
+    },
+    async (request) => {
+      const caller = service(deps, request);
+      const { id } = request.params;
+      const row = await load(db, id);
+      if (row.released_at === null) {
+        await deps.audited({ caller, operation: 'he.keyset.release', keyId: id }, (trx) =>
+          (trx as HeDb)
+            .updateTable('kms_he_keysets')
+            .set({ released_at: Date.now(), approvals: JSON.stringify(request.body.approvals) })
+            .where('id', '=', id)
+            .where('released_at', 'is', null)
+            .execute(),
+        );
+      }
+      return { keysetId: id, released: true };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { ciphertext: string } }>(
+    '/v1/he/keysets/:id/decrypt',
+    {
+      schema: {
+        params: idParams,
+        body: { type: 'object', required: ['ciphertext'], additionalProperties: false, properties: { ciphertext: base64 } },
+        response: { 200: resultView, ...errors },
+      },
+    },
+    async (request) => {
+      const caller = service(deps, request);
+      deps.requireUnsealed();
+      const { id } = request.params;
+      return deps.audited({ caller, operation: 'he.keyset.decrypt', keyId: id }, async (trx) => {
+        const row = await load(trx as HeDb, id);
+        if (row.released_at === null) throw new SluiceError('RESULT_NOT_RELEASED', 'the owners have not released this result');
+        const ciphertext = Buffer.from(request.body.ciphertext, 'base64');
+        const digest = createHash('sha256').update(ciphertext).digest('hex');
+        if (row.result_digest === null || digest !== row.result_digest) {
+          throw new SluiceError('DECRYPT_FAILED', 'only the evaluated result of this job can be decrypted');
+        }
+        const secretKey = deps.unwrap(row.secret_key, secretKeyAad(row.id, row.job_id));
+        try {
+          const result = await decryptResult(secretKey, ciphertext, { minGroupSize: row.min_group_size });
+          return row.dp ? withNoise(result, JSON.parse(row.dp) as { epsilon: number; sensitivity: number }) : result;
+        } finally {
+          secretKey.fill(0);
+        }
+      });
+    },
+  );
+}
+
+function withNoise(result: HeResult, dp: { epsilon: number; sensitivity: number }): HeResult {
+  const noisy = (v: number) => addDpNoise(v, dp.sensitivity, dp.epsilon);
+  const { value } = result;
+  if (value === null) return result;
+  return { ...result, value: Array.isArray(value) ? value.map(noisy) : noisy(value) };
+}
