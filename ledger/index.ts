@@ -3,6 +3,7 @@
  * with organization-signed tree heads) and the offline verifier regulators use for its proofs.
  */
 export * from './types.ts';
+export { openLedger } from './open.ts';
 export { openEmbeddedLedger, type BatchOptions, type EmbeddedLedger, type EmbeddedLedgerOptions } from './embedded.ts';
 export { verifyProof, verifyConsistency, verifyTreeHead } from './verify.ts';
 export { auditLedger, type AuditOptions } from './audit.ts';

@@ -97,7 +97,7 @@ describe('offline verification', () => {
     expect(reasonOf(record, { ...proof, auditPath: proof.auditPath.slice(1) })).toMatch(/does not fit|root mismatch/);
     const timestamp = '2030-01-01T00:00:00.000Z';
     expect(reasonOf(record, { ...proof, treeHead: { ...proof.treeHead, timestamp } })).toMatch(/signature of operator/);
-    expect(reasonOf(record, { ...proof, kind: 'fabric' })).toBe('fabric proofs need the Fabric verifier');
+    expect(verifyProof(record, { ...proof, kind: 'fabric' }).valid).toBe(false);
     expect(reasonOf(record, { ...proof, kind: 'other' })).toBe('unknown proof kind');
     expect(reasonOf(record, null)).toBe('proof must be a JSON object');
     expect(reasonOf({ ...record, type: 'nope' }, proof)).toMatch(/record.type/);

@@ -2,7 +2,10 @@ import { hexToBytes } from '../crypto/index.ts';
 import { equalHashes, leafHash, rootFromInclusionPath, verifyConsistencyPath } from './merkle.ts';
 import { canonicalRecord, isPlainObject } from './record.ts';
 import { treeHeadShapeProblem, treeHeadSignatureProblem, trustAnchorsProblem } from './tree-head.ts';
-import type { EmbeddedProof, SignedTreeHead, TrustAnchors, VerifyResult } from './types.ts';
+// proof.ts rather than fabric/index.ts: the index also loads the gRPC client (seconds), which an
+// offline verifier never needs.
+import { verifyFabricProof } from './fabric/proof.ts';
+import type { EmbeddedProof, FabricProof, LedgerRecord, SignedTreeHead, TrustAnchors, VerifyResult } from './types.ts';
 
 /**
  * Offline verification: needs nothing but its arguments. Inputs are treated as untrusted JSON
@@ -18,23 +21,27 @@ export function verifyProof(record: unknown, proof: unknown, trust?: TrustAnchor
   const trustProblem = trust === undefined ? undefined : trustAnchorsProblem(trust);
   if (trustProblem) return invalid(trustProblem);
   if (!isPlainObject(proof)) return invalid('proof must be a JSON object');
-  switch (proof.kind) {
-    case 'embedded':
-      return verifyEmbeddedProof(record, proof, trust);
-    case 'fabric':
-      return invalid('fabric proofs need the Fabric verifier');
-    default:
-      return invalid('unknown proof kind');
-  }
-}
-
-function verifyEmbeddedProof(record: unknown, proof: Record<string, unknown>, trust?: TrustAnchors): VerifyResult {
   let recordJson: string;
   try {
     recordJson = canonicalRecord(record);
   } catch (error) {
     return invalid((error as Error).message);
   }
+  switch (proof.kind) {
+    case 'embedded':
+      return verifyEmbeddedProof(recordJson, proof, trust);
+    case 'fabric':
+      try {
+        return verifyFabricProof(record as LedgerRecord, proof as unknown as FabricProof, trust);
+      } catch {
+        return invalid('malformed fabric proof');
+      }
+    default:
+      return invalid('unknown proof kind');
+  }
+}
+
+function verifyEmbeddedProof(recordJson: string, proof: Record<string, unknown>, trust?: TrustAnchors): VerifyResult {
   const keys = Object.keys(proof).sort();
   if (keys.length !== PROOF_KEYS.length || keys.some((k, i) => k !== PROOF_KEYS[i])) {
     return invalid(`embedded proof must have exactly ${PROOF_KEYS.join(', ')}`);
