@@ -117,6 +117,19 @@ describe.runIf(backendAvailable('Hyperledger Fabric binaries (npm run fabric:up 
       expect(await regulator.get('no-such-record')).toBeUndefined();
     });
 
+    it('gives up after the append timeout while endorsement stays impossible, and anchors nothing', async () => {
+      const impatient = new FabricLedger({ ...network.clients.operator, appendTimeoutMs: 2_000 });
+      await network.stopPeer('regulator');
+      try {
+        const record = receipt();
+        await expect(impatient.append(record)).rejects.toMatchObject({ code: 'INTERNAL' });
+        expect(await operator.get(record.id)).toBeUndefined();
+      } finally {
+        await network.startPeer('regulator');
+        await impatient.close();
+      }
+    }, 60_000);
+
     it.each(['regulator', 'operator'] as const)(
       'loses nothing when the %s peer stops mid-run: append retries until committed after its restart',
       async (org) => {

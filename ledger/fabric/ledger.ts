@@ -90,16 +90,18 @@ export class FabricLedger implements Ledger {
     const record = asRecord(input);
     const deadline = Date.now() + this.settings.appendTimeoutMs;
     for (let attempt = 1; ; attempt += 1) {
+      let failure: unknown;
       try {
         const proof = await this.tryAppend(record);
         if (proof) return proof;
       } catch (error) {
         throwIfRejection(error);
-        if (Date.now() >= deadline) {
-          throw new SluiceError('INTERNAL', 'Fabric ledger did not commit the record in time', { id: record.id, attempts: attempt }, { cause: error });
-        }
-        this.logger?.warn({ id: record.id, attempt, error: errorKind(error) }, 'Fabric append attempt failed; retrying');
+        failure = error;
       }
+      if (Date.now() >= deadline) {
+        throw new SluiceError('INTERNAL', 'Fabric ledger did not commit the record in time', { id: record.id, attempts: attempt }, { cause: failure });
+      }
+      if (failure !== undefined) this.logger?.warn({ id: record.id, attempt, error: errorKind(failure) }, 'Fabric append attempt failed; retrying');
       const backoff = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (attempt - 1));
       await new Promise((resolve) => setTimeout(resolve, Math.min(backoff, Math.max(0, deadline - Date.now()))));
     }

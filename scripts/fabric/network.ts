@@ -15,7 +15,7 @@ const REPO = path.resolve(HERE, '..', '..');
 const CONFIG = path.join(HERE, 'config');
 const BUILDER = path.join(HERE, 'builder');
 
-export const ORGS = ['operator', 'regulator'] as const;
+const ORGS = ['operator', 'regulator'] as const;
 export type OrgName = (typeof ORGS)[number];
 
 const MSP_IDS: Record<OrgName, string> = { operator: 'OperatorMSP', regulator: 'RegulatorMSP' };
@@ -84,9 +84,12 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
   const channelBlock = path.join(root, 'config', `${FABRIC_DEFAULTS.channel}.block`);
 
   const ports = await allocatePorts();
-  const state: NetworkState = { root, pids: {}, ports, packageId: '' };
+  const state: Omit<NetworkState, 'pids'> = { root, ports, packageId: '' };
   const children = new Map<string, number>();
-  const saveState = () => fs.writeFileSync(path.join(root, STATE_FILE), JSON.stringify({ ...state, pids: Object.fromEntries(children) }, null, 2));
+  const saveState = () => {
+    const saved: NetworkState = { ...state, pids: Object.fromEntries(children) };
+    fs.writeFileSync(path.join(root, STATE_FILE), JSON.stringify(saved, null, 2));
+  };
 
   const startProcess = async (name: string, command: string, args: string[], env: NodeJS.ProcessEnv, port: number) => {
     const logFd = fs.openSync(path.join(root, 'logs', `${name}.log`), 'a');
@@ -119,8 +122,8 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
       CORE_PEER_ADDRESS: `127.0.0.1:${ports.peers[org].port}`,
       CORE_PEER_TLS_ROOTCERT_FILE: peerTlsCa(org),
     };
-    const { stdout, stderr } = await run(bin('peer'), args, { env, cwd: root, maxBuffer: 16 * 1024 * 1024 });
-    return `${stdout}${stderr}`;
+    const { stdout } = await run(bin('peer'), args, { env, cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
   };
 
   const startPeer = (org: OrgName) =>
