@@ -22,9 +22,9 @@ describe('AEAD API', () => {
     expect(bytesToHex(out.subarray(64))).toBe('83de3541e4c2b58177e065a9bf7b62ec');
   });
 
-  it('AES-256-GCM equals @noble/ciphers', () => {
-    for (const size of [0, 1, 32, 1000]) {
-      const key = bytes(32), nonce = bytes(12), pt = bytes(size), aad = bytes(size % 7);
+  it('AES-256-GCM equals @noble/ciphers on both sides of the short/long message switch', () => {
+    for (const [size, aadSize] of [[0, 0], [1, 5], [32, 16], [1000, 0], [2032, 16], [2033, 16], [2048, 0], [2049, 0], [9000, 40]] as const) {
+      const key = bytes(32), nonce = bytes(12), pt = bytes(size), aad = bytes(aadSize);
       const ours = aeadEncrypt('AES-256-GCM', key, nonce, pt, aad);
       expect(ours).toEqual(nobleGcm(key, nonce, aad).encrypt(pt));
       expect(aeadDecrypt('AES-256-GCM', key, nonce, nobleGcm(key, nonce, aad).encrypt(pt), aad)).toEqual(pt);

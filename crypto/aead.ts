@@ -1,8 +1,9 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { fail } from '../common/errors.ts';
-import { concatBytes, toBytes, type BytesLike } from './bytes.ts';
+import { toBytes, type BytesLike } from './bytes.ts';
 import { createBlockCipher } from './block.ts';
-import { AeadError, createGcm, GCM_NONCE_BYTES, GCM_TAG_BYTES, type Gcm } from './gcm.ts';
+import { AeadError, createGcm, GCM_NONCE_BYTES, GCM_SHORT_MESSAGE, GCM_TAG_BYTES, type Gcm } from './gcm.ts';
+import { randomFillPublic } from './random.ts';
 
 export { AeadError };
 
@@ -27,7 +28,7 @@ export function createAead(alg: AeadAlg, key: Uint8Array): Aead {
   const keyBytes = AEAD_KEY_BYTES[alg];
   if (keyBytes === undefined) throw fail.validation('unsupported AEAD algorithm');
   if (key.length !== keyBytes) throw fail.validation(`${alg} keys are ${keyBytes} bytes`);
-  const gcm = alg === 'SM4-GCM' ? createGcm(createBlockCipher('SM4', key)) : nativeAesGcm(Uint8Array.from(key));
+  const gcm = alg === 'SM4-GCM' ? createGcm(createBlockCipher('SM4', key)) : aesGcm(Uint8Array.from(key));
   const encrypt = (nonce: Uint8Array, plaintext: Uint8Array, aad: BytesLike = EMPTY): Uint8Array =>
     gcm.encrypt(nonce, plaintext, toBytes(aad));
   const decrypt = (nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: BytesLike = EMPTY): Uint8Array =>
@@ -36,13 +37,34 @@ export function createAead(alg: AeadAlg, key: Uint8Array): Aead {
     encrypt,
     decrypt,
     seal(plaintext, aad) {
-      const nonce = randomBytes(GCM_NONCE_BYTES);
-      return concatBytes(nonce, encrypt(nonce, plaintext, aad));
+      const nonce = new Uint8Array(GCM_NONCE_BYTES);
+      randomFillPublic(nonce);
+      const body = encrypt(nonce, plaintext, aad);
+      const sealed = new Uint8Array(GCM_NONCE_BYTES + body.length);
+      sealed.set(nonce);
+      sealed.set(body, GCM_NONCE_BYTES);
+      return sealed;
     },
     open(sealed, aad) {
       if (sealed.length < GCM_NONCE_BYTES + GCM_TAG_BYTES) throw new AeadError();
       return decrypt(sealed.subarray(0, GCM_NONCE_BYTES), sealed.subarray(GCM_NONCE_BYTES), aad);
     },
+  };
+}
+
+/**
+ * Short messages go through our GCM over a cached AES-ECB context, which avoids creating an
+ * OpenSSL GCM context per field; longer ones through OpenSSL's aes-256-gcm, whose hardware GHASH
+ * wins once there is data to amortize it. Both give identical output (tests hold them to it).
+ */
+function aesGcm(key: Uint8Array): Gcm {
+  const short = createGcm(createBlockCipher('AES', key));
+  const long = nativeAesGcm(key);
+  return {
+    encrypt: (nonce, plaintext, aad) =>
+      (plaintext.length + aad.length <= GCM_SHORT_MESSAGE ? short : long).encrypt(nonce, plaintext, aad),
+    decrypt: (nonce, ciphertextAndTag, aad) =>
+      (ciphertextAndTag.length - GCM_TAG_BYTES + aad.length <= GCM_SHORT_MESSAGE ? short : long).decrypt(nonce, ciphertextAndTag, aad),
   };
 }
 
@@ -55,7 +77,7 @@ function nativeAesGcm(key: Uint8Array): Gcm {
       checkNonce(nonce);
       const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
       cipher.setAAD(aad);
-      return concatBytes(cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
+      return Uint8Array.from(Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]));
     },
     decrypt(nonce, ciphertextAndTag, aad) {
       checkNonce(nonce);
@@ -65,7 +87,7 @@ function nativeAesGcm(key: Uint8Array): Gcm {
       decipher.setAAD(aad);
       decipher.setAuthTag(ciphertextAndTag.subarray(split));
       try {
-        return concatBytes(decipher.update(ciphertextAndTag.subarray(0, split)), decipher.final());
+        return Uint8Array.from(Buffer.concat([decipher.update(ciphertextAndTag.subarray(0, split)), decipher.final()]));
       } catch {
         throw new AeadError();
       }

@@ -17,9 +17,11 @@ export const GCM_TAG_BYTES = 16;
 // SP 800-38D caps one message at 2^32 - 2 blocks; within it OpenSSL's 128-bit CTR increment
 // never carries out of the low 32 bits, so it equals GCM's inc32.
 const MAX_PLAINTEXT = (2 ** 32 - 2) * 16;
-// Below this size the keystream comes from counter blocks through the cached ECB context (no
-// per-call cipher object); above it OpenSSL's CTR mode is faster.
-const ECB_KEYSTREAM_MAX = 2048;
+/**
+ * Up to this many bytes the keystream comes from counter blocks through the cached ECB context
+ * (no per-call cipher object); beyond it OpenSSL's CTR mode is faster.
+ */
+export const GCM_SHORT_MESSAGE = 2048;
 
 export interface Gcm {
   encrypt(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
@@ -32,14 +34,14 @@ export function createGcm(cipher: BlockCipher): Gcm {
 
   // Counter blocks for short messages are rebuilt in one scratch buffer; views per block count
   // are kept so the hot path allocates nothing before the native call.
-  const counters = new Uint8Array((1 + ECB_KEYSTREAM_MAX / 16) * 16);
+  const counters = new Uint8Array((1 + GCM_SHORT_MESSAGE / 16) * 16);
   const counterViews: Uint8Array[] = [];
 
   /** E(J0), followed for short messages by their keystream. */
   const keystream = (nonce: Uint8Array, length: number): Uint8Array => {
     if (nonce.length !== GCM_NONCE_BYTES) throw fail.validation('GCM nonce must be 12 bytes');
     if (length > MAX_PLAINTEXT) throw fail.validation('GCM message too long');
-    const blocks = length > ECB_KEYSTREAM_MAX ? 1 : 1 + ((length + 15) >>> 4);
+    const blocks = length > GCM_SHORT_MESSAGE ? 1 : 1 + ((length + 15) >>> 4);
     for (let i = 0; i < blocks; i++) {
       const off = i * 16;
       counters.set(nonce, off);
@@ -53,7 +55,7 @@ export function createGcm(cipher: BlockCipher): Gcm {
   };
 
   const crypt = (nonce: Uint8Array, ks: Uint8Array, input: Uint8Array, out: Uint8Array): void => {
-    if (input.length > ECB_KEYSTREAM_MAX) {
+    if (input.length > GCM_SHORT_MESSAGE) {
       const counter = new Uint8Array(16);
       counter.set(nonce);
       counter[15] = 2;

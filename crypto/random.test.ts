@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual, randomBytes, randomToken } from './random.ts';
+import { constantTimeEqual, randomBytes, randomFillPublic, randomToken } from './random.ts';
 
 describe('randomness and comparison', () => {
   it('randomBytes returns fresh plain Uint8Arrays of the asked length', () => {
@@ -16,6 +16,17 @@ describe('randomness and comparison', () => {
     expect(tokens.size).toBe(1000);
     for (const t of tokens) expect(t).toMatch(/^slc_[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(randomToken('').slice(0), 'base64url')).toHaveLength(32);
+  });
+
+  it('randomFillPublic fills any length across pool refills without repeating', () => {
+    const seen = new Set<string>();
+    for (const n of [12, 1, 4095, 4096, 5000, 12]) {
+      const out = new Uint8Array(n);
+      randomFillPublic(out);
+      seen.add(Buffer.from(out).toString('hex'));
+      if (n >= 16) expect(out.some((b) => b !== 0)).toBe(true);
+    }
+    expect(seen.size).toBe(6);
   });
 
   it('constantTimeEqual compares bytes and UTF-8 strings', () => {

@@ -1,4 +1,4 @@
-import { randomBytes as nodeRandomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes as nodeRandomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { fromBuffer, toBytes, type BytesLike } from './bytes.ts';
 
 export function randomBytes(n: number): Uint8Array {
@@ -15,4 +15,25 @@ export function constantTimeEqual(a: BytesLike, b: BytesLike): boolean {
   const x = toBytes(a);
   const y = toBytes(b);
   return x.length === y.length && timingSafeEqual(x, y);
+}
+
+// One CSPRNG call per 4 KiB instead of per nonce: a native randomBytes call costs more than
+// sealing a short field. Only for values that are published anyway (nonces), never for keys,
+// since the pool holds upcoming bytes in memory.
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+
+/** Fills `target` with CSPRNG bytes that will be public (nonces, IVs). */
+export function randomFillPublic(target: Uint8Array): void {
+  for (let filled = 0; filled < target.length; ) {
+    if (poolOffset === pool.length) {
+      randomFillSync(pool);
+      poolOffset = 0;
+    }
+    const take = Math.min(target.length - filled, pool.length - poolOffset);
+    target.set(pool.subarray(poolOffset, poolOffset + take), filled);
+    pool.fill(0, poolOffset, poolOffset + take);
+    poolOffset += take;
+    filled += take;
+  }
 }
