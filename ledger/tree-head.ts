@@ -122,19 +122,6 @@ export function trustProblem(head: SignedTreeHead, trust: TrustAnchors): string 
   return undefined;
 }
 
-/** Problems in a trust-anchor document, or undefined. */
-export function trustAnchorsProblem(value: unknown): string | undefined {
-  if (!isPlainObject(value) || !isPlainObject(value.orgs) || Object.keys(value).length !== 1) {
-    return 'trust anchors must be {"orgs": {"<organization>": ["<public key>", …]}}';
-  }
-  for (const keys of Object.values(value.orgs)) {
-    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string')) {
-      return 'each trusted organization needs a non-empty list of public keys';
-    }
-  }
-  return undefined;
-}
-
 /** Trust anchors naming exactly these signers' keys: what a regulator pins. */
 export function trustAnchorsFor(signers: readonly OrgSigner[]): TrustAnchors {
   return { orgs: Object.fromEntries(signers.map((s) => [s.org, [s.publicKey]])) };

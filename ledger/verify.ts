@@ -1,7 +1,8 @@
 import { hexToBytes } from '../crypto/index.ts';
 import { equalHashes, leafHash, rootFromInclusionPath, verifyConsistencyPath } from './merkle.ts';
 import { canonicalRecord, isPlainObject } from './record.ts';
-import { treeHeadShapeProblem, treeHeadSignatureProblem, trustAnchorsProblem } from './tree-head.ts';
+import { treeHeadShapeProblem, treeHeadSignatureProblem } from './tree-head.ts';
+import { trustAnchorsProblem } from './trust.ts';
 // proof.ts rather than fabric/index.ts: the index also loads the gRPC client (seconds), which an
 // offline verifier never needs.
 import { verifyFabricProof } from './fabric/proof.ts';

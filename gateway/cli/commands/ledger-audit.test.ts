@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEmbeddedLedger } from '../../../ledger/index.ts';
+import { receiptRecord, tempDataDir } from '../../../ledger/test-fixtures.ts';
+import { runCli } from '../test-io.ts';
+
+const sluice = (env: Record<string, string>, cwd: string, ...args: string[]) => runCli(args, { env, cwd });
+
+/** A copy of the clean ledger with one row changed behind the append-only triggers. */
+function tampered(source: string, sql: string): { dir: string; remove(): void } {
+  const copy = tempDataDir();
+  fs.cpSync(source, copy.dir, { recursive: true });
+  const db = new Database(path.join(copy.dir, 'ledger', 'ledger.db'));
+  for (const table of ['leaves', 'nodes', 'blocks', 'block_signatures']) {
+    db.exec(`DROP TRIGGER ${table}_no_update; DROP TRIGGER ${table}_no_delete;`);
+  }
+  db.exec(sql);
+  db.close();
+  return copy;
+}
+
+describe('sluice ledger audit', () => {
+  const data = tempDataDir();
+
+  beforeAll(async () => {
+    const ledger = await openEmbeddedLedger({ dataDir: data.dir, batch: { maxRecords: 3, maxDelayMs: 1000 } });
+    for (let block = 0; block < 4; block++) {
+      await Promise.all([0, 1, 2].map((i) => ledger.append(receiptRecord(block * 3 + i))));
+    }
+    fs.writeFileSync(path.join(data.dir, 'trust.json'), JSON.stringify(ledger.trustAnchors()));
+    await ledger.close();
+  });
+
+  afterAll(() => data.remove());
+
+  it('reports a clean ledger, exit 0, from --data-dir or SLUICE_DATA_DIR', async () => {
+    const byFlag = await sluice({}, '/', 'ledger', 'audit', '--data-dir', data.dir, '--trust', path.join(data.dir, 'trust.json'));
+    expect(byFlag).toMatchObject({ code: 0, stdout: expect.stringMatching(/^clean: 4 blocks, 12 records/) });
+    expect((await sluice({ SLUICE_DATA_DIR: data.dir }, '/', 'ledger', 'audit')).code).toBe(0);
+  });
+
+  const cases: [string, string, string][] = [
+    ['leaf JSON', `UPDATE leaves SET record_json = replace(record_json, '"ratio":0.25', '"ratio":0.5') WHERE leaf_index = 4`, 'leaf 4: hash mismatch'],
+    ['leaf hash', 'UPDATE leaves SET leaf_hash = zeroblob(32) WHERE leaf_index = 7', 'leaf 7: hash mismatch'],
+    ['block root', `UPDATE blocks SET root_hash = '${'00'.repeat(32)}' WHERE height = 2`, 'block 2: root mismatch'],
+    ['signature', `UPDATE block_signatures SET signature = (SELECT signature FROM block_signatures WHERE height = 1) WHERE height = 3`, 'block 3: signature of operator invalid'],
+    ['previous hash', `UPDATE blocks SET previous_hash = '${'11'.repeat(32)}' WHERE height = 1`, 'block 1: previous block hash mismatch'],
+  ];
+
+  for (const [what, sql, finding] of cases) {
+    it(`names an edited ${what}, exit 1`, async () => {
+      const copy = tampered(data.dir, sql);
+      try {
+        const result = await sluice({}, copy.dir, 'ledger', 'audit', '--data-dir', '.');
+        expect(result.code).toBe(1);
+        expect(result.stdout.split('\n')).toContain(finding);
+        expect(result.stdout).toMatch(/inconsistent: \d+ findings in 4 blocks, 12 records/);
+      } finally {
+        copy.remove();
+      }
+    });
+  }
+
+  it('fails on a directory without a ledger, exit 1', async () => {
+    const empty = tempDataDir();
+    const result = await sluice({}, empty.dir, 'ledger', 'audit');
+    empty.remove();
+    expect(result).toMatchObject({ code: 1, stderr: expect.stringMatching(/NOT_FOUND/) });
+  });
+});

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEmbeddedLedger, type AnchoredRecord, type TrustAnchors } from '../../../ledger/index.ts';
+import { receiptRecord, tempDataDir } from '../../../ledger/test-fixtures.ts';
+import { runCli } from '../test-io.ts';
+
+const sluice = (cwd: string, ...args: string[]) => runCli(args, { cwd });
+
+describe('sluice verify', () => {
+  const data = tempDataDir();
+  let anchored: AnchoredRecord;
+  let trust: TrustAnchors;
+  const write = (name: string, value: unknown) => fs.writeFileSync(path.join(data.dir, name), JSON.stringify(value));
+
+  beforeAll(async () => {
+    const ledger = await openEmbeddedLedger({ dataDir: data.dir });
+    for (let n = 0; n < 5; n++) await ledger.append(receiptRecord(n));
+    anchored = (await ledger.get('rcpt-2'))!;
+    trust = ledger.trustAnchors();
+    await ledger.close();
+  });
+
+  afterAll(() => data.remove());
+
+  it('accepts a genuine {receipt, proof} or {record, proof} offline, exit 0', async () => {
+    write('receipt.json', { receipt: anchored.record, proof: anchored.proof });
+    write('record.json', { record: anchored.record, proof: anchored.proof });
+    write('trust.json', trust);
+    const plain = await sluice(data.dir, 'verify', 'receipt.json');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/^valid: embedded leaf 2 of tree size 5, block 4 .* signed by operator \(SM2\)/);
+    expect(plain.stdout).toMatch(/pass --trust/);
+    const pinned = await sluice(data.dir, 'verify', 'record.json', '--trust', 'trust.json');
+    expect(pinned.code).toBe(0);
+    expect(pinned.stdout).not.toMatch(/pass --trust/);
+  });
+
+  it('rejects an edited receipt with the reason, exit 1', async () => {
+    write('edited.json', { receipt: { ...anchored.record, data: { ...anchored.record.data, records: 1 } }, proof: anchored.proof });
+    const edited = await sluice(data.dir, 'verify', 'edited.json');
+    expect(edited).toMatchObject({ code: 1, stdout: expect.stringMatching(/^invalid: root mismatch/) });
+
+    write('stranger.json', { orgs: { operator: ['04' + 'ab'.repeat(64)] } });
+    const untrusted = await sluice(data.dir, 'verify', 'receipt.json', '--trust', 'stranger.json');
+    expect(untrusted).toMatchObject({ code: 1, stdout: expect.stringMatching(/^invalid: .*key the trust anchors do not list/) });
+
+    fs.writeFileSync(path.join(data.dir, 'broken.json'), '{"receipt": ');
+    expect(await sluice(data.dir, 'verify', 'broken.json')).toMatchObject({ code: 1, stdout: 'invalid: RECEIPT_FILE is not a JSON object\n' });
+    write('extra.json', { receipt: anchored.record, proof: anchored.proof, note: 'x' });
+    expect((await sluice(data.dir, 'verify', 'extra.json')).code).toBe(1);
+  });
+
+  it('treats bad invocations as usage errors, exit 2', async () => {
+    expect((await sluice(data.dir, 'verify')).code).toBe(2);
+    expect((await sluice(data.dir, 'verify', 'missing.json')).code).toBe(2);
+    expect((await sluice(data.dir, 'verify', 'receipt.json', '--bogus')).code).toBe(2);
+  });
+});
