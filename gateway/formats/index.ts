@@ -1,0 +1,17 @@
+/** Streaming record formats (CSV, NDJSON, JSON array) shared by uploads and the CLI. */
+export { readRecords } from './read-records.ts';
+export { readCsv } from './csv-reader.ts';
+export { readNdjson } from './ndjson-reader.ts';
+export { readJsonArray } from './json-array-reader.ts';
+export { writeRecords, type WriteOptions } from './write-records.ts';
+export { csvField, csvSerializer, ndjsonSerializer, jsonArraySerializer, serializerFor, type RecordSerializer } from './writers.ts';
+export { formatFromContent, formatFromName, sniffFormat } from './detect.ts';
+export {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_MAX_RECORD_CHARS,
+  RESERVED_FIELD_NAMES,
+  type ChunkSource,
+  type DataRecord,
+  type ReadOptions,
+  type RecordFormat,
+} from './types.ts';
