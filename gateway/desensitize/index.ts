@@ -1,0 +1,35 @@
+/** Desensitization engine: contract and CLI transforms, key derivation, leak tracing, k-anonymity. */
+export { createDesensitizer } from './desensitizer.ts';
+export { desensitizeStream, DEFAULT_SHUFFLE_WINDOW, type StreamOptions } from './stream.ts';
+export { validateFieldPolicies, parseFieldPolicy, type ParsedPolicy, type Scalar } from './policy.ts';
+export { deriveTransformKeys, recipientFingerprintKey, secretFromKeyFile } from './keys.ts';
+export { createFieldEncryptor, decryptField, parseFieldCiphertext, type FieldCiphertextInfo } from './transforms/field-encryption.ts';
+export { createTokenizer, MAX_TOKENIZE_CHARS, type Tokenizer } from './transforms/tokenize.ts';
+export { traceLeak, type CandidateScore, type TraceCandidate, type TraceOptions, type TraceResult } from './trace.ts';
+export {
+  enforceMinK,
+  kAnonymity,
+  quasiIdentifiersOf,
+  type EquivalenceClass,
+  type KAnonymityResult,
+  type ReidentificationCheck,
+} from './k-anonymity.ts';
+export {
+  SIMULATE_TYPES,
+  TRANSFORMS,
+  type DesensitizeStats,
+  type Desensitizer,
+  type DesensitizerOptions,
+  type EncryptAlg,
+  type EncryptorSource,
+  type FieldEncryptor,
+  type FieldPolicy,
+  type FingerprintOptions,
+  type HashAlg,
+  type KeyScope,
+  type SchemaField,
+  type SimulateType,
+  type TokenizeAlg,
+  type TransformKeys,
+  type TransformName,
+} from './types.ts';

@@ -1,0 +1,111 @@
+import { createAead, type AeadAlg } from '../../../crypto/index.ts';
+import { fail, SluiceError } from '../../../common/index.ts';
+import { RandomPool } from '../random-pool.ts';
+import type { EncryptAlg, FieldEncryptor } from '../types.ts';
+
+/**
+ * Field ciphertext, base64 of:
+ *   version (1) ‖ alg (1) ‖ keyRef length (1) ‖ keyRef (UTF-8) ‖ nonce (12) ‖ ciphertext ‖ tag (16)
+ * The header travels in clear so the owner knows which KMS key unwraps the data key; the AAD
+ * is the header followed by the field name, so a ciphertext cannot be moved to another field or
+ * relabelled with another key reference without failing authentication.
+ */
+const VERSION = 1;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const ALG_IDS: Record<EncryptAlg, number> = { SM4: 1, 'AES-256-GCM': 2 };
+const AEAD_OF: Record<EncryptAlg, AeadAlg> = { SM4: 'SM4-GCM', 'AES-256-GCM': 'AES-256-GCM' };
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function header(alg: EncryptAlg, keyRef: string): Uint8Array {
+  const ref = encoder.encode(keyRef);
+  if (ref.length === 0 || ref.length > 255) throw fail.validation('key reference must be 1 to 255 bytes');
+  return Uint8Array.of(VERSION, ALG_IDS[alg], ref.length, ...ref);
+}
+
+function aadOf(head: Uint8Array, field: string): Uint8Array {
+  const name = encoder.encode(field);
+  const aad = new Uint8Array(head.length + 2 + name.length);
+  aad.set(head);
+  aad[head.length] = name.length >>> 8;
+  aad[head.length + 1] = name.length & 0xff;
+  aad.set(name, head.length + 2);
+  return aad;
+}
+
+/**
+ * The default `FieldEncryptor`: SM4-GCM (or AES-256-GCM) under a data key that exists in clear
+ * only in memory; whoever stores the output keeps the KMS-wrapped data key, so decryption
+ * goes through the KMS. Every call draws a fresh random nonce: equal inputs give different outputs.
+ */
+export function createFieldEncryptor(alg: EncryptAlg, dataKey: Uint8Array, keyRef: string): FieldEncryptor {
+  if (ALG_IDS[alg] === undefined) throw fail.validation('unsupported field encryption algorithm');
+  const aead = createAead(AEAD_OF[alg], dataKey);
+  const head = header(alg, keyRef);
+  const aads = new Map<string, Uint8Array>();
+  const random = new RandomPool();
+  return {
+    alg,
+    encrypt(value, field) {
+      let aad = aads.get(field);
+      if (aad === undefined) aads.set(field, (aad = aadOf(head, field)));
+      const nonce = random.bytes(NONCE_BYTES);
+      const sealed = aead.encrypt(nonce, encoder.encode(value), aad);
+      const out = Buffer.allocUnsafe(head.length + NONCE_BYTES + sealed.length);
+      out.set(head);
+      out.set(nonce, head.length);
+      out.set(sealed, head.length + NONCE_BYTES);
+      return out.toString('base64');
+    },
+  };
+}
+
+export interface FieldCiphertextInfo {
+  version: number;
+  alg: EncryptAlg;
+  keyRef: string;
+}
+
+const invalid = (): SluiceError => new SluiceError('DECRYPT_FAILED', 'not a Sluice field ciphertext');
+
+function split(text: string): { info: FieldCiphertextInfo; head: Uint8Array; nonce: Uint8Array; sealed: Uint8Array } {
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length < 3 || bytes[0] !== VERSION) throw invalid();
+  const alg = (Object.keys(ALG_IDS) as EncryptAlg[]).find((a) => ALG_IDS[a] === bytes[1]);
+  const headLength = 3 + bytes[2]!;
+  if (alg === undefined || bytes.length < headLength + NONCE_BYTES + TAG_BYTES) throw invalid();
+  let keyRef: string;
+  try {
+    keyRef = decoder.decode(bytes.subarray(3, headLength));
+  } catch {
+    throw invalid();
+  }
+  return {
+    info: { version: VERSION, alg, keyRef },
+    head: bytes.subarray(0, headLength),
+    nonce: bytes.subarray(headLength, headLength + NONCE_BYTES),
+    sealed: bytes.subarray(headLength + NONCE_BYTES),
+  };
+}
+
+/** The clear header of a field ciphertext: which algorithm and which data key it needs. */
+export function parseFieldCiphertext(text: string): FieldCiphertextInfo {
+  return split(text).info;
+}
+
+/**
+ * The owner-side inverse of `createFieldEncryptor`. `key` is the unwrapped data key, or a
+ * function from the ciphertext's key reference to it. Fails with DECRYPT_FAILED on any
+ * tampering, a wrong key, or a ciphertext taken from another field.
+ */
+export function decryptField(text: string, field: string, key: Uint8Array | ((keyRef: string, alg: EncryptAlg) => Uint8Array)): string {
+  const { info, head, nonce, sealed } = split(text);
+  const dataKey = typeof key === 'function' ? key(info.keyRef, info.alg) : key;
+  const plaintext = createAead(AEAD_OF[info.alg], dataKey).decrypt(nonce, sealed, aadOf(head, field));
+  try {
+    return decoder.decode(plaintext);
+  } catch {
+    throw invalid();
+  }
+}
