@@ -1,0 +1,113 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from '../../common/index.ts';
+import type { Ledger, LedgerRecord, Proof } from '../../ledger/index.ts';
+import type { GatewaySchema } from '../db/schema.ts';
+
+/**
+ * Records enter the outbox in the same database transaction as the fact they describe; the
+ * relay anchors them on the ledger afterwards and retries until the ledger accepts. Because
+ * the ledger is idempotent by record id, a crash between anchoring and marking the row
+ * anchors nothing twice.
+ */
+export async function enqueue(trx: Transaction<GatewaySchema>, record: LedgerRecord): Promise<void> {
+  await trx
+    .insertInto('outbox')
+    .values({ id: record.id, record: JSON.stringify(record), created_at: record.timestamp, anchored_at: null, attempts: 0, last_error: null })
+    .execute();
+}
+
+export interface AnchorResult {
+  recordId: string;
+  anchored: boolean;
+  proof?: Proof;
+}
+
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Kysely<GatewaySchema>,
+    private readonly ledger: Ledger,
+    private readonly logger: Logger,
+    private readonly retryMs = 2000,
+  ) {}
+
+  /** Anchors one record now if the ledger answers; otherwise leaves it to the background loop. */
+  async anchor(recordId: string): Promise<AnchorResult> {
+    const row = await this.db.selectFrom('outbox').selectAll().where('id', '=', recordId).executeTakeFirst();
+    if (!row) return { recordId, anchored: false };
+    try {
+      const proof = await this.ledger.append(JSON.parse(row.record) as LedgerRecord);
+      if (row.anchored_at === null) {
+        await this.db.updateTable('outbox').set({ anchored_at: new Date().toISOString(), last_error: null }).where('id', '=', recordId).execute();
+      }
+      return { recordId, anchored: true, proof };
+    } catch (error) {
+      await this.noteFailure(recordId, error);
+      return { recordId, anchored: false };
+    }
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.draining;
+  }
+
+  /** Anchors every pending record in creation order; stops at the first failure to keep order. */
+  async drain(): Promise<number> {
+    let anchored = 0;
+    for (;;) {
+      const pending = await this.db
+        .selectFrom('outbox')
+        .select('id')
+        .where('anchored_at', 'is', null)
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(500)
+        .execute();
+      if (pending.length === 0) return anchored;
+      for (const { id } of pending) {
+        const result = await this.anchor(id);
+        if (!result.anchored) return anchored;
+        anchored += 1;
+      }
+    }
+  }
+
+  async pendingCount(): Promise<number> {
+    const row = await this.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('anchored_at', 'is', null).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private schedule(delay: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.draining = this.drain()
+        .catch((error: unknown) => this.logger.warn({ err: describe(error) }, 'outbox drain failed'))
+        .then(() => undefined)
+        .finally(() => this.schedule(this.retryMs));
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async noteFailure(recordId: string, error: unknown): Promise<void> {
+    this.logger.warn({ recordId, err: describe(error) }, 'ledger anchoring failed; will retry');
+    await this.db
+      .updateTable('outbox')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: describe(error).slice(0, 500) }))
+      .where('id', '=', recordId)
+      .execute();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : 'unknown error';
+}

@@ -1,0 +1,40 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { SluiceError } from '../../common/index.ts';
+import type { GatewaySchema } from '../db/schema.ts';
+import type { Principal } from './principal.ts';
+import { tokenHash } from './tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal;
+  }
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/=]{16,256})$/;
+
+/** Authenticates every `/v1/` request; routes then check roles and object ownership. */
+export function registerAuth(app: FastifyInstance, db: Kysely<GatewaySchema>): void {
+  app.decorateRequest('principal', null as never);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (!request.url.startsWith('/v1/')) return;
+    request.principal = await authenticate(db, request.headers.authorization);
+  });
+}
+
+async function authenticate(db: Kysely<GatewaySchema>, header: string | undefined): Promise<Principal> {
+  const match = header ? BEARER.exec(header) : null;
+  if (!match?.[1]) throw new SluiceError('UNAUTHENTICATED', 'missing or malformed bearer token');
+  const token = await db
+    .selectFrom('tokens')
+    .select(['role', 'party_id'])
+    .where('hash', '=', tokenHash(match[1]))
+    .executeTakeFirst();
+  if (!token) throw new SluiceError('UNAUTHENTICATED', 'invalid token');
+  if (token.role === 'admin') return { role: 'admin' };
+  const party = token.party_id
+    ? await db.selectFrom('parties').selectAll().where('id', '=', token.party_id).executeTakeFirst()
+    : undefined;
+  if (!party) throw new SluiceError('UNAUTHENTICATED', 'invalid token');
+  return { role: 'party', party };
+}

@@ -1,0 +1,21 @@
+import { SluiceError } from '../../common/index.ts';
+import type { PartiesTable } from '../db/schema.ts';
+
+export type Party = PartiesTable;
+
+export type Principal = { role: 'admin' } | { role: 'party'; party: Party };
+
+export type PartyKind = Party['kind'];
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.role !== 'admin') throw new SluiceError('FORBIDDEN', 'admin token required');
+}
+
+/** The calling party, optionally restricted to some kinds (domestic owner, overseas, regulator). */
+export function requireParty(principal: Principal, kinds?: PartyKind[]): Party {
+  if (principal.role !== 'party') throw new SluiceError('FORBIDDEN', 'a party token is required');
+  if (kinds && !kinds.includes(principal.party.kind)) {
+    throw new SluiceError('FORBIDDEN', `only ${kinds.join(' or ')} parties may do this`);
+  }
+  return principal.party;
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import type { OutboxRelay } from '../anchoring/outbox.ts';
+import { requireParty } from '../auth/principal.ts';
+import type { GatewayContext } from '../context.ts';
+import { idParams, responses } from '../http/schemas.ts';
+import {
+  approveBody,
+  approveResponse,
+  contractCreatedResponse,
+  contractResponse,
+  createContractBody,
+  revokeBody,
+  revokeResponse,
+  type ContractInput,
+} from './schemas.ts';
+import { approveContract, assertMayReadContract, assertOwner, contractView, createContract, getContract, revokeContract } from './service.ts';
+
+export async function contractRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
+  const { ctx, relay } = opts;
+
+  app.post<{ Body: ContractInput }>(
+    '/v1/contracts',
+    { schema: { tags: ['contracts'], body: createContractBody, response: responses({ 201: contractCreatedResponse }) } },
+    async (request, reply) => {
+      const owner = requireParty(request.principal, ['domestic']);
+      const created = await createContract(ctx, owner, request.body);
+      request.log.info({ contractId: created.id }, 'contract proposed');
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { signature: string } }>(
+    '/v1/contracts/:id/approve',
+    { schema: { tags: ['contracts'], params: idParams, body: approveBody, response: responses({ 200: approveResponse }) } },
+    async (request) => {
+      const contract = await getContract(ctx, request.params.id);
+      const owner = assertOwner(request.principal, contract);
+      const ledger = await approveContract(ctx, relay, owner, contract, request.body.signature);
+      request.log.info({ contractId: contract.id, anchored: ledger.anchored }, 'contract approved');
+      return { status: 'approved', ledger };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { shred?: boolean } | null }>(
+    '/v1/contracts/:id/revoke',
+    { schema: { tags: ['contracts'], params: idParams, body: revokeBody, response: responses({ 200: revokeResponse }) } },
+    async (request) => {
+      const contract = await getContract(ctx, request.params.id);
+      const owner = assertOwner(request.principal, contract);
+      const result = await revokeContract(ctx, relay, owner, contract, request.body?.shred === true);
+      request.log.info({ contractId: contract.id, shredded: result.shredded }, 'contract revoked');
+      return result;
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/contracts/:id',
+    { schema: { tags: ['contracts'], params: idParams, response: responses({ 200: contractResponse }) } },
+    async (request) => {
+      const contract = await getContract(ctx, request.params.id);
+      assertMayReadContract(request.principal, contract);
+      return contractView(contract);
+    },
+  );
+}

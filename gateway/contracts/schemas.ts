@@ -1,0 +1,152 @@
+import { countryCode, dateOrDateTime, freeObject } from '../http/schemas.ts';
+
+export const TRANSFORMS = ['keep', 'nullify', 'shuffle', 'mask', 'truncate', 'replace', 'generalize', 'hash', 'simulate', 'encrypt', 'tokenize', 'aggregate'] as const;
+export const LEGAL_BASES = ['consent', 'contract', 'hr', 'emergency', 'statutory', 'other'] as const;
+export const SCENARIOS = [
+  'general',
+  'trade_no_pi',
+  'foreign_origin',
+  'contract_with_individual',
+  'hr',
+  'emergency',
+  'statutory_duty',
+  'ai_training',
+  'retail_membership',
+  'automotive',
+] as const;
+
+export type FieldPolicyInput = { transform: (typeof TRANSFORMS)[number] } & Record<string, unknown>;
+
+export interface ContractInput {
+  datasetId: string;
+  recipientId: string;
+  purposes: string[];
+  legalBasis: (typeof LEGAL_BASES)[number];
+  scenario?: (typeof SCENARIOS)[number];
+  fields: Record<string, FieldPolicyInput>;
+  validFrom?: string;
+  validUntil: string;
+  retentionDays: number;
+  onwardTransfer: boolean;
+  destination: { country: string; location: string };
+  maxRecordsPerTransfer?: number;
+  minK?: number;
+}
+
+/** What the owner signs: every term, canonicalized by RFC 8785. Immutable once approved. */
+export interface ContractTerms {
+  contractId: string;
+  datasetId: string;
+  ownerId: string;
+  recipientId: string;
+  purposes: string[];
+  legalBasis: ContractInput['legalBasis'];
+  scenario: NonNullable<ContractInput['scenario']>;
+  fields: Record<string, FieldPolicyInput>;
+  validFrom: string;
+  validUntil: string;
+  retentionDays: number;
+  onwardTransfer: boolean;
+  destination: { country: string; location: string };
+  maxRecordsPerTransfer?: number;
+  minK?: number;
+  createdAt: string;
+}
+
+export const createContractBody = {
+  type: 'object',
+  required: ['datasetId', 'recipientId', 'purposes', 'legalBasis', 'fields', 'validUntil', 'retentionDays', 'onwardTransfer', 'destination'],
+  additionalProperties: false,
+  properties: {
+    datasetId: { type: 'string', maxLength: 64 },
+    recipientId: { type: 'string', maxLength: 64 },
+    purposes: { type: 'array', minItems: 1, maxItems: 32, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 200 } },
+    legalBasis: { type: 'string', enum: [...LEGAL_BASES] },
+    scenario: { type: 'string', enum: [...SCENARIOS] },
+    fields: {
+      type: 'object',
+      minProperties: 1,
+      maxProperties: 256,
+      additionalProperties: {
+        type: 'object',
+        required: ['transform'],
+        properties: { transform: { type: 'string', enum: [...TRANSFORMS] } },
+        additionalProperties: true,
+      },
+    },
+    validFrom: dateOrDateTime,
+    validUntil: dateOrDateTime,
+    retentionDays: { type: 'integer', minimum: 1, maximum: 36500 },
+    onwardTransfer: { type: 'boolean' },
+    destination: {
+      type: 'object',
+      required: ['country', 'location'],
+      additionalProperties: false,
+      properties: { country: countryCode, location: { type: 'string', minLength: 1, maxLength: 300 } },
+    },
+    maxRecordsPerTransfer: { type: 'integer', minimum: 1 },
+    minK: { type: 'integer', minimum: 2, maximum: 1000 },
+  },
+} as const;
+
+export const contractCreatedResponse = {
+  type: 'object',
+  required: ['id', 'status', 'terms', 'digest'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string' },
+    terms: freeObject,
+    digest: { type: 'string' },
+    warnings: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+export const approveBody = {
+  type: 'object',
+  required: ['signature'],
+  additionalProperties: false,
+  properties: { signature: { type: 'string', pattern: '^[0-9a-fA-F]{16,400}$' } },
+} as const;
+
+export const ledgerRef = {
+  type: 'object',
+  required: ['recordId', 'anchored'],
+  properties: {
+    recordId: { type: 'string' },
+    anchored: { type: 'boolean' },
+    proof: freeObject,
+  },
+} as const;
+
+export const approveResponse = {
+  type: 'object',
+  required: ['status', 'ledger'],
+  properties: { status: { type: 'string' }, ledger: ledgerRef },
+} as const;
+
+export const revokeBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: { shred: { type: 'boolean', description: 'destroy the contract key: tokens and encrypted fields become irreversible' } },
+} as const;
+
+export const revokeResponse = {
+  type: 'object',
+  required: ['status'],
+  properties: { status: { type: 'string' }, shredded: { type: 'boolean' } },
+} as const;
+
+export const contractResponse = {
+  type: 'object',
+  required: ['id', 'status', 'terms', 'digest'],
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string' },
+    terms: freeObject,
+    digest: { type: 'string' },
+    signature: { type: ['string', 'null'] },
+    approvedAt: { type: ['string', 'null'] },
+    revokedAt: { type: ['string', 'null'] },
+    createdAt: { type: 'string' },
+  },
+} as const;

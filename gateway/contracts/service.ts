@@ -1,0 +1,213 @@
+import { SluiceError } from '../../common/index.ts';
+import { canonicalize, sm2Verify, sm3Hex } from '../../crypto/index.ts';
+import type { LedgerRecord } from '../../ledger/index.ts';
+import { validateFieldPolicies } from '../desensitize/index.ts';
+import { enqueue, type AnchorResult, type OutboxRelay } from '../anchoring/outbox.ts';
+import type { Party, Principal } from '../auth/principal.ts';
+import type { GatewayContext } from '../context.ts';
+import type { ContractsTable } from '../db/schema.ts';
+import { datasetFields, getDataset } from '../datasets/service.ts';
+import { newId } from '../ids.ts';
+import { getParty } from '../parties/service.ts';
+import type { ContractInput, ContractTerms } from './schemas.ts';
+
+export type ContractRow = ContractsTable;
+
+export function transformSecretContext(contractId: string): Record<string, string> {
+  return { purpose: 'transform-keys', contractId };
+}
+
+export async function createContract(ctx: GatewayContext, owner: Party, input: ContractInput) {
+  const dataset = await getDataset(ctx, input.datasetId);
+  if (dataset.owner_id !== owner.id) throw new SluiceError('FORBIDDEN', 'only the dataset owner may offer it under a contract');
+  const recipient = await getParty(ctx, input.recipientId).catch(() => {
+    throw new SluiceError('VALIDATION_FAILED', 'recipient is not a registered party', { field: 'recipientId' });
+  });
+  if (recipient.kind === 'regulator' || recipient.id === owner.id) {
+    throw new SluiceError('VALIDATION_FAILED', 'the recipient must be another data-exchange party', { field: 'recipientId' });
+  }
+  const fields = datasetFields(dataset);
+  validateFieldPolicies(input.fields, fields);
+  // R-CORE: core data must not leave the country, in any form.
+  if (Object.keys(input.fields).some((name) => fields.find((f) => f.name === name)?.category === 'core')) {
+    throw new SluiceError('CORE_DATA_PROHIBITED', 'core data may not be provided abroad (R-CORE)', { rules: ['R-CORE'] });
+  }
+  const id = newId('ctr');
+  const createdAt = ctx.now().toISOString();
+  const terms = buildTerms(id, owner.id, input, createdAt);
+  if (Date.parse(terms.validUntil) <= Date.parse(terms.validFrom)) {
+    throw new SluiceError('VALIDATION_FAILED', 'validUntil must be after validFrom', { field: 'validUntil' });
+  }
+  const canonical = canonicalize(terms);
+  const digest = sm3Hex(canonical);
+  // A key per contract lets revocation with a deletion duty shred exactly this contract's
+  // tokens and encrypted fields (crypto-shredding), leaving other contracts untouched.
+  const { keyId } = await ctx.kms.createKey('SM4', { purpose: `contract:${id}` });
+  const secret = await ctx.kms.dataKey(keyId, transformSecretContext(id));
+  secret.plaintext.fill(0);
+  await ctx.db
+    .insertInto('contracts')
+    .values({
+      id,
+      dataset_id: dataset.id,
+      owner_id: owner.id,
+      recipient_id: recipient.id,
+      status: 'pending',
+      terms: canonical,
+      digest,
+      signature: null,
+      valid_from: terms.validFrom,
+      valid_until: terms.validUntil,
+      kek_id: keyId,
+      secret: secret.ciphertext,
+      created_at: createdAt,
+      approved_at: null,
+      revoked_at: null,
+    })
+    .execute();
+  return { id, status: 'pending' as const, terms, digest };
+}
+
+function buildTerms(contractId: string, ownerId: string, input: ContractInput, createdAt: string): ContractTerms {
+  const terms: ContractTerms = {
+    contractId,
+    datasetId: input.datasetId,
+    ownerId,
+    recipientId: input.recipientId,
+    purposes: input.purposes,
+    legalBasis: input.legalBasis,
+    scenario: input.scenario ?? 'general',
+    fields: input.fields,
+    validFrom: toInstant(input.validFrom ?? createdAt, 'validFrom'),
+    validUntil: toInstant(input.validUntil, 'validUntil'),
+    retentionDays: input.retentionDays,
+    onwardTransfer: input.onwardTransfer,
+    destination: input.destination,
+    createdAt,
+  };
+  if (input.maxRecordsPerTransfer !== undefined) terms.maxRecordsPerTransfer = input.maxRecordsPerTransfer;
+  if (input.minK !== undefined) terms.minK = input.minK;
+  return terms;
+}
+
+function toInstant(value: string, field: string): string {
+  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(ms)) throw new SluiceError('VALIDATION_FAILED', `${field} is not a valid date`, { field });
+  return new Date(ms).toISOString();
+}
+
+export function contractTerms(contract: ContractRow): ContractTerms {
+  return JSON.parse(contract.terms) as ContractTerms;
+}
+
+export async function getContract(ctx: GatewayContext, id: string): Promise<ContractRow> {
+  const contract = await ctx.db.selectFrom('contracts').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!contract) throw new SluiceError('NOT_FOUND', 'contract not found');
+  return contract;
+}
+
+/** Owner, recipient and regulators may read a contract; nobody else learns its terms. */
+export function assertMayReadContract(principal: Principal, contract: ContractRow): void {
+  if (principal.role === 'admin') return;
+  const { party } = principal;
+  if (party.id === contract.owner_id || party.id === contract.recipient_id || party.kind === 'regulator') return;
+  throw new SluiceError('FORBIDDEN', 'not a party to this contract');
+}
+
+export function assertOwner(principal: Principal, contract: ContractRow): Party {
+  if (principal.role !== 'party' || principal.party.id !== contract.owner_id) {
+    throw new SluiceError('FORBIDDEN', 'only the data owner may do this');
+  }
+  return principal.party;
+}
+
+export async function approveContract(ctx: GatewayContext, relay: OutboxRelay, owner: Party, contract: ContractRow, signature: string): Promise<AnchorResult> {
+  if (contract.status === 'revoked') throw new SluiceError('CONTRACT_REVOKED', 'contract was revoked');
+  if (contract.status === 'approved') throw new SluiceError('CONFLICT', 'contract is already approved');
+  if (!owner.public_key) {
+    throw new SluiceError('SIGNATURE_INVALID', 'the owner has no registered SM2 public key to verify against');
+  }
+  if (!sm2Verify(contract.terms, signature.toLowerCase(), owner.public_key)) {
+    throw new SluiceError('SIGNATURE_INVALID', 'signature does not verify over the canonical terms');
+  }
+  const approvedAt = ctx.now().toISOString();
+  const record = approvalRecord(contract, owner, signature.toLowerCase(), approvedAt);
+  await ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('contracts')
+      .set({ status: 'approved', signature: signature.toLowerCase(), approved_at: approvedAt })
+      .where('id', '=', contract.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new SluiceError('CONFLICT', 'contract changed concurrently');
+    await enqueue(trx, record);
+  });
+  return relay.anchor(record.id);
+}
+
+/** The ledger carries the digest and signature (provable approval), never the terms' values. */
+function approvalRecord(contract: ContractRow, owner: Party, signature: string, timestamp: string): LedgerRecord {
+  const terms = contractTerms(contract);
+  return {
+    id: `${contract.id}.approved`,
+    type: 'contract.approved',
+    timestamp,
+    contractId: contract.id,
+    exporterId: owner.id,
+    data: {
+      digest: contract.digest,
+      signature,
+      signerPublicKey: owner.public_key ?? '',
+      datasetId: contract.dataset_id,
+      recipientId: contract.recipient_id,
+      purposes: terms.purposes,
+      transforms: Object.fromEntries(Object.entries(terms.fields).map(([name, policy]) => [name, policy.transform])),
+      legalBasis: terms.legalBasis,
+      scenario: terms.scenario,
+      validFrom: terms.validFrom,
+      validUntil: terms.validUntil,
+      destinationCountry: terms.destination.country,
+    },
+  };
+}
+
+export async function revokeContract(ctx: GatewayContext, relay: OutboxRelay, owner: Party, contract: ContractRow, shred: boolean) {
+  if (contract.status === 'revoked') throw new SluiceError('CONTRACT_REVOKED', 'contract was already revoked');
+  const revokedAt = ctx.now().toISOString();
+  const record: LedgerRecord = {
+    id: `${contract.id}.revoked`,
+    type: 'contract.revoked',
+    timestamp: revokedAt,
+    contractId: contract.id,
+    exporterId: owner.id,
+    data: { digest: contract.digest, shredded: shred },
+  };
+  // Shredding first fails closed: if the KMS is down nothing changes; if the commit below
+  // failed after shredding, transfers would still be refused for want of the key.
+  if (shred) await ctx.kms.destroy(contract.kek_id);
+  await ctx.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('contracts')
+      .set({ status: 'revoked', revoked_at: revokedAt })
+      .where('id', '=', contract.id)
+      .where('status', '!=', 'revoked')
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new SluiceError('CONTRACT_REVOKED', 'contract was already revoked');
+    await enqueue(trx, record);
+  });
+  await relay.anchor(record.id);
+  return { status: 'revoked' as const, shredded: shred };
+}
+
+export function contractView(contract: ContractRow) {
+  return {
+    id: contract.id,
+    status: contract.status,
+    terms: contractTerms(contract),
+    digest: contract.digest,
+    signature: contract.signature,
+    approvedAt: contract.approved_at,
+    revokedAt: contract.revoked_at,
+    createdAt: contract.created_at,
+  };
+}

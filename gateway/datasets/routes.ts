@@ -1,0 +1,111 @@
+import { Transform, type Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { SluiceError } from '../../common/index.ts';
+import { readRecords as parseRecords } from '../formats/index.ts';
+import { requireParty, type Principal } from '../auth/principal.ts';
+import type { GatewayContext } from '../context.ts';
+import { idParams, responses } from '../http/schemas.ts';
+import {
+  createDatasetBody,
+  createDatasetResponse,
+  datasetResponse,
+  insertedResponse,
+  recordsArrayBody,
+  type FieldInput,
+} from './schemas.ts';
+import { appendRecords, createDataset, datasetView, getDataset, type DatasetRow } from './service.ts';
+
+const STREAMED_TYPES = ['application/x-ndjson', 'text/csv'];
+
+export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  // NDJSON and CSV uploads are parsed as they stream in, never buffered whole.
+  app.addContentTypeParser(STREAMED_TYPES, (_request, payload, done) => done(null, payload));
+
+  app.post<{ Body: { name: string; fields: FieldInput[] } }>(
+    '/v1/datasets',
+    { schema: { tags: ['datasets'], body: createDatasetBody, response: responses({ 201: createDatasetResponse }) } },
+    async (request, reply) => {
+      const owner = requireParty(request.principal, ['domestic']);
+      const created = await createDataset(ctx, owner, request.body);
+      request.log.info({ datasetId: created.id }, 'dataset created');
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: unknown }>(
+    '/v1/datasets/:id/records',
+    {
+      schema: {
+        tags: ['datasets'],
+        params: idParams,
+        body: {
+          content: {
+            'application/json': { schema: recordsArrayBody },
+            'application/x-ndjson': { schema: { description: 'one JSON object per line' } },
+            'text/csv': { schema: { description: 'header row, then one record per row' } },
+          },
+        },
+        response: responses({ 200: insertedResponse }),
+      },
+    },
+    async (request) => {
+      const owner = requireParty(request.principal, ['domestic']);
+      const dataset = await getDataset(ctx, request.params.id);
+      if (dataset.owner_id !== owner.id) throw new SluiceError('FORBIDDEN', 'only the dataset owner may upload records');
+      const inserted = await appendRecords(ctx, dataset, uploadBatches(request, ctx.config.bodyLimit));
+      request.log.info({ datasetId: dataset.id, inserted }, 'records stored');
+      return { inserted };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/datasets/:id',
+    { schema: { tags: ['datasets'], params: idParams, response: responses({ 200: datasetResponse }) } },
+    async (request) => {
+      const dataset = await getDataset(ctx, request.params.id);
+      await assertMayRead(ctx, request.principal, dataset);
+      return datasetView(dataset);
+    },
+  );
+}
+
+function uploadBatches(request: FastifyRequest, limit: number): AsyncIterable<Record<string, unknown>[]> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-ndjson' || type === 'text/csv') {
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) throw new SluiceError('PAYLOAD_TOO_LARGE', 'request body is too large');
+    return parseRecords(limitBytes(request.body as Readable, limit), type === 'text/csv' ? 'csv' : 'ndjson');
+  }
+  if (!Array.isArray(request.body)) throw new SluiceError('VALIDATION_FAILED', 'records must be a JSON array, NDJSON or CSV');
+  return (async function* () {
+    yield request.body as Record<string, unknown>[];
+  })();
+}
+
+/** Streams have no Content-Length guarantee (chunked), so the body limit is enforced on the bytes. */
+function limitBytes(source: Readable, limit: number): Readable {
+  let seen = 0;
+  const guard = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > limit) callback(new SluiceError('PAYLOAD_TOO_LARGE', 'request body is too large'));
+      else callback(null, chunk);
+    },
+  });
+  source.on('error', (error) => guard.destroy(error));
+  return source.pipe(guard);
+}
+
+/** Owners, regulators and recipients of a contract over the dataset may see its metadata. */
+async function assertMayRead(ctx: GatewayContext, principal: Principal, dataset: DatasetRow): Promise<void> {
+  if (principal.role === 'admin') return;
+  const party = requireParty(principal);
+  if (party.id === dataset.owner_id || party.kind === 'regulator') return;
+  const contract = await ctx.db
+    .selectFrom('contracts')
+    .select('id')
+    .where('dataset_id', '=', dataset.id)
+    .where('recipient_id', '=', party.id)
+    .executeTakeFirst();
+  if (!contract) throw new SluiceError('FORBIDDEN', 'not a party to this dataset');
+}

@@ -1,0 +1,215 @@
+import { sql } from 'kysely';
+import { SluiceError } from '../../common/index.ts';
+import { categoryForField } from '../discovery/index.ts';
+import type { Party } from '../auth/principal.ts';
+import type { GatewayContext } from '../context.ts';
+import type { DatasetsTable } from '../db/schema.ts';
+import { newId } from '../ids.ts';
+import { partyKek } from '../parties/service.ts';
+import { DATASET_AEAD, openChunk, sealChunk } from './chunks.ts';
+import { coerceRecord, type DataRecord } from './records.ts';
+import { FIELD_NAME_PATTERN, type Category, type DatasetField, type FieldInput } from './schemas.ts';
+
+export type DatasetRow = DatasetsTable;
+
+const fieldName = new RegExp(FIELD_NAME_PATTERN, 'u');
+
+/** Records per encrypted chunk: large enough to amortize AEAD and row overhead, small enough to stream. */
+const CHUNK_RECORDS = 2000;
+
+export function datasetFields(dataset: DatasetRow): DatasetField[] {
+  return JSON.parse(dataset.fields) as DatasetField[];
+}
+
+function dekContext(datasetId: string): Record<string, string> {
+  return { purpose: 'dataset', datasetId };
+}
+
+export async function createDataset(ctx: GatewayContext, owner: Party, input: { name: string; fields: FieldInput[] }) {
+  const fields = normalizeFields(input.fields);
+  const id = newId('ds');
+  const kekId = await partyKek(ctx, owner);
+  const dek = await ctx.kms.dataKey(kekId, dekContext(id));
+  dek.plaintext.fill(0);
+  await ctx.db
+    .insertInto('datasets')
+    .values({
+      id,
+      owner_id: owner.id,
+      name: input.name,
+      fields: JSON.stringify(fields),
+      subject_field: fields.find((f) => f.subject)?.name ?? null,
+      kek_id: kekId,
+      wrapped_dek: dek.ciphertext,
+      dek_alg: DATASET_AEAD,
+      record_count: 0,
+      created_at: ctx.now().toISOString(),
+    })
+    .execute();
+  return { id, name: input.name, fields };
+}
+
+function normalizeFields(inputs: FieldInput[]): DatasetField[] {
+  const seen = new Set<string>();
+  for (const field of inputs) {
+    if (!fieldName.test(field.name)) throw new SluiceError('VALIDATION_FAILED', 'field names are letters, digits, space, _ . -');
+    if (seen.has(field.name)) throw new SluiceError('VALIDATION_FAILED', 'duplicate field name', { field: field.name });
+    seen.add(field.name);
+  }
+  if (inputs.filter((f) => f.subject).length > 1) {
+    throw new SluiceError('VALIDATION_FAILED', 'at most one field may be the subject identifier', { field: 'subject' });
+  }
+  return inputs.map((f) => ({
+    name: f.name,
+    type: f.type,
+    category: f.category ?? (categoryForField(f.name, []) as Category),
+    categorySource: f.category ? 'declared' : 'discovered',
+    subject: f.subject === true,
+  }));
+}
+
+export async function getDataset(ctx: GatewayContext, id: string): Promise<DatasetRow> {
+  const dataset = await ctx.db.selectFrom('datasets').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!dataset) throw new SluiceError('NOT_FOUND', 'dataset not found');
+  return dataset;
+}
+
+export function datasetView(dataset: DatasetRow) {
+  return {
+    id: dataset.id,
+    name: dataset.name,
+    ownerId: dataset.owner_id,
+    fields: datasetFields(dataset),
+    records: dataset.record_count,
+    createdAt: dataset.created_at,
+  };
+}
+
+/** The dataset's data key, unwrapped by the KMS for the duration of one request. */
+export async function unwrapDatasetKey(ctx: GatewayContext, dataset: DatasetRow): Promise<Uint8Array> {
+  return ctx.kms.decrypt(dataset.kek_id, dataset.wrapped_dek, dekContext(dataset.id));
+}
+
+/**
+ * Stores an upload as encrypted chunks. Chunks are written as they arrive (so a long upload
+ * never holds a database transaction) and become visible in one final transaction; a failed
+ * or interrupted upload leaves only invisible chunks, removed here or at the next start.
+ */
+export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, batches: AsyncIterable<Record<string, unknown>[]>): Promise<number> {
+  const fields = datasetFields(dataset);
+  const dek = await unwrapDatasetKey(ctx, dataset);
+  const uploadId = newId('upl');
+  await ctx.db
+    .insertInto('dataset_uploads')
+    .values({ id: uploadId, dataset_id: dataset.id, status: 'open', records: 0, created_at: ctx.now().toISOString(), committed_at: null })
+    .execute();
+  let inserted = 0;
+  let seq = 0;
+  let pending: DataRecord[] = [];
+  const discovery = new Map<string, unknown[]>(fields.filter((f) => f.categorySource === 'discovered').map((f) => [f.name, []]));
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const payload = sealChunk(dek, dataset.id, uploadId, seq, pending);
+    await ctx.db.insertInto('dataset_chunks').values({ dataset_id: dataset.id, upload_id: uploadId, seq, records: pending.length, payload }).execute();
+    seq += 1;
+    pending = [];
+  };
+  try {
+    for await (const batch of batches) {
+      for (const raw of batch) {
+        const record = coerceRecord(raw, fields, inserted + 1);
+        sampleForDiscovery(discovery, record);
+        pending.push(record);
+        inserted += 1;
+        if (pending.length >= CHUNK_RECORDS) await flush();
+      }
+    }
+    await flush();
+    await commitUpload(ctx, dataset, uploadId, inserted, refineCategories(fields, discovery));
+  } catch (error) {
+    await discardUpload(ctx, uploadId);
+    throw error;
+  } finally {
+    dek.fill(0);
+  }
+  return inserted;
+}
+
+const DISCOVERY_SAMPLE = 1000;
+
+function sampleForDiscovery(samples: Map<string, unknown[]>, record: DataRecord): void {
+  for (const [name, values] of samples) {
+    const value = record[name];
+    if (values.length < DISCOVERY_SAMPLE && value !== null && value !== undefined) values.push(value);
+  }
+}
+
+const CATEGORY_RANK: Record<Category, number> = { general: 0, personal: 1, sensitive: 2, important: 3, core: 4 };
+
+/** Discovered categories only ever rise with content seen; declared ones are the owner's call. */
+function refineCategories(fields: DatasetField[], samples: Map<string, unknown[]>): DatasetField[] {
+  return fields.map((field) => {
+    const values = samples.get(field.name);
+    if (!values || values.length === 0) return field;
+    const found = categoryForField(field.name, values.map(String)) as Category;
+    return CATEGORY_RANK[found] > CATEGORY_RANK[field.category] ? { ...field, category: found } : field;
+  });
+}
+
+async function commitUpload(ctx: GatewayContext, dataset: DatasetRow, uploadId: string, inserted: number, fields: DatasetField[]): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('dataset_uploads')
+      .set({ status: 'committed', records: inserted, committed_at: ctx.now().toISOString() })
+      .where('id', '=', uploadId)
+      .execute();
+    await trx
+      .updateTable('datasets')
+      .set({ record_count: sql`record_count + ${inserted}`, fields: JSON.stringify(fields) })
+      .where('id', '=', dataset.id)
+      .execute();
+  });
+}
+
+async function discardUpload(ctx: GatewayContext, uploadId: string): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('dataset_chunks').where('upload_id', '=', uploadId).execute();
+    await trx.deleteFrom('dataset_uploads').where('id', '=', uploadId).execute();
+  });
+}
+
+/** Removes chunks of uploads interrupted by a crash; run at startup before serving. */
+export async function discardOpenUploads(ctx: GatewayContext): Promise<number> {
+  const open = await ctx.db.selectFrom('dataset_uploads').select('id').where('status', '=', 'open').execute();
+  for (const upload of open) await discardUpload(ctx, upload.id);
+  return open.length;
+}
+
+/** Decrypted records of the dataset in upload order, chunk by chunk, stopping after `limit`. */
+export async function* readRecords(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, limit = Infinity): AsyncGenerator<DataRecord[]> {
+  const uploads = await ctx.db
+    .selectFrom('dataset_uploads')
+    .select('id')
+    .where('dataset_id', '=', dataset.id)
+    .where('status', '=', 'committed')
+    .orderBy('committed_at')
+    .orderBy('id')
+    .execute();
+  let remaining = limit;
+  for (const upload of uploads) {
+    const chunks = await ctx.db.selectFrom('dataset_chunks').select(['seq']).where('upload_id', '=', upload.id).orderBy('seq').execute();
+    for (const { seq } of chunks) {
+      if (remaining <= 0) return;
+      const chunk = await ctx.db
+        .selectFrom('dataset_chunks')
+        .select('payload')
+        .where('upload_id', '=', upload.id)
+        .where('seq', '=', seq)
+        .executeTakeFirstOrThrow();
+      const records = openChunk(dek, dataset.id, upload.id, seq, chunk.payload);
+      const slice = records.length > remaining ? records.slice(0, remaining) : records;
+      remaining -= slice.length;
+      yield slice;
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { VersionedMigration } from '../../common/index.ts';
+
+export const coreMigrations: Record<string, VersionedMigration> = {
+  '0001_core': (types) => ({
+    up: async (db) => {
+      await db.schema
+        .createTable('parties')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('jurisdiction', 'text', (c) => c.notNull())
+        .addColumn('public_key', 'text')
+        .addColumn('ciio', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('ftz', 'text')
+        .addColumn('industry', 'text')
+        .addColumn('contact', 'text')
+        .addColumn('kek_id', 'text')
+        .addColumn('owner_secret', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('tokens')
+        .addColumn('hash', 'text', (c) => c.primaryKey())
+        .addColumn('party_id', 'text', (c) => c.references('parties.id'))
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('datasets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('parties.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('fields', 'text', (c) => c.notNull())
+        .addColumn('subject_field', 'text')
+        .addColumn('kek_id', 'text', (c) => c.notNull())
+        .addColumn('wrapped_dek', 'text', (c) => c.notNull())
+        .addColumn('dek_alg', 'text', (c) => c.notNull())
+        .addColumn('record_count', types.bigint, (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('dataset_uploads')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('dataset_id', 'text', (c) => c.notNull().references('datasets.id'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('records', types.bigint, (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('committed_at', 'text')
+        .execute();
+      await db.schema.createIndex('dataset_uploads_dataset').on('dataset_uploads').columns(['dataset_id', 'status']).execute();
+      await db.schema
+        .createTable('dataset_chunks')
+        .addColumn('dataset_id', 'text', (c) => c.notNull().references('datasets.id'))
+        .addColumn('upload_id', 'text', (c) => c.notNull().references('dataset_uploads.id'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('records', 'integer', (c) => c.notNull())
+        .addColumn('payload', types.blob, (c) => c.notNull())
+        .addPrimaryKeyConstraint('dataset_chunks_pk', ['upload_id', 'seq'])
+        .execute();
+      await db.schema
+        .createTable('contracts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('dataset_id', 'text', (c) => c.notNull().references('datasets.id'))
+        .addColumn('owner_id', 'text', (c) => c.notNull().references('parties.id'))
+        .addColumn('recipient_id', 'text', (c) => c.notNull().references('parties.id'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('terms', 'text', (c) => c.notNull())
+        .addColumn('digest', 'text', (c) => c.notNull())
+        .addColumn('signature', 'text')
+        .addColumn('valid_from', 'text', (c) => c.notNull())
+        .addColumn('valid_until', 'text', (c) => c.notNull())
+        .addColumn('kek_id', 'text', (c) => c.notNull())
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('approved_at', 'text')
+        .addColumn('revoked_at', 'text')
+        .execute();
+      await db.schema.createIndex('contracts_owner').on('contracts').column('owner_id').execute();
+      await db.schema.createIndex('contracts_recipient').on('contracts').column('recipient_id').execute();
+      await db.schema
+        .createTable('transfers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('contract_id', 'text', (c) => c.notNull().references('contracts.id'))
+        .addColumn('exporter_id', 'text', (c) => c.notNull().references('parties.id'))
+        .addColumn('recipient_id', 'text', (c) => c.notNull().references('parties.id'))
+        .addColumn('dataset_id', 'text', (c) => c.notNull().references('datasets.id'))
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('records', types.bigint, (c) => c.notNull())
+        .addColumn('subjects', types.bigint, (c) => c.notNull())
+        .addColumn('wrapped_field_key', 'text')
+        .addColumn('receipt', 'text', (c) => c.notNull())
+        .addColumn('package_digest', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('transfers_exporter').on('transfers').columns(['exporter_id', 'created_at']).execute();
+      await db.schema
+        .createTable('transfer_packages')
+        .addColumn('transfer_id', 'text', (c) => c.primaryKey().references('transfers.id'))
+        .addColumn('package', types.blob, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('record', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('anchored_at', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_error', 'text')
+        .execute();
+      await db.schema.createIndex('outbox_pending').on('outbox').columns(['anchored_at', 'created_at']).execute();
+    },
+  }),
+};

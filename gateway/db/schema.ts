@@ -1,0 +1,122 @@
+/** Row types of the gateway database (both engines). Dates are ISO 8601 UTC strings. */
+export interface PartiesTable {
+  id: string;
+  name: string;
+  kind: 'domestic' | 'overseas' | 'regulator';
+  jurisdiction: string;
+  public_key: string | null;
+  ciio: number;
+  ftz: string | null;
+  industry: string | null;
+  contact: string | null;
+  /** KMS key-encryption key that wraps this party's data keys (domestic owners). */
+  kek_id: string | null;
+  /** Wrapped secret for owner-scoped transform keys (`scope: "owner"`). */
+  owner_secret: string | null;
+  created_at: string;
+}
+
+export interface TokensTable {
+  /** Hex SHA-256 of the bearer token; the token itself is never stored. */
+  hash: string;
+  party_id: string | null;
+  role: 'admin' | 'party';
+  created_at: string;
+}
+
+export interface DatasetsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  fields: string;
+  subject_field: string | null;
+  kek_id: string;
+  /** Dataset data key, wrapped by the KMS under `kek_id`. */
+  wrapped_dek: string;
+  dek_alg: 'SM4-GCM' | 'AES-256-GCM';
+  record_count: number;
+  created_at: string;
+}
+
+export interface DatasetUploadsTable {
+  id: string;
+  dataset_id: string;
+  status: 'open' | 'committed';
+  records: number;
+  created_at: string;
+  committed_at: string | null;
+}
+
+/** Chunks of an upload become visible only when their upload commits. */
+export interface DatasetChunksTable {
+  dataset_id: string;
+  upload_id: string;
+  seq: number;
+  records: number;
+  /** nonce ‖ ciphertext ‖ tag of an NDJSON chunk. */
+  payload: Uint8Array;
+}
+
+export interface ContractsTable {
+  id: string;
+  dataset_id: string;
+  owner_id: string;
+  recipient_id: string;
+  status: 'pending' | 'approved' | 'revoked';
+  /** RFC 8785 canonical JSON of the terms, exactly the bytes the owner signs. */
+  terms: string;
+  digest: string;
+  signature: string | null;
+  valid_from: string;
+  valid_until: string;
+  /** Per-contract KMS key: wraps the transform secret and field-encryption keys; destroying it shreds them. */
+  kek_id: string;
+  /** Wrapped per-contract secret from which hash/simulate/tokenize keys derive. */
+  secret: string;
+  created_at: string;
+  approved_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface TransfersTable {
+  id: string;
+  contract_id: string;
+  exporter_id: string;
+  recipient_id: string;
+  dataset_id: string;
+  purpose: string;
+  records: number;
+  subjects: number;
+  /** Field-encryption data key of this transfer, wrapped by the contract key (null when unused). */
+  wrapped_field_key: string | null;
+  receipt: string;
+  package_digest: string;
+  created_at: string;
+}
+
+export interface TransferPackagesTable {
+  transfer_id: string;
+  package: Uint8Array;
+}
+
+export interface OutboxTable {
+  /** The ledger record id; anchoring is idempotent by it. */
+  id: string;
+  record: string;
+  created_at: string;
+  anchored_at: string | null;
+  attempts: number;
+  last_error: string | null;
+}
+
+export interface GatewaySchema {
+  parties: PartiesTable;
+  tokens: TokensTable;
+  datasets: DatasetsTable;
+  dataset_uploads: DatasetUploadsTable;
+  dataset_chunks: DatasetChunksTable;
+  contracts: ContractsTable;
+  transfers: TransfersTable;
+  transfer_packages: TransferPackagesTable;
+  outbox: OutboxTable;
+}

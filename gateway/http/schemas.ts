@@ -1,0 +1,26 @@
+import { errorResponseSchema } from '../../common/index.ts';
+import { ID_PATTERN } from '../ids.ts';
+
+/** Response map for a route: its success schema plus the SURFACE error body for 4xx/5xx. */
+export function responses(successes: Record<number, object>): Record<string, object> {
+  return { ...successes, '4xx': errorResponseSchema, '5xx': errorResponseSchema };
+}
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', pattern: ID_PATTERN } },
+} as const;
+
+export const isoDate = { type: 'string', format: 'date-time' } as const;
+
+/** `2026-05-01` or a full ISO 8601 timestamp. */
+export const dateOrDateTime = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
+} as const;
+
+export const countryCode = { type: 'string', pattern: '^[A-Z]{2}$' } as const;
+
+export const freeObject = { type: 'object', additionalProperties: true } as const;

@@ -1,0 +1,53 @@
+import { countryCode } from '../http/schemas.ts';
+
+export const FTZ = ['beijing', 'shanghai', 'tianjin', 'hainan', 'zhejiang'] as const;
+
+export const createPartyBody = {
+  type: 'object',
+  required: ['name', 'kind', 'jurisdiction'],
+  additionalProperties: false,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    kind: { type: 'string', enum: ['domestic', 'overseas', 'regulator'] },
+    jurisdiction: countryCode,
+    publicKey: { type: 'string', minLength: 66, maxLength: 1024 },
+    ciio: { type: 'boolean' },
+    ftz: { type: 'string', enum: [...FTZ] },
+    industry: { type: 'string', minLength: 1, maxLength: 100 },
+    contact: { type: 'string', minLength: 1, maxLength: 300 },
+  },
+} as const;
+
+export const createPartyResponse = {
+  type: 'object',
+  required: ['id', 'token'],
+  properties: { id: { type: 'string' }, token: { type: 'string' } },
+} as const;
+
+export const partyResponse = {
+  type: 'object',
+  required: ['id', 'name', 'kind', 'jurisdiction', 'ciio', 'createdAt'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    kind: { type: 'string' },
+    jurisdiction: { type: 'string' },
+    publicKey: { type: ['string', 'null'] },
+    ciio: { type: 'boolean' },
+    ftz: { type: ['string', 'null'] },
+    industry: { type: ['string', 'null'] },
+    contact: { type: ['string', 'null'] },
+    createdAt: { type: 'string' },
+  },
+} as const;
+
+export interface CreatePartyInput {
+  name: string;
+  kind: 'domestic' | 'overseas' | 'regulator';
+  jurisdiction: string;
+  publicKey?: string;
+  ciio?: boolean;
+  ftz?: (typeof FTZ)[number];
+  industry?: string;
+  contact?: string;
+}

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, migrate, openDatabase, type Config, type Logger } from '../common/index.ts';
+import { KmsClient } from '../kms/index.ts';
+import { openLedger } from '../ledger/index.ts';
+import { OutboxRelay } from './anchoring/outbox.ts';
+import { buildGatewayApp } from './app.ts';
+import { bootstrapAdmin } from './auth/bootstrap.ts';
+import type { GatewayContext } from './context.ts';
+import { discardOpenUploads } from './datasets/service.ts';
+import { coreMigrations } from './db/migrations.ts';
+import type { GatewaySchema } from './db/schema.ts';
+
+export interface RunningGateway {
+  app: FastifyInstance;
+  ctx: GatewayContext;
+  relay: OutboxRelay;
+  /** Set only on the very first start without SLUICE_ADMIN_TOKEN; shown once, never stored. */
+  generatedAdminToken: string | undefined;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The KMS token from the environment, or the one a standalone KMS wrote into the data dir. */
+function kmsToken(config: Config): string {
+  if (config.kmsToken) return config.kmsToken;
+  const file = path.join(config.dataDir, 'kms', 'token');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  throw new Error('SLUICE_KMS_TOKEN is not set and no KMS token file exists in the data dir');
+}
+
+export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
+  await migrate(database.db, database.dialect, coreMigrations, 'gateway');
+  const ledger = await openLedger(config, logger);
+  const ctx: GatewayContext = {
+    config,
+    db: database.db,
+    dialect: database.dialect,
+    kms: new KmsClient({ url: config.kmsUrl, token: kmsToken(config) }),
+    ledger,
+    logger,
+    now: () => new Date(),
+  };
+  const discarded = await discardOpenUploads(ctx);
+  if (discarded > 0) logger.warn({ discarded }, 'removed uploads interrupted by a previous stop');
+  const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now());
+  const relay = new OutboxRelay(database.db, ledger, logger);
+  relay.start();
+  const app = await buildGatewayApp(ctx, relay);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    app,
+    ctx,
+    relay,
+    generatedAdminToken,
+    url: `http://${config.host}:${port}`,
+    async close() {
+      await app.close();
+      await relay.stop();
+      await ledger.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import { SluiceError } from '../../common/index.ts';
+import { createKeyedHash, hkdf, sm3Hex } from '../../crypto/index.ts';
+import type { LedgerRecord } from '../../ledger/index.ts';
+import { createDesensitizer, createFieldEncryptor, deriveTransformKeys } from '../desensitize/index.ts';
+import { enqueue, type OutboxRelay } from '../anchoring/outbox.ts';
+import type { Party, Principal } from '../auth/principal.ts';
+import type { GatewayContext } from '../context.ts';
+import { contractTerms, getContract, transformSecretContext, type ContractRow } from '../contracts/service.ts';
+import type { ContractTerms, FieldPolicyInput } from '../contracts/schemas.ts';
+import type { TransfersTable } from '../db/schema.ts';
+import { datasetFields, getDataset, readRecords, unwrapDatasetKey } from '../datasets/service.ts';
+import type { DataRecord } from '../datasets/records.ts';
+import type { DatasetField } from '../datasets/schemas.ts';
+import { newId } from '../ids.ts';
+import { sealPackage } from '../package/envelope.ts';
+import { getParty, ownerSecret } from '../parties/service.ts';
+import { assertContractUsable, recordAllowance } from './checks.ts';
+
+export type TransferRow = TransfersTable;
+
+export interface TransferRequest {
+  contractId: string;
+  purpose: string;
+  limit?: number;
+}
+
+/** Transforms that carry nothing of the original value into the package. */
+const CARRIES_NOTHING = new Set(['nullify', 'aggregate']);
+
+interface DeliveredField {
+  name: string;
+  category: DatasetField['category'];
+  policy: FieldPolicyInput;
+}
+
+function deliveredFields(terms: ContractTerms, fields: DatasetField[]): DeliveredField[] {
+  return Object.entries(terms.fields)
+    .filter(([, policy]) => policy.transform !== 'aggregate')
+    .map(([name, policy]) => {
+      const field = fields.find((f) => f.name === name);
+      if (!field) throw new SluiceError('CONFLICT', 'contract names a field the dataset no longer has');
+      return { name, category: field.category, policy };
+    });
+}
+
+export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, recipient: Party, request: TransferRequest) {
+  const contract = await getContract(ctx, request.contractId);
+  if (contract.recipient_id !== recipient.id) throw new SluiceError('FORBIDDEN', 'only the contract recipient may transfer under it');
+  const terms = contractTerms(contract);
+  const now = ctx.now();
+  assertContractUsable(contract, terms, request.purpose, now);
+  const allowance = recordAllowance(terms, request.limit);
+  if (!recipient.public_key) throw new SluiceError('VALIDATION_FAILED', 'register an SM2 public key before receiving packages');
+  const dataset = await getDataset(ctx, contract.dataset_id);
+  const delivered = deliveredFields(terms, datasetFields(dataset));
+  if (delivered.some((f) => f.category === 'core')) {
+    throw new SluiceError('CORE_DATA_PROHIBITED', 'core data may not be provided abroad (R-CORE)', { rules: ['R-CORE'] });
+  }
+  const owner = await getParty(ctx, contract.owner_id);
+  const transferId = newId('trf');
+
+  // Every key comes from the KMS for this request only; if it is unreachable nothing is released.
+  const material = await unwrapKeys(ctx, contract, owner, transferId, delivered);
+  try {
+    const records = await collect(readRecords(ctx, dataset, material.dek, allowance));
+    const subjects = countSubjects(records, dataset.subject_field, material.countingKey);
+    const transformed = transform(delivered, records, material);
+    const ndjson = new TextEncoder().encode(transformed.map((r) => JSON.stringify(r)).join('\n') + (transformed.length ? '\n' : ''));
+    const createdAt = now.toISOString();
+    const packageBytes = sealPackage(
+      recipient.public_key,
+      { transferId, contractId: contract.id, recipientId: recipient.id, createdAt, records: records.length },
+      ndjson,
+    );
+    const packageDigest = sm3Hex(packageBytes);
+    const receipt = receiptRecord({ transferId, contract, terms, purpose: request.purpose, createdAt, delivered, records: records.length, subjects: subjects.size, packageDigest });
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('transfers')
+        .values({
+          id: transferId,
+          contract_id: contract.id,
+          exporter_id: owner.id,
+          recipient_id: recipient.id,
+          dataset_id: dataset.id,
+          purpose: request.purpose,
+          records: records.length,
+          subjects: subjects.size,
+          wrapped_field_key: material.wrappedFieldKey,
+          receipt: JSON.stringify(receipt),
+          package_digest: packageDigest,
+          created_at: createdAt,
+        })
+        .execute();
+      await trx.insertInto('transfer_packages').values({ transfer_id: transferId, package: packageBytes }).execute();
+      await enqueue(trx, receipt);
+    });
+    await relay.anchor(receipt.id);
+    return { id: transferId, status: 'completed' as const, records: records.length, subjects: subjects.size, receipt };
+  } finally {
+    material.wipe();
+  }
+}
+
+interface KeyMaterial {
+  dek: Uint8Array;
+  contractSecret: Uint8Array;
+  ownerScopeSecret: Uint8Array;
+  countingKey: Uint8Array;
+  fieldKey: Uint8Array | undefined;
+  wrappedFieldKey: string | null;
+  transferId: string;
+  wipe(): void;
+}
+
+async function unwrapKeys(ctx: GatewayContext, contract: ContractRow, owner: Party, transferId: string, delivered: DeliveredField[]): Promise<KeyMaterial> {
+  const dataset = await getDataset(ctx, contract.dataset_id);
+  const dek = await unwrapDatasetKey(ctx, dataset);
+  const contractSecret = await ctx.kms.decrypt(contract.kek_id, contract.secret, transformSecretContext(contract.id));
+  const ownerScopeSecret = await ownerSecret(ctx, owner);
+  const fieldKey = delivered.some((f) => f.policy.transform === 'encrypt')
+    ? await ctx.kms.dataKey(contract.kek_id, { purpose: 'field-encrypt', contractId: contract.id, transferId })
+    : undefined;
+  const countingKey = hkdf('sm3', ownerScopeSecret, new Uint8Array(0), 'sluice.subject-count.v1', 32);
+  return {
+    dek,
+    contractSecret,
+    ownerScopeSecret,
+    countingKey,
+    fieldKey: fieldKey?.plaintext,
+    wrappedFieldKey: fieldKey?.ciphertext ?? null,
+    transferId,
+    wipe() {
+      for (const key of [dek, contractSecret, ownerScopeSecret, countingKey, fieldKey?.plaintext]) key?.fill(0);
+    },
+  };
+}
+
+async function collect(batches: AsyncIterable<DataRecord[]>): Promise<DataRecord[]> {
+  const all: DataRecord[] = [];
+  for await (const batch of batches) for (const record of batch) all.push(record);
+  return all;
+}
+
+/**
+ * Distinct persons in this transfer, by keyed hash of the subject field (never the raw
+ * identifier). Without a subject field every record counts as a person: the conservative
+ * reading when de-duplication is impossible.
+ */
+function countSubjects(records: DataRecord[], subjectField: string | null, countingKey: Uint8Array): Set<string> {
+  const hash = createKeyedHash('hmac-sm3', countingKey);
+  const subjects = new Set<string>();
+  records.forEach((record, index) => {
+    const value = subjectField ? record[subjectField] : null;
+    subjects.add(value === null || value === undefined ? `row:${index}` : hash.hex(String(value)));
+  });
+  return subjects;
+}
+
+/** Contract-scoped and owner-scoped fields use keys from different secrets (SURFACE: `scope`). */
+function transform(delivered: DeliveredField[], records: DataRecord[], material: KeyMaterial): DataRecord[] {
+  const byScope = { contract: {} as Record<string, FieldPolicyInput>, owner: {} as Record<string, FieldPolicyInput> };
+  for (const field of delivered) byScope[field.policy.scope === 'owner' ? 'owner' : 'contract'][field.name] = field.policy;
+  const encryptor = material.fieldKey ? createFieldEncryptor('SM4', material.fieldKey, material.transferId) : undefined;
+  const parts = (['contract', 'owner'] as const)
+    .filter((scope) => Object.keys(byScope[scope]).length > 0)
+    .map((scope) => {
+      const keys = deriveTransformKeys(scope === 'owner' ? material.ownerScopeSecret : material.contractSecret);
+      return createDesensitizer(byScope[scope], keys, encryptor ? { encryptor } : {}).transformAll(records);
+    });
+  const order = delivered.map((f) => f.name);
+  return records.map((_, i) => {
+    const merged: DataRecord = {};
+    for (const part of parts) Object.assign(merged, part[i]);
+    const ordered: DataRecord = {};
+    for (const name of order) if (name in merged) ordered[name] = merged[name] as DataRecord[string];
+    return ordered;
+  });
+}
+
+interface ReceiptInput {
+  transferId: string;
+  contract: ContractRow;
+  terms: ContractTerms;
+  purpose: string;
+  createdAt: string;
+  delivered: DeliveredField[];
+  records: number;
+  subjects: number;
+  packageDigest: string;
+}
+
+/** The receipt is the ledger record itself: digests, counts and categories, never values. */
+function receiptRecord(input: ReceiptInput): LedgerRecord {
+  const { contract, terms } = input;
+  return {
+    id: input.transferId,
+    type: 'transfer.receipt',
+    timestamp: input.createdAt,
+    contractId: contract.id,
+    exporterId: contract.owner_id,
+    data: {
+      transferId: input.transferId,
+      contractId: contract.id,
+      contractDigest: contract.digest,
+      datasetId: contract.dataset_id,
+      exporterId: contract.owner_id,
+      recipientId: contract.recipient_id,
+      purpose: input.purpose,
+      legalBasis: terms.legalBasis,
+      scenario: terms.scenario,
+      records: input.records,
+      subjects: input.subjects,
+      fields: input.delivered.map((f) => ({ name: f.name, category: f.category, transform: f.policy.transform })),
+      packageDigest: input.packageDigest,
+      destination: terms.destination,
+    },
+  };
+}
+
+export async function getTransfer(ctx: GatewayContext, id: string): Promise<TransferRow> {
+  const transfer = await ctx.db.selectFrom('transfers').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!transfer) throw new SluiceError('NOT_FOUND', 'transfer not found');
+  return transfer;
+}
+
+/** Receipts are for the recipient, the exporter and regulators; packages for the recipient alone. */
+export function assertMayReadReceipt(principal: Principal, transfer: TransferRow): void {
+  if (principal.role === 'admin') return;
+  const { party } = principal;
+  if (party.id === transfer.recipient_id || party.id === transfer.exporter_id || party.kind === 'regulator') return;
+  throw new SluiceError('FORBIDDEN', 'not a party to this transfer');
+}
+
+export async function getPackage(ctx: GatewayContext, principal: Principal, id: string): Promise<Uint8Array> {
+  const transfer = await getTransfer(ctx, id);
+  if (principal.role !== 'party' || principal.party.id !== transfer.recipient_id) {
+    throw new SluiceError('FORBIDDEN', 'only the recipient may download the package');
+  }
+  const row = await ctx.db.selectFrom('transfer_packages').select('package').where('transfer_id', '=', id).executeTakeFirstOrThrow();
+  return row.package;
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { loadConfig } from '../../common/index.ts';
+import { startGateway, type RunningGateway } from '../../gateway/index.ts';
+import { backendAvailable } from './backends.ts';
+import { startKmsProcess, type KmsProcess } from './kms.ts';
+import { postgresInstalled, startPostgres, type PostgresServer } from './postgres.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface GatewayHarness {
+  url: string;
+  adminToken: string;
+  gateway: RunningGateway;
+  kms: KmsProcess;
+  dataDir: string;
+}
+
+/** The engines this run covers: SQLite always; PostgreSQL when installed (required in CI). */
+export function engines(): Engine[] {
+  return backendAvailable('postgresql', postgresInstalled()) ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/**
+ * A gateway in this process over the chosen engine, with the real KMS as its own process.
+ * Call inside a `describe`; the returned getter is valid from `beforeAll` on.
+ */
+export function useGateway(engine: Engine, env: Record<string, string> = {}): () => GatewayHarness {
+  let harness: GatewayHarness | undefined;
+  let postgres: PostgresServer | undefined;
+  beforeAll(async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-gw-'));
+    if (engine === 'postgres') postgres = await startPostgres();
+    const kms = await startKmsProcess();
+    const adminToken = `slc_admin_${Date.now()}_${Math.random().toString(36).slice(2)}`;
+    const config = loadConfig({
+      SLUICE_DATA_DIR: dataDir,
+      SLUICE_PORT: '0',
+      SLUICE_KMS_URL: kms.url,
+      SLUICE_KMS_TOKEN: kms.token,
+      SLUICE_ADMIN_TOKEN: adminToken,
+      SLUICE_LOG_LEVEL: 'silent',
+      ...(postgres ? { SLUICE_DATABASE_URL: postgres.url } : {}),
+      ...env,
+    });
+    const gateway = await startGateway(config);
+    harness = { url: gateway.url, adminToken, gateway, kms, dataDir };
+  });
+  afterAll(async () => {
+    await harness?.gateway.close();
+    await harness?.kms.stop();
+    await postgres?.stop();
+  });
+  return () => {
+    if (!harness) throw new Error('gateway harness not started');
+    return harness;
+  };
+}
