@@ -29,9 +29,9 @@ export function sha256Compress(v: Int32Array, w: Int32Array): void {
   let a = v[0]!, b = v[1]!, c = v[2]!, d = v[3]!, e = v[4]!, f = v[5]!, g = v[6]!, h = v[7]!;
   for (let j = 0; j < 64; j++) {
     const s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + K[j]! + w[j]!) | 0;
+    const t1 = (h + s1 + (g ^ (e & (f ^ g))) + K[j]! + w[j]!) | 0;
     const s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    const t2 = (s0 + ((a & b) | (c & (a | b)))) | 0;
     h = g;
     g = f;
     f = e;

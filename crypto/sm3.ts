@@ -32,15 +32,30 @@ export function sm3Compress(v: Int32Array, w: Int32Array): void {
     w[j] = x ^ rotl(x, 15) ^ rotl(x, 23) ^ rotl(w[j - 13]!, 7) ^ w[j - 6]!;
   }
   let a = v[0]!, b = v[1]!, c = v[2]!, d = v[3]!, e = v[4]!, f = v[5]!, g = v[6]!, h = v[7]!;
-  for (let j = 0; j < 64; j++) {
+  // Two loops rather than a per-round branch; FF and GG for j >= 16 in their cheaper equivalent
+  // forms: (a&b)|(a&c)|(b&c) = (a&b)|(c&(a|b)) and (e&f)|(~e&g) = g^(e&(f^g)).
+  let j = 0;
+  for (; j < 16; j++) {
     const a12 = rotl(a, 12);
-    const ss1 = rotl((a12 + e + T[j]!), 7);
-    const ss2 = ss1 ^ a12;
+    const ss1 = rotl((a12 + e + T[j]!) | 0, 7);
     const wj = w[j]!;
-    const ff = j < 16 ? a ^ b ^ c : (a & b) | (a & c) | (b & c);
-    const gg = j < 16 ? e ^ f ^ g : (e & f) | (~e & g);
-    const tt1 = (ff + d + ss2 + (wj ^ w[j + 4]!)) | 0;
-    const tt2 = (gg + h + ss1 + wj) | 0;
+    const tt1 = ((a ^ b ^ c) + d + (ss1 ^ a12) + (wj ^ w[j + 4]!)) | 0;
+    const tt2 = ((e ^ f ^ g) + h + ss1 + wj) | 0;
+    d = c;
+    c = rotl(b, 9);
+    b = a;
+    a = tt1;
+    h = g;
+    g = rotl(f, 19);
+    f = e;
+    e = tt2 ^ rotl(tt2, 9) ^ rotl(tt2, 17);
+  }
+  for (; j < 64; j++) {
+    const a12 = rotl(a, 12);
+    const ss1 = rotl((a12 + e + T[j]!) | 0, 7);
+    const wj = w[j]!;
+    const tt1 = (((a & b) | (c & (a | b))) + d + (ss1 ^ a12) + (wj ^ w[j + 4]!)) | 0;
+    const tt2 = ((g ^ (e & (f ^ g))) + h + ss1 + wj) | 0;
     d = c;
     c = rotl(b, 9);
     b = a;
