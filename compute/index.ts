@@ -21,3 +21,6 @@ export {
 } from './he/index.ts';
 export { createJobQueue, type JobHandler, type JobInfo, type JobOptions, type JobQueue, type JobStatus, type QueueConfig, type RunningJob } from './queue/index.ts';
 export { addDpNoise } from './dp.ts';
+export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, type ComputeWorkerOptions } from './worker/worker.ts';
+export { ComputeStore } from './worker/store.ts';
+export type { ComputeJobPayload, ComputeJobResult } from './worker/handler.ts';

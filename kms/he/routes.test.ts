@@ -1,71 +1,8 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpServer, createLogger, fail, openDatabase, type Database } from '../../common/index.ts';
 import { encryptColumn, evaluate } from '../../compute/index.ts';
-import { registerHeKeysets, type HeKeysetDeps } from './index.ts';
-
-/**
- * The plugin on a bare server. The KMS process is being built alongside, so its master-key
- * barrier, access hook and audit chain are stood in for here: an in-memory AES-GCM `wrap`,
- * a token→caller hook with the KMS's rule (the worker only on `access: 'worker'` routes), and
- * an audit log array.
- */
-const SERVICE = 'service-token';
-const WORKER = 'worker-token';
-
-function stubDeps(database: Database<any>, audit: string[], workerEverywhere: boolean) {
-  const master = randomBytes(32);
-  const callers = new WeakMap<FastifyRequest, 'service' | 'worker'>();
-  const deps: HeKeysetDeps = {
-    database,
-    requireUnsealed: () => undefined,
-    wrap(data, aad) {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', master, iv).setAAD(aad);
-      return Buffer.concat([iv, cipher.update(data), cipher.final(), cipher.getAuthTag()]);
-    },
-    unwrap(sealed, aad) {
-      const b = Buffer.from(sealed);
-      const decipher = createDecipheriv('aes-256-gcm', master, b.subarray(0, 12)).setAAD(aad);
-      decipher.setAuthTag(b.subarray(b.length - 16));
-      return Buffer.concat([decipher.update(b.subarray(12, b.length - 16)), decipher.final()]);
-    },
-    audited: (entry, work) =>
-      database.db.transaction().execute(async (trx) => {
-        const result = await work(trx, { version: null });
-        audit.push(`${entry.caller} ${entry.operation}`);
-        return result;
-      }),
-    callerOf: (request) => callers.get(request)!,
-  };
-  const hook = async (request: FastifyRequest) => {
-    const token = request.headers.authorization?.replace(/^Bearer /, '');
-    const caller = token === SERVICE ? 'service' : token === WORKER ? 'worker' : undefined;
-    if (!caller) throw fail.unauthenticated();
-    const access = (request.routeOptions.config as { access?: string }).access;
-    if (caller === 'worker' && access !== 'worker' && !workerEverywhere) throw fail.forbidden();
-    callers.set(request, caller);
-  };
-  return { deps, hook };
-}
-
-async function server(workerEverywhere = false) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kms-he-'));
-  const database = openDatabase<any>({ sqlitePath: path.join(dir, 'kms.db') });
-  const audit: string[] = [];
-  const { deps, hook } = stubDeps(database, audit, workerEverywhere);
-  const app = await createHttpServer({ logger: createLogger('kms-he-test', 'silent'), bodyLimit: 64 * 1024 * 1024, rateLimit: 10_000 });
-  await app.register(async (scope) => {
-    scope.addHook('onRequest', hook);
-    await registerHeKeysets(scope, deps);
-  });
-  await app.ready();
-  return { app, audit, database, deps, close: async () => (await app.close(), await database.close(), fs.rmSync(dir, { recursive: true, force: true })) };
-}
+import { SERVICE, WORKER, startHeKms as server } from './testing.ts';
 
 function call(app: FastifyInstance, token: string | undefined, method: 'GET' | 'POST', url: string, payload?: object) {
   return app.inject({ method, url, ...(payload ? { payload } : {}), headers: token ? { authorization: `Bearer ${token}` } : {} });

@@ -1,0 +1,28 @@
+// The job child: runs inside Node's permission model with read access to its own bundle and
+// scratch directory only, write access to the scratch directory only, no child processes, no
+// workers, no addons. It evaluates and exits; everything it gets is public.
+import fs from 'node:fs';
+import path from 'node:path';
+import { isSluiceError } from '../../common/index.ts';
+import { evaluate, type EvaluateRequest } from '../he/evaluate.ts';
+import { SANDBOX_FILES, type SandboxJob } from './sandbox-files.ts';
+
+// writeSync: if the worker that started us is gone, the write fails with EPIPE and we die too.
+const report = (message: object) => fs.writeSync(1, JSON.stringify(message) + '\n');
+
+try {
+  const scratch = process.argv[2]!;
+  const job = JSON.parse(fs.readFileSync(path.join(scratch, SANDBOX_FILES.job), 'utf8')) as SandboxJob;
+  const publicKey = fs.readFileSync(path.join(scratch, SANDBOX_FILES.publicKey));
+  const columns = job.inputs.map((name) => fs.readFileSync(path.join(scratch, SANDBOX_FILES.inputsDir, name)));
+  const request: EvaluateRequest = { operation: job.operation, ...(job.weights ? { weights: job.weights } : {}) };
+  const result = await evaluate(request, columns, { publicKey }, (progress) => report({ progress }));
+  const partial = path.join(scratch, `${SANDBOX_FILES.result}.partial`);
+  fs.writeFileSync(partial, result);
+  fs.renameSync(partial, path.join(scratch, SANDBOX_FILES.result));
+  report({ done: true });
+} catch (error) {
+  // Only the SURFACE code crosses back: messages and stacks could quote inputs.
+  report({ error: isSluiceError(error) ? error.code : 'INTERNAL' });
+  process.exitCode = 1;
+}

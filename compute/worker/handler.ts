@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OperationKind } from '../he/operations.ts';
+import type { JobHandler } from '../queue/types.ts';
+import type { WorkerKms } from './kms-client.ts';
+import { runSandbox, sandboxLaunch, type SandboxLaunch, type SandboxLimits } from './sandbox.ts';
+import { SANDBOX_FILES, type SandboxJob } from './sandbox-files.ts';
+import { sha256Hex, type ComputeStore } from './store.ts';
+
+/** What the gateway enqueues for one compute job. */
+export interface ComputeJobPayload {
+  jobId: string;
+  /** The KMS key set of the job (`POST /v1/he/keysets`). */
+  keysetId: string;
+  operation: OperationKind;
+  /** Names of the encrypted columns in the store (`ComputeStore.putInput`). */
+  inputs: string[];
+  /** `weightedSum`: per input, one plaintext weight per row. */
+  weights?: number[][];
+}
+
+export interface ComputeJobResult {
+  /** Hex SHA-256 of the result ciphertext, also recorded in the KMS. */
+  digest: string;
+  bytes: number;
+}
+
+export interface ComputeHandlerDeps {
+  store: ComputeStore;
+  kms: WorkerKms;
+  bundleFile: string;
+  scratchRoot: string;
+  limits: SandboxLimits;
+  /** Starts the sandboxed child; tests wrap it to inspect everything the child is given. */
+  run?: (launch: SandboxLaunch, timeoutMs: number, onProgress: (fraction: number) => void) => Promise<Uint8Array>;
+}
+
+/**
+ * One compute job: fetch the job's public key, hand the child its public inputs in a fresh
+ * scratch directory, store the result under the job id and tell the KMS its digest. Every step
+ * is keyed by the job id, and evaluation is deterministic, so a re-run after a crash finishes
+ * with the same bytes (or finds them already stored).
+ */
+export function createComputeHandler(deps: ComputeHandlerDeps): JobHandler<ComputeJobPayload, ComputeJobResult> {
+  const run = deps.run ?? runSandbox;
+  return async (job) => {
+    const { jobId, keysetId } = job.payload;
+    const stored = deps.store.readResult(jobId);
+    if (stored) {
+      const digest = sha256Hex(stored);
+      await deps.kms.reportResult(keysetId, digest);
+      return { digest, bytes: stored.length };
+    }
+    const publicKey = await deps.kms.publicKey(keysetId);
+    fs.mkdirSync(deps.scratchRoot, { recursive: true, mode: 0o700 });
+    const scratch = fs.mkdtempSync(path.join(deps.scratchRoot, `${jobId}-${job.attempt}-`));
+    try {
+      const sandboxJob: SandboxJob = { operation: job.payload.operation, inputs: job.payload.inputs.map((_, i) => `${i}.col`) };
+      if (job.payload.weights) sandboxJob.weights = job.payload.weights;
+      fs.writeFileSync(path.join(scratch, SANDBOX_FILES.job), JSON.stringify(sandboxJob));
+      fs.writeFileSync(path.join(scratch, SANDBOX_FILES.publicKey), publicKey);
+      fs.mkdirSync(path.join(scratch, SANDBOX_FILES.inputsDir));
+      job.payload.inputs.forEach((name, i) => linkOrCopy(deps.store.inputPath(jobId, name), path.join(scratch, SANDBOX_FILES.inputsDir, sandboxJob.inputs[i]!)));
+      const result = await run(sandboxLaunch(deps.bundleFile, scratch, deps.limits), deps.limits.timeoutMs, (f) => void job.progress(f * 0.95).catch(() => undefined));
+      deps.store.putResult(jobId, result);
+      const digest = sha256Hex(result);
+      await deps.kms.reportResult(keysetId, digest);
+      await job.progress(1);
+      return { digest, bytes: result.length };
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  };
+}
+
+/** Inputs are large; a hard link gives the child its own name for them without a copy. */
+function linkOrCopy(from: string, to: string): void {
+  try {
+    fs.linkSync(from, to);
+  } catch {
+    fs.copyFileSync(from, to);
+  }
+}

@@ -1,0 +1,44 @@
+// The compute worker process, started by the supervisor (`npm start`). It holds no secret key
+// and no service token: only SLUICE_WORKER_TOKEN, derived from the KMS token by the supervisor.
+import { createLogger, loadConfig } from '../../common/index.ts';
+import { startComputeWorker } from './worker.ts';
+
+const env = process.env;
+const config = loadConfig(env);
+const logger = createLogger('compute-worker', config.logLevel);
+
+if (env.SLUICE_KMS_TOKEN || env.SLUICE_ADMIN_TOKEN) {
+  logger.fatal('the compute worker must not receive SLUICE_KMS_TOKEN or SLUICE_ADMIN_TOKEN; give it SLUICE_WORKER_TOKEN');
+  process.exit(2);
+}
+const workerToken = env.SLUICE_WORKER_TOKEN;
+if (!workerToken) {
+  logger.fatal('SLUICE_WORKER_TOKEN is required');
+  process.exit(2);
+}
+
+const positive = (name: string): number | undefined => {
+  const value = Number(env[name]);
+  return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+};
+const timeoutMs = positive('SLUICE_COMPUTE_TIMEOUT_MS');
+const maxOldSpaceMb = positive('SLUICE_COMPUTE_MAX_OLD_SPACE_MB');
+const leaseMs = positive('SLUICE_COMPUTE_LEASE_MS');
+
+const worker = await startComputeWorker({
+  dataDir: config.dataDir,
+  redisUrl: config.redisUrl,
+  kmsUrl: config.kmsUrl,
+  workerToken,
+  concurrency: positive('SLUICE_COMPUTE_CONCURRENCY') ?? 1,
+  ...(leaseMs ? { leaseMs } : {}),
+  limits: { ...(timeoutMs ? { timeoutMs } : {}), ...(maxOldSpaceMb ? { maxOldSpaceMb } : {}) },
+  logger,
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'compute worker stopping');
+    void worker.close().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,60 @@
+import path from 'node:path';
+import type { Logger } from '../../common/index.ts';
+import { createJobQueue, type JobQueue } from '../queue/index.ts';
+import { buildChildBundle } from './bundle.ts';
+import { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './handler.ts';
+import { workerKms } from './kms-client.ts';
+import type { SandboxLimits } from './sandbox.ts';
+import { ComputeStore } from './store.ts';
+
+export interface ComputeWorkerOptions {
+  dataDir: string;
+  redisUrl?: string | undefined;
+  kmsUrl: string;
+  /** The derived worker token: reads public key material and reports result digests, nothing more. */
+  workerToken: string;
+  concurrency?: number;
+  leaseMs?: number;
+  limits?: Partial<SandboxLimits>;
+  logger: Logger;
+  run?: ComputeHandlerDeps['run'];
+}
+
+export const DEFAULT_LIMITS: SandboxLimits = { timeoutMs: 10 * 60_000, maxOldSpaceMb: 1024 };
+
+/** Where job artifacts live in a data dir; the gateway writes inputs there, the worker results. */
+export function computeStore(dataDir: string): ComputeStore {
+  return new ComputeStore(path.join(dataDir, 'compute', 'jobs'));
+}
+
+/** The compute job queue of a deployment, for the gateway (enqueue, status, events) and the worker. */
+export function createComputeQueue(config: { dataDir: string; redisUrl?: string | undefined; leaseMs?: number }): Promise<JobQueue<ComputeJobPayload, ComputeJobResult>> {
+  return createJobQueue<ComputeJobPayload, ComputeJobResult>({ name: 'sluice-compute', ...config });
+}
+
+/** Consumes the compute queue, each job in its own sandboxed child. */
+export async function startComputeWorker(options: ComputeWorkerOptions): Promise<{ close(): Promise<void> }> {
+  const bundle = await buildChildBundle(path.join(options.dataDir, 'compute', 'sandbox'));
+  const queue = await createComputeQueue({ dataDir: options.dataDir, redisUrl: options.redisUrl, ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}) });
+  const handler = createComputeHandler({
+    store: computeStore(options.dataDir),
+    kms: workerKms(options.kmsUrl, options.workerToken),
+    bundleFile: bundle.file,
+    scratchRoot: path.join(options.dataDir, 'compute', 'scratch'),
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    ...(options.run ? { run: options.run } : {}),
+  });
+  queue.process(async (job) => {
+    options.logger.info({ jobId: job.id, attempt: job.attempt }, 'compute job started');
+    try {
+      const result = await handler(job);
+      options.logger.info({ jobId: job.id, bytes: result.bytes }, 'compute job evaluated');
+      return result;
+    } catch (error) {
+      options.logger.warn({ jobId: job.id, code: (error as { code?: string }).code ?? 'INTERNAL' }, 'compute job attempt failed');
+      throw error;
+    }
+  }, { concurrency: options.concurrency ?? 1 });
+  options.logger.info({ queue: options.redisUrl ? 'bullmq' : 'embedded', concurrency: options.concurrency ?? 1 }, 'compute worker ready');
+  return { close: () => queue.close() };
+}
