@@ -1,3 +1,5 @@
+import { fail } from '../common/errors.ts';
+
 const encoder = new TextEncoder();
 
 export type BytesLike = Uint8Array | string;
@@ -12,7 +14,7 @@ export function bytesToHex(bytes: Uint8Array): string {
 }
 
 export function hexToBytes(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError('invalid hex');
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw fail.validation('invalid hex string');
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
 

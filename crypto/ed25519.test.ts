@@ -55,5 +55,6 @@ describe('Ed25519', () => {
     expect(ed25519Verify('m', sig, new Uint8Array(5))).toBe(false);
     expect(() => ed25519Sign('m', new Uint8Array(31))).toThrow();
     expect(() => ed25519Sign('m', pair.publicKey)).toThrow();
+    expect(() => ed25519RawPublicKey('not a key')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 });

@@ -40,9 +40,13 @@ export function ed25519Verify(message: BytesLike, signature: Uint8Array, publicK
 
 /** The raw 32-byte public key of a PEM (public or private) or KeyObject. */
 export function ed25519RawPublicKey(key: string | KeyObject): Uint8Array {
-  const publicKey = typeof key !== 'string' && key.type === 'public' ? key : createPublicKey(key);
-  const spki = checkType(publicKey).export({ format: 'der', type: 'spki' });
-  return fromBuffer(spki.subarray(SPKI_PREFIX.length));
+  try {
+    const publicKey = typeof key !== 'string' && key.type === 'public' ? key : createPublicKey(key);
+    const spki = checkType(publicKey).export({ format: 'der', type: 'spki' });
+    return fromBuffer(spki.subarray(SPKI_PREFIX.length));
+  } catch {
+    throw fail.validation('not an Ed25519 key');
+  }
 }
 
 function privateKeyObject(key: string | Uint8Array): KeyObject {

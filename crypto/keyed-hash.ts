@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
+import { fail } from '../common/errors.ts';
 import type { BytesLike } from './bytes.ts';
 import { sha256Compress, SHA256_IV } from './sha256.ts';
 import { sm3Compress, SM3_IV } from './sm3.ts';
@@ -46,7 +47,7 @@ const HEX_PAIRS = new Uint16Array(256);
  */
 export function createKeyedHash(alg: KeyedHashAlg, key: Uint8Array): KeyedHash {
   const engine = ENGINES[alg];
-  if (engine === undefined) throw new TypeError('unsupported keyed-hash algorithm');
+  if (engine === undefined) throw fail.validation('unsupported keyed-hash algorithm');
   const { compress, nodeName, nativeFrom } = engine;
   const nativeKey = Buffer.from(key);
   const w = new Int32Array(68);
