@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../common/index.ts';
+import { recordAuditEvents } from './anchoring/audit-events.ts';
 import type { OutboxRelay } from './anchoring/outbox.ts';
 import { ledgerRoutes } from './anchoring/routes.ts';
 import { registerAuth } from './auth/plugin.ts';
@@ -25,6 +26,7 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerAuth(app, ctx.db);
+  recordAuditEvents(app, ctx.db, ctx.logger);
   await app.register(partyRoutes, { ctx });
   await app.register(datasetRoutes, { ctx });
   await app.register(contractRoutes, { ctx, relay });

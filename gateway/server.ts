@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger, migrate, openDatabase, type Config, type Logger } from '../common/index.ts';
 import { KmsClient } from '../kms/index.ts';
 import { openLedger } from '../ledger/index.ts';
+import { KmsAuditFollower } from './anchoring/audit-events.ts';
 import { OutboxRelay } from './anchoring/outbox.ts';
 import { buildGatewayApp } from './app.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
@@ -35,11 +36,12 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
   await migrate(database.db, database.dialect, coreMigrations, 'gateway');
   const ledger = await openLedger(config, logger);
+  const kms = new KmsClient({ url: config.kmsUrl, token: kmsToken(config) });
   const ctx: GatewayContext = {
     config,
     db: database.db,
     dialect: database.dialect,
-    kms: new KmsClient({ url: config.kmsUrl, token: kmsToken(config) }),
+    kms,
     ledger,
     logger,
     now: () => new Date(),
@@ -49,6 +51,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now());
   const relay = new OutboxRelay(database.db, ledger, logger);
   relay.start();
+  const keyEvents = new KmsAuditFollower(database.db, kms, logger);
+  keyEvents.start();
   const app = await buildGatewayApp(ctx, relay);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
@@ -61,6 +65,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     url: `http://${config.host}:${port}`,
     async close() {
       await app.close();
+      await keyEvents.stop();
       await relay.stop();
       await ledger.close();
       await database.close();

@@ -13,12 +13,16 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/=]{16,256})$/;
 
-/** Authenticates every `/v1/` request; routes then check roles and object ownership. */
+/**
+ * Authenticates every `/v1/` request; routes then check roles and object ownership. It runs at
+ * preParsing: after the rate limiter (so guessing tokens is throttled) and before any body is
+ * read (so nobody unauthenticated makes us parse one).
+ */
 export function registerAuth(app: FastifyInstance, db: Kysely<GatewaySchema>): void {
   app.decorateRequest('principal', null as never);
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (!request.url.startsWith('/v1/')) return;
-    request.principal = await authenticate(db, request.headers.authorization);
+  app.addHook('preParsing', async (request: FastifyRequest, _reply, payload) => {
+    if (request.url.startsWith('/v1/')) request.principal = await authenticate(db, request.headers.authorization);
+    return payload;
   });
 }
 

@@ -110,4 +110,13 @@ export const coreMigrations: Record<string, VersionedMigration> = {
       await db.schema.createIndex('outbox_pending').on('outbox').columns(['anchored_at', 'created_at']).execute();
     },
   }),
+  '0004_cursors': (types) => ({
+    up: async (db) => {
+      await db.schema
+        .createTable('cursors')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', types.bigint, (c) => c.notNull())
+        .execute();
+    },
+  }),
 };

@@ -109,6 +109,12 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+/** Positions of background followers (e.g. the last KMS audit sequence anchored). */
+export interface CursorsTable {
+  name: string;
+  value: number;
+}
+
 export interface GatewaySchema {
   parties: PartiesTable;
   tokens: TokensTable;
@@ -119,4 +125,5 @@ export interface GatewaySchema {
   transfers: TransfersTable;
   transfer_packages: TransferPackagesTable;
   outbox: OutboxTable;
+  cursors: CursorsTable;
 }
