@@ -86,6 +86,8 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
   private sealing: Promise<void> = Promise.resolve();
   private closed = false;
   private readonly storedNodes: NodeSource;
+  /** Proofs from stored nodes against the current head; replaced with each block, so its memo of right edges stays valid. */
+  private storedProofs: ProofBuilder;
 
   constructor(
     private readonly store: LedgerStore,
@@ -101,6 +103,7 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
       },
     };
     this.range = CompactRange.empty();
+    this.storedProofs = new ProofBuilder(this.storedNodes);
     const height = store.latestHeight();
     const latest = height === undefined ? undefined : store.block(height);
     if (latest) {
@@ -134,7 +137,7 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
     if (this.closed) throw new SluiceError('INTERNAL', 'ledger is closed');
     const stored = this.store.leafById(id);
     if (!stored) return undefined;
-    const proof = this.proof(stored.leafIndex, new ProofBuilder(this.storedNodes), new HexCache());
+    const proof = this.proof(stored.leafIndex, this.storedProofs, new HexCache());
     return { record: JSON.parse(stored.recordJson) as LedgerRecord, proof };
   }
 
@@ -201,6 +204,7 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
       const signatures = await signTreeHead(treeHeadOf(header), this.signers);
       this.store.commitBlock({ header, signatures }, batch, interior);
       this.range = range;
+      this.storedProofs = new ProofBuilder(this.storedNodes);
       this.head = signedHead({ header, signatures });
       this.lastBlockHash = blockHash(header);
       this.logger?.debug({ height: header.height, records: batch.length, treeSize: header.treeSize }, 'ledger block sealed');
@@ -219,7 +223,7 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
   private settleAnchored(queued: Pending[]): Pending[] {
     const anchored = this.store.leavesByIds(queued.map((entry) => entry.recordId));
     if (anchored.size === 0) return queued;
-    const builder = new ProofBuilder(this.storedNodes);
+    const builder = this.storedProofs;
     const hex = new HexCache();
     return queued.filter((entry) => {
       const stored = anchored.get(entry.recordId);

@@ -48,14 +48,30 @@ export function isOrgName(value: unknown): value is string {
  * edited proofs pass as valid.
  */
 export function canonicalPublicKey(alg: TreeHeadAlg, key: string): string | undefined {
+  const memo = `${alg}|${key}`;
+  if (canonicalKeys.has(memo)) return canonicalKeys.get(memo);
+  let canonical: string | undefined;
   try {
-    if (alg === 'SM2') return normalizeSm2PublicKey(key);
-    const canonical = createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString();
-    ed25519RawPublicKey(canonical);
-    return canonical;
+    if (alg === 'SM2') canonical = normalizeSm2PublicKey(key);
+    else {
+      canonical = createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString();
+      ed25519RawPublicKey(canonical);
+    }
   } catch {
-    return undefined;
+    canonical = undefined;
   }
+  remember(canonicalKeys, memo, canonical);
+  return canonical;
+}
+
+// Parsing a key (an SM2 point check) costs tens of microseconds, and a verifier meets the same
+// few organization keys in every proof. Bounded: entries beyond the limit evict the oldest.
+const MEMO_LIMIT = 4096;
+const canonicalKeys = new Map<string, string | undefined>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
+  memo.set(key, value);
 }
 
 export function signerFromConfig(config: CoSignerConfig): OrgSigner {
@@ -124,18 +140,14 @@ export function orgSignatureProblem(value: Record<string, unknown>): string | un
 
 // SM2 verification costs milliseconds; receipts of one block share its head, so a verifier
 // checking many of them pays once. Only successes are remembered, keyed by every input.
-const verified = new Set<string>();
-const VERIFIED_LIMIT = 4096;
+const verified = new Map<string, true>();
 
 export function verifySignature(alg: TreeHeadAlg, publicKey: string, signature: string, statement: Uint8Array): boolean {
   const key = `${alg}|${publicKey}|${signature}|${bytesToHex(statement)}`;
   if (verified.has(key)) return true;
   const ok =
     alg === 'SM2' ? sm2Verify(statement, signature, publicKey) : ed25519VerifyHex(statement, signature, publicKey);
-  if (ok) {
-    if (verified.size >= VERIFIED_LIMIT) verified.delete(verified.values().next().value as string);
-    verified.add(key);
-  }
+  if (ok) remember(verified, key, true);
   return ok;
 }
 
