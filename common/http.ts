@@ -42,7 +42,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   app.setErrorHandler((error: FastifyError | SluiceError, request, reply) => {
     const mapped = toSluiceError(error);
-    if (mapped.status >= 500 && mapped.code !== 'KMS_UNAVAILABLE' && mapped.code !== 'KMS_SEALED') {
+    if (mapped.status >= 500 && !['KMS_UNAVAILABLE', 'KMS_SEALED', 'LEDGER_UNAVAILABLE'].includes(mapped.code)) {
       request.log.error({ err: { type: error.name, code: (error as FastifyError).code, stack: error.stack } }, 'unhandled error');
     } else {
       request.log.info({ code: mapped.code }, 'request refused');

@@ -26,6 +26,7 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private stopped = false;
+  private busy = false;
 
   constructor(
     private readonly db: Kysely<GatewaySchema>,
@@ -34,8 +35,20 @@ export class OutboxRelay {
     private readonly retryMs = 2000,
   ) {}
 
-  /** Anchors one record now if the ledger answers; otherwise leaves it to the background loop. */
+  /**
+   * Anchors one record now when the ledger commits immediately (embedded); a ledger that
+   * commits through consensus (Fabric) is fed by the background loop instead, so no request
+   * waits on a peer. Either way a failure leaves the record to the loop.
+   */
   async anchor(recordId: string): Promise<AnchorResult> {
+    if (this.ledger.kind !== 'embedded') {
+      this.kick();
+      return { recordId, anchored: false };
+    }
+    return this.anchorNow(recordId);
+  }
+
+  private async anchorNow(recordId: string): Promise<AnchorResult> {
     const row = await this.db.selectFrom('outbox').selectAll().where('id', '=', recordId).executeTakeFirst();
     if (!row) return { recordId, anchored: false };
     try {
@@ -75,7 +88,7 @@ export class OutboxRelay {
         .execute();
       if (pending.length === 0) return anchored;
       for (const { id } of pending) {
-        const result = await this.anchor(id);
+        const result = await this.anchorNow(id);
         if (!result.anchored) return anchored;
         anchored += 1;
       }
@@ -87,13 +100,24 @@ export class OutboxRelay {
     return Number(row.n);
   }
 
+  /** Runs the loop now unless a drain is already under way. */
+  private kick(): void {
+    if (this.stopped || this.busy) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      this.busy = true;
       this.draining = this.drain()
         .catch((error: unknown) => this.logger.warn({ err: describe(error) }, 'outbox drain failed'))
         .then(() => undefined)
-        .finally(() => this.schedule(this.retryMs));
+        .finally(() => {
+          this.busy = false;
+          this.schedule(this.retryMs);
+        });
     }, delay);
     this.timer.unref();
   }

@@ -122,7 +122,7 @@ describe.runIf(backendAvailable('Hyperledger Fabric binaries (npm run fabric:up 
       await network.stopPeer('regulator');
       try {
         const record = receipt();
-        await expect(impatient.append(record)).rejects.toMatchObject({ code: 'INTERNAL' });
+        await expect(impatient.append(record)).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
         expect(await operator.get(record.id)).toBeUndefined();
       } finally {
         await network.startPeer('regulator');

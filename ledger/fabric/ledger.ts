@@ -99,7 +99,7 @@ export class FabricLedger implements Ledger {
         failure = error;
       }
       if (Date.now() >= deadline) {
-        throw new SluiceError('INTERNAL', 'Fabric ledger did not commit the record in time', { id: record.id, attempts: attempt }, { cause: failure });
+        throw new SluiceError('LEDGER_UNAVAILABLE', 'Fabric ledger did not commit the record in time', { id: record.id, attempts: attempt }, { cause: failure });
       }
       if (failure !== undefined) this.logger?.warn({ id: record.id, attempt, error: errorKind(failure) }, 'Fabric append attempt failed; retrying');
       const backoff = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (attempt - 1));
@@ -229,7 +229,7 @@ function throwIfRejection(error: unknown): void {
 }
 
 function unavailable(error: unknown): SluiceError {
-  return new SluiceError('INTERNAL', 'Fabric ledger unavailable', { error: errorKind(error) }, { cause: error });
+  return new SluiceError('LEDGER_UNAVAILABLE', 'Fabric ledger unavailable', { error: errorKind(error) }, { cause: error });
 }
 
 function errorKind(error: unknown): string {
