@@ -4,8 +4,8 @@ import {
   bytesModNumber,
   bytesToBigInt,
   checkDigits,
-  checkRadix,
   FAST_MODULUS_LIMIT,
+  minLengthFor,
   writeBigInt,
   writeNumber,
   type FpeCipher,
@@ -34,7 +34,7 @@ export function ff3_1(cipherName: 'AES', key: Uint8Array, radix: number): FpeCip
 
 /** FF3's eight Feistel rounds with tweak halves T_L‖T_R given as 8 bytes. */
 export function ff3Rounds(key: Uint8Array, radix: number): (digits: readonly number[], tlr: Uint8Array, decrypting: boolean) => number[] {
-  checkRadix(radix);
+  const minLength = minLengthFor(radix);
   // FF3 runs the cipher under the byte-reversed key on byte-reversed blocks.
   const cipher = createBlockCipher('AES', Uint8Array.from(key).reverse());
   // maxlen = 2·floor(log_radix(2^96)), computed exactly.
@@ -44,7 +44,7 @@ export function ff3Rounds(key: Uint8Array, radix: number): (digits: readonly num
   const shapes = new Map<number, { u: number; v: number; fast: boolean; modU: number; modV: number; bigModU: bigint; bigModV: bigint }>();
 
   return (digits, tlr, decrypting) => {
-    checkDigits(digits, radix, maxLength);
+    checkDigits(digits, radix, minLength, maxLength);
     const n = digits.length;
     let shape = shapes.get(n);
     if (shape === undefined) {

@@ -12,17 +12,21 @@ export interface FpeCipher {
  */
 export const FAST_MODULUS_LIMIT = 2n ** 45n;
 
-/** SP 800-38G Rev. 1 requires radix^minlen ≥ 1,000,000 for both FF1 and FF3-1. */
-const MIN_DOMAIN = 1_000_000n;
-
-export function checkRadix(radix: number): void {
+/**
+ * Validates the radix and returns the shortest allowed input: SP 800-38G Rev. 1 requires
+ * radix^minlen ≥ 1,000,000 for both FF1 and FF3-1 (and minlen ≥ 2).
+ */
+export function minLengthFor(radix: number): number {
   if (!Number.isInteger(radix) || radix < 2 || radix > 65536) throw fail.validation('FPE radix must be an integer in [2, 65536]');
+  let minLength = 1;
+  for (let domain = radix; domain < 1_000_000; domain *= radix) minLength++;
+  return Math.max(2, minLength);
 }
 
-export function checkDigits(digits: readonly number[], radix: number, maxLength: number): void {
+export function checkDigits(digits: readonly number[], radix: number, minLength: number, maxLength: number): void {
   const n = digits.length;
-  if (n < 2 || n > maxLength) throw fail.validation('FPE input length outside the supported range');
-  if (BigInt(radix) ** BigInt(n) < MIN_DOMAIN) throw fail.validation('FPE domain too small: radix^length must be at least 1,000,000');
+  if (n < minLength) throw fail.validation('FPE domain too small: radix^length must be at least 1,000,000');
+  if (n > maxLength) throw fail.validation('FPE input length outside the supported range');
   for (const d of digits) {
     if (!Number.isInteger(d) || d < 0 || d >= radix) throw fail.validation('FPE numeral outside [0, radix)');
   }
