@@ -122,6 +122,18 @@ describe('ledger audit', () => {
     expect(report.findings[0]).toEqual({ where: 'block 0', problem: expect.stringContaining('key the trust anchors do not list') });
   });
 
+  it('reports a damaged operator key file and still audits the blocks', async () => {
+    const copy = tempDataDir();
+    fs.cpSync(data.dir, copy.dir, { recursive: true });
+    const keyFile = path.join(copy.dir, 'ledger', 'operator-key.json');
+    const key = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as { publicKey: string };
+    fs.writeFileSync(keyFile, JSON.stringify({ ...key, publicKey: sm2GenerateKeyPair().publicKey }));
+    const report = await auditLedger(copy.dir);
+    copy.remove();
+    expect(report).toMatchObject({ clean: false, blocks: 5, records: 20 });
+    expect(report.findings).toEqual([{ where: 'operator key', problem: expect.stringContaining('do not match') }]);
+  });
+
   it('reports a missing ledger as NOT_FOUND', async () => {
     const empty = tempDataDir();
     await expect(auditLedger(empty.dir)).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -23,7 +23,15 @@ const MAX_FINDINGS = 1000;
 export async function auditLedger(dataDir: string, options: AuditOptions = {}): Promise<AuditReport> {
   const store = LedgerStore.open(ledgerDbPath(dataDir), { readonly: true });
   try {
-    return store.snapshot(() => new Audit(store, readOperatorPublicKey(dataDir), options.trust).run());
+    let operator: { org: string; publicKey: string } | undefined;
+    let keyFinding: AuditFinding | undefined;
+    try {
+      operator = readOperatorPublicKey(dataDir);
+    } catch (error) {
+      keyFinding = { where: 'operator key', problem: (error as Error).message };
+    }
+    const report = store.snapshot(() => new Audit(store, operator, options.trust).run());
+    return keyFinding ? { ...report, clean: false, findings: [keyFinding, ...report.findings] } : report;
   } finally {
     store.close();
   }

@@ -31,7 +31,7 @@ export function equalHashes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** The largest power of two strictly below n (n ≥ 2): where RFC 9162 splits a tree of n leaves. */
-export function splitPoint(n: number): number {
+function splitPoint(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;

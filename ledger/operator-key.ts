@@ -12,7 +12,7 @@ interface OperatorKeyFile {
   publicKey: string;
 }
 
-export function operatorKeyPath(dataDir: string): string {
+function operatorKeyPath(dataDir: string): string {
   return path.join(dataDir, 'ledger', 'operator-key.json');
 }
 

@@ -26,7 +26,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * Messages name fields only: they end up in errors and verification reasons, which must not
  * carry record values.
  */
-export function recordProblem(value: unknown): string | undefined {
+function recordProblem(value: unknown): string | undefined {
   if (!isPlainObject(value)) return 'record must be a JSON object';
   for (const key of Object.keys(value)) if (!RECORD_KEYS.has(key)) return 'record has an unknown field';
   if (!isIdentifier(value.id)) return `record.id must be a string of 1-${MAX_ID_LENGTH} characters without control characters`;
