@@ -1,7 +1,7 @@
 /** Desensitization engine: contract and CLI transforms, key derivation, leak tracing, k-anonymity. */
 export { createDesensitizer } from './desensitizer.ts';
 export { desensitizeStream, DEFAULT_SHUFFLE_WINDOW, type StreamOptions } from './stream.ts';
-export { validateFieldPolicies, parseFieldPolicy, type ParsedPolicy, type Scalar } from './policy.ts';
+export { encryptAlgorithms, validateFieldPolicies, parseFieldPolicy, type ParsedPolicy, type Scalar } from './policy.ts';
 export { deriveTransformKeys, recipientFingerprintKey, secretFromKeyFile } from './keys.ts';
 export { createFieldEncryptor, decryptField, parseFieldCiphertext, type FieldCiphertextInfo } from './transforms/field-encryption.ts';
 export { createTokenizer, MAX_TOKENIZE_CHARS, type Tokenizer } from './transforms/tokenize.ts';
@@ -33,3 +33,4 @@ export {
   type TransformKeys,
   type TransformName,
 } from './types.ts';
+export { kmsFieldKeys, unwrapFieldKeys, type FieldKeySidecar, type KmsFieldKeys, type WrappedFieldKey } from './kms-field-keys.ts';

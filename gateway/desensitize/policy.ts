@@ -172,3 +172,10 @@ export function parseFieldPolicies(fields: Record<string, unknown>, schema?: rea
   }
   return parsed;
 }
+
+/** The `encrypt` algorithms a policy asks for, so a caller can fetch one data key per algorithm. */
+export function encryptAlgorithms(fields: Record<string, unknown>): EncryptAlg[] {
+  const algs = new Set<EncryptAlg>();
+  for (const policy of parseFieldPolicies(fields).values()) if (policy.transform === 'encrypt') algs.add(policy.alg);
+  return [...algs];
+}

@@ -1,5 +1,6 @@
 /** Streaming record formats (CSV, NDJSON, JSON array) shared by uploads and the CLI. */
-export { readRecords } from './read-records.ts';
+export { openRecords, readRecords } from './read-records.ts';
+export { readJsonFile } from './json-file.ts';
 export { readCsv } from './csv-reader.ts';
 export { readNdjson } from './ndjson-reader.ts';
 export { readJsonArray } from './json-array-reader.ts';
