@@ -24,3 +24,4 @@ export { addDpNoise } from './dp.ts';
 export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, type ComputeWorkerOptions } from './worker/worker.ts';
 export { ComputeStore } from './worker/store.ts';
 export type { ComputeJobPayload, ComputeJobResult } from './worker/handler.ts';
+export { PSI_PROTOCOL, X25519Pool, dedupe, psiFinish, psiRequest, psiRespond, type PsiMode, type PsiOutcome, type PsiSession } from './psi/index.ts';
