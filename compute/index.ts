@@ -25,3 +25,4 @@ export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, t
 export { ComputeStore } from './worker/store.ts';
 export type { ComputeJobPayload, ComputeJobResult } from './worker/handler.ts';
 export { PSI_PROTOCOL, X25519Pool, dedupe, psiFinish, psiRequest, psiRespond, type PsiMode, type PsiOutcome, type PsiSession } from './psi/index.ts';
+export { computeGatewayClient, type ContributionReceipt, type JobKey } from './client.ts';
