@@ -8,6 +8,7 @@ export {
   decodeResult,
   decryptResult,
   encryptColumn,
+  encryptColumns,
   evaluate,
   keygen,
   type ColumnSpec,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../common/index.ts';
-import { decryptResult, encryptColumn, evaluate, keygen, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
+import { decryptResult, encryptColumn, encryptColumns, evaluate, keygen, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
 import { bucketIndex } from './encode.ts';
 
 /** A deterministic generator so failures reproduce. */
@@ -142,5 +142,16 @@ describe('CKKS engine', () => {
 
   it('histograms need exact counts and are refused under CKKS', async () => {
     await expect(encryptColumn(keys.publicKey, [1], { operation: 'histogram', buckets: [0, 2] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
+
+describe('parallel encryption', () => {
+  it('encrypts one column per owner on worker threads, decrypting to the same sum', async () => {
+    const keys = await keygen('bfv');
+    const owners = [column(20000, 21, -5000, 5000), column(10, 22, -1, 1), []];
+    const encrypted = await encryptColumns(keys.publicKey, owners, { operation: 'sum' }, 2);
+    const result = await evaluate({ operation: 'sum' }, encrypted, { publicKey: keys.publicKey });
+    expect((await decryptResult(keys.secretKey, result)).value).toBe(exactMoments(owners.flat()).sum);
+    await expect(encryptColumns(keys.publicKey, [[2 ** 40]], { operation: 'sum' }, 1)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { index: 0 } });
   });
 });

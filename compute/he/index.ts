@@ -5,3 +5,4 @@ export { evaluate, type EvaluateKeys, type EvaluateRequest } from './evaluate.ts
 export { decodeColumn, decodePublicKey, decodeResult } from './artifacts.ts';
 export { keygen, type HeKeyset } from './secret/keygen.ts';
 export { decryptResult, type DecryptOptions, type HeResult } from './secret/decrypt.ts';
+export { encryptColumns } from './parallel.ts';
