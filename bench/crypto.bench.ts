@@ -78,6 +78,16 @@ export async function run(): Promise<BenchResult[]> {
       rate(() => smCrypto.sm4.encrypt(smallField, sm4Key, { mode: 'cbc', iv: cbcIv, output: 'array' })),
     ),
   );
+  const column = Array.from({ length: 1000 }, () => randomBytes(32));
+  results.push(
+    result(
+      'SM4-GCM sealMany, 1000 x 32-byte fields',
+      1000 * rate(() => sm4Gcm.sealMany(column, aad)),
+      'fields/s',
+      'sm-crypto SM4-CBC encrypt, 32-byte field',
+      results[results.length - 1]!.baseline.value,
+    ),
+  );
   const sealed = sm4Gcm.seal(smallField, aad);
   results.push(
     result(
@@ -125,6 +135,12 @@ export async function run(): Promise<BenchResult[]> {
   results.push(result('FF1-SM4 tokenize, 11-digit mobile', rate((i) => sm4Ff1.encrypt(phone(i), tweak)), 'tokens/s', '@noble/ciphers FF1 (AES)', nobleRate));
   const aesFf1 = ff1('AES', aesFf1Key, 10);
   results.push(result('FF1-AES tokenize, 11-digit mobile', rate((i) => aesFf1.encrypt(phone(i), tweak)), 'tokens/s', '@noble/ciphers FF1 (AES)', nobleRate));
+  results.push(
+    result('FF1-SM4 encryptMany, 256 mobiles per call', 256 * rate(() => sm4Ff1.encryptMany(phones, tweak)), 'tokens/s', '@noble/ciphers FF1 (AES)', nobleRate),
+  );
+  results.push(
+    result('FF1-AES encryptMany, 256 mobiles per call', 256 * rate(() => aesFf1.encryptMany(phones, tweak)), 'tokens/s', '@noble/ciphers FF1 (AES)', nobleRate),
+  );
 
   return results;
 }

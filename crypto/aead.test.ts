@@ -57,6 +57,22 @@ describe('AEAD API', () => {
     expect(() => open(alg, key, sealed.subarray(0, 27), 'aad')).toThrow(AeadError);
   });
 
+  it.each(ALGS)('%s: sealMany/openMany match seal/open, with shared or per-item AAD', (alg, keyBytes) => {
+    const aead = createAead(alg, bytes(keyBytes));
+    const fields = Array.from({ length: 50 }, (_, i) => bytes(i === 10 ? 5000 : i));
+    const shared = aead.sealMany(fields, 'ds_1|phone');
+    expect(new Set(shared.map((s) => bytesToHex(s.subarray(0, 12)))).size).toBe(50);
+    shared.forEach((s, i) => expect(aead.open(s, 'ds_1|phone')).toEqual(fields[i]));
+    expect(aead.openMany(shared, 'ds_1|phone')).toEqual(fields);
+    const aads = fields.map((_, i) => `row:${i}`);
+    const perItem = aead.sealMany(fields, aads);
+    expect(aead.openMany(perItem, aads)).toEqual(fields);
+    expect(aead.open(perItem[3]!, 'row:3')).toEqual(fields[3]);
+    expect(() => aead.openMany(perItem, 'row:0')).toThrow(AeadError);
+    expect(() => aead.sealMany(fields, aads.slice(1))).toThrow(/one AAD per item/);
+    expect(() => aead.openMany([perItem[0]!.subarray(0, 20)], ['row:0'])).toThrow(AeadError);
+  });
+
   it('rejects wrong key and nonce sizes and unknown algorithms', () => {
     expect(() => seal('SM4-GCM', bytes(32), bytes(1))).toThrow(/16 bytes/);
     expect(() => seal('AES-256-GCM', bytes(16), bytes(1))).toThrow(/32 bytes/);

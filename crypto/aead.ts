@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { fail } from '../common/errors.ts';
 import { toBytes, type BytesLike } from './bytes.ts';
 import { createBlockCipher } from './block.ts';
-import { AeadError, createGcm, GCM_NONCE_BYTES, GCM_SHORT_MESSAGE, GCM_TAG_BYTES, type Gcm } from './gcm.ts';
+import { AeadError, createGcm, GCM_NONCE_BYTES, GCM_SHORT_MESSAGE, GCM_TAG_BYTES, type Gcm, type GcmItem } from './gcm.ts';
 import { randomFillPublic } from './random.ts';
 
 export { AeadError };
@@ -20,9 +20,25 @@ export interface Aead {
   /** nonce‖ciphertext‖tag with a fresh random nonce. */
   seal(plaintext: Uint8Array, aad?: BytesLike): Uint8Array;
   open(sealed: Uint8Array, aad?: BytesLike): Uint8Array;
+  /**
+   * `seal` for a batch (e.g. one column of a chunk of rows), one AAD for all or one per item.
+   * Outputs equal what `seal` would give with the same nonces; short items share block-cipher calls.
+   */
+  sealMany(plaintexts: readonly Uint8Array[], aad?: BytesLike | readonly BytesLike[]): Uint8Array[];
+  /** Throws AeadError if any item fails; then nothing is returned. */
+  openMany(sealed: readonly Uint8Array[], aad?: BytesLike | readonly BytesLike[]): Uint8Array[];
 }
 
 const EMPTY = new Uint8Array();
+
+/** Each item's AAD as bytes: a single AAD is encoded once and shared. */
+function aadList(aad: BytesLike | readonly BytesLike[] | undefined, count: number): Uint8Array[] {
+  if (aad === undefined || typeof aad === 'string' || aad instanceof Uint8Array) {
+    return new Array<Uint8Array>(count).fill(aad === undefined ? EMPTY : toBytes(aad));
+  }
+  if (aad.length !== count) throw fail.validation('one AAD per item, or one for all');
+  return aad.map(toBytes);
+}
 
 export function createAead(alg: AeadAlg, key: Uint8Array): Aead {
   const keyBytes = AEAD_KEY_BYTES[alg];
@@ -49,6 +65,30 @@ export function createAead(alg: AeadAlg, key: Uint8Array): Aead {
       if (sealed.length < GCM_NONCE_BYTES + GCM_TAG_BYTES) throw new AeadError();
       return decrypt(sealed.subarray(0, GCM_NONCE_BYTES), sealed.subarray(GCM_NONCE_BYTES), aad);
     },
+    sealMany(plaintexts, aad) {
+      const aads = aadList(aad, plaintexts.length);
+      const nonces = new Uint8Array(GCM_NONCE_BYTES * plaintexts.length);
+      randomFillPublic(nonces);
+      const items = plaintexts.map((data, i) => ({
+        nonce: nonces.subarray(i * GCM_NONCE_BYTES, (i + 1) * GCM_NONCE_BYTES),
+        data,
+        aad: aads[i]!,
+      }));
+      return gcm.encryptMany(items).map((body, i) => {
+        const sealed = new Uint8Array(GCM_NONCE_BYTES + body.length);
+        sealed.set(items[i]!.nonce);
+        sealed.set(body, GCM_NONCE_BYTES);
+        return sealed;
+      });
+    },
+    openMany(sealed, aad) {
+      const aads = aadList(aad, sealed.length);
+      const items = sealed.map((s, i) => {
+        if (s.length < GCM_NONCE_BYTES + GCM_TAG_BYTES) throw new AeadError();
+        return { nonce: s.subarray(0, GCM_NONCE_BYTES), data: s.subarray(GCM_NONCE_BYTES), aad: aads[i]! };
+      });
+      return gcm.decryptMany(items);
+    },
   };
 }
 
@@ -60,15 +100,29 @@ export function createAead(alg: AeadAlg, key: Uint8Array): Aead {
 function aesGcm(key: Uint8Array): Gcm {
   const short = createGcm(createBlockCipher('AES', key));
   const long = nativeAesGcm(key);
+  const isShort = (messageLength: number, aad: Uint8Array): boolean => messageLength + aad.length <= GCM_SHORT_MESSAGE;
+  const many = (items: readonly GcmItem[], tagBytes: number, batch: Gcm['encryptMany'], single: SingleGcm['encrypt']): Uint8Array[] => {
+    const results = new Array<Uint8Array>(items.length);
+    const shortIndexes: number[] = [];
+    items.forEach((item, i) => {
+      if (isShort(item.data.length - tagBytes, item.aad)) shortIndexes.push(i);
+      else results[i] = single(item.nonce, item.data, item.aad);
+    });
+    batch(shortIndexes.map((i) => items[i]!)).forEach((out, k) => (results[shortIndexes[k]!] = out));
+    return results;
+  };
   return {
-    encrypt: (nonce, plaintext, aad) =>
-      (plaintext.length + aad.length <= GCM_SHORT_MESSAGE ? short : long).encrypt(nonce, plaintext, aad),
+    encrypt: (nonce, plaintext, aad) => (isShort(plaintext.length, aad) ? short : long).encrypt(nonce, plaintext, aad),
     decrypt: (nonce, ciphertextAndTag, aad) =>
-      (ciphertextAndTag.length - GCM_TAG_BYTES + aad.length <= GCM_SHORT_MESSAGE ? short : long).decrypt(nonce, ciphertextAndTag, aad),
+      (isShort(ciphertextAndTag.length - GCM_TAG_BYTES, aad) ? short : long).decrypt(nonce, ciphertextAndTag, aad),
+    encryptMany: (items) => many(items, 0, short.encryptMany, long.encrypt),
+    decryptMany: (items) => many(items, GCM_TAG_BYTES, short.decryptMany, long.decrypt),
   };
 }
 
-function nativeAesGcm(key: Uint8Array): Gcm {
+type SingleGcm = Pick<Gcm, 'encrypt' | 'decrypt'>;
+
+function nativeAesGcm(key: Uint8Array): SingleGcm {
   const checkNonce = (nonce: Uint8Array): void => {
     if (nonce.length !== GCM_NONCE_BYTES) throw fail.validation('GCM nonce must be 12 bytes');
   };

@@ -56,6 +56,29 @@ describe('FF1 (NIST SP 800-38G)', () => {
   });
 });
 
+describe('FF1 batches', () => {
+  it.each(['SM4', 'AES'] as const)('%s: encryptMany equals per-value encrypt over mixed lengths and both paths', (name) => {
+    for (const [radix, tweakLength] of [[10, 0], [10, 14], [36, 40], [65535, 5]] as const) {
+      const cipher = ff1(name, new Uint8Array(randomBytes(name === 'SM4' ? 16 : 32)), radix);
+      const tweak = new Uint8Array(randomBytes(tweakLength));
+      const minimum = radix === 10 ? 6 : radix === 36 ? 4 : 2;
+      const values = Array.from({ length: 120 }, (_, i) => randomDigits(minimum + (i % 40), radix));
+      const batch = cipher.encryptMany(values, tweak);
+      values.forEach((x, i) => expect(batch[i]).toEqual(cipher.encrypt(x, tweak)));
+      expect(cipher.decryptMany(batch, tweak)).toEqual(values);
+    }
+  });
+
+  it('splits batches larger than one block-cipher call', () => {
+    const cipher = ff1('SM4', new Uint8Array(randomBytes(16)), 10);
+    const values = Array.from({ length: 4100 }, () => randomDigits(11, 10));
+    const batch = cipher.encryptMany(values);
+    for (const i of [0, 4095, 4096, 4099]) expect(batch[i]).toEqual(cipher.encrypt(values[i]!));
+    expect(cipher.decryptMany(batch)).toEqual(values);
+    expect(cipher.encryptMany([])).toEqual([]);
+  });
+});
+
 describe('SM4-FF1', () => {
   const key = new Uint8Array(randomBytes(16));
 

@@ -8,11 +8,13 @@ import {
   minLengthFor,
   writeBigInt,
   writeNumber,
-  type FpeCipher,
+  type Ff1Cipher,
 } from './fpe.ts';
 
 const MAX_LENGTH = 4096;
 const MAX_TWEAK = 65535;
+// Values of one length whose round blocks go to the block cipher together (64 KiB per call).
+const BATCH = 4096;
 const EMPTY = new Uint8Array();
 
 /** Per input length: the split, byte sizes and moduli of SP 800-38G FF1 steps 1-4. */
@@ -27,31 +29,34 @@ interface Shape {
   bigModV: bigint;
 }
 
-interface Workspace {
+/** Per (length, tweak length): E(P), the length of Q = T ‖ 0* ‖ [i] ‖ [NUM(B)]^b, S's extra blocks. */
+interface Layout {
   encryptedP: Uint8Array;
-  q: Uint8Array;
-  s: Uint8Array;
+  qLength: number;
   extra: number;
 }
+
+type Values = readonly (readonly number[])[];
 
 /**
  * FF1 (NIST SP 800-38G Rev. 1) over AES (16/24/32-byte keys) or SM4 (16-byte key).
  * The PRF's first CBC-MAC block P depends only on (radix, n, tweak length), so its encryption is
- * cached; with short tweaks each round then costs one block-cipher call. Numbers stay in doubles
- * while radix^v ≤ 2^45 (e.g. up to 26 decimal digits) and switch to BigInt beyond.
+ * cached; with short tweaks each round then costs one block-cipher call, and the batch forms make
+ * that one call for up to 4096 values of the same length. Numbers stay in doubles while
+ * radix^v ≤ 2^45 (e.g. up to 26 decimal digits) and switch to BigInt beyond.
  */
-export function ff1(cipherName: BlockCipherName, key: Uint8Array, radix: number): FpeCipher {
+export function ff1(cipherName: BlockCipherName, key: Uint8Array, radix: number): Ff1Cipher {
   const minLength = minLengthFor(radix);
   const cipher = createBlockCipher(cipherName, key);
   const shapes = new Map<number, Shape>();
+  const layouts = new Map<number, Layout>();
 
   const shapeOf = (n: number): Shape => {
     let shape = shapes.get(n);
     if (shape === undefined) {
       const u = n >> 1;
-      const v = n - u;
       const bigModU = BigInt(radix) ** BigInt(u);
-      const bigModV = BigInt(radix) ** BigInt(v);
+      const bigModV = BigInt(radix) ** BigInt(n - u);
       // ceil(v·log2(radix)) is exactly the bit length of radix^v − 1; no floating-point logs.
       const b = Math.ceil((bigModV - 1n).toString(2).length / 8);
       const fast = bigModV <= FAST_MODULUS_LIMIT;
@@ -61,113 +66,163 @@ export function ff1(cipherName: BlockCipherName, key: Uint8Array, radix: number)
     return shape;
   };
 
-  /**
-   * Per (length, tweak length): E(P) and buffers for Q = T ‖ 0* ‖ [i] ‖ [NUM(B)]^b and for S.
-   * Only T, [i] and NUM(B) change between uses, and each is rewritten before it is read.
-   */
-  const workspaces = new Map<number, Workspace>();
-  const workspaceOf = (n: number, shape: Shape, t: number): Workspace => {
+  const layoutOf = (n: number, shape: Shape, t: number): Layout => {
     const id = n * (MAX_TWEAK + 1) + t;
-    let ws = workspaces.get(id);
-    if (ws === undefined) {
+    let layout = layouts.get(id);
+    if (layout === undefined) {
       const p = Uint8Array.of(1, 2, 1, radix >>> 16, (radix >>> 8) & 0xff, radix & 0xff, 10, shape.u & 0xff, 0, 0, 0, 0, 0, 0, 0, 0);
       new DataView(p.buffer).setUint32(8, n);
       new DataView(p.buffer).setUint32(12, t);
-      const qLength = t + ((((-t - shape.b - 1) % 16) + 16) % 16) + 1 + shape.b;
-      const extra = Math.ceil(shape.d / 16) - 1;
-      ws = { encryptedP: Uint8Array.from(cipher.encryptBlocks(p)), q: new Uint8Array(qLength), s: new Uint8Array(16 * (1 + extra)), extra };
-      workspaces.set(id, ws);
+      layout = {
+        encryptedP: Uint8Array.from(cipher.encryptBlocks(p)),
+        qLength: t + ((((-t - shape.b - 1) % 16) + 16) % 16) + 1 + shape.b,
+        extra: Math.ceil(shape.d / 16) - 1,
+      };
+      layouts.set(id, layout);
     }
-    return ws;
+    return layout;
   };
 
-  const block = new Uint8Array(16);
-
-  /** S for round i, with Q already holding T and NUM(B): CBC-MAC of P‖Q, then R ‖ E(R ⊕ [1]) ‖ … */
-  const roundS = (ws: Workspace, b: number, i: number): Uint8Array => {
-    const { q, s, extra } = ws;
-    q[q.length - b - 1] = i;
-    let r: Uint8Array = ws.encryptedP;
-    for (let off = 0; off < q.length; off += 16) {
-      for (let j = 0; j < 16; j++) block[j] = r[j]! ^ q[off + j]!;
-      r = cipher.encryptBlocks(block);
+  /**
+   * S for every value of a batch: `qs` holds each value's Q (with [i] and NUM(B) filled in) at
+   * stride qLength; returns each S at stride 16·(1 + extra). CBC-MAC step k of all values is one
+   * block-cipher call, and so are the extension blocks E(R ⊕ [1]) ‖ E(R ⊕ [2]) ‖ … of all values.
+   */
+  const roundS = (layout: Layout, qs: Uint8Array, count: number): { s: Uint8Array; stride: number } => {
+    const { qLength, extra, encryptedP } = layout;
+    const blocks = new Uint8Array(count * 16);
+    let r: Uint8Array = new Uint8Array(count * 16);
+    for (let v = 0; v < count; v++) r.set(encryptedP, v * 16);
+    for (let off = 0; off < qLength; off += 16) {
+      for (let v = 0; v < count; v++) {
+        const q = v * qLength + off;
+        for (let j = 0; j < 16; j++) blocks[v * 16 + j] = r[v * 16 + j]! ^ qs[q + j]!;
+      }
+      r = cipher.encryptBlocks(blocks);
     }
-    s.set(r.subarray(0, 16));
-    if (extra > 0) {
-      const counters = new Uint8Array(16 * extra);
+    if (extra === 0) return { s: r, stride: 16 };
+    const stride = 16 * (1 + extra);
+    const s = new Uint8Array(count * stride);
+    const counters = new Uint8Array(count * extra * 16);
+    for (let v = 0; v < count; v++) {
+      const rv = r.subarray(v * 16, v * 16 + 16);
+      s.set(rv, v * stride);
       for (let j = 1; j <= extra; j++) {
-        const off = (j - 1) * 16;
-        counters.set(r.subarray(0, 16), off);
+        const off = (v * extra + j - 1) * 16;
+        counters.set(rv, off);
         counters[off + 12]! ^= j >>> 24;
         counters[off + 13]! ^= (j >>> 16) & 0xff;
         counters[off + 14]! ^= (j >>> 8) & 0xff;
         counters[off + 15]! ^= j & 0xff;
       }
-      s.set(cipher.encryptBlocks(counters), 16);
     }
-    return s;
+    const ext = cipher.encryptBlocks(counters);
+    for (let v = 0; v < count; v++) s.set(ext.subarray(v * extra * 16, (v + 1) * extra * 16), v * stride + 16);
+    return { s, stride };
   };
 
-  /** One run of FF1 over `digits`; `decrypting` walks the rounds backwards. */
-  const run = (digits: readonly number[], tweak: Uint8Array, decrypting: boolean): number[] => {
-    checkDigits(digits, radix, minLength, MAX_LENGTH);
-    const t = tweak.length;
-    if (t > MAX_TWEAK) throw fail.validation('FF1 tweak too long');
-    const n = digits.length;
+  /** FF1 over `count` values of length n taken from `values` at `indexes`, results into `out`. */
+  const runBatch = (values: Values, indexes: number[], n: number, tweak: Uint8Array, decrypting: boolean, out: number[][]): void => {
+    const count = indexes.length;
     const shape = shapeOf(n);
     const { u, b, d } = shape;
-    const ws = workspaceOf(n, shape, t);
-    const { q } = ws;
-    q.set(tweak);
-    const out = new Array<number>(n);
+    const layout = layoutOf(n, shape, tweak.length);
+    const { qLength } = layout;
+    const qs = new Uint8Array(count * qLength);
+    for (let v = 0; v < count; v++) qs.set(tweak, v * qLength);
+    const numeralAt = (v: number): number => v * qLength + qLength - b;
 
     if (shape.fast) {
-      let a = numberOf(digits, 0, u, radix);
-      let c = numberOf(digits, u, n, radix);
+      const a = new Float64Array(count);
+      const c = new Float64Array(count);
+      for (let v = 0; v < count; v++) {
+        const digits = values[indexes[v]!]!;
+        a[v] = numberOf(digits, 0, u, radix);
+        c[v] = numberOf(digits, u, n, radix);
+      }
       for (let k = 0; k < 10; k++) {
         const i = decrypting ? 9 - k : k;
         const modulus = i % 2 === 0 ? shape.modU : shape.modV;
-        writeNumber(q, q.length - b, b, decrypting ? a : c);
-        const y = bytesModNumber(roundS(ws, b, i), d, modulus);
-        if (decrypting) {
-          const next = (((c - y) % modulus) + modulus) % modulus;
-          c = a;
-          a = next;
-        } else {
-          const next = (a + y) % modulus;
-          a = c;
-          c = next;
+        for (let v = 0; v < count; v++) {
+          qs[numeralAt(v) - 1] = i;
+          writeNumber(qs, numeralAt(v), b, decrypting ? a[v]! : c[v]!);
+        }
+        const { s, stride } = roundS(layout, qs, count);
+        for (let v = 0; v < count; v++) {
+          const y = bytesModNumber(s, v * stride, d, modulus);
+          if (decrypting) {
+            const next = (((c[v]! - y) % modulus) + modulus) % modulus;
+            c[v] = a[v]!;
+            a[v] = next;
+          } else {
+            const next = (a[v]! + y) % modulus;
+            a[v] = c[v]!;
+            c[v] = next;
+          }
         }
       }
-      writeDigits(out, 0, u, a, radix);
-      writeDigits(out, u, n, c, radix);
-      return out;
+      for (let v = 0; v < count; v++) {
+        const result = new Array<number>(n);
+        writeDigits(result, 0, u, a[v]!, radix);
+        writeDigits(result, u, n, c[v]!, radix);
+        out[indexes[v]!] = result;
+      }
+      return;
     }
-    let a = bigOf(digits, 0, u, radix);
-    let c = bigOf(digits, u, n, radix);
+    const a = indexes.map((index) => bigOf(values[index]!, 0, u, radix));
+    const c = indexes.map((index) => bigOf(values[index]!, u, n, radix));
     for (let k = 0; k < 10; k++) {
       const i = decrypting ? 9 - k : k;
       const modulus = i % 2 === 0 ? shape.bigModU : shape.bigModV;
-      writeBigInt(q, q.length - b, b, decrypting ? a : c);
-      const y = bytesToBigInt(roundS(ws, b, i), d) % modulus;
-      if (decrypting) {
-        const next = (((c - y) % modulus) + modulus) % modulus;
-        c = a;
-        a = next;
-      } else {
-        const next = (a + y) % modulus;
-        a = c;
-        c = next;
+      for (let v = 0; v < count; v++) {
+        qs[numeralAt(v) - 1] = i;
+        writeBigInt(qs, numeralAt(v), b, decrypting ? a[v]! : c[v]!);
+      }
+      const { s, stride } = roundS(layout, qs, count);
+      for (let v = 0; v < count; v++) {
+        const y = bytesToBigInt(s, v * stride, d) % modulus;
+        if (decrypting) {
+          const next = (((c[v]! - y) % modulus) + modulus) % modulus;
+          c[v] = a[v]!;
+          a[v] = next;
+        } else {
+          const next = (a[v]! + y) % modulus;
+          a[v] = c[v]!;
+          c[v] = next;
+        }
       }
     }
-    writeBigDigits(out, 0, u, a, radix);
-    writeBigDigits(out, u, n, c, radix);
+    for (let v = 0; v < count; v++) {
+      const result = new Array<number>(n);
+      writeBigDigits(result, 0, u, a[v]!, radix);
+      writeBigDigits(result, u, n, c[v]!, radix);
+      out[indexes[v]!] = result;
+    }
+  };
+
+  const runMany = (values: Values, tweak: Uint8Array, decrypting: boolean): number[][] => {
+    if (tweak.length > MAX_TWEAK) throw fail.validation('FF1 tweak too long');
+    const byLength = new Map<number, number[]>();
+    values.forEach((digits, index) => {
+      checkDigits(digits, radix, minLength, MAX_LENGTH);
+      const group = byLength.get(digits.length);
+      if (group === undefined) byLength.set(digits.length, [index]);
+      else group.push(index);
+    });
+    const out = new Array<number[]>(values.length);
+    for (const [n, indexes] of byLength) {
+      for (let start = 0; start < indexes.length; start += BATCH) {
+        runBatch(values, indexes.slice(start, start + BATCH), n, tweak, decrypting, out);
+      }
+    }
     return out;
   };
 
   return {
-    encrypt: (digits, tweak = EMPTY) => run(digits, tweak, false),
-    decrypt: (digits, tweak = EMPTY) => run(digits, tweak, true),
+    encrypt: (digits, tweak = EMPTY) => runMany([digits], tweak, false)[0]!,
+    decrypt: (digits, tweak = EMPTY) => runMany([digits], tweak, true)[0]!,
+    encryptMany: (values, tweak = EMPTY) => runMany(values, tweak, false),
+    decryptMany: (values, tweak = EMPTY) => runMany(values, tweak, true),
   };
 }
 

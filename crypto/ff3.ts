@@ -71,7 +71,7 @@ export function ff3Rounds(key: Uint8Array, radix: number): (digits: readonly num
         const i = decrypting ? 7 - k : k;
         const modulus = i % 2 === 0 ? modU : modV;
         reversedInto(block, decrypting ? a : c, writeNumber);
-        const y = bytesModNumber(roundS(i), 16, modulus);
+        const y = bytesModNumber(roundS(i), 0, 16, modulus);
         if (decrypting) {
           const next = (((c - y) % modulus) + modulus) % modulus;
           c = a;
@@ -90,7 +90,7 @@ export function ff3Rounds(key: Uint8Array, radix: number): (digits: readonly num
       const i = decrypting ? 7 - k : k;
       const modulus = i % 2 === 0 ? bigModU : bigModV;
       reversedInto(block, decrypting ? a : c, writeBigInt);
-      const y = bytesToBigInt(roundS(i), 16) % modulus;
+      const y = bytesToBigInt(roundS(i), 0, 16) % modulus;
       if (decrypting) {
         const next = (((c - y) % modulus) + modulus) % modulus;
         c = a;

@@ -6,6 +6,12 @@ export interface FpeCipher {
   decrypt(digits: readonly number[], tweak?: Uint8Array): number[];
 }
 
+/** FF1 adds batch forms: the same results as per-value calls, with shared block-cipher calls. */
+export interface Ff1Cipher extends FpeCipher {
+  encryptMany(values: readonly (readonly number[])[], tweak?: Uint8Array): number[][];
+  decryptMany(values: readonly (readonly number[])[], tweak?: Uint8Array): number[][];
+}
+
 /**
  * Numbers up to 2^45 let a running remainder absorb a whole byte (r·256 + 255 < 2^53), so halves
  * whose modulus radix^m stays below this are computed in doubles; larger domains use BigInt.
@@ -32,16 +38,16 @@ export function checkDigits(digits: readonly number[], radix: number, minLength:
   }
 }
 
-/** value mod modulus, reading `bytes` as one big-endian integer; modulus ≤ FAST_MODULUS_LIMIT. */
-export function bytesModNumber(bytes: Uint8Array, length: number, modulus: number): number {
+/** bytes[offset, offset + length) as one big-endian integer, mod modulus ≤ FAST_MODULUS_LIMIT. */
+export function bytesModNumber(bytes: Uint8Array, offset: number, length: number, modulus: number): number {
   let r = 0;
-  for (let i = 0; i < length; i++) r = (r * 256 + bytes[i]!) % modulus;
+  for (let i = offset; i < offset + length; i++) r = (r * 256 + bytes[i]!) % modulus;
   return r;
 }
 
-export function bytesToBigInt(bytes: Uint8Array, length: number): bigint {
+export function bytesToBigInt(bytes: Uint8Array, offset: number, length: number): bigint {
   let r = 0n;
-  for (let i = 0; i < length; i++) r = (r << 8n) | BigInt(bytes[i]!);
+  for (let i = offset; i < offset + length; i++) r = (r << 8n) | BigInt(bytes[i]!);
   return r;
 }
 

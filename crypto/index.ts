@@ -37,5 +37,5 @@ export {
 } from './aead.ts';
 export { ff1 } from './ff1.ts';
 export { ff3_1, FF3_1_TWEAK_BYTES } from './ff3.ts';
-export type { FpeCipher } from './fpe.ts';
+export type { Ff1Cipher, FpeCipher } from './fpe.ts';
 export { splitSecret, combineShares } from './shamir.ts';
