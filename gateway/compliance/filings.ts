@@ -1,0 +1,119 @@
+import type { Kysely } from 'kysely';
+import { fail } from '../../common/index.ts';
+import type { ComplianceDatabase } from './database.ts';
+import { chinaDate } from './facts.ts';
+import type { Mechanism } from './scenario.ts';
+import { transferDate } from './schemas.ts';
+import type { ComplianceTables, FilingsTable } from './tables.ts';
+import { compileValidator } from './validation.ts';
+
+export const FILING_MECHANISMS = ['security_assessment', 'standard_contract', 'certification'] as const;
+export type FilingMechanism = (typeof FILING_MECHANISMS)[number];
+
+/** Body of `POST /v1/compliance/filings` (SURFACE.md). */
+export interface FilingInput {
+  mechanism: FilingMechanism;
+  /** The CAC filing number, assessment notice number or certificate number. */
+  reference: string;
+  validFrom: string;
+  validUntil: string;
+}
+
+export interface Filing extends FilingInput {
+  exporterId: string;
+  recordedAt: string;
+}
+
+export const filingSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['mechanism', 'reference', 'validFrom', 'validUntil'],
+  properties: {
+    mechanism: { type: 'string', enum: [...FILING_MECHANISMS] },
+    reference: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$' },
+    validFrom: transferDate,
+    validUntil: transferDate,
+  },
+} as const;
+
+const validateFiling = compileValidator<FilingInput>(filingSchema, 'filing');
+
+/** Filings that satisfy a required mechanism: a security assessment also covers the contract-or-certification level. */
+const COVERS: Partial<Record<Mechanism, readonly FilingMechanism[]>> = {
+  standard_contract_or_certification: ['standard_contract', 'certification', 'security_assessment'],
+  security_assessment: ['security_assessment'],
+};
+
+function toFiling(row: FilingsTable): Filing {
+  return {
+    exporterId: row.exporter_id,
+    mechanism: row.mechanism,
+    reference: row.reference,
+    validFrom: row.valid_from,
+    validUntil: row.valid_until,
+    recordedAt: row.recorded_at,
+  };
+}
+
+/**
+ * The exporter's security assessments, standard-contract filings and certificates. Validity is
+ * the filing's own `validFrom … validUntil` (China dates, inclusive): the 3-year validity of an
+ * assessment result is what the notice states, so it is entered, not computed. Filings are
+ * never deleted (R-DUTY-RECORDS).
+ */
+export class FilingsStore {
+  private readonly db: Kysely<ComplianceTables>;
+
+  constructor(database: ComplianceDatabase) {
+    this.db = database.db as Kysely<ComplianceTables>;
+  }
+
+  /** Validates and records a filing; the same reference twice for one exporter → CONFLICT. */
+  async record(exporterId: string, input: unknown, now: Date = new Date()): Promise<Filing> {
+    const filing = validateFiling(input);
+    const validFrom = chinaDate(filing.validFrom);
+    const validUntil = chinaDate(filing.validUntil);
+    if (validUntil < validFrom) throw fail.validation('validUntil is before validFrom');
+    const row: FilingsTable = {
+      exporter_id: exporterId,
+      reference: filing.reference,
+      mechanism: filing.mechanism,
+      valid_from: validFrom,
+      valid_until: validUntil,
+      recorded_at: now.toISOString(),
+    };
+    const result = await this.db
+      .insertInto('compliance_filings')
+      .values(row)
+      .onConflict((oc) => oc.columns(['exporter_id', 'reference']).doNothing())
+      .executeTakeFirst();
+    if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) throw fail.conflict('a filing with this reference is already recorded');
+    return toFiling(row);
+  }
+
+  async list(exporterId: string): Promise<Filing[]> {
+    const rows = await this.db.selectFrom('compliance_filings').selectAll().where('exporter_id', '=', exporterId).orderBy('valid_from').orderBy('reference').execute();
+    return rows.map(toFiling);
+  }
+
+  /**
+   * The filing that covers `required` on `date` (a China date or timestamp), preferring the one
+   * valid longest; undefined when none does. `none` needs no filing and `prohibited` has none.
+   */
+  async coveringFiling(exporterId: string, required: Mechanism, date: string): Promise<Filing | undefined> {
+    const kinds = COVERS[required];
+    if (!kinds) return undefined;
+    const day = chinaDate(date);
+    const row = await this.db
+      .selectFrom('compliance_filings')
+      .selectAll()
+      .where('exporter_id', '=', exporterId)
+      .where('mechanism', 'in', kinds)
+      .where('valid_from', '<=', day)
+      .where('valid_until', '>=', day)
+      .orderBy('valid_until', 'desc')
+      .orderBy('reference')
+      .executeTakeFirst();
+    return row && toFiling(row);
+  }
+}
