@@ -46,5 +46,7 @@ describe('hkdf (RFC 5869)', () => {
     expect(() => hkdf('sm3', new Uint8Array(1), new Uint8Array(), '', 0)).toThrow();
     expect(() => hkdf('sm3', new Uint8Array(1), new Uint8Array(), '', 255 * 32 + 1)).toThrow();
     expect(() => hkdf('md5' as 'sm3', new Uint8Array(1), new Uint8Array(), '', 16)).toThrow();
+    expect(() => hkdf('sm3', new Uint8Array(1), new Uint8Array(), 'x'.repeat(1025), 16)).toThrow(/1024/);
+    expect(hkdf('sm3', new Uint8Array(1), new Uint8Array(), 'x'.repeat(1024), 16)).toHaveLength(16);
   });
 });

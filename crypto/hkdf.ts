@@ -8,5 +8,8 @@ export type HkdfHash = 'sm3' | 'sha256';
 export function hkdf(alg: HkdfHash, ikm: Uint8Array, salt: Uint8Array, info: BytesLike, length: number): Uint8Array {
   if (alg !== 'sm3' && alg !== 'sha256') throw fail.validation('unsupported HKDF hash');
   if (!Number.isInteger(length) || length < 1 || length > 255 * 32) throw fail.validation('HKDF length out of range');
-  return new Uint8Array(hkdfSync(alg, ikm, salt, toBytes(info), length));
+  const infoBytes = toBytes(info);
+  // OpenSSL's HKDF (as exposed by Node) caps info at 1024 bytes.
+  if (infoBytes.length > 1024) throw fail.validation('HKDF info longer than 1024 bytes');
+  return new Uint8Array(hkdfSync(alg, ikm, salt, infoBytes, length));
 }
