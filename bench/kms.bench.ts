@@ -54,12 +54,16 @@ async function spawnKms(env: Record<string, string>): Promise<{ url: string; sto
   const port = await new Promise<number>((resolve, reject) => {
     let buffered = '';
     child.once('exit', (code) => reject(new Error(`KMS exited with ${code}`)));
-    child.stdout.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       buffered += chunk.toString();
-      for (const line of buffered.split('\n')) {
-        if (line.includes('"KMS listening"')) resolve((JSON.parse(line) as { port: number }).port);
-      }
-    });
+      const line = buffered.split('\n').find((l) => l.includes('"KMS listening"'));
+      if (line === undefined) return;
+      // From here on the request logs are only drained, never kept.
+      child.stdout.off('data', onData);
+      child.stdout.resume();
+      resolve((JSON.parse(line) as { port: number }).port);
+    };
+    child.stdout.on('data', onData);
   });
   return {
     url: `http://127.0.0.1:${port}`,

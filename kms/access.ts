@@ -5,8 +5,8 @@ import type { Caller } from './types.ts';
 
 /**
  * Who may call a route, declared as `config: { access }` on it. Routes default to `service`;
- * only routes serving public HE key material declare `worker`, and only health and seal status
- * are `open`.
+ * routes the compute worker needs (public and evaluation HE keys, reporting its job's result)
+ * declare `worker` and never return anything secret; only health and seal status are `open`.
  */
 export type Access = 'open' | 'service' | 'worker';
 

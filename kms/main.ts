@@ -1,5 +1,6 @@
 import { createLogger } from '../common/index.ts';
 import { loadKmsConfig, type KmsConfig } from './config.ts';
+import { heKeysetsPlugin } from './he/index.ts';
 import { startKmsServer } from './server.ts';
 
 /** `node --import tsx kms/main.ts`: the KMS as its own process, configured from the environment. */
@@ -16,7 +17,7 @@ const config = configOrExit();
 const logger = createLogger('kms', config.base.logLevel);
 
 try {
-  const server = await startKmsServer({ config, logger });
+  const server = await startKmsServer({ config, logger, plugins: [heKeysetsPlugin] });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -27,8 +27,8 @@ export interface KmsPluginContext {
 
 /**
  * Registered inside the authenticated scope: every route needs the service token unless it
- * declares `config: { access: 'worker' }` (public or evaluation key material only, which the
- * worker identity may read) — never for anything secret.
+ * declares `config: { access: 'worker' }` — for what a compute worker may do (read public and
+ * evaluation keys, report its own job's result), never for anything that returns a secret.
  */
 export interface KmsPlugin {
   name: string;

@@ -81,9 +81,10 @@ export class SealManager {
       const kek = randomBytes(MASTER_KEY_BYTES);
       try {
         const parts = splitSecret(kek, shares, threshold);
-        await this.#db.transaction().execute(async (trx) => {
-          this.#record = await this.#create(trx, kek, { threshold, shares });
+        this.#record = await this.#db.transaction().execute(async (trx) => {
+          const record = await this.#create(trx, kek, { threshold, shares });
           await appendAudit(trx, { caller, operation: 'sys.init', outcome: 'ok' });
+          return record;
         });
         return parts.map((part) => Buffer.from(part).toString('base64'));
       } finally {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSluiceError, SluiceError } from '../../common/index.ts';
 import { randomBytes, randomToken } from '../../crypto/index.ts';
-import { KmsClient, verifyAuditChain, type AuditEvent } from '../../kms/index.ts';
+import { deriveWorkerToken, KmsClient, verifyAuditChain, type AuditEvent } from '../../kms/index.ts';
 import { backendAvailable } from '../support/backends.ts';
 import { postgresInstalled, startPostgres } from '../support/postgres.ts';
 import { call, runKmsToExit, spawnKms, tempDataDir, type KmsProcess } from './support.ts';
@@ -123,6 +123,19 @@ describe('KMS process', () => {
     await client.unseal(shares[1]!);
     expect(await client.unseal(shares[2]!)).toMatchObject({ sealed: false });
     expect(await client.decrypt(keyId, ciphertext, {})).toEqual(new Uint8Array([7, 7, 7]));
+  });
+
+  it('serves the HE key-set extension: the worker identity reads a public key and nothing secret', async () => {
+    const token = randomToken('kms_');
+    const kms = await start({ SLUICE_DATA_DIR: tempDataDir(), SLUICE_KMS_TOKEN: token });
+    const worker = deriveWorkerToken(token);
+    const created = await call(kms.url, 'POST', '/v1/he/keysets', token, { jobId: 'job_process_test', scheme: 'bfv' });
+    expect(created.status).toBe(201);
+    const publicKey = await call(kms.url, 'GET', `/v1/he/keysets/${created.body.keysetId}/public`, worker);
+    expect(publicKey.status).toBe(200);
+    expect(publicKey.body.publicKey).toBe(created.body.publicKey);
+    expect((await call(kms.url, 'POST', '/v1/he/keysets', worker, { jobId: 'job_other', scheme: 'bfv' })).status).toBe(403);
+    expect((await call(kms.url, 'POST', `/v1/keys/${created.body.keyId}/datakey`, worker, { context: {} })).status).toBe(403);
   });
 
   it('fails closed: clients get KMS_UNAVAILABLE once the process is gone', async () => {
