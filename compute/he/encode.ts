@@ -1,8 +1,11 @@
 import { SluiceError } from '../../common/index.ts';
 import { BFV, CKKS, type HeScheme } from './params.ts';
-import { bucketsOf, componentsFor, type ColumnSpec } from './operations.ts';
+import { bucketsOf, componentsFor, histogramRowsPerChunk, type ColumnSpec } from './operations.ts';
 
-/** One plaintext vector per component, each as long as the column; padding happens per chunk. */
+/**
+ * One plaintext vector per component, cut into ciphertexts of `slots` values; the last chunk
+ * is zero-padded. Every component of a column has the same number of chunks.
+ */
 export type ComponentVectors = (Int32Array | Float64Array)[];
 
 const outOfRange = (index: number) =>
@@ -15,7 +18,7 @@ export function encodeComponents(scheme: HeScheme, spec: ColumnSpec, values: Arr
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) throw outOfRange(i);
     return [];
   }
-  if (spec.operation === 'histogram') return histogram(bucketsOf(spec), values);
+  if (spec.operation === 'histogram') return histogram(spec, values);
   return scheme === 'bfv' ? bfvMoments(spec, values, components.length > 1) : ckksMoments(values, components.length > 1);
 }
 
@@ -51,15 +54,19 @@ function ckksMoments(values: ArrayLike<number>, squares: boolean): ComponentVect
   return squares ? [x, x.map((v) => v * v)] : [x];
 }
 
-function histogram(buckets: number[], values: ArrayLike<number>): ComponentVectors {
-  const counts = buckets.slice(1).map(() => new Int32Array(values.length));
+function histogram(spec: ColumnSpec, values: ArrayLike<number>): ComponentVectors {
+  const buckets = bucketsOf(spec);
+  const width = buckets.length - 1;
+  const rows = histogramRowsPerChunk(spec, BFV.slots);
+  const chunks = Math.ceil(values.length / rows);
+  const layout = new Int32Array(chunks * BFV.slots);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isFinite(v)) throw outOfRange(i);
     const bucket = bucketIndex(buckets, v);
-    if (bucket >= 0) counts[bucket]![i] = 1;
+    if (bucket >= 0) layout[Math.floor(i / rows) * BFV.slots + (i % rows) * width + bucket] = 1;
   }
-  return counts;
+  return [layout];
 }
 
 /** Index of the half-open bucket [b_i, b_{i+1}) holding v, or -1 outside all buckets. */

@@ -14,7 +14,6 @@ export async function encryptColumn(publicKey: Uint8Array, values: ArrayLike<num
   const vectors = encodeComponents(key.scheme, spec, values);
   const { seal, context } = await heContext(key.scheme);
   const slots = slotCount(key.scheme);
-  const chunks = Math.ceil(values.length / slots);
   const pk = seal.PublicKey();
   pk.loadArray(context, key.key);
   const encryptor = seal.Encryptor(context, pk);
@@ -25,7 +24,7 @@ export async function encryptColumn(publicKey: Uint8Array, values: ArrayLike<num
   try {
     const ciphertexts = vectors.map((vector) => {
       const out: Uint8Array[] = [];
-      for (let k = 0; k < chunks; k++) {
+      for (let k = 0; k < Math.ceil(vector.length / slots); k++) {
         const chunk = padded(vector, k * slots, slots);
         if (batch) batch.encode(chunk as Int32Array, plain);
         else ckks!.encode(chunk as Float64Array, 2 ** CKKS.scaleBits, plain);

@@ -120,7 +120,7 @@ function checkRange(scheme: HeScheme, inputs: ColumnArtifact[], components: stri
   const addends = inputs.reduce((sum, input) => sum + (input.ciphertexts[0]?.length ?? 0), 0);
   const maxWeight = weights ? Math.max(1, ...weights.map((w) => w.reduce((m, v) => Math.max(m, Math.abs(v)), 0))) : 1;
   if (scheme === 'bfv') {
-    const valueBound = components.some((c) => c.startsWith('b')) ? 1n : BFV.valueBound;
+    const valueBound = components.includes('h') ? 1n : BFV.valueBound;
     const bound = BigInt(addends) * valueBound * BigInt(Math.ceil(maxWeight));
     if (bound >= BFV.accumulatorBound) throw new SluiceError('VALIDATION_FAILED', 'job too large for exact homomorphic sums');
     return;

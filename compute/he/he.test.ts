@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../common/index.ts';
-import { decryptResult, encryptColumn, encryptColumns, evaluate, keygen, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
+import { decodeResult, decryptResult, encryptColumn, encryptColumns, evaluate, keygen, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
 import { bucketIndex } from './encode.ts';
 
 /** A deterministic generator so failures reproduce. */
@@ -72,6 +72,20 @@ describe('BFV engine', () => {
     const out = await run(keys, { operation: 'histogram', buckets }, values);
     expect(out.value).toEqual(expected);
     expect((out.value as number[]).reduce((a, b) => a + b, 0)).toBeLessThan(out.n);
+  });
+
+  it('histogram with 256 buckets still evaluates to one result ciphertext', async () => {
+    const buckets = Array.from({ length: 257 }, (_, i) => i * 4);
+    const values = [column(3000, 13, 0, 1100), column(77, 14, -10, 1030)];
+    const expected = buckets.slice(1).map(() => 0);
+    for (const v of values.flat()) {
+      const i = bucketIndex(buckets, v);
+      if (i >= 0) expected[i]!++;
+    }
+    const encrypted = await Promise.all(values.map((c) => encryptColumn(keys.publicKey, c, { operation: 'histogram', buckets })));
+    const result = await evaluate({ operation: 'histogram' }, encrypted, { publicKey: keys.publicKey });
+    expect(decodeResult(result).ciphertexts).toHaveLength(1);
+    expect((await decryptResult(keys.secretKey, result, { minGroupSize: 0 })).value).toEqual(expected);
   });
 
   it('weighted sum with plaintext per-row weights, negative weights included', async () => {

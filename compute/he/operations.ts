@@ -17,7 +17,9 @@ export interface ColumnSpec {
 /**
  * The encrypted vectors a column carries for an operation. `count` carries none: row counts
  * are job metadata. Variance under BFV carries x² as two 31-bit limbs so squares of any
- * 31-bit value fit the plaintext modulus; CKKS carries x² directly.
+ * 31-bit value fit the plaintext modulus; CKKS carries x² directly. A histogram carries one
+ * vector `h` in which each row owns B consecutive slots, one-hot on its bucket, so the result
+ * is a single ciphertext whatever the number of buckets.
  */
 export function componentsFor(scheme: HeScheme, spec: ColumnSpec): string[] {
   switch (spec.operation) {
@@ -30,7 +32,7 @@ export function componentsFor(scheme: HeScheme, spec: ColumnSpec): string[] {
     case 'variance':
       return scheme === 'bfv' ? ['x', 'x2lo', 'x2hi'] : ['x', 'x2'];
     case 'histogram':
-      return bucketsOf(spec).slice(1).map((_, i) => `b${i}`);
+      return ['h'];
   }
 }
 
@@ -45,6 +47,11 @@ export function validateSpec(scheme: HeScheme, spec: ColumnSpec): void {
     if (scheme !== 'bfv') throw new SluiceError('VALIDATION_FAILED', 'histograms are exact counts: use BFV');
     bucketsOf(spec);
   }
+}
+
+/** Rows per ciphertext in the histogram layout: each row takes one slot per bucket. */
+export function histogramRowsPerChunk(spec: ColumnSpec, slots: number): number {
+  return Math.floor(slots / (bucketsOf(spec).length - 1));
 }
 
 export function bucketsOf(spec: ColumnSpec): number[] {

@@ -1,5 +1,5 @@
 // The compute worker process, started by the supervisor (`npm start`). It holds no secret key
-// and no service token: only SLUICE_WORKER_TOKEN, derived from the KMS token by the supervisor.
+// and no service token: only SLUICE_KMS_WORKER_TOKEN, derived from the KMS token by the supervisor.
 import { createLogger, loadConfig } from '../../common/index.ts';
 import { startComputeWorker } from './worker.ts';
 
@@ -7,13 +7,14 @@ const env = process.env;
 const config = loadConfig(env);
 const logger = createLogger('compute-worker', config.logLevel);
 
-if (env.SLUICE_KMS_TOKEN || env.SLUICE_ADMIN_TOKEN) {
-  logger.fatal('the compute worker must not receive SLUICE_KMS_TOKEN or SLUICE_ADMIN_TOKEN; give it SLUICE_WORKER_TOKEN');
+if (env.SLUICE_KMS_TOKEN) {
+  logger.fatal('the compute worker must not receive SLUICE_KMS_TOKEN; give it SLUICE_KMS_WORKER_TOKEN');
   process.exit(2);
 }
-const workerToken = env.SLUICE_WORKER_TOKEN;
+if (env.SLUICE_ADMIN_TOKEN) logger.warn('the compute worker does not need SLUICE_ADMIN_TOKEN; start it without');
+const workerToken = env.SLUICE_KMS_WORKER_TOKEN;
 if (!workerToken) {
-  logger.fatal('SLUICE_WORKER_TOKEN is required');
+  logger.fatal('SLUICE_KMS_WORKER_TOKEN is required');
   process.exit(2);
 }
 

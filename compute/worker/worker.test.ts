@@ -101,7 +101,7 @@ describe('compute worker', () => {
 
   it('refuses to start with the KMS service token in its environment', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'main.ts')], {
-      env: { PATH: process.env.PATH, SLUICE_DATA_DIR: dataDir, SLUICE_KMS_TOKEN: SERVICE, SLUICE_WORKER_TOKEN: WORKER, SLUICE_LOG_LEVEL: 'silent' },
+      env: { PATH: process.env.PATH, SLUICE_DATA_DIR: dataDir, SLUICE_KMS_TOKEN: SERVICE, SLUICE_KMS_WORKER_TOKEN: WORKER, SLUICE_LOG_LEVEL: 'silent' },
       stdio: 'ignore',
     });
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
@@ -110,7 +110,7 @@ describe('compute worker', () => {
   it('a worker SIGKILLed mid-job is replaced and the job finishes with the same result', async () => {
     const columns = [column(200_000, 3), column(200_000, 4), column(200_000, 5)];
     const job = await prepareJob(kms, dataDir, 'job-kill', columns);
-    const env = { PATH: process.env.PATH, SLUICE_DATA_DIR: dataDir, SLUICE_KMS_URL: kms.url, SLUICE_WORKER_TOKEN: WORKER, SLUICE_COMPUTE_LEASE_MS: '1000', SLUICE_LOG_LEVEL: 'silent' };
+    const env = { PATH: process.env.PATH, SLUICE_DATA_DIR: dataDir, SLUICE_KMS_URL: kms.url, SLUICE_KMS_WORKER_TOKEN: WORKER, SLUICE_COMPUTE_LEASE_MS: '1000', SLUICE_LOG_LEVEL: 'silent' };
     const startWorker = () => spawn(process.execPath, ['--import', 'tsx', path.join(here, 'main.ts')], { env, stdio: 'ignore' });
     const queue = await createComputeQueue({ dataDir });
     const scratch = path.join(dataDir, 'compute', 'scratch');

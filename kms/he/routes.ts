@@ -201,6 +201,8 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
   app.post<{ Params: { id: string }; Body: { ciphertext: string } }>(
     '/v1/he/keysets/:id/decrypt',
     {
+      // A result is up to three ciphertexts of ~0.4 MB (BFV variance), above the KMS's default cap.
+      bodyLimit: 16 * 1024 * 1024,
       schema: {
         params: idParams,
         body: { type: 'object', required: ['ciphertext'], additionalProperties: false, properties: { ciphertext: base64 } },

@@ -1,6 +1,6 @@
 import { SluiceError } from '../../../common/index.ts';
-import { heContext } from '../params.ts';
-import { bucketsOf, type OperationKind } from '../operations.ts';
+import { BFV, heContext } from '../params.ts';
+import { bucketsOf, histogramRowsPerChunk, type OperationKind } from '../operations.ts';
 import { decodeResult, type ResultArtifact } from '../artifacts.ts';
 import { decodeSecretKey } from './secret-key.ts';
 
@@ -29,18 +29,19 @@ export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, o
   if (artifact.n < (options.minGroupSize ?? 1)) {
     throw new SluiceError('GROUP_TOO_SMALL', 'the result covers too few rows to be released');
   }
-  const totals = await slotTotals(sk.key, artifact);
-  return { operation: artifact.spec.operation, value: finish(artifact, totals), n: artifact.n };
+  const slots = await decodeSlots(sk.key, artifact);
+  return { operation: artifact.spec.operation, value: finish(artifact, slots), n: artifact.n };
 }
 
-type Totals = Map<string, bigint | number>;
+/** Decrypted slot vectors per component; absent when no row contributed to the component. */
+type Slots = Map<string, BigInt64Array | Float64Array>;
 
-async function slotTotals(secretKey: Uint8Array, artifact: ResultArtifact): Promise<Totals> {
+async function decodeSlots(secretKey: Uint8Array, artifact: ResultArtifact): Promise<Slots> {
   const { seal, context } = await heContext(artifact.scheme);
   const key = seal.SecretKey();
   const cipher = seal.CipherText();
   const plain = seal.PlainText();
-  const totals: Totals = new Map();
+  const slots: Slots = new Map();
   try {
     key.loadArray(context, secretKey);
     const decryptor = seal.Decryptor(context, key);
@@ -49,22 +50,14 @@ async function slotTotals(secretKey: Uint8Array, artifact: ResultArtifact): Prom
     try {
       artifact.components.forEach((name, c) => {
         const bytes = artifact.ciphertexts[c];
-        if (!bytes) return totals.set(name, artifact.scheme === 'bfv' ? 0n : 0);
+        if (!bytes) return;
         try {
           cipher.loadArray(context, bytes);
         } catch (cause) {
           throw new SluiceError('DECRYPT_FAILED', 'result ciphertext is malformed', undefined, { cause });
         }
         decryptor.decrypt(cipher, plain);
-        if (batch) {
-          let sum = 0n;
-          for (const v of batch.decodeBigInt(plain, true)) sum += v;
-          totals.set(name, sum);
-        } else {
-          let sum = 0;
-          for (const v of ckks!.decode(plain)) sum += v;
-          totals.set(name, sum);
-        }
+        slots.set(name, batch ? (batch.decodeBigInt(plain, true) as BigInt64Array) : ckks!.decode(plain));
       });
     } finally {
       for (const o of [decryptor, batch, ckks]) o?.delete();
@@ -72,27 +65,50 @@ async function slotTotals(secretKey: Uint8Array, artifact: ResultArtifact): Prom
   } finally {
     for (const o of [key, cipher, plain]) o.delete();
   }
-  return totals;
+  return slots;
 }
 
-function finish(artifact: ResultArtifact, totals: Totals): HeResult['value'] {
+function exactTotal(slots: Slots, name: string): bigint {
+  let sum = 0n;
+  for (const v of (slots.get(name) as BigInt64Array | undefined) ?? []) sum += v;
+  return sum;
+}
+
+function realTotal(slots: Slots, name: string): number {
+  let sum = 0;
+  for (const v of (slots.get(name) as Float64Array | undefined) ?? []) sum += v;
+  return sum;
+}
+
+/** Bucket b's count is the sum of the slots s ≡ b (mod B) that rows occupy. */
+function histogramCounts(spec: ResultArtifact['spec'], slots: Slots): number[] {
+  const width = bucketsOf(spec).length - 1;
+  const counts = new Array<number>(width).fill(0);
+  const h = slots.get('h') as BigInt64Array | undefined;
+  if (!h) return counts;
+  const used = histogramRowsPerChunk(spec, BFV.slots) * width;
+  for (let s = 0; s < used; s++) counts[s % width]! += Number(h[s]!);
+  return counts;
+}
+
+function finish(artifact: ResultArtifact, slots: Slots): HeResult['value'] {
   const { spec, n } = artifact;
   if (spec.operation === 'count') return n;
-  if (spec.operation === 'histogram') return bucketsOf(spec).slice(1).map((_, i) => Number(totals.get(`b${i}`)));
+  if (spec.operation === 'histogram') return histogramCounts(spec, slots);
   if (artifact.scheme === 'ckks') {
-    const s = totals.get('x') as number;
+    const s = realTotal(slots, 'x');
     if (spec.operation === 'sum' || spec.operation === 'weightedSum') return s;
     if (n === 0) return null;
     if (spec.operation === 'mean') return s / n;
     const mean = s / n;
-    return Math.max(0, (totals.get('x2') as number) / n - mean * mean);
+    return Math.max(0, realTotal(slots, 'x2') / n - mean * mean);
   }
   const scale = 10n ** BigInt(spec.decimals ?? 0);
-  const s = totals.get('x') as bigint;
+  const s = exactTotal(slots, 'x');
   if (spec.operation === 'sum' || spec.operation === 'weightedSum') return ratio(s, scale);
   if (n === 0) return null;
   if (spec.operation === 'mean') return ratio(s, BigInt(n) * scale);
-  const squares = (totals.get('x2lo') as bigint) + ((totals.get('x2hi') as bigint) << 31n);
+  const squares = exactTotal(slots, 'x2lo') + (exactTotal(slots, 'x2hi') << 31n);
   // Population variance, exact up to the final division: (n·Σx² − (Σx)²) / (n²·scale²).
   return ratio(BigInt(n) * squares - s * s, BigInt(n) * BigInt(n) * scale * scale);
 }
