@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519GenerateKeyPair } from '../crypto/index.ts';
 import {
@@ -7,7 +8,9 @@ import {
   verifyTreeHead,
   type EmbeddedLedger,
   type EmbeddedProof,
+  type FabricProof,
   type LedgerRecord,
+  type TrustAnchors,
 } from './index.ts';
 import { receiptRecord, tempDataDir } from './test-fixtures.ts';
 
@@ -89,6 +92,18 @@ describe('offline verification', () => {
     // Most edits must have produced valid JSON, or the loop would prove little.
     expect(parsedEdits).toBeGreaterThan(original.length);
   }, 300_000);
+
+  it('hands Fabric proofs to the Fabric verifier', () => {
+    const fixture = JSON.parse(fs.readFileSync(new URL('./fabric/testdata/endorsed-receipt.json', import.meta.url), 'utf8')) as {
+      record: LedgerRecord;
+      proof: FabricProof;
+      trust: TrustAnchors;
+    };
+    expect(verifyProof(fixture.record, fixture.proof, fixture.trust)).toEqual({ valid: true });
+    const edited = { ...fixture.record, data: { ...fixture.record.data, edited: true } };
+    expect(verifyProof(edited, fixture.proof, fixture.trust)).toMatchObject({ valid: false });
+    expect(verifyProof(fixture.record, { ...fixture.proof, payload: 42 })).toMatchObject({ valid: false });
+  });
 
   it('explains what is wrong', () => {
     const reasonOf = (r: unknown, p: unknown) => verifyProof(r, p).reason;

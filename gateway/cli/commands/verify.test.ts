@@ -36,6 +36,15 @@ describe('sluice verify', () => {
     expect(pinned.stdout).not.toMatch(/pass --trust/);
   });
 
+  it('verifies a Fabric receipt with the same command', async () => {
+    const fixture = new URL('../../../ledger/fabric/testdata/endorsed-receipt.json', import.meta.url);
+    const { record, proof, trust: fabricTrust } = JSON.parse(fs.readFileSync(fixture, 'utf8')) as Record<string, unknown>;
+    write('fabric.json', { record, proof });
+    write('fabric-trust.json', fabricTrust);
+    const result = await sluice(data.dir, 'verify', 'fabric.json', '--trust', 'fabric-trust.json');
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(/^valid: fabric transaction .* endorsed by OperatorMSP, RegulatorMSP/) });
+  });
+
   it('rejects an edited receipt with the reason, exit 1', async () => {
     write('edited.json', { receipt: { ...anchored.record, data: { ...anchored.record.data, records: 1 } }, proof: anchored.proof });
     const edited = await sluice(data.dir, 'verify', 'edited.json');
