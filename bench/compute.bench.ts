@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as paillier from 'paillier-bigint';
 import {
+  buildChildBundle,
+  createComputeHandler,
   DEFAULT_LIMITS,
   ComputeStore,
   decryptResult,
@@ -16,8 +18,6 @@ import {
   X25519Pool,
   type PsiSession,
 } from '../compute/index.ts';
-import { buildChildBundle } from '../compute/worker/bundle.ts';
-import { createComputeHandler } from '../compute/worker/handler.ts';
 import type { BenchResult } from './types.ts';
 
 /**

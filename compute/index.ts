@@ -24,6 +24,7 @@ export { createJobQueue, type JobHandler, type JobInfo, type JobOptions, type Jo
 export { addDpNoise } from './dp.ts';
 export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, type ComputeWorkerOptions } from './worker/worker.ts';
 export { ComputeStore } from './worker/store.ts';
-export type { ComputeJobPayload, ComputeJobResult } from './worker/handler.ts';
+export { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './worker/handler.ts';
+export { buildChildBundle, type ChildBundle } from './worker/bundle.ts';
 export { PSI_PROTOCOL, X25519Pool, dedupe, psiFinish, psiRequest, psiRespond, type PsiMode, type PsiOutcome, type PsiSession } from './psi/index.ts';
 export { computeGatewayClient, type ContributionReceipt, type JobKey } from './client.ts';

@@ -60,8 +60,4 @@ export class ComputeStore {
     }
     writeAtomically(path.join(this.jobDir(jobId), 'result.bin'), result);
   }
-
-  remove(jobId: string): void {
-    fs.rmSync(this.jobDir(jobId), { recursive: true, force: true });
-  }
 }
