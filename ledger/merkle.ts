@@ -5,23 +5,25 @@ import { sm3 } from '../crypto/index.ts';
  * handled arithmetically (not with 32-bit bitwise operators), so trees past 2^31 leaves stay exact.
  */
 
-const LEAF_PREFIX = Uint8Array.of(0x00);
-const NODE_PREFIX = Uint8Array.of(0x01);
+// Hashing is synchronous and copies its input, so one scratch buffer can hold every preimage:
+// allocating a small typed array per hash costs about as much as the SM3 call itself.
+let scratch = new Uint8Array(1024);
+
+function hashWithPrefix(prefix: number, a: Uint8Array, b?: Uint8Array): Uint8Array {
+  const length = 1 + a.length + (b?.length ?? 0);
+  if (length > scratch.length) scratch = new Uint8Array(2 ** Math.ceil(Math.log2(length)));
+  scratch[0] = prefix;
+  scratch.set(a, 1);
+  if (b) scratch.set(b, 1 + a.length);
+  return sm3(scratch.subarray(0, length));
+}
 
 export function leafHash(leafData: Uint8Array): Uint8Array {
-  return sm3(concat3(LEAF_PREFIX, leafData));
+  return hashWithPrefix(0x00, leafData);
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sm3(concat3(NODE_PREFIX, left, right));
-}
-
-function concat3(a: Uint8Array, b: Uint8Array, c?: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length + (c?.length ?? 0));
-  out.set(a, 0);
-  out.set(b, a.length);
-  if (c) out.set(c, a.length + b.length);
-  return out;
+  return hashWithPrefix(0x01, left, right);
 }
 
 export function equalHashes(a: Uint8Array, b: Uint8Array): boolean {
