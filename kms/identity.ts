@@ -12,6 +12,9 @@ export function deriveWorkerToken(serviceToken: string): string {
   return createKeyedHash('hmac-sha256', new TextEncoder().encode(serviceToken)).hex('sluice-worker');
 }
 
+/** RFC 7235: the scheme name is case-insensitive. */
+const BEARER = /^bearer +(\S+) *$/i;
+
 /** Maps bearer tokens to callers; only digests are kept and compared, in constant time. */
 export class Identities {
   readonly #known: Array<{ digest: Uint8Array; caller: Caller }>;
@@ -24,8 +27,9 @@ export class Identities {
   }
 
   resolve(authorization: string | undefined): Caller | undefined {
-    if (typeof authorization !== 'string' || !authorization.startsWith('Bearer ')) return undefined;
-    const digest = sm3(authorization.slice('Bearer '.length));
+    const token = typeof authorization === 'string' ? BEARER.exec(authorization)?.[1] : undefined;
+    if (token === undefined) return undefined;
+    const digest = sm3(token);
     let found: Caller | undefined;
     for (const entry of this.#known) if (constantTimeEqual(entry.digest, digest)) found = entry.caller;
     return found;
@@ -39,14 +43,16 @@ export class Identities {
  */
 export function resolveServiceToken(configured: string | undefined, tokenFile: string, logger: Logger): string {
   if (configured !== undefined) return configured;
+  let stored: string | undefined;
   try {
-    const stored = fs.readFileSync(tokenFile, 'utf8').trim();
-    if (stored.length > 0) {
-      logger.info({ tokenFile }, 'using the service token stored in the data directory');
-      return stored;
-    }
+    stored = fs.readFileSync(tokenFile, 'utf8').trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  if (stored !== undefined) {
+    if (stored.length === 0) throw new Error(`service token file ${tokenFile} is empty; delete it or set SLUICE_KMS_TOKEN`);
+    logger.info({ tokenFile }, 'using the service token stored in the data directory');
+    return stored;
   }
   const token = randomToken('kms_');
   fs.mkdirSync(path.dirname(tokenFile), { recursive: true, mode: 0o700 });
