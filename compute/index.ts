@@ -11,6 +11,7 @@ export {
   encryptColumns,
   evaluate,
   keygen,
+  verifyContribution,
   type ColumnSpec,
   type DecryptOptions,
   type EvaluateKeys,
@@ -28,3 +29,4 @@ export { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, 
 export { buildChildBundle, type ChildBundle } from './worker/bundle.ts';
 export { PSI_PROTOCOL, X25519Pool, dedupe, psiFinish, psiRequest, psiRespond, type PsiMode, type PsiOutcome, type PsiSession } from './psi/index.ts';
 export { computeGatewayClient, type ContributionReceipt, type JobKey } from './client.ts';
+export { computeJobStatus, type ComputeJobStatus } from './worker/status.ts';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../common/index.ts';
-import { decodeResult, decryptResult, encryptColumn, encryptColumns, evaluate, keygen, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
+import { decodeResult, decryptResult, encryptColumn, encryptColumns, evaluate, keygen, verifyContribution, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
 import { bucketIndex } from './encode.ts';
 
 /** A deterministic generator so failures reproduce. */
@@ -115,6 +115,15 @@ describe('BFV engine', () => {
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { index: 1 } });
     expect((error as Error).message).not.toContain(String(2 ** 31));
     await expect(encryptColumn(keys.publicKey, [Number.NaN], { operation: 'histogram', buckets: [0, 1] })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('verifies a contributed column against the job key and operation', async () => {
+    const other = await keygen('bfv');
+    const column = await encryptColumn(keys.publicKey, [1, 2, 3], { operation: 'mean', decimals: 2 });
+    expect(verifyContribution(column, keys.publicKey, { operation: 'mean', decimals: 2 })).toEqual({ n: 3 });
+    expect(() => verifyContribution(column, other.publicKey, { operation: 'mean', decimals: 2 })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(() => verifyContribution(column, keys.publicKey, { operation: 'mean' })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(() => verifyContribution(Buffer.from('garbage'), keys.publicKey, { operation: 'mean' })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 
   it('refuses to mix key sets or operations, and to decrypt with another key', async () => {

@@ -6,3 +6,4 @@ export { decodeColumn, decodePublicKey, decodeResult } from './artifacts.ts';
 export { keygen, type HeKeyset } from './secret/keygen.ts';
 export { decryptResult, type DecryptOptions, type HeResult } from './secret/decrypt.ts';
 export { encryptColumns } from './parallel.ts';
+export { verifyContribution } from './verify.ts';
