@@ -132,8 +132,14 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
         created_at: Date.now(),
       };
       keys.secretKey.fill(0);
-      await deps.audited({ caller, operation: 'he.keyset.create', keyId: id }, (trx) => (trx as HeDb).insertInto('kms_he_keysets').values(row).execute());
-      return reply.status(201).send(view(row));
+      // Two concurrent creates for one job: the first insert wins and both answer with it.
+      const stored = await deps.audited({ caller, operation: 'he.keyset.create', keyId: id }, async (trx) => {
+        const raced = await (trx as HeDb).selectFrom('kms_he_keysets').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+        if (raced) return raced;
+        await (trx as HeDb).insertInto('kms_he_keysets').values(row).execute();
+        return row;
+      });
+      return reply.status(stored.id === row.id ? 201 : 200).send(view(stored));
     },
   );
 
