@@ -55,8 +55,8 @@ export function regimeFor(date: string): Regime {
 }
 
 /**
- * Without the since-previous-year counts the 2022 thresholds cannot be judged, and current-year
- * counts would under-state them, so they are required rather than guessed.
+ * A since-previous-year count includes the current year's, so it cannot be smaller. Under the
+ * 2022 regime those counts are required: current-year counts would under-state them.
  */
 function checkCounts(facts: Facts): void {
   const { personal, sensitive, personalSincePreviousYear, sensitiveSincePreviousYear } = facts;

@@ -1,5 +1,6 @@
 /** Compliance engine, counting store, filings and reports (docs/COMPLIANCE.md). */
 export { assess, countsTowardThresholds } from './assess.ts';
+export { chinaDate } from './facts.ts';
 export { scenarioSchema, assessmentSchema } from './schemas.ts';
 export type { Assessment, Ftz, LegalBasis, Mechanism, Modality, Regime, Scenario, ScenarioKind } from './scenario.ts';
 export { FTZS, LEGAL_BASES, MECHANISMS, MODALITIES, SCENARIO_KINDS } from './scenario.ts';

@@ -35,6 +35,18 @@ describe('sorted subject keys', () => {
     }
   });
 
+  it('mergeRuns accepts runs at any byte offset, as database drivers return them', () => {
+    const hex = hexKeys(sortDistinct(randomBytes(400 * K)));
+    const unaligned = (keys: Uint8Array) => {
+      const holder = Buffer.alloc(keys.length + 3);
+      holder.set(keys, 3);
+      return holder.subarray(3);
+    };
+    const even = hex.filter((_, i) => i % 2 === 0);
+    const odd = hex.filter((_, i) => i % 2 === 1);
+    expect(hexKeys(mergeRuns(unaligned(pack(even)), unaligned(pack(odd))))).toEqual(hex);
+  });
+
   it('markFound flags exactly the batch keys present in a run', () => {
     const run = sortDistinct(clustered(2000));
     const batch = sortDistinct(Buffer.concat([run.subarray(0, 50 * K), clustered(50), run.subarray(1000 * K, 1010 * K)]));
