@@ -9,10 +9,11 @@ import { registerHeKeysets, type HeKeysetDeps } from './index.ts';
 import { secretKeyAad } from './store.ts';
 
 /**
- * The plugin on a bare server, for tests. The KMS process is being built alongside, so its
- * master-key barrier, access hook and audit chain are stood in for here: an in-memory AES-GCM
- * `wrap`, a token→caller hook with the KMS's rule (the worker only on `access: 'worker'`
- * routes), and an audit log array.
+ * The plugin on a bare server, for tests that must see inside it: the master-key barrier,
+ * access hook and audit chain of the KMS are stood in for by an in-memory AES-GCM `wrap` (so a
+ * test can open a sealed secret key and hunt for it as a canary), a token→caller hook with the
+ * KMS's rule (the worker only on `access: 'worker'` routes), and an audit log array.
+ * `kms-server.test.ts` runs the plugin inside the real KMS server.
  */
 export const SERVICE = 'service-token-canary-7f3a';
 export const WORKER = 'worker-token';
