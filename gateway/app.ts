@@ -10,6 +10,7 @@ import type { GatewayContext } from './context.ts';
 import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
 import { partyRoutes } from './parties/routes.ts';
+import { complianceRoutes } from './reports/routes.ts';
 import { transferRoutes } from './transfers/routes.ts';
 
 export const API_VERSION = '1.0.0';
@@ -32,5 +33,6 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
   await app.register(contractRoutes, { ctx, relay });
   await app.register(transferRoutes, { ctx, relay });
   await app.register(ledgerRoutes, { ctx, relay });
+  await app.register(complianceRoutes, { ctx });
   return app;
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config, Dialect, Logger } from '../common/index.ts';
 import type { Ledger } from '../ledger/index.ts';
+import type { FilingsStore, SubjectCounter } from './compliance/index.ts';
 import type { GatewaySchema } from './db/schema.ts';
 
 /** The slice of the KMS the gateway uses; `KmsClient` from kms/ satisfies it. */
@@ -18,6 +19,7 @@ export interface GatewayContext {
   dialect: Dialect;
   kms: KeyService;
   ledger: Ledger;
+  compliance: { counter: SubjectCounter; filings: FilingsStore };
   logger: Logger;
   now: () => Date;
 }

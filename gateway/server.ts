@@ -10,6 +10,7 @@ import { buildGatewayApp } from './app.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import type { GatewayContext } from './context.ts';
 import { discardOpenUploads } from './datasets/service.ts';
+import { complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
 import { coreMigrations } from './db/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
 
@@ -34,7 +35,7 @@ function kmsToken(config: Config): string {
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
-  await migrate(database.db, database.dialect, coreMigrations, 'gateway');
+  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations }, 'gateway');
   const ledger = await openLedger(config, logger);
   const kms = new KmsClient({ url: config.kmsUrl, token: kmsToken(config) });
   const ctx: GatewayContext = {
@@ -43,6 +44,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     dialect: database.dialect,
     kms,
     ledger,
+    compliance: { counter: new SubjectCounter(database), filings: new FilingsStore(database) },
     logger,
     now: () => new Date(),
   };

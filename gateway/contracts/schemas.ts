@@ -15,6 +15,8 @@ export const SCENARIOS = [
   'automotive',
 ] as const;
 
+export const MODALITIES = ['audio', 'image', 'text'] as const;
+
 export type FieldPolicyInput = { transform: (typeof TRANSFORMS)[number] } & Record<string, unknown>;
 
 export interface ContractInput {
@@ -23,6 +25,8 @@ export interface ContractInput {
   purposes: string[];
   legalBasis: (typeof LEGAL_BASES)[number];
   scenario?: (typeof SCENARIOS)[number];
+  /** AI training data modality (Beijing FTZ list, R-FTZ-BJ-AI). */
+  modality?: (typeof MODALITIES)[number];
   fields: Record<string, FieldPolicyInput>;
   validFrom?: string;
   validUntil: string;
@@ -42,6 +46,7 @@ export interface ContractTerms {
   purposes: string[];
   legalBasis: ContractInput['legalBasis'];
   scenario: NonNullable<ContractInput['scenario']>;
+  modality?: ContractInput['modality'];
   fields: Record<string, FieldPolicyInput>;
   validFrom: string;
   validUntil: string;
@@ -63,6 +68,7 @@ export const createContractBody = {
     purposes: { type: 'array', minItems: 1, maxItems: 32, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 200 } },
     legalBasis: { type: 'string', enum: [...LEGAL_BASES] },
     scenario: { type: 'string', enum: [...SCENARIOS] },
+    modality: { type: 'string', enum: [...MODALITIES] },
     fields: {
       type: 'object',
       minProperties: 1,

@@ -15,6 +15,7 @@ import { newId } from '../ids.ts';
 import { sealPackage } from '../package/envelope.ts';
 import { getParty, ownerSecret } from '../parties/service.ts';
 import { assertContractUsable, recordAllowance } from './checks.ts';
+import { candidateFilings, clearForExport, type ComplianceClearance } from './compliance-gate.ts';
 
 export type TransferRow = TransfersTable;
 
@@ -63,7 +64,7 @@ export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, re
   const material = await unwrapKeys(ctx, contract, owner, transferId, delivered);
   try {
     const records = await collect(readRecords(ctx, dataset, material.dek, allowance));
-    const subjects = countSubjects(records, dataset.subject_field, material.countingKey);
+    const subjects = subjectHashes(records, dataset.subject_field, material.countingKey, transferId);
     const transformed = transform(delivered, records, material);
     const ndjson = new TextEncoder().encode(transformed.map((r) => JSON.stringify(r)).join('\n') + (transformed.length ? '\n' : ''));
     const createdAt = now.toISOString();
@@ -73,8 +74,11 @@ export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, re
       ndjson,
     );
     const packageDigest = sm3Hex(packageBytes);
-    const receipt = receiptRecord({ transferId, contract, terms, purpose: request.purpose, createdAt, delivered, records: records.length, subjects: subjects.size, packageDigest });
-    await ctx.db.transaction().execute(async (trx) => {
+    const filings = await candidateFilings(ctx, owner.id, createdAt);
+    const released = delivered.map((f) => ({ name: f.name, category: f.category, transform: f.policy.transform }));
+    const receipt = await ctx.db.transaction().execute(async (trx) => {
+      const clearance = await clearForExport(ctx, trx, { exporter: owner, terms, fields: released, subjects, at: now, filings });
+      const receipt = receiptRecord({ transferId, contract, terms, purpose: request.purpose, createdAt, delivered, records: records.length, subjects: subjects.length, packageDigest, clearance });
       await trx
         .insertInto('transfers')
         .values({
@@ -85,7 +89,7 @@ export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, re
           dataset_id: dataset.id,
           purpose: request.purpose,
           records: records.length,
-          subjects: subjects.size,
+          subjects: subjects.length,
           wrapped_field_key: material.wrappedFieldKey,
           receipt: JSON.stringify(receipt),
           package_digest: packageDigest,
@@ -94,9 +98,10 @@ export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, re
         .execute();
       await trx.insertInto('transfer_packages').values({ transfer_id: transferId, package: packageBytes }).execute();
       await enqueue(trx, receipt);
+      return receipt;
     });
     await relay.anchor(receipt.id);
-    return { id: transferId, status: 'completed' as const, records: records.length, subjects: subjects.size, receipt };
+    return { id: transferId, status: 'completed' as const, records: records.length, subjects: subjects.length, receipt };
   } finally {
     material.wipe();
   }
@@ -143,18 +148,19 @@ async function collect(batches: AsyncIterable<DataRecord[]>): Promise<DataRecord
 }
 
 /**
- * Distinct persons in this transfer, by keyed hash of the subject field (never the raw
- * identifier). Without a subject field every record counts as a person: the conservative
+ * Distinct persons in this transfer, as keyed hashes of the subject field (never the raw
+ * identifier). Without a subject field every record counts as a new person: the conservative
  * reading when de-duplication is impossible.
  */
-function countSubjects(records: DataRecord[], subjectField: string | null, countingKey: Uint8Array): Set<string> {
+function subjectHashes(records: DataRecord[], subjectField: string | null, countingKey: Uint8Array, transferId: string): Uint8Array[] {
   const hash = createKeyedHash('hmac-sm3', countingKey);
-  const subjects = new Set<string>();
+  const distinct = new Map<string, Uint8Array>();
   records.forEach((record, index) => {
     const value = subjectField ? record[subjectField] : null;
-    subjects.add(value === null || value === undefined ? `row:${index}` : hash.hex(String(value)));
+    const digest = hash.digest(value === null || value === undefined ? `\u0000row/${transferId}/${index}` : String(value));
+    distinct.set(Buffer.from(digest).toString('base64'), digest);
   });
-  return subjects;
+  return [...distinct.values()];
 }
 
 /** Contract-scoped and owner-scoped fields use keys from different secrets (SURFACE: `scope`). */
@@ -188,6 +194,7 @@ interface ReceiptInput {
   records: number;
   subjects: number;
   packageDigest: string;
+  clearance: ComplianceClearance;
 }
 
 /** The receipt is the ledger record itself: digests, counts and categories, never values. */
@@ -214,6 +221,13 @@ function receiptRecord(input: ReceiptInput): LedgerRecord {
       fields: input.delivered.map((f) => ({ name: f.name, category: f.category, transform: f.policy.transform })),
       packageDigest: input.packageDigest,
       destination: terms.destination,
+      retentionDays: terms.retentionDays,
+      onwardTransfer: terms.onwardTransfer,
+      mechanism: input.clearance.assessment.mechanism,
+      regime: input.clearance.assessment.regime,
+      rules: input.clearance.assessment.rules,
+      filingReference: input.clearance.filingReference,
+      counted: input.clearance.counted,
     },
   };
 }

@@ -104,6 +104,15 @@ describe('a transfer end to end through the started stack', () => {
     await register('recipient', { name: 'SG Analytics', kind: 'overseas', jurisdiction: 'SG', publicKey: keys.recipient!.publicKey });
     await register('stranger', { name: 'Other Co', kind: 'overseas', jurisdiction: 'US', publicKey: keys.stranger!.publicKey });
     await register('regulator', { name: 'CAC Shanghai', kind: 'regulator', jurisdiction: 'CN' });
+    // Sensitive PI (the ID card) leaves, so R-SC2 requires a filed standard contract.
+    const year = new Date().getUTCFullYear();
+    const filing = await call('POST', '/v1/compliance/filings', parties.owner!.token, {
+      mechanism: 'standard_contract',
+      reference: 'SH-SC-E2E-1',
+      validFrom: `${year - 1}-01-01`,
+      validUntil: `${year + 1}-12-31`,
+    });
+    expect(filing.status, filing.text).toBe(201);
     const dataset = await call('POST', '/v1/datasets', parties.owner!.token, { name: 'customers', fields });
     expect(dataset.status, dataset.text).toBe(201);
     datasetId = dataset.body.id;
@@ -150,6 +159,7 @@ describe('a transfer end to end through the started stack', () => {
     const transfer = await call('POST', '/v1/transfers', parties.recipient!.token, { contractId: contract.id, purpose: 'credit-risk-model' });
     expect(transfer.status, transfer.text).toBe(201);
     expect(transfer.body).toMatchObject({ status: 'completed', records: 4, subjects: 4 });
+    expect(transfer.body.receipt.data).toMatchObject({ mechanism: 'standard_contract_or_certification', filingReference: 'SH-SC-E2E-1' });
 
     const pkg = await fetch(`${stack.gatewayUrl}/v1/transfers/${transfer.body.id}/package`, {
       headers: { authorization: `Bearer ${parties.recipient!.token}` },
