@@ -46,7 +46,12 @@ export async function evaluate(
     inputs.forEach((input, i) => {
       input.ciphertexts.forEach((chunks, c) => {
         chunks.forEach((bytes, k) => {
-          incoming.loadArray(context, bytes);
+          try {
+            incoming.loadArray(context, bytes);
+          } catch (cause) {
+            // SEAL checks every coefficient against the parameters; garbage never reaches `add`.
+            throw new SluiceError('VALIDATION_FAILED', 'an input ciphertext is malformed', { input: i }, { cause });
+          }
           const w = weights?.[i];
           if (w) {
             if (batch) batch.encode(Int32Array.from(slice(w, k * slots, slots)), plain);

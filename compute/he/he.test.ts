@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../common/index.ts';
 import { decodeResult, decryptResult, encryptColumn, encryptColumns, evaluate, keygen, verifyContribution, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
 import { bucketIndex } from './encode.ts';
+import { decodeColumn, encodeColumn } from './artifacts.ts';
 
 /** A deterministic generator so failures reproduce. */
 function column(n: number, seed: number, low: number, high: number, decimals = 0): number[] {
@@ -135,6 +136,11 @@ describe('BFV engine', () => {
     await expect(evaluate({ operation: 'sum' }, [a, c], { publicKey: keys.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     const result = await evaluate({ operation: 'sum' }, [a], { publicKey: keys.publicKey });
     await expect(decryptResult(other.secretKey, result)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    const column = decodeColumn(a);
+    const corrupted = Buffer.from(column.ciphertexts[0]![0]!);
+    corrupted.fill(0xff, 200, 4000);
+    const forged = encodeColumn({ ...column, ciphertexts: [[corrupted]] });
+    await expect(evaluate({ operation: 'sum' }, [forged], { publicKey: keys.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { input: 0 } });
   });
 });
 
