@@ -99,6 +99,46 @@ describe('compute worker', () => {
     expect(decrypted.body).toEqual({ operation: 'sum', value: columns.flat().reduce((a, b) => a + b, 0), n: 14003 });
   });
 
+  it('fails a job at once when the evaluator refuses its inputs, and retries one that timed out', async () => {
+    const a = await prepareJob(kms, dataDir, 'job-mixed', [[1, 2, 3]]);
+    const b = await prepareJob(kms, dataDir, 'job-other-key', [[4, 5, 6]]);
+    // An input encrypted under another job's key: the child refuses it with VALIDATION_FAILED.
+    computeStore(dataDir).putInput('job-mixed', 'foreign', b.encrypted[0]!);
+    const attempts = new Map<string, number>();
+    const worker = await startComputeWorker({
+      dataDir,
+      kmsUrl: kms.url,
+      workerToken: WORKER,
+      logger: createLogger('worker-test', 'silent'),
+      run: (launch, timeoutMs, onProgress) => {
+        const job = path.basename(launch.scratchDir).startsWith('job-slow') ? 'job-slow' : 'job-mixed';
+        attempts.set(job, (attempts.get(job) ?? 0) + 1);
+        return runSandbox(launch, job === 'job-slow' ? 1 : timeoutMs, onProgress);
+      },
+    });
+    const queue = await createComputeQueue({ dataDir });
+    try {
+      const failures = new Map<string, string>();
+      const failed = new Promise<void>((resolve) =>
+        queue.onFailed((id, error) => {
+          failures.set(id, error);
+          if (failures.size === 2) resolve();
+        }),
+      );
+      const slow = await prepareJob(kms, dataDir, 'job-slow', [[7, 8, 9]]);
+      await queue.add('job-mixed', { jobId: 'job-mixed', keysetId: a.keysetId, operation: 'sum', inputs: [...a.inputs, 'foreign'] }, { attempts: 3 });
+      await queue.add('job-slow', { jobId: 'job-slow', keysetId: slow.keysetId, operation: 'sum', inputs: slow.inputs }, { attempts: 2, backoffMs: 10 });
+      await failed;
+      expect(failures.get('job-mixed')).toBe('VALIDATION_FAILED: the evaluator refused the job inputs');
+      expect(failures.get('job-slow')).toBe('INTERNAL: the compute job exceeded its time limit');
+      expect(attempts.get('job-mixed')).toBe(1);
+      expect(attempts.get('job-slow')).toBe(2);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+
   it('refuses to start with the KMS service token in its environment', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'main.ts')], {
       env: { PATH: process.env.PATH, SLUICE_DATA_DIR: dataDir, SLUICE_KMS_TOKEN: SERVICE, SLUICE_KMS_WORKER_TOKEN: WORKER, SLUICE_LOG_LEVEL: 'silent' },
