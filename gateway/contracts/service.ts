@@ -1,12 +1,14 @@
 import { SluiceError } from '../../common/index.ts';
 import { canonicalize, sm2Verify, sm3Hex } from '../../crypto/index.ts';
 import type { LedgerRecord } from '../../ledger/index.ts';
-import { validateFieldPolicies } from '../desensitize/index.ts';
+import { createDesensitizer, deriveTransformKeys, enforceMinK, kAnonymity, quasiIdentifiersOf, validateFieldPolicies } from '../desensitize/index.ts';
+import { randomBytes } from '../../crypto/index.ts';
 import { enqueue, type AnchorResult, type OutboxRelay } from '../anchoring/outbox.ts';
 import type { Party, Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import type { ContractsTable } from '../db/schema.ts';
-import { datasetFields, getDataset } from '../datasets/service.ts';
+import { datasetFields, getDataset, readRecords, unwrapDatasetKey, type DatasetRow } from '../datasets/service.ts';
+import type { DataRecord } from '../datasets/records.ts';
 import { newId } from '../ids.ts';
 import { getParty } from '../parties/service.ts';
 import type { ContractInput, ContractTerms } from './schemas.ts';
@@ -32,6 +34,7 @@ export async function createContract(ctx: GatewayContext, owner: Party, input: C
   if (Object.keys(input.fields).some((name) => fields.find((f) => f.name === name)?.category === 'core')) {
     throw new SluiceError('CORE_DATA_PROHIBITED', 'core data may not be provided abroad (R-CORE)', { rules: ['R-CORE'] });
   }
+  const warnings = await reidentificationCheck(ctx, dataset, input);
   const id = newId('ctr');
   const createdAt = ctx.now().toISOString();
   const terms = buildTerms(id, owner.id, input, createdAt);
@@ -65,7 +68,39 @@ export async function createContract(ctx: GatewayContext, owner: Party, input: C
       revoked_at: null,
     })
     .execute();
-  return { id, status: 'pending' as const, terms, digest };
+  return { id, status: 'pending' as const, terms, digest, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+/** Records examined for re-identification risk when a contract is proposed. */
+const K_SAMPLE = 100_000;
+/** Below this k a contract without `minK` is accepted with a warning. */
+const WARN_BELOW_K = 5;
+
+/**
+ * k-anonymity of the quasi-identifiers the contract releases, computed on the stored records
+ * after the contract's transforms. With `minK` the owner asked for a floor: below it the
+ * contract is refused (GROUP_TOO_SMALL); without, a low k is reported as a warning.
+ */
+async function reidentificationCheck(ctx: GatewayContext, dataset: DatasetRow, input: ContractInput): Promise<string[]> {
+  const quasi = quasiIdentifiersOf(input.fields);
+  if (quasi.length === 0 || dataset.record_count === 0) return [];
+  const dek = await unwrapDatasetKey(ctx, dataset);
+  const sample: DataRecord[] = [];
+  try {
+    for await (const batch of readRecords(ctx, dataset, dek, K_SAMPLE)) sample.push(...batch);
+  } finally {
+    dek.fill(0);
+  }
+  // Deterministic transforms group equal inputs equally under any key, so a throwaway key
+  // measures the same classes the recipient will see.
+  const policies = Object.fromEntries(quasi.map((name) => [name, input.fields[name]]));
+  const transformed = createDesensitizer(policies, deriveTransformKeys(randomBytes(32))).transformAll(sample);
+  if (input.minK !== undefined) {
+    enforceMinK(transformed, policies, { minK: input.minK });
+    return [];
+  }
+  const { k } = kAnonymity(transformed, quasi, 0);
+  return k < WARN_BELOW_K ? [`released quasi-identifiers (${quasi.join(', ')}) are ${k}-anonymous on the stored records; consider coarser transforms or minK`] : [];
 }
 
 function buildTerms(contractId: string, ownerId: string, input: ContractInput, createdAt: string): ContractTerms {

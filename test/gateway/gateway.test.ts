@@ -62,6 +62,30 @@ describe.each(engines())('gateway on %s', (engine) => {
     expect(read.body.status).toBe('approved');
   });
 
+  it('measures re-identification risk at proposal: refuses below minK, warns without it', async () => {
+    const body = (extra: Record<string, unknown>) => ({
+      datasetId,
+      recipientId: recipient.id,
+      purposes: ['analytics'],
+      legalBasis: 'contract',
+      validUntil: new Date(Date.now() + 86_400_000).toISOString(),
+      retentionDays: 30,
+      onwardTransfer: false,
+      destination: { country: 'DE', location: 'Frankfurt' },
+      ...extra,
+    });
+    const exact = { balance: { transform: 'keep' }, mobile: { transform: 'mask', keepStart: 3, keepEnd: 0 } };
+    const refused = await call('POST', '/v1/contracts', owner.token, body({ fields: exact, minK: 5 }));
+    expect([refused.status, refused.body.error.code]).toEqual([422, 'GROUP_TOO_SMALL']);
+    expect(refused.body.error.details).toMatchObject({ minK: 5, k: 1 });
+    const warned = await call('POST', '/v1/contracts', owner.token, body({ fields: exact }));
+    expect(warned.status).toBe(201);
+    expect(warned.body.warnings?.[0]).toMatch(/1-anonymous/);
+    const coarse = await call('POST', '/v1/contracts', owner.token, body({ fields: { balance: { transform: 'generalize', step: 10_000 } }, minK: 5 }));
+    expect(coarse.status, coarse.text).toBe(201);
+    expect(coarse.body.warnings).toBeUndefined();
+  });
+
   it('fails closed when the KMS is down and recovers when it is back', async () => {
     const contract = await proposeContract(harness().url, owner, {
       datasetId,
