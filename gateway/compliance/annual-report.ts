@@ -1,4 +1,5 @@
 import type { ComplianceDatabase } from './database.ts';
+import { SCENARIO_EXEMPTIONS } from './rules/provisions-2024.ts';
 import type { Mechanism } from './scenario.ts';
 import { SubjectCounter } from './subject-counter.ts';
 import type { FactQuery, FieldCategory, ReportedEvent, TransferFact, TransferFactSource } from './transfer-facts.ts';
@@ -46,7 +47,7 @@ export interface AnnualReport {
   exporters: ExporterAnnualReport[];
 }
 
-const EXEMPT_RULES = new Set(['R-EX1', 'R-EX2', 'R-EX3', 'R-EX4', 'R-EX5', 'R-EX7']);
+const EXEMPT_RULES = new Set(SCENARIO_EXEMPTIONS.map((rule) => rule.meta.id));
 
 function bump<K>(map: Map<K, { transfers: number; records: number }>, key: K, fact: TransferFact): void {
   const entry = map.get(key) ?? { transfers: 0, records: 0 };

@@ -66,7 +66,7 @@ const DESTINATION_NOTES: Record<string, string> = {
 
 const EU = new Set(['AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL', 'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE']);
 
-const TODO = '_To be completed by the data owner._';
+const OWNER_COMPLETES = '_To be completed by the data owner._';
 
 /**
  * A PI protection impact assessment draft (R-DUTY-PIPIA; PIPL arts. 55–56 and the items the
@@ -112,7 +112,7 @@ export function pipiaDraft(contract: PipiaContract, dataset: PipiaDataset, recip
       exported.map((e) => [e.name, e.field?.type ?? 'not in dataset', e.field?.category ?? 'unclassified', e.transform, LEAVES_AS[e.transform] ?? e.transform]),
     ),
     `Fields that never leave: ${inline(withheld.join(', ') || 'none')}.`,
-    `Necessity of each field for each purpose: ${TODO}`,
+    `Necessity of each field for each purpose: ${OWNER_COMPLETES}`,
     '## 2. Volume, scope, types and sensitivity of the PI exported',
     list([
       `Subject field (de-duplicated counting): ${dataset.fields.find((f) => f.subject)?.name ?? 'none declared'}`,
@@ -121,7 +121,7 @@ export function pipiaDraft(contract: PipiaContract, dataset: PipiaDataset, recip
       `Core data fields: ${core.join(', ') || 'none'}${core.length ? ' — core data must not leave the country (R-CORE); remove these fields' : ''}`,
       `PI fields sent in clear: ${inClear.join(', ') || 'none'}`,
     ]),
-    `Risks the export itself creates: ${TODO}`,
+    `Risks the export itself creates: ${OWNER_COMPLETES}`,
     '## 3. Legal mechanism',
     a
       ? list([`Mechanism: ${a.mechanism} (${a.regime} regime)`, `Deciding rules: ${a.rules.join(', ') || 'none'}`, `Duties: ${a.duties.join(', ') || 'none'}`])
@@ -131,16 +131,16 @@ export function pipiaDraft(contract: PipiaContract, dataset: PipiaDataset, recip
       `Overseas retention: ${contract.retentionDays} days`,
       `Onward transfer: ${contract.onwardTransfer ? 'allowed under agreed conditions, with notice and (for consent) separate consent (R-DUTY-ONWARD)' : 'not allowed'}`,
     ]),
-    `The recipient's technical and organisational measures, and its record on data protection: ${TODO}`,
+    `The recipient's technical and organisational measures, and its record on data protection: ${OWNER_COMPLETES}`,
     '## 5. Risks after export: leak, damage, tampering, abuse',
-    TODO,
+    OWNER_COMPLETES,
     "## 6. The destination's data protection law and policy",
-    `${DESTINATION_NOTES[jurisdiction] ?? `No note is kept for ${inline(recipient.jurisdiction)}.`} Effect on performing the contract, including access by foreign authorities (R-DUTY-FOREIGN-AUTH): ${TODO}`,
+    `${DESTINATION_NOTES[jurisdiction] ?? `No note is kept for ${inline(recipient.jurisdiction)}.`} Effect on performing the contract, including access by foreign authorities (R-DUTY-FOREIGN-AUTH): ${OWNER_COMPLETES}`,
     "## 7. Individuals' rights",
-    `How individuals are told the recipient's name and contact, purpose, method, PI types and retention, and how they exercise their rights against the recipient (R-DUTY-NOTICE): ${TODO}`,
+    `How individuals are told the recipient's name and contact, purpose, method, PI types and retention, and how they exercise their rights against the recipient (R-DUTY-NOTICE): ${OWNER_COMPLETES}`,
     '## 8. Protective measures and whether they are lawful, effective and proportionate',
-    `Transforms above, encryption of packages to the recipient's key, ledger receipts for every transfer (R-DUTY-SHOW). Further measures: ${TODO}`,
+    `Transforms above, encryption of packages to the recipient's key, ledger receipts for every transfer (R-DUTY-SHOW). Further measures: ${OWNER_COMPLETES}`,
     '## 9. Conclusion',
-    `${TODO} Signed: ____________ Date: ____________`,
+    `${OWNER_COMPLETES} Signed: ____________ Date: ____________`,
   ].join('\n\n') + '\n';
 }

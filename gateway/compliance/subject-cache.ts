@@ -19,7 +19,7 @@ function sameId(a: Uint8Array | null, b: Uint8Array | null): boolean {
  * that was then rolled back. The database stays the only truth, so several processes may share
  * it. Least recently used copies are dropped beyond the memory budget.
  */
-export class SubjectIndexCache {
+export class SubjectSetCache {
   private readonly entries = new Map<number, Entry>();
 
   constructor(private readonly budgetBytes: number) {}

@@ -6,7 +6,7 @@ import type { ComplianceDatabase } from './database.ts';
 import { toFacts } from './facts.ts';
 import { REGIME_2022_TO } from './rules/catalog.ts';
 import type { Scenario } from './scenario.ts';
-import { SubjectIndexCache } from './subject-cache.ts';
+import { SubjectSetCache } from './subject-cache.ts';
 import { SubjectRuns } from './subject-runs.ts';
 import { SubjectSet } from './subject-set.ts';
 import { appendChunk, createBucket, growWindow, readBucket, type Bucket } from './subject-store.ts';
@@ -84,19 +84,19 @@ function countIn(subjects: SubjectSet, set: SubjectRuns): number {
  * R-OLD-SA (R-NO-SPLIT). Each (exporter, year, category) bucket is an append-only log of chunks
  * holding the subjects new to it, a running counter, and an in-memory copy of the set for
  * membership tests — so a person counts once however many transfers carry them, and counting a
- * transfer costs O(batch) whatever the bucket holds. Create one per process and share it.
+ * transfer costs O(batch · log(held / batch)), not O(held). Create one per process and share it.
  *
  * Race-free use by the transfer path, all in one transaction:
  * `lockExporter` → `preview` → assess → check filing → `commit` → transfer row and receipt.
  */
 export class SubjectCounter {
-  private readonly cache: SubjectIndexCache;
+  private readonly cache: SubjectSetCache;
 
   constructor(
     private readonly database: ComplianceDatabase,
     options: SubjectCounterOptions = {},
   ) {
-    this.cache = new SubjectIndexCache(options.cacheBytes ?? 2 ** 30);
+    this.cache = new SubjectSetCache(options.cacheBytes ?? 2 ** 30);
   }
 
   /**

@@ -1,3 +1,4 @@
+import { TIANJIN_LIST_FROM } from '../rules/catalog.ts';
 import type { ListField, NegativeList } from './types.ts';
 
 /**
@@ -18,7 +19,7 @@ export const tianjin2024: NegativeList = {
   ftz: 'tianjin',
   title: 'China (Tianjin) Pilot FTZ Data Export Management List (Negative List)',
   edition: '2024',
-  inForce: '2024-05-09',
+  inForce: TIANJIN_LIST_FROM,
   inForceNote: 'notice dated 2024-05-08, published 2024-05-09 (REGULATION.md gives 2024-05); check against the official notice',
   scope: 'all-data',
   scopeRule: 'R-FTZ-TJ',

@@ -27,7 +27,7 @@ export interface NegativeList {
 
 export interface ListField {
   name: string;
-  /** Industries as the list words them, for matching a party's `industry`. */
+  /** Industries as the list words them (documentation for whoever maps a party's `industry`). */
   industries: string[];
   /** Scenario values that fall within this field. */
   scenarios: ScenarioKind[];

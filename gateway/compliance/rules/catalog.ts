@@ -36,6 +36,7 @@ export const REGIME_2024_FROM = '2024-03-22';
 export const NETWORK_DATA_REGULATIONS_FROM = '2025-01-01';
 export const STANDARD_CONTRACT_MEASURES_FROM = '2023-06-01';
 export const BEIJING_LIST_FROM = '2024-08-30';
+export const TIANJIN_LIST_FROM = '2024-05-09';
 
 const always = { from: REGIME_2022_FROM, to: null };
 const regime2022 = { from: REGIME_2022_FROM, to: REGIME_2022_TO };
@@ -68,7 +69,7 @@ const CATALOG: RuleMeta[] = [
   rule('R-OLD-SA', 'security assessment: CIIO, ≥ 1,000,000 persons processed, ≥ 100,000 persons’ PI or ≥ 10,000 persons’ sensitive PI since 1 January of the previous year, or important data', INSTRUMENTS.measures2022, 'art. 4', regime2022),
   rule('R-OLD-SC', 'any other PI export needs a filed standard contract or certification', `${INSTRUMENTS.pipl}; ${INSTRUMENTS.contractMeasures}`, 'PIPL art. 38; Standard Contract Measures art. 4', regime2022),
   rule('R-FTZ-SCOPE', 'an FTZ negative list applies only to exporters registered there and only to the fields it names', INSTRUMENTS.provisions2024, 'art. 6', regime2024),
-  rule('R-FTZ-TJ', "Tianjin's negative list: 13 categories; data outside it needs no mechanism", INSTRUMENTS.tianjinList, null, { from: '2024-05-09', to: null }),
+  rule('R-FTZ-TJ', "Tianjin's negative list: 13 categories; data outside it needs no mechanism", INSTRUMENTS.tianjinList, null, { from: TIANJIN_LIST_FROM, to: null }),
   rule('R-FTZ-BJ-AI', 'Beijing list, AI training data: sensitive-PI thresholds by modality', INSTRUMENTS.beijingList, 'AI training data', beijing),
   rule('R-FTZ-BJ-AI-IMP', 'Beijing list, important AI training data needs a security assessment', INSTRUMENTS.beijingList, 'AI training data', beijing),
   rule('R-FTZ-BJ-RETAIL', 'Beijing list, retail membership management: member-PI thresholds', INSTRUMENTS.beijingList, 'retail and modern services', beijing),
