@@ -175,12 +175,20 @@ describe('CKKS engine', () => {
 });
 
 describe('parallel encryption', () => {
-  it('encrypts one column per owner on worker threads, decrypting to the same sum', async () => {
+  it('encrypts owners\' columns in ciphertext-aligned parts on worker threads, like encryptColumn', async () => {
     const keys = await keygen('bfv');
-    const owners = [column(20000, 21, -5000, 5000), column(10, 22, -1, 1), []];
-    const encrypted = await encryptColumns(keys.publicKey, owners, { operation: 'sum' }, 2);
-    const result = await evaluate({ operation: 'sum' }, encrypted, { publicKey: keys.publicKey });
-    expect((await decryptResult(keys.secretKey, result)).value).toBe(exactMoments(owners.flat()).sum);
-    await expect(encryptColumns(keys.publicKey, [[2 ** 40]], { operation: 'sum' }, 1)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { index: 0 } });
+    const owners = [column(50000, 21, -5000, 5000), column(10, 22, -1, 1), []];
+    const encrypted = await encryptColumns(keys.publicKey, owners, { operation: 'variance' }, 2);
+    expect(encrypted.map((c) => decodeColumn(c).n)).toEqual([50000, 10, 0]);
+    expect(decodeColumn(encrypted[0]!).ciphertexts.map((c) => c.length)).toEqual([7, 7, 7]);
+    const result = await evaluate({ operation: 'variance' }, encrypted, { publicKey: keys.publicKey });
+    const variance = (await decryptResult(keys.secretKey, result)).value as number;
+    expect(Math.abs(variance - exactMoments(owners.flat()).variance)).toBeLessThan(1e-6);
+    const buckets = [-5000, 0, 5000];
+    const histogram = await encryptColumns(keys.publicKey, owners, { operation: 'histogram', buckets }, 2);
+    const counts = await decryptResult(keys.secretKey, await evaluate({ operation: 'histogram' }, histogram, { publicKey: keys.publicKey }));
+    expect(counts.value).toEqual([owners.flat().filter((v) => v >= -5000 && v < 0).length, owners.flat().filter((v) => v >= 0 && v < 5000).length]);
+    const tooBig = [...column(9000, 23, 0, 1), 2 ** 40];
+    await expect(encryptColumns(keys.publicKey, [tooBig], { operation: 'sum' }, 2)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { index: 9000 } });
   });
 });
