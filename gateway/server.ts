@@ -10,7 +10,7 @@ import { buildGatewayApp } from './app.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import type { GatewayContext } from './context.ts';
 import { discardOpenUploads } from './datasets/service.ts';
-import { complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
+import { chinaDate, complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
 import { coreMigrations } from './db/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
 
@@ -30,6 +30,16 @@ function kmsToken(config: Config): string {
   const file = path.join(config.dataDir, 'kms', 'token');
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
   throw new Error('SLUICE_KMS_TOKEN is not set and no KMS token file exists in the data dir');
+}
+
+/**
+ * Loads each exporter's de-duplication set for the current year in the background, so the first
+ * transfer after a restart does not pay for reading millions of subject hashes.
+ */
+async function warmSubjectSets(ctx: GatewayContext): Promise<void> {
+  const year = Number(chinaDate(ctx.now().toISOString()).slice(0, 4));
+  const exporters = await ctx.db.selectFrom('parties').select('id').where('kind', '=', 'domestic').execute();
+  for (const { id } of exporters) await ctx.compliance.counter.preview(id, year, { personal: [], sensitive: [] });
 }
 
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
@@ -55,6 +65,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   relay.start();
   const keyEvents = new KmsAuditFollower(database.db, kms, logger);
   keyEvents.start();
+  void warmSubjectSets(ctx).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'subject sets not preloaded'));
   const app = await buildGatewayApp(ctx, relay);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
