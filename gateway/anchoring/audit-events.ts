@@ -5,6 +5,7 @@ import type { AuditEvent } from '../../kms/index.ts';
 import type { LedgerRecord } from '../../ledger/index.ts';
 import type { GatewaySchema } from '../db/schema.ts';
 import { newId } from '../ids.ts';
+import { Periodic } from './periodic.ts';
 
 async function enqueueStandalone(db: Kysely<GatewaySchema>, record: LedgerRecord): Promise<void> {
   await db
@@ -49,26 +50,26 @@ const KMS_CURSOR = 'kms.audit';
 
 /** Copies the KMS's hash-chained audit events into the outbox as `key.event` records. */
 export class KmsAuditFollower {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: Periodic;
 
   constructor(
     private readonly db: Kysely<GatewaySchema>,
     private readonly kms: { audit(after: number, limit: number): Promise<{ events: AuditEvent[]; next: number }> },
-    private readonly logger: Logger,
-    private readonly intervalMs = 2000,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    logger: Logger,
+    intervalMs = 2000,
+  ) {
+    // An unreachable KMS is expected at times (restarts); the next round catches up.
+    this.loop = new Periodic(() => this.follow(), intervalMs, (error) =>
+      logger.debug({ err: error instanceof Error ? error.message : 'unknown' }, 'KMS audit not followed this round'),
+    );
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Follows until the KMS has nothing newer; returns how many events were enqueued. */
@@ -95,17 +96,6 @@ export class KmsAuditFollower {
       });
       copied += page.events.length;
     }
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.follow()
-        .then(() => undefined)
-        .catch((error: unknown) => this.logger.debug({ err: error instanceof Error ? error.message : 'unknown' }, 'KMS audit not followed this round'))
-        .finally(() => this.schedule(this.intervalMs));
-    }, delay);
-    this.timer.unref();
   }
 }
 

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from '../../common/index.ts';
 import type { Ledger, LedgerRecord, Proof } from '../../ledger/index.ts';
 import type { GatewaySchema } from '../db/schema.ts';
+import { Periodic } from './periodic.ts';
 
 /**
  * Records enter the outbox in the same database transaction as the fact they describe; the
@@ -23,17 +24,16 @@ export interface AnchorResult {
 }
 
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | undefined;
-  private draining: Promise<void> | undefined;
-  private stopped = false;
-  private busy = false;
+  private readonly loop: Periodic;
 
   constructor(
     private readonly db: Kysely<GatewaySchema>,
     private readonly ledger: Ledger,
     private readonly logger: Logger,
-    private readonly retryMs = 2000,
-  ) {}
+    retryMs = 2000,
+  ) {
+    this.loop = new Periodic(() => this.drain(), retryMs, (error) => this.logger.warn({ err: describe(error) }, 'outbox drain failed'));
+  }
 
   /**
    * Anchors one record now when the ledger commits immediately (embedded); a ledger that
@@ -42,7 +42,7 @@ export class OutboxRelay {
    */
   async anchor(recordId: string): Promise<AnchorResult> {
     if (this.ledger.kind !== 'embedded') {
-      this.kick();
+      this.loop.kick();
       return { recordId, anchored: false };
     }
     return this.anchorNow(recordId);
@@ -64,14 +64,11 @@ export class OutboxRelay {
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.draining;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Anchors every pending record in creation order; stops at the first failure to keep order. */
@@ -98,28 +95,6 @@ export class OutboxRelay {
   async pendingCount(): Promise<number> {
     const row = await this.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('anchored_at', 'is', null).executeTakeFirstOrThrow();
     return Number(row.n);
-  }
-
-  /** Runs the loop now unless a drain is already under way. */
-  private kick(): void {
-    if (this.stopped || this.busy) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.schedule(0);
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.busy = true;
-      this.draining = this.drain()
-        .catch((error: unknown) => this.logger.warn({ err: describe(error) }, 'outbox drain failed'))
-        .then(() => undefined)
-        .finally(() => {
-          this.busy = false;
-          this.schedule(this.retryMs);
-        });
-    }, delay);
-    this.timer.unref();
   }
 
   private async noteFailure(recordId: string, error: unknown): Promise<void> {

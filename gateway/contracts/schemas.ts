@@ -1,22 +1,7 @@
+import { LEGAL_BASES, MODALITIES, SCENARIO_KINDS as SCENARIOS } from '../compliance/index.ts';
 import { countryCode, dateOrDateTime, freeObject } from '../http/schemas.ts';
 
 export const TRANSFORMS = ['keep', 'nullify', 'shuffle', 'mask', 'truncate', 'replace', 'generalize', 'hash', 'simulate', 'encrypt', 'tokenize', 'aggregate'] as const;
-export const LEGAL_BASES = ['consent', 'contract', 'hr', 'emergency', 'statutory', 'other'] as const;
-export const SCENARIOS = [
-  'general',
-  'trade_no_pi',
-  'foreign_origin',
-  'contract_with_individual',
-  'hr',
-  'emergency',
-  'statutory_duty',
-  'ai_training',
-  'retail_membership',
-  'automotive',
-] as const;
-
-export const MODALITIES = ['audio', 'image', 'text'] as const;
-
 export type FieldPolicyInput = { transform: (typeof TRANSFORMS)[number] } & Record<string, unknown>;
 
 export interface ContractInput {

@@ -10,6 +10,7 @@ import type { ContractsTable } from '../db/schema.ts';
 import { datasetFields, getDataset, readRecords, unwrapDatasetKey, type DatasetRow } from '../datasets/service.ts';
 import type { DataRecord } from '../datasets/records.ts';
 import { newId } from '../ids.ts';
+import { newWrappedKey } from '../keys.ts';
 import { getParty } from '../parties/service.ts';
 import type { ContractInput, ContractTerms } from './schemas.ts';
 
@@ -46,8 +47,7 @@ export async function createContract(ctx: GatewayContext, owner: Party, input: C
   // A key per contract lets revocation with a deletion duty shred exactly this contract's
   // tokens and encrypted fields (crypto-shredding), leaving other contracts untouched.
   const { keyId } = await ctx.kms.createKey('SM4', { purpose: `contract:${id}` });
-  const secret = await ctx.kms.dataKey(keyId, transformSecretContext(id));
-  secret.plaintext.fill(0);
+  const secret = await newWrappedKey(ctx.kms, keyId, transformSecretContext(id));
   await ctx.db
     .insertInto('contracts')
     .values({
@@ -62,7 +62,7 @@ export async function createContract(ctx: GatewayContext, owner: Party, input: C
       valid_from: terms.validFrom,
       valid_until: terms.validUntil,
       kek_id: keyId,
-      secret: secret.ciphertext,
+      secret,
       created_at: createdAt,
       approved_at: null,
       revoked_at: null,

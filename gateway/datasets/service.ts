@@ -5,6 +5,7 @@ import type { Party } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import type { DatasetsTable } from '../db/schema.ts';
 import { newId } from '../ids.ts';
+import { newWrappedKey } from '../keys.ts';
 import { partyKek } from '../parties/service.ts';
 import { DATASET_AEAD, openChunk, sealChunk } from './chunks.ts';
 import { coerceRecord, type DataRecord } from './records.ts';
@@ -29,8 +30,7 @@ export async function createDataset(ctx: GatewayContext, owner: Party, input: { 
   const fields = normalizeFields(input.fields);
   const id = newId('ds');
   const kekId = await partyKek(ctx, owner);
-  const dek = await ctx.kms.dataKey(kekId, dekContext(id));
-  dek.plaintext.fill(0);
+  const wrappedDek = await newWrappedKey(ctx.kms, kekId, dekContext(id));
   await ctx.db
     .insertInto('datasets')
     .values({
@@ -40,7 +40,7 @@ export async function createDataset(ctx: GatewayContext, owner: Party, input: { 
       fields: JSON.stringify(fields),
       subject_field: fields.find((f) => f.subject)?.name ?? null,
       kek_id: kekId,
-      wrapped_dek: dek.ciphertext,
+      wrapped_dek: wrappedDek,
       dek_alg: DATASET_AEAD,
       record_count: 0,
       created_at: ctx.now().toISOString(),

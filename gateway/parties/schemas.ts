@@ -1,6 +1,5 @@
+import { FTZS as FTZ } from '../compliance/index.ts';
 import { countryCode } from '../http/schemas.ts';
-
-export const FTZ = ['beijing', 'shanghai', 'tianjin', 'hainan', 'zhejiang'] as const;
 
 export const createPartyBody = {
   type: 'object',
