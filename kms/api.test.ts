@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import smCrypto from 'sm-crypto';
 import { randomBytes } from '../crypto/index.ts';
-import { startTestKms, type TestKms } from '../test/kms/support.ts';
+import { removeTempDirs, startTestKms, type TestKms } from '../test/kms/support.ts';
 import { verifyAuditChain, type AuditEvent, type KmsPlugin } from './index.ts';
 
 const jcs = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string;
@@ -16,6 +16,8 @@ function tamper(ciphertext: string, index: number): string {
   sealed[index < 0 ? sealed.length + index : index]! ^= 0x01;
   return [...parts.slice(0, 3), sealed.toString('base64url')].join(':');
 }
+
+afterAll(removeTempDirs);
 
 describe('KMS HTTP API', () => {
   let kms: TestKms;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSluiceError, SluiceError } from '../common/index.ts';
 import { randomBytes } from '../crypto/index.ts';
 import { freePort } from '../test/support/ports.ts';
-import { startTestKms, type TestKms } from '../test/kms/support.ts';
+import { removeTempDirs, startTestKms, type TestKms } from '../test/kms/support.ts';
 import { KmsClient } from './index.ts';
 
 async function caught(promise: Promise<unknown>): Promise<SluiceError> {
@@ -30,6 +30,8 @@ async function fakeKms(handler: http.RequestListener): Promise<{ url: string; cl
       }),
   };
 }
+
+afterAll(removeTempDirs);
 
 describe('KmsClient against a real KMS', () => {
   let kms: TestKms;

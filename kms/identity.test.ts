@@ -1,10 +1,12 @@
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/index.ts';
-import { tempDataDir } from '../test/kms/support.ts';
+import { removeTempDirs, tempDataDir } from '../test/kms/support.ts';
 import { deriveWorkerToken, Identities, resolveServiceToken } from './identity.ts';
+
+afterAll(removeTempDirs);
 
 describe('identities', () => {
   const service = 'kms_service-token-for-identity-tests';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../common/index.ts';
-import { call, startTestKms, tempDataDir } from '../test/kms/support.ts';
+import { call, removeTempDirs, startTestKms, tempDataDir } from '../test/kms/support.ts';
 import { startKmsServer } from './index.ts';
 
 const silent = createLogger('kms-test', 'silent');
@@ -12,6 +12,8 @@ function forge(share: string): string {
   bytes[bytes.length - 1]! ^= 0xff;
   return bytes.toString('base64');
 }
+
+afterAll(removeTempDirs);
 
 describe('shamir seal', () => {
   it('starts sealed, initializes once, unseals at the threshold and refuses a wrong share set', async () => {

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isSluiceError, SluiceError } from '../../common/index.ts';
 import { randomBytes, randomToken } from '../../crypto/index.ts';
 import { deriveWorkerToken, KmsClient, verifyAuditChain, type AuditEvent } from '../../kms/index.ts';
 import { backendAvailable } from '../support/backends.ts';
 import { postgresInstalled, startPostgres } from '../support/postgres.ts';
-import { call, runKmsToExit, spawnKms, tempDataDir, type KmsProcess } from './support.ts';
+import { call, type KmsProcess, removeTempDirs, runKmsToExit, spawnKms, tempDataDir } from './support.ts';
 
 const running: KmsProcess[] = [];
 
@@ -43,6 +43,8 @@ async function allAudit(client: KmsClient): Promise<AuditEvent[]> {
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
+
+afterAll(removeTempDirs);
 
 describe('KMS process', () => {
   it('keeps keys across a restart, stays closed to other tokens and leaves no data key at rest', async () => {

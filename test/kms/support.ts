@@ -9,8 +9,17 @@ import { freePort } from '../support/ports.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+const created: string[] = [];
+
+/** A fresh data directory; test files remove theirs with `afterAll(removeTempDirs)`. */
 export function tempDataDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kms-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-kms-'));
+  created.push(dir);
+  return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export interface RawResponse {
