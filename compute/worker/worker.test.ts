@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/index.ts';
 import { SERVICE, WORKER, startHeKms } from '../../kms/he/testing.ts';
+import { backendAvailable } from '../../test/support/backends.ts';
+import { redisInstalled, startRedis, type RedisServer } from '../../test/support/redis.ts';
 import { computeStore, createComputeQueue, encryptColumn, evaluate, startComputeWorker } from '../index.ts';
 import { runSandbox, type SandboxLaunch } from './sandbox.ts';
 
@@ -139,6 +141,17 @@ describe('compute worker', () => {
     }
   });
 
+  it('a worker SIGKILLed mid-job is replaced and the job finishes with the same result (embedded queue)', () => killScenario(kms, dataDir, undefined));
+
+  describe.runIf(backendAvailable('redis', redisInstalled()))('on Redis', () => {
+    let redis: RedisServer;
+    beforeAll(async () => {
+      redis = await startRedis();
+    });
+    afterAll(() => redis?.stop());
+    it('a worker SIGKILLed mid-job is replaced and the job finishes with the same result (BullMQ)', () => killScenario(kms, dataDir, redis.url));
+  });
+
   it('refuses to start with the KMS service token in its environment', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'main.ts')], {
       env: { PATH: process.env.PATH, SLUICE_DATA_DIR: dataDir, SLUICE_KMS_TOKEN: SERVICE, SLUICE_KMS_WORKER_TOKEN: WORKER, SLUICE_LOG_LEVEL: 'silent' },
@@ -147,37 +160,40 @@ describe('compute worker', () => {
     expect(await new Promise((resolve) => child.on('exit', resolve))).toBe(2);
   });
 
-  it('a worker SIGKILLed mid-job is replaced and the job finishes with the same result', async () => {
-    const columns = [column(200_000, 3), column(200_000, 4), column(200_000, 5)];
-    const job = await prepareJob(kms, dataDir, 'job-kill', columns);
-    const env = { PATH: process.env.PATH, SLUICE_DATA_DIR: dataDir, SLUICE_KMS_URL: kms.url, SLUICE_KMS_WORKER_TOKEN: WORKER, SLUICE_COMPUTE_LEASE_MS: '1000', SLUICE_LOG_LEVEL: 'silent' };
-    const startWorker = () => spawn(process.execPath, ['--import', 'tsx', path.join(here, 'main.ts')], { env, stdio: 'ignore' });
-    const queue = await createComputeQueue({ dataDir });
-    const scratch = path.join(dataDir, 'compute', 'scratch');
-    let second: ChildProcess | undefined;
-    try {
-      const first = startWorker();
-      await queue.add('job-kill', { jobId: 'job-kill', keysetId: job.keysetId, operation: 'sum', inputs: job.inputs });
-      // Killed once the sandboxed child has its inputs: the worker is mid-job.
-      const deadline = Date.now() + 60_000;
-      while (!(fs.existsSync(scratch) && fs.readdirSync(scratch).some((d) => d.startsWith('job-kill-')))) {
-        if (Date.now() > deadline) throw new Error('the worker never started the job');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      first.kill('SIGKILL');
-      await new Promise((resolve) => first.on('exit', resolve));
-      expect((await queue.get('job-kill'))?.status).toBe('active');
-      const done = new Promise<{ digest: string }>((resolve) => queue.onCompleted((id, r) => id === 'job-kill' && resolve(r)));
-      second = startWorker();
-      await done;
-      expect((await queue.get('job-kill'))?.attempts).toBe(2);
-    } finally {
-      second?.kill('SIGTERM');
-      await queue.close();
-    }
-    const stored = computeStore(dataDir).readResult('job-kill')!;
-    expect(Buffer.from(stored).equals(Buffer.from(job.expected))).toBe(true);
-    const decrypted = await release(kms, job.keysetId, stored);
-    expect(decrypted.body.value).toBe(columns.flat().reduce((a, b) => a + b, 0));
-  });
 });
+
+/** The gateway's worker is SIGKILLed while its sandboxed child evaluates; a new one finishes the job. */
+async function killScenario(kms: Kms, dataDir: string, redisUrl: string | undefined) {
+  const columns = [column(200_000, 3), column(200_000, 4), column(200_000, 5)];
+  const jobId = `job-kill-${redisUrl ? 'redis' : 'embedded'}`;
+  const job = await prepareJob(kms, dataDir, jobId, columns);
+  const env = { PATH: process.env.PATH, SLUICE_DATA_DIR: dataDir, SLUICE_KMS_URL: kms.url, SLUICE_KMS_WORKER_TOKEN: WORKER, SLUICE_COMPUTE_LEASE_MS: '1000', SLUICE_LOG_LEVEL: 'silent', ...(redisUrl ? { SLUICE_REDIS_URL: redisUrl } : {}) };
+  const startWorker = () => spawn(process.execPath, ['--import', 'tsx', path.join(here, 'main.ts')], { env, stdio: 'ignore' });
+  const queue = await createComputeQueue({ dataDir, redisUrl });
+  const scratch = path.join(dataDir, 'compute', 'scratch');
+  let second: ChildProcess | undefined;
+  try {
+    const first = startWorker();
+    await queue.add(jobId, { jobId, keysetId: job.keysetId, operation: 'sum', inputs: job.inputs });
+    // Killed once the sandboxed child has its inputs: the worker is mid-job.
+    const deadline = Date.now() + 60_000;
+    while (!(fs.existsSync(scratch) && fs.readdirSync(scratch).some((d) => d.startsWith(`${jobId}-`)))) {
+      if (Date.now() > deadline) throw new Error('the worker never started the job');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.on('exit', resolve));
+    expect((await queue.get(jobId))?.status).toBe('active');
+    const done = new Promise<{ digest: string }>((resolve) => queue.onCompleted((id, r) => id === jobId && resolve(r)));
+    second = startWorker();
+    await done;
+    expect((await queue.get(jobId))?.attempts).toBe(2);
+  } finally {
+    second?.kill('SIGTERM');
+    await queue.close();
+  }
+  const stored = computeStore(dataDir).readResult(jobId)!;
+  expect(Buffer.from(stored).equals(Buffer.from(job.expected))).toBe(true);
+  const decrypted = await release(kms, job.keysetId, stored);
+  expect(decrypted.body.value).toBe(columns.flat().reduce((a, b) => a + b, 0));
+}
