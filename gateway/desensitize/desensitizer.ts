@@ -16,13 +16,16 @@ import type { Desensitizer, DesensitizerOptions, TransformKeys } from './types.t
 export function createDesensitizer(fields: Record<string, unknown>, keys: TransformKeys, options: DesensitizerOptions = {}): Desensitizer {
   const delivered = [...parseFieldPolicies(fields)].filter(([, p]) => p.transform !== 'aggregate');
   const names = delivered.map(([name]) => name);
-  const applies: ValueTransform[] = delivered.map(([name, p]) => compileTransform(name, p, keys, options.encryptor));
+  const transforms = delivered.map(([name, p]) => compileTransform(name, p, keys, options.encryptor));
+  // Column-wise fields pass through the row loop untouched (null-normalized) and are transformed after it.
+  const applies: ValueTransform[] = transforms.map((t) => (t.applyMany ? identity : t.apply));
+  const columnWise = transforms.flatMap((t, f) => (t.applyMany ? [{ f, applyMany: t.applyMany }] : []));
   const shuffled = delivered.flatMap(([name, p]) => (p.transform === 'shuffle' ? [name] : []));
   const nulled = new Array<number>(names.length).fill(0);
   const random = new RandomPool();
   const planter: CanaryPlanter | undefined = options.fingerprint
     ? createCanaryPlanter(
-        delivered.map(([name, p], i) => ({ name, apply: applies[i]!, derivesFromInput: p.transform !== 'replace' && p.transform !== 'nullify' })),
+        delivered.map(([name, p], i) => ({ name, apply: transforms[i]!.apply, derivesFromInput: p.transform !== 'replace' && p.transform !== 'nullify' })),
         options.fingerprint,
       )
     : undefined;
@@ -46,6 +49,13 @@ export function createDesensitizer(fields: Record<string, unknown>, keys: Transf
       }
       out[r] = record;
     }
+    for (const { f, applyMany } of columnWise) {
+      const name = names[f]!;
+      applyMany(out.map((r) => r[name])).forEach((result, r) => {
+        if (result === UNUSABLE) nulled[f]!++;
+        out[r]![name] = result === UNUSABLE ? null : result;
+      });
+    }
     for (const name of shuffled) shuffleColumn(out, name, random);
     records += input.length;
     return planter ? planter.plant(input, out) : out;
@@ -63,6 +73,8 @@ export function createDesensitizer(fields: Record<string, unknown>, keys: Transf
     }),
   };
 }
+
+const identity: ValueTransform = (value) => value;
 
 /** Permutes one column across the records, holding only that column's values. */
 function shuffleColumn(records: DataRecord[], name: string, random: RandomPool): void {

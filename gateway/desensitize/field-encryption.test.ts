@@ -21,6 +21,30 @@ describe('field encryption', () => {
     expect(decryptField(b, 'name', (ref, which) => (ref === 'kms:k1:v2' && which === alg ? key : new Uint8Array(key.length)))).toBe('张三丰 13812345678');
   });
 
+  it('encrypts a column in one call with the same format, fresh nonces per value', () => {
+    const enc = createFieldEncryptor('SM4', sm4Key, 'kms:k1:v1');
+    const values = ['13800000000', '13800000000', '张三丰', 'x'.repeat(5000)];
+    const out = enc.encryptMany!(values, 'phone');
+    expect(new Set(out).size).toBe(4);
+    expect(out.map((c) => decryptField(c, 'phone', sm4Key))).toEqual(values);
+    expect(thrown(() => decryptField(out[0]!, 'name', sm4Key)).code).toBe('DECRYPT_FAILED');
+  });
+
+  it('works with encryptors that only encrypt one value at a time', () => {
+    const single = { encrypt: (value: string, field: string) => `${field}:${value.length}` };
+    const d = createDesensitizer({ v: { transform: 'encrypt' } }, keysA, { encryptor: single });
+    expect(d.transformBatch([{ v: 'abc' }, { v: '' }, { v: null }, { v: {} }]).map((r) => r.v)).toEqual(['v:3', '', null, null]);
+    expect(d.stats().nulled).toEqual({ v: 1 });
+  });
+
+  it('settles empty and unusable values before the column call', () => {
+    const d = createDesensitizer({ v: { transform: 'encrypt' } }, keysA, { encryptor: createFieldEncryptor('SM4', sm4Key, 'r') });
+    const out = d.transformBatch([{ v: 'a' }, { v: '' }, { v: null }, { v: [1] }, { v: 7 }]).map((r) => r.v);
+    expect([out[1], out[2], out[3]]).toEqual(['', null, null]);
+    expect([decryptField(out[0] as string, 'v', sm4Key), decryptField(out[4] as string, 'v', sm4Key)]).toEqual(['a', '7']);
+    expect(d.stats().nulled).toEqual({ v: 1 });
+  });
+
   it('binds the field name and key reference, and detects tampering', () => {
     const enc = createFieldEncryptor('SM4', sm4Key, 'kms:k1:v1');
     const ct = enc.encrypt('secret', 'phone');

@@ -3,7 +3,14 @@ export { createDesensitizer } from './desensitizer.ts';
 export { desensitizeStream, DEFAULT_SHUFFLE_WINDOW, type StreamOptions } from './stream.ts';
 export { encryptAlgorithms, validateFieldPolicies, parseFieldPolicy, type ParsedPolicy, type Scalar } from './policy.ts';
 export { deriveTransformKeys, recipientFingerprintKey, secretFromKeyFile } from './keys.ts';
-export { createFieldEncryptor, decryptField, parseFieldCiphertext, type FieldCiphertextInfo } from './transforms/field-encryption.ts';
+export {
+  createFieldEncryptor,
+  decryptField,
+  encryptorsFor,
+  parseFieldCiphertext,
+  type FieldCiphertextInfo,
+  type FieldDataKey,
+} from './transforms/field-encryption.ts';
 export { createTokenizer, MAX_TOKENIZE_CHARS, type Tokenizer } from './transforms/tokenize.ts';
 export { traceLeak, type CandidateScore, type TraceCandidate, type TraceOptions, type TraceResult } from './trace.ts';
 export {

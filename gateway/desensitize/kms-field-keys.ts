@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { fail } from '../../common/index.ts';
 import type { KmsClient } from '../../kms/index.ts';
-import { createFieldEncryptor } from './transforms/field-encryption.ts';
-import type { EncryptAlg, FieldEncryptor } from './types.ts';
+import type { FieldDataKey } from './transforms/field-encryption.ts';
+import type { EncryptAlg } from './types.ts';
 
 /** How to get one data key back from the KMS: what a field-keys sidecar file lists. */
 export interface WrappedFieldKey {
@@ -26,7 +26,7 @@ const DATA_KEY_BYTES: Record<EncryptAlg, number> = { SM4: 16, 'AES-256-GCM': 32 
 const PURPOSE = 'sluice-desensitize';
 
 export interface KmsFieldKeys {
-  encryptor(alg: EncryptAlg): FieldEncryptor;
+  dataKeys: FieldDataKey[];
   sidecar: FieldKeySidecar;
   /** Zeroes the plaintext data keys once the run is over. */
   wipe(): void;
@@ -38,26 +38,20 @@ export interface KmsFieldKeys {
  * the sidecar keeps the wrapped keys, so the output is decryptable through the KMS and only there.
  */
 export async function kmsFieldKeys(client: KmsClient, kmsUrl: string, algs: readonly EncryptAlg[], kmsKeyId?: string): Promise<KmsFieldKeys> {
-  const encryptors = new Map<EncryptAlg, FieldEncryptor>();
-  const plaintexts: Uint8Array[] = [];
+  const dataKeys: FieldDataKey[] = [];
   const keys: WrappedFieldKey[] = [];
   for (const alg of new Set(algs)) {
     const keyId = kmsKeyId ?? (await client.createKey(alg, { purpose: PURPOSE })).keyId;
     const keyRef = randomUUID();
     const context = { purpose: PURPOSE, keyRef };
     const dataKey = await client.dataKey(keyId, context, { bytes: DATA_KEY_BYTES[alg] });
-    plaintexts.push(dataKey.plaintext);
-    encryptors.set(alg, createFieldEncryptor(alg, dataKey.plaintext, keyRef));
+    dataKeys.push({ alg, key: dataKey.plaintext, keyRef });
     keys.push({ keyRef, alg, kmsKeyId: keyId, wrappedKey: dataKey.ciphertext, context });
   }
   return {
-    encryptor(alg) {
-      const encryptor = encryptors.get(alg);
-      if (encryptor === undefined) throw fail.validation('no data key for this algorithm', { param: 'alg' });
-      return encryptor;
-    },
+    dataKeys,
     sidecar: { format: 'sluice-field-keys/v1', kms: kmsUrl, keys },
-    wipe: () => plaintexts.forEach((p) => p.fill(0)),
+    wipe: () => dataKeys.forEach((d) => d.key.fill(0)),
   };
 }
 

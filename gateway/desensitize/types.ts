@@ -51,6 +51,8 @@ export interface FieldEncryptor {
   /** The algorithm it produces, when known; a policy asking for another one is refused. */
   readonly alg?: EncryptAlg;
   encrypt(value: string, field: string): string;
+  /** A whole column of a batch at once, when the implementation can do that faster. */
+  encryptMany?(values: readonly string[], field: string): string[];
 }
 
 /** One encryptor for every `encrypt` field, or one per algorithm the policy asks for. */

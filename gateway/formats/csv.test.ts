@@ -4,7 +4,7 @@ import { isSluiceError } from '../../common/index.ts';
 import { readCsv } from './csv-reader.ts';
 import { chunked, collect } from './test-helpers.ts';
 import { writeRecords } from './write-records.ts';
-import { csvField } from './writers.ts';
+import { csvField, csvSerializer } from './writers.ts';
 
 const tricky = [
   'name,note,city',
@@ -92,6 +92,33 @@ describe('readCsv', () => {
   it('reads a 1 MB field', async () => {
     const big = '长'.repeat(1 << 20);
     expect(await collect(readCsv(chunked(`v\n"${big}"\n`, 1 << 16)))).toEqual([{ v: big }]);
+  });
+});
+
+describe('readCsv on random input', () => {
+  /** Deterministic random CSV with quotes, escaped quotes, embedded separators and all line endings. */
+  function randomCsv(seed: number, rows: number): string {
+    let a = seed;
+    const next = (n: number) => {
+      a = (a * 1103515245 + 12345) % 2147483648;
+      return a % n;
+    };
+    const pieces = ['a', '张', '😀', ',', '"', '\n', '\r\n', ' ', 'x1'];
+    const field = () => {
+      const text = Array.from({ length: next(5) }, () => pieces[next(pieces.length)]).join('');
+      return /[",\r\n]/.test(text) || next(4) === 0 ? `"${text.replaceAll('"', '""')}"` : text;
+    };
+    const eols = ['\n', '\r\n', '\r'];
+    return ['h1,h2,h3', ...Array.from({ length: rows }, () => [field(), field(), field()].join(','))].map((l) => l + eols[next(3)]).join('');
+  }
+
+  it.each([1, 2, 3, 4, 5])('gives the same records for every chunking (seed %i)', async (seed) => {
+    const text = randomCsv(seed, 300);
+    const whole = await collect(readCsv(chunked(text, 1 << 20)));
+    expect(whole.length).toBeGreaterThan(250);
+    for (const size of [1, 2, 3, 5, 8, 13, 64]) expect(await collect(readCsv(chunked(text, size)))).toEqual(whole);
+    const serializer = csvSerializer(['h1', 'h2', 'h3']);
+    expect(await collect(readCsv(chunked(serializer.head() + serializer.batch(whole), 7)))).toEqual(whole);
   });
 });
 

@@ -30,7 +30,9 @@ export function formatFromContent(head: string): RecordFormat {
  * format together with a source that replays what was consumed, so stdin can be sniffed.
  */
 export async function sniffFormat(source: ChunkSource): Promise<{ format: RecordFormat; source: ChunkSource }> {
-  const iterator = source[Symbol.asyncIterator]();
+  const iterator = (async function* () {
+    yield* source;
+  })();
   const seen: (Uint8Array | string)[] = [];
   let head = '';
   let done = false;

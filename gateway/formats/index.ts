@@ -16,3 +16,4 @@ export {
   type ReadOptions,
   type RecordFormat,
 } from './types.ts';
+export { createFileSink, readFileChunks } from './file-io.ts';

@@ -4,7 +4,7 @@ export type DataRecord = Record<string, unknown>;
 export type RecordFormat = 'csv' | 'ndjson' | 'json-array';
 
 /** What readers consume: a Node Readable, or any async iterable of byte or text chunks. */
-export type ChunkSource = AsyncIterable<Uint8Array | string>;
+export type ChunkSource = AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
 export interface ReadOptions {
   /** Records per yielded batch (default 1000). */

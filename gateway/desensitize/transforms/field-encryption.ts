@@ -1,7 +1,7 @@
 import { createAead, type AeadAlg } from '../../../crypto/index.ts';
 import { fail, SluiceError } from '../../../common/index.ts';
 import { RandomPool } from '../random-pool.ts';
-import type { EncryptAlg, FieldEncryptor } from '../types.ts';
+import type { EncryptAlg, EncryptorSource, FieldEncryptor } from '../types.ts';
 
 /**
  * Field ciphertext, base64 of:
@@ -45,18 +45,37 @@ export function createFieldEncryptor(alg: EncryptAlg, dataKey: Uint8Array, keyRe
   const head = header(alg, keyRef);
   const aads = new Map<string, Uint8Array>();
   const random = new RandomPool();
+  const aadFor = (field: string): Uint8Array => {
+    let aad = aads.get(field);
+    if (aad === undefined) aads.set(field, (aad = aadOf(head, field)));
+    return aad;
+  };
   return {
     alg,
     encrypt(value, field) {
-      let aad = aads.get(field);
-      if (aad === undefined) aads.set(field, (aad = aadOf(head, field)));
       const nonce = random.bytes(NONCE_BYTES);
-      const sealed = aead.encrypt(nonce, encoder.encode(value), aad);
+      const sealed = aead.encrypt(nonce, encoder.encode(value), aadFor(field));
       const out = Buffer.allocUnsafe(head.length + NONCE_BYTES + sealed.length);
       out.set(head);
       out.set(nonce, head.length);
       out.set(sealed, head.length + NONCE_BYTES);
       return out.toString('base64');
+    },
+    encryptMany(values, field) {
+      // One block-cipher call for the whole column (sealMany), and one output buffer sliced per value.
+      const sealed = aead.sealMany(values.map((v) => Buffer.from(v)), aadFor(field));
+      let total = 0;
+      for (const s of sealed) total += head.length + s.length;
+      const out = Buffer.allocUnsafe(total);
+      const texts = new Array<string>(sealed.length);
+      let offset = 0;
+      sealed.forEach((s, i) => {
+        out.set(head, offset);
+        out.set(s, offset + head.length);
+        texts[i] = out.toString('base64', offset, offset + head.length + s.length);
+        offset += head.length + s.length;
+      });
+      return texts;
     },
   };
 }
@@ -108,4 +127,22 @@ export function decryptField(text: string, field: string, key: Uint8Array | ((ke
   } catch {
     throw invalid();
   }
+}
+
+/** A plaintext data key as the caller holds it in memory (unwrapped by the KMS) and the reference its ciphertexts carry. */
+export interface FieldDataKey {
+  alg: EncryptAlg;
+  key: Uint8Array;
+  keyRef: string;
+}
+
+/** One encryptor per algorithm from data keys, for `DesensitizerOptions.encryptor`; undefined when there are none. */
+export function encryptorsFor(dataKeys: readonly FieldDataKey[]): EncryptorSource | undefined {
+  if (dataKeys.length === 0) return undefined;
+  const encryptors = new Map(dataKeys.map((d) => [d.alg, createFieldEncryptor(d.alg, d.key, d.keyRef)]));
+  return (alg) => {
+    const encryptor = encryptors.get(alg);
+    if (encryptor === undefined) throw fail.validation('no data key for this algorithm', { param: 'alg' });
+    return encryptor;
+  };
 }
