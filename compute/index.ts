@@ -2,6 +2,7 @@ export {
   BFV,
   CKKS,
   HE_SCHEMES,
+  PARAMETER_SETS,
   OPERATIONS,
   decodeColumn,
   decodePublicKey,
@@ -19,6 +20,8 @@ export {
   type HeKeyset,
   type HeResult,
   type HeScheme,
+  type KeygenOptions,
+  type ParameterSet,
   type OperationKind,
 } from './he/index.ts';
 export { createJobQueue, type JobHandler, type JobInfo, type JobOptions, type JobQueue, type JobStatus, type QueueConfig, type RunningJob } from './queue/index.ts';

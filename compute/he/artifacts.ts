@@ -1,10 +1,11 @@
 import { SluiceError } from '../../common/index.ts';
-import { HE_SCHEMES, paramsId, type HeScheme } from './params.ts';
+import { HE_SCHEMES, isParameterSet, type HeScheme } from './params.ts';
 import { OPERATIONS, type ColumnSpec, type OperationKind } from './operations.ts';
 import { pack, unpack } from './wire.ts';
 
 interface Common {
   scheme: HeScheme;
+  /** Id of the parameter set (`PARAMETER_SETS`) of the job's key set. */
   params: string;
   /** Fingerprint of the job's public key: artifacts of different key sets never mix. */
   keyId: string;
@@ -38,8 +39,8 @@ const invalid = (what: string) => new SluiceError('VALIDATION_FAILED', `not a va
 function common(header: Record<string, unknown>, type: string): Common {
   const { scheme, params, keyId } = header;
   if (header.type !== type || !HE_SCHEMES.includes(scheme as HeScheme) || typeof keyId !== 'string') throw invalid(type);
-  if (params !== paramsId(scheme as HeScheme)) {
-    throw new SluiceError('VALIDATION_FAILED', 'artifact was made under other homomorphic parameters');
+  if (!isParameterSet(params, scheme as HeScheme)) {
+    throw new SluiceError('VALIDATION_FAILED', 'artifact was made under unknown homomorphic parameters');
   }
   return { scheme: scheme as HeScheme, params, keyId };
 }
@@ -60,8 +61,8 @@ function names(value: unknown, type: string): string[] {
   return value as string[];
 }
 
-export function encodePublicKey(a: Omit<PublicKeyArtifact, 'type' | 'params'>): Uint8Array {
-  return pack({ type: 'public-key', scheme: a.scheme, params: paramsId(a.scheme), keyId: a.keyId }, [a.key]);
+export function encodePublicKey(a: Omit<PublicKeyArtifact, 'type'>): Uint8Array {
+  return pack({ type: 'public-key', scheme: a.scheme, params: a.params, keyId: a.keyId }, [a.key]);
 }
 
 export function decodePublicKey(bytes: Uint8Array): PublicKeyArtifact {
@@ -71,9 +72,9 @@ export function decodePublicKey(bytes: Uint8Array): PublicKeyArtifact {
   return { type: 'public-key', ...base, key: blobs[0]! };
 }
 
-export function encodeColumn(a: Omit<ColumnArtifact, 'type' | 'params'>): Uint8Array {
+export function encodeColumn(a: Omit<ColumnArtifact, 'type'>): Uint8Array {
   const chunks = a.ciphertexts[0]?.length ?? 0;
-  const header = { type: 'column', scheme: a.scheme, params: paramsId(a.scheme), keyId: a.keyId, spec: a.spec, n: a.n, components: a.components, chunks };
+  const header = { type: 'column', scheme: a.scheme, params: a.params, keyId: a.keyId, spec: a.spec, n: a.n, components: a.components, chunks };
   return pack(header, a.ciphertexts.flat());
 }
 
@@ -87,9 +88,9 @@ export function decodeColumn(bytes: Uint8Array): ColumnArtifact {
   return { type: 'column', ...base, spec: spec(header.spec, 'column'), n: count(header.n, 'column'), components, ciphertexts };
 }
 
-export function encodeResult(a: Omit<ResultArtifact, 'type' | 'params'>): Uint8Array {
+export function encodeResult(a: Omit<ResultArtifact, 'type'>): Uint8Array {
   const present = a.ciphertexts.map((c) => c !== null);
-  const header = { type: 'result', scheme: a.scheme, params: paramsId(a.scheme), keyId: a.keyId, spec: a.spec, n: a.n, components: a.components, present };
+  const header = { type: 'result', scheme: a.scheme, params: a.params, keyId: a.keyId, spec: a.spec, n: a.n, components: a.components, present };
   return pack(header, a.ciphertexts.filter((c): c is Uint8Array => c !== null));
 }
 

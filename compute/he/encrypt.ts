@@ -12,7 +12,7 @@ export async function encryptColumn(publicKey: Uint8Array, values: ArrayLike<num
   const key = decodePublicKey(publicKey);
   validateSpec(key.scheme, spec);
   const vectors = encodeComponents(key.scheme, spec, values);
-  const { seal, context } = await heContext(key.scheme);
+  const { seal, context } = await heContext(key.params);
   const slots = slotCount(key.scheme);
   const pk = seal.PublicKey();
   pk.loadArray(context, key.key);
@@ -35,7 +35,7 @@ export async function encryptColumn(publicKey: Uint8Array, values: ArrayLike<num
       }
       return out;
     });
-    return encodeColumn({ scheme: key.scheme, keyId: key.keyId, spec: canonicalSpec(spec), n: values.length, components: componentsFor(key.scheme, spec), ciphertexts });
+    return encodeColumn({ scheme: key.scheme, params: key.params, keyId: key.keyId, spec: canonicalSpec(spec), n: values.length, components: componentsFor(key.scheme, spec), ciphertexts });
   } finally {
     for (const o of [plain, cipher, encryptor, pk, batch, ckks]) o?.delete();
   }

@@ -29,10 +29,13 @@ export async function evaluate(
 ): Promise<Uint8Array> {
   const key = decodePublicKey(keys.publicKey);
   const inputs = columns.map(decodeColumn);
-  const spec = checkInputs(request, inputs, key.keyId, key.scheme);
+  const spec = checkInputs(request, inputs, key);
   const weights = checkWeights(request, inputs, key.scheme);
   checkRange(key.scheme, inputs, spec.components, weights);
-  const { seal, context } = await heContext(key.scheme);
+  const { seal, context, set } = await heContext(key.params);
+  if (weights && !set.plaintextMultiply) {
+    throw new SluiceError('VALIDATION_FAILED', 'this key set was made for additions only; weighted sums need a key set made for them');
+  }
   const evaluator = seal.Evaluator(context);
   const incoming: SealCipherText = seal.CipherText();
   const plain: SealPlainText = seal.PlainText();
@@ -68,7 +71,7 @@ export async function evaluate(
     });
     const ciphertexts = accumulators.map((acc) => (acc ? acc.saveArray(seal.ComprModeType.none) : null));
     const n = inputs.reduce((sum, input) => sum + input.n, 0);
-    return encodeResult({ scheme: key.scheme, keyId: key.keyId, spec: spec.spec, n, components: spec.components, ciphertexts });
+    return encodeResult({ scheme: key.scheme, params: key.params, keyId: key.keyId, spec: spec.spec, n, components: spec.components, ciphertexts });
   } finally {
     for (const o of [evaluator, incoming, plain, batch, ckks, ...accumulators]) o?.delete();
   }
@@ -80,12 +83,12 @@ function slice(weights: number[], start: number, slots: number): number[] {
   return out;
 }
 
-function checkInputs(request: EvaluateRequest, inputs: ColumnArtifact[], keyId: string, scheme: HeScheme) {
+function checkInputs(request: EvaluateRequest, inputs: ColumnArtifact[], { keyId, scheme, params }: { keyId: string; scheme: HeScheme; params: string }) {
   if (inputs.length === 0) throw new SluiceError('VALIDATION_FAILED', 'a compute job needs at least one input column');
   const first = inputs[0]!;
   const shape = JSON.stringify(canonicalSpec(first.spec));
   for (const input of inputs) {
-    if (input.keyId !== keyId || input.scheme !== scheme) {
+    if (input.keyId !== keyId || input.scheme !== scheme || input.params !== params) {
       throw new SluiceError('VALIDATION_FAILED', 'an input column was encrypted under another key set');
     }
     if (JSON.stringify(canonicalSpec(input.spec)) !== shape || JSON.stringify(input.components) !== JSON.stringify(first.components)) {

@@ -93,8 +93,12 @@ describe('BFV engine', () => {
     const values = [column(9000, 6, -1e5, 1e5), column(50, 7, -10, 10)];
     const weights = [column(9000, 8, -100, 100), column(50, 9, 0, 3)];
     const expected = values.flatMap((c, i) => c.map((v, j) => BigInt(v) * BigInt(weights[i]![j]!))).reduce((a, b) => a + b, 0n);
-    const out = await run(keys, { operation: 'weightedSum' }, values, weights);
+    const weighted = await keygen('bfv', { plaintextMultiply: true });
+    expect(weighted.params).not.toBe(keys.params);
+    const out = await run(weighted, { operation: 'weightedSum' }, values, weights);
     expect(out.value).toBe(Number(expected));
+    // The additive key set's noise budget cannot absorb a plaintext multiplication: refused up front.
+    await expect(run(keys, { operation: 'weightedSum' }, values, weights)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('large n: 2^20 + 3 rows across a chunk boundary', async () => {

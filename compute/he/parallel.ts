@@ -83,6 +83,7 @@ function join(parts: Uint8Array[]): Uint8Array {
   const first = decoded[0]!;
   return encodeColumn({
     scheme: first.scheme,
+    params: first.params,
     keyId: first.keyId,
     spec: first.spec,
     components: first.components,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptColumn, evaluate } from '../../compute/index.ts';
+import { decodePublicKey, encryptColumn, evaluate, PARAMETER_SETS } from '../../compute/index.ts';
 import { SERVICE, WORKER, startHeKms as server } from './testing.ts';
 
 function call(app: FastifyInstance, token: string | undefined, method: 'GET' | 'POST', url: string, payload?: object) {
@@ -37,6 +37,12 @@ describe('HE key sets in the KMS', () => {
     expect(again.json()).toEqual(first.json());
     expect((await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: 'job-a', scheme: 'ckks' })).json()).toMatchObject({ error: { code: 'CONFLICT' } });
     expect((await call(s.app, WORKER, 'POST', '/v1/he/keysets', { jobId: 'job-b', scheme: 'bfv' })).statusCode).toBe(403);
+    // Weighted sums get the parameter set that allows a plaintext multiplication.
+    expect((await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: 'job-a', scheme: 'bfv', operation: 'weightedSum' })).json()).toMatchObject({ error: { code: 'CONFLICT' } });
+    const weighted = (await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: 'job-w', scheme: 'bfv', operation: 'weightedSum' })).json() as { publicKey: string };
+    const set = (pk: string) => PARAMETER_SETS[decodePublicKey(Buffer.from(pk, 'base64')).params]!;
+    expect(set(weighted.publicKey).plaintextMultiply).toBe(true);
+    expect(set((first.json() as { publicKey: string }).publicKey).plaintextMultiply).toBe(false);
     expect((await call(s.app, undefined, 'GET', `/v1/he/keysets/${(first.json() as { keysetId: string }).keysetId}/public`)).statusCode).toBe(401);
     expect((await call(s.app, WORKER, 'GET', '/v1/he/keysets/hks_missing/public')).statusCode).toBe(404);
   });

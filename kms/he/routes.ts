@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { errorResponseSchema, fail, migrate, SluiceError, type Database } from '../../common/index.ts';
-import { addDpNoise, decryptResult, HE_SCHEMES, keygen, type HeResult, type HeScheme } from '../../compute/index.ts';
+import { addDpNoise, decodePublicKey, decryptResult, HE_SCHEMES, keygen, OPERATIONS, PARAMETER_SETS, type HeResult, type HeScheme, type OperationKind } from '../../compute/index.ts';
 import { migrations, secretKeyAad, type HeDb, type HeSchema, type KeysetRow } from './store.ts';
 
 type Caller = 'service' | 'worker';
@@ -54,6 +54,8 @@ const resultView = {
 interface CreateBody {
   jobId: string;
   scheme: HeScheme;
+  /** The job's operation; `weightedSum` needs a key set whose parameters allow multiplication. */
+  operation?: OperationKind;
   minGroupSize?: number;
   dp?: { epsilon: number; sensitivity: number };
 }
@@ -94,6 +96,7 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
           properties: {
             jobId: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
             scheme: { type: 'string', enum: HE_SCHEMES },
+            operation: { type: 'string', enum: OPERATIONS },
             minGroupSize: { type: 'integer', minimum: 1, maximum: 1_000_000 },
             dp: {
               type: 'object',
@@ -110,12 +113,16 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
       const caller = service(deps, request);
       deps.requireUnsealed();
       const { jobId, scheme } = request.body;
+      const plaintextMultiply = request.body.operation === 'weightedSum';
       const existing = await db.selectFrom('kms_he_keysets').selectAll().where('job_id', '=', jobId).executeTakeFirst();
       if (existing) {
-        if (existing.scheme !== scheme) throw fail.conflict('the job already has a key set of another scheme');
+        const set = PARAMETER_SETS[decodePublicKey(existing.public_key).params]!;
+        if (existing.scheme !== scheme || (plaintextMultiply && !set.plaintextMultiply)) {
+          throw fail.conflict('the job already has a key set of other parameters');
+        }
         return reply.status(200).send(view(existing));
       }
-      const keys = await keygen(scheme);
+      const keys = await keygen(scheme, { plaintextMultiply });
       const id = `hks_${randomUUID().replaceAll('-', '')}`;
       const row: KeysetRow = {
         id,

@@ -23,7 +23,7 @@ export interface DecryptOptions {
 export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, options: DecryptOptions = {}): Promise<HeResult> {
   const sk = decodeSecretKey(secretKey);
   const artifact = decodeResult(result);
-  if (artifact.keyId !== sk.keyId || artifact.scheme !== sk.scheme) {
+  if (artifact.keyId !== sk.keyId || artifact.scheme !== sk.scheme || artifact.params !== sk.params) {
     throw new SluiceError('DECRYPT_FAILED', 'result was not computed under this key set');
   }
   if (artifact.n < (options.minGroupSize ?? 1)) {
@@ -37,7 +37,7 @@ export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, o
 type Slots = Map<string, BigInt64Array | Float64Array>;
 
 async function decodeSlots(secretKey: Uint8Array, artifact: ResultArtifact): Promise<Slots> {
-  const { seal, context } = await heContext(artifact.scheme);
+  const { seal, context } = await heContext(artifact.params);
   const key = seal.SecretKey();
   const cipher = seal.CipherText();
   const plain = seal.PlainText();

@@ -1,20 +1,28 @@
 import { createHash } from 'node:crypto';
-import { heContext, type HeScheme } from '../params.ts';
+import { heContext, parameterSetFor, type HeScheme } from '../params.ts';
 import { encodePublicKey } from '../artifacts.ts';
 import { encodeSecretKey } from './secret-key.ts';
 
 export interface HeKeyset {
   keyId: string;
   scheme: HeScheme;
+  /** The parameter set: BFV jobs that never multiply get the faster additive one. */
+  params: string;
   /** Give to contributors and workers. */
   publicKey: Uint8Array;
   /** Keep sealed inside the KMS. */
   secretKey: Uint8Array;
 }
 
+export interface KeygenOptions {
+  /** The job will multiply ciphertexts by plaintext weights (`weightedSum`). */
+  plaintextMultiply?: boolean;
+}
+
 /** Secret-key holder side (the KMS): a fresh key set for one compute job. */
-export async function keygen(scheme: HeScheme): Promise<HeKeyset> {
-  const { seal, context } = await heContext(scheme);
+export async function keygen(scheme: HeScheme, options: KeygenOptions = {}): Promise<HeKeyset> {
+  const params = parameterSetFor(scheme, options.plaintextMultiply ?? false);
+  const { seal, context } = await heContext(params);
   const generator = seal.KeyGenerator(context);
   const publicKey = generator.createPublicKey();
   const secretKey = generator.secretKey();
@@ -24,8 +32,9 @@ export async function keygen(scheme: HeScheme): Promise<HeKeyset> {
     return {
       keyId,
       scheme,
-      publicKey: encodePublicKey({ scheme, keyId, key: pk }),
-      secretKey: encodeSecretKey({ scheme, keyId, key: secretKey.saveArray(seal.ComprModeType.zstd) }),
+      params,
+      publicKey: encodePublicKey({ scheme, params, keyId, key: pk }),
+      secretKey: encodeSecretKey({ scheme, params, keyId, key: secretKey.saveArray(seal.ComprModeType.zstd) }),
     };
   } finally {
     for (const o of [publicKey, secretKey, generator]) o.delete();

@@ -1,22 +1,23 @@
 import { SluiceError } from '../../../common/index.ts';
-import { HE_SCHEMES, paramsId, type HeScheme } from '../params.ts';
+import { HE_SCHEMES, isParameterSet, type HeScheme } from '../params.ts';
 import { pack, unpack } from '../wire.ts';
 
 export interface SecretKeyArtifact {
   scheme: HeScheme;
+  params: string;
   keyId: string;
   key: Uint8Array;
 }
 
 export function encodeSecretKey(a: SecretKeyArtifact): Uint8Array {
-  return pack({ type: 'secret-key', scheme: a.scheme, params: paramsId(a.scheme), keyId: a.keyId }, [a.key]);
+  return pack({ type: 'secret-key', scheme: a.scheme, params: a.params, keyId: a.keyId }, [a.key]);
 }
 
 export function decodeSecretKey(bytes: Uint8Array): SecretKeyArtifact {
   const { header, blobs } = unpack(bytes);
   const scheme = header.scheme as HeScheme;
-  if (header.type !== 'secret-key' || !HE_SCHEMES.includes(scheme) || header.params !== paramsId(scheme) || typeof header.keyId !== 'string' || blobs.length !== 1) {
+  if (header.type !== 'secret-key' || !HE_SCHEMES.includes(scheme) || !isParameterSet(header.params, scheme) || typeof header.keyId !== 'string' || blobs.length !== 1) {
     throw new SluiceError('VALIDATION_FAILED', 'not a valid homomorphic secret key');
   }
-  return { scheme, keyId: header.keyId, key: blobs[0]! };
+  return { scheme, params: header.params, keyId: header.keyId, key: blobs[0]! };
 }
