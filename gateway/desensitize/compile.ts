@@ -7,10 +7,9 @@ import { createReplace } from './transforms/replace.ts';
 import { createSimulate } from './transforms/simulate.ts';
 import { createTokenize } from './transforms/tokenize.ts';
 import { createTruncate } from './transforms/truncate.ts';
-import { onText, textOf, UNUSABLE, type ValueTransform } from './transforms/values.ts';
+import { identity, onText, textOf, UNUSABLE, type ValueTransform } from './transforms/values.ts';
 import type { EncryptAlg, EncryptorSource, FieldEncryptor, TransformKeys } from './types.ts';
 
-const identity: ValueTransform = (value) => value;
 const toNull: ValueTransform = () => null;
 
 /**

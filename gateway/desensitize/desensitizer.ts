@@ -3,7 +3,7 @@ import { createCanaryPlanter, type CanaryPlanter } from './canaries.ts';
 import { compileTransform } from './compile.ts';
 import { parseFieldPolicies } from './policy.ts';
 import { RandomPool, shuffleInPlace } from './random-pool.ts';
-import { UNUSABLE, type ValueTransform } from './transforms/values.ts';
+import { identity, UNUSABLE, type ValueTransform } from './transforms/values.ts';
 import type { Desensitizer, DesensitizerOptions, TransformKeys } from './types.ts';
 
 /**
@@ -73,8 +73,6 @@ export function createDesensitizer(fields: Record<string, unknown>, keys: Transf
     }),
   };
 }
-
-const identity: ValueTransform = (value) => value;
 
 /** Permutes one column across the records, holding only that column's values. */
 function shuffleColumn(records: DataRecord[], name: string, random: RandomPool): void {

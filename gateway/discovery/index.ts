@@ -17,5 +17,5 @@ export {
   mobileDigits,
 } from './pii/validators.ts';
 export { luhnCheckDigit, luhnValid, residentIdCheckChar, usccCheckChar, USCC_ALPHABET } from './pii/check-digits.ts';
-export { calendarDate, daysInMonth, parseDate, type CalendarDate } from './pii/dates.ts';
+export { parseDate, type CalendarDate } from './pii/dates.ts';
 export { CARD_BINS, COMPOUND_SURNAMES, COUNTY_CODES, GIVEN_NAME_CHARS, MOBILE_SEGMENTS, PROVINCE_CODES, SURNAMES } from './pii/reference-data.ts';

@@ -1,7 +1,8 @@
 /** Returned by a value transform that cannot interpret its input; the desensitizer delivers null and counts it. */
 export const UNUSABLE: unique symbol = Symbol('unusable');
-export type Transformed = unknown;
-export type ValueTransform = (value: unknown) => Transformed;
+export type ValueTransform = (value: unknown) => unknown;
+
+export const identity: ValueTransform = (value) => value;
 
 /**
  * The text a value-deriving transform works on: strings as they are, numbers and booleans as
