@@ -10,6 +10,7 @@ export {
   decryptResult,
   encryptColumn,
   encryptColumns,
+  EncryptionPool,
   evaluate,
   keygen,
   verifyContribution,

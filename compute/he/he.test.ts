@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../common/index.ts';
-import { decodeResult, decryptResult, encryptColumn, encryptColumns, evaluate, keygen, verifyContribution, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
+import { decodeResult, decryptResult, encryptColumn, encryptColumns, EncryptionPool, evaluate, keygen, verifyContribution, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
 import { bucketIndex } from './encode.ts';
 import { decodeColumn, encodeColumn } from './artifacts.ts';
 
@@ -194,5 +194,21 @@ describe('parallel encryption', () => {
     expect(counts.value).toEqual([owners.flat().filter((v) => v >= -5000 && v < 0).length, owners.flat().filter((v) => v >= 0 && v < 5000).length]);
     const tooBig = [...column(9000, 23, 0, 1), 2 ** 40];
     await expect(encryptColumns(keys.publicKey, [tooBig], { operation: 'sum' }, 2)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { index: 9000 } });
+  });
+
+  it('a long-lived pool serves concurrent jobs under different keys', async () => {
+    const pool = new EncryptionPool(2);
+    try {
+      const [a, b] = [await keygen('bfv'), await keygen('ckks')];
+      const ints = [column(20000, 31, -100, 100), column(3, 32, 0, 9)];
+      const reals = [column(9000, 33, -1, 1).map((v) => v / 7)];
+      const [ea, eb] = await Promise.all([pool.encryptColumns(a.publicKey, ints, { operation: 'sum' }), pool.encryptColumns(b.publicKey, reals, { operation: 'mean' })]);
+      const sum = await decryptResult(a.secretKey, await evaluate({ operation: 'sum' }, ea, { publicKey: a.publicKey }));
+      expect(sum.value).toBe(exactMoments(ints.flat()).sum);
+      const mean = await decryptResult(b.secretKey, await evaluate({ operation: 'mean' }, eb, { publicKey: b.publicKey }));
+      expect(Math.abs((mean.value as number) - reals[0]!.reduce((x, y) => x + y, 0) / 9000)).toBeLessThan(1e-6);
+    } finally {
+      await pool.close();
+    }
   });
 });
