@@ -192,21 +192,28 @@ export class EmbeddedJobQueue<P, R> implements JobQueue<P, R> {
 
   private async loop(handler: JobHandler<P, R>): Promise<void> {
     while (!this.closed) {
-      const job = await this.claim();
-      if (!job) {
-        await new Promise<void>((resolve) => {
-          const wake = () => {
-            clearTimeout(timer);
-            this.sleepers.delete(wake);
-            resolve();
-          };
-          const timer = setTimeout(wake, this.pollMs);
-          this.sleepers.add(wake);
-        });
-        continue;
+      let job: JobRow | undefined;
+      try {
+        job = await this.claim();
+        if (job) await this.run(job, handler);
+      } catch {
+        // The database was busy or briefly unavailable: the lease logic makes a retry safe.
+        job = undefined;
       }
-      await this.run(job, handler);
+      if (!job) await this.sleep();
     }
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, this.pollMs);
+      this.sleepers.add(wake);
+    });
   }
 
   private wakeAll(): void {
@@ -313,6 +320,8 @@ export class EmbeddedJobQueue<P, R> implements JobQueue<P, R> {
     const tick = async () => {
       try {
         await this.deliverEvents();
+      } catch {
+        // Undelivered events stay in the table and go out on the next tick.
       } finally {
         if (!this.closed) this.eventTimer = setTimeout(() => void tick(), this.pollMs);
       }
