@@ -66,6 +66,11 @@ export class X25519Pool {
         if (failed || !output) waiter?.reject(new SluiceError('VALIDATION_FAILED', 'a PSI message holds an invalid point'));
         else waiter?.resolve(new Uint8Array(output));
       });
+      // A crashed thread never answers: fail everything in flight rather than hang the exchange.
+      worker.on('error', () => {
+        for (const waiter of this.pending.values()) waiter.reject(new SluiceError('INTERNAL', 'a PSI thread failed'));
+        this.pending.clear();
+      });
       return worker;
     });
   }
