@@ -7,7 +7,7 @@ import type { GatewaySchema } from './db/schema.ts';
 /** The slice of the KMS the gateway uses; `KmsClient` from kms/ satisfies it. */
 export interface KeyService {
   createKey(alg: 'SM4' | 'AES-256-GCM', options?: { purpose?: string }): Promise<{ keyId: string }>;
-  dataKey(keyId: string, context: Record<string, string>): Promise<{ plaintext: Uint8Array; ciphertext: string }>;
+  dataKey(keyId: string, context: Record<string, string>, options?: { bytes?: number }): Promise<{ plaintext: Uint8Array; ciphertext: string }>;
   decrypt(keyId: string, ciphertext: string, context: Record<string, string>): Promise<Uint8Array>;
   destroy(keyId: string): Promise<unknown>;
 }

@@ -20,6 +20,8 @@ export interface ContractInput {
   destination: { country: string; location: string };
   maxRecordsPerTransfer?: number;
   minK?: number;
+  /** Plant recipient-keyed canary rows in every package, for leak tracing. */
+  fingerprint?: boolean;
 }
 
 /** What the owner signs: every term, canonicalized by RFC 8785. Immutable once approved. */
@@ -40,6 +42,7 @@ export interface ContractTerms {
   destination: { country: string; location: string };
   maxRecordsPerTransfer?: number;
   minK?: number;
+  fingerprint?: boolean;
   createdAt: string;
 }
 
@@ -77,6 +80,7 @@ export const createContractBody = {
     },
     maxRecordsPerTransfer: { type: 'integer', minimum: 1 },
     minK: { type: 'integer', minimum: 2, maximum: 1000 },
+    fingerprint: { type: 'boolean' },
   },
 } as const;
 

@@ -123,6 +123,7 @@ function buildTerms(contractId: string, ownerId: string, input: ContractInput, c
   if (input.maxRecordsPerTransfer !== undefined) terms.maxRecordsPerTransfer = input.maxRecordsPerTransfer;
   if (input.minK !== undefined) terms.minK = input.minK;
   if (input.modality !== undefined) terms.modality = input.modality;
+  if (input.fingerprint !== undefined) terms.fingerprint = input.fingerprint;
   return terms;
 }
 

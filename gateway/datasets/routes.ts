@@ -14,6 +14,33 @@ import {
   type FieldInput,
 } from './schemas.ts';
 import { appendRecords, createDataset, datasetView, getDataset, type DatasetRow } from './service.ts';
+import { traceDatasetLeak } from '../contracts/trace.ts';
+
+/** JSON array, NDJSON or CSV: the JSON form is schema-checked here, the streams row by row. */
+const recordsBody = {
+  content: {
+    'application/json': { schema: recordsArrayBody },
+    'application/x-ndjson': { schema: { description: 'one JSON object per line' } },
+    'text/csv': { schema: { description: 'header row, then one record per row' } },
+  },
+} as const;
+
+const traceResponse = {
+  type: 'object',
+  required: ['recipientId', 'contractId', 'score', 'candidates'],
+  properties: {
+    recipientId: { type: ['string', 'null'] },
+    contractId: { type: ['string', 'null'] },
+    score: { type: 'number' },
+    candidates: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { recipientId: { type: 'string' }, contractId: { type: ['string', 'null'] }, score: { type: 'number' } },
+      },
+    },
+  },
+} as const;
 
 const STREAMED_TYPES = ['application/x-ndjson', 'text/csv'];
 
@@ -38,13 +65,7 @@ export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
       schema: {
         tags: ['datasets'],
         params: idParams,
-        body: {
-          content: {
-            'application/json': { schema: recordsArrayBody },
-            'application/x-ndjson': { schema: { description: 'one JSON object per line' } },
-            'text/csv': { schema: { description: 'header row, then one record per row' } },
-          },
-        },
+        body: recordsBody,
         response: responses({ 200: insertedResponse }),
       },
     },
@@ -55,6 +76,26 @@ export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
       const inserted = await appendRecords(ctx, dataset, uploadBatches(request, ctx.config.bodyLimit));
       request.log.info({ datasetId: dataset.id, inserted }, 'records stored');
       return { inserted };
+    },
+  );
+
+  // Leak tracing: the owner posts a leaked extract (same formats as uploads) and learns which
+  // fingerprinted contract's recipient it came from.
+  app.post<{ Params: { id: string }; Body: unknown }>(
+    '/v1/datasets/:id/trace',
+    {
+      schema: {
+        tags: ['datasets'],
+        params: idParams,
+        body: recordsBody,
+        response: responses({ 200: traceResponse }),
+      },
+    },
+    async (request) => {
+      const owner = requireParty(request.principal, ['domestic']);
+      const dataset = await getDataset(ctx, request.params.id);
+      if (dataset.owner_id !== owner.id) throw new SluiceError('FORBIDDEN', 'only the dataset owner may trace leaks of it');
+      return traceDatasetLeak(ctx, dataset, uploadBatches(request, ctx.config.bodyLimit));
     },
   );
 

@@ -4,7 +4,7 @@ import { compileTransform } from './compile.ts';
 import { parseFieldPolicies } from './policy.ts';
 import { RandomPool, shuffleInPlace } from './random-pool.ts';
 import { identity, UNUSABLE, type ValueTransform } from './transforms/values.ts';
-import type { Desensitizer, DesensitizerOptions, TransformKeys } from './types.ts';
+import type { Desensitizer, DesensitizerOptions, KeyScope, TransformKeys } from './types.ts';
 
 /**
  * The transform engine for one policy. Policies are checked and every transform (keyed-hash
@@ -12,11 +12,17 @@ import type { Desensitizer, DesensitizerOptions, TransformKeys } from './types.t
  * loop per record. Fields not in the policy are never read; `aggregate` fields are not
  * delivered. Null and undefined become null for every transform; values a transform cannot
  * interpret become null and are counted in `stats().nulled` — they are never passed through.
+ * `keys` may be one set, or one per key scope (a field's `scope`: per contract or per owner).
  */
-export function createDesensitizer(fields: Record<string, unknown>, keys: TransformKeys, options: DesensitizerOptions = {}): Desensitizer {
+export function createDesensitizer(
+  fields: Record<string, unknown>,
+  keys: TransformKeys | ((scope: KeyScope) => TransformKeys),
+  options: DesensitizerOptions = {},
+): Desensitizer {
+  const keysFor = typeof keys === 'function' ? keys : () => keys;
   const delivered = [...parseFieldPolicies(fields)].filter(([, p]) => p.transform !== 'aggregate');
   const names = delivered.map(([name]) => name);
-  const transforms = delivered.map(([name, p]) => compileTransform(name, p, keys, options.encryptor));
+  const transforms = delivered.map(([name, p]) => compileTransform(name, p, keysFor(p.scope), options.encryptor));
   // Column-wise fields pass through the row loop untouched (null-normalized) and are transformed after it.
   const applies: ValueTransform[] = transforms.map((t) => (t.applyMany ? identity : t.apply));
   const columnWise = transforms.flatMap((t, f) => (t.applyMany ? [{ f, applyMany: t.applyMany }] : []));

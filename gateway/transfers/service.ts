@@ -1,7 +1,7 @@
 import { SluiceError } from '../../common/index.ts';
 import { createKeyedHash, hkdf, sm3Hex } from '../../crypto/index.ts';
 import type { LedgerRecord } from '../../ledger/index.ts';
-import { createDesensitizer, createFieldEncryptor, deriveTransformKeys } from '../desensitize/index.ts';
+import { createDesensitizer, createFieldEncryptor, deriveTransformKeys, encryptAlgorithms, type EncryptAlg } from '../desensitize/index.ts';
 import { enqueue, type OutboxRelay } from '../anchoring/outbox.ts';
 import type { Party, Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
@@ -65,7 +65,7 @@ export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, re
   try {
     const records = await collect(readRecords(ctx, dataset, material.dek, allowance));
     const subjects = subjectHashes(records, dataset.subject_field, material.countingKey, transferId);
-    const transformed = transform(delivered, records, material);
+    const transformed = transform(delivered, records, material, terms.fingerprint === true);
     const ndjson = new TextEncoder().encode(transformed.map((r) => JSON.stringify(r)).join('\n') + (transformed.length ? '\n' : ''));
     const createdAt = now.toISOString();
     const packageBytes = sealPackage(
@@ -90,7 +90,7 @@ export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, re
           purpose: request.purpose,
           records: records.length,
           subjects: subjects.length,
-          wrapped_field_key: material.wrappedFieldKey,
+          wrapped_field_key: material.wrappedFieldKeys,
           receipt: JSON.stringify(receipt),
           package_digest: packageDigest,
           created_at: createdAt,
@@ -112,31 +112,40 @@ interface KeyMaterial {
   contractSecret: Uint8Array;
   ownerScopeSecret: Uint8Array;
   countingKey: Uint8Array;
-  fieldKey: Uint8Array | undefined;
-  wrappedFieldKey: string | null;
+  /** Fresh data keys for `encrypt` fields, one per algorithm the contract uses. */
+  fieldKeys: Map<EncryptAlg, Uint8Array>;
+  /** Their KMS-wrapped forms by algorithm (JSON), kept with the transfer for the owner to decrypt. */
+  wrappedFieldKeys: string | null;
   transferId: string;
   wipe(): void;
 }
+
+const FIELD_KEY_BYTES: Record<EncryptAlg, number> = { SM4: 16, 'AES-256-GCM': 32 };
 
 async function unwrapKeys(ctx: GatewayContext, contract: ContractRow, owner: Party, transferId: string, delivered: DeliveredField[]): Promise<KeyMaterial> {
   const dataset = await getDataset(ctx, contract.dataset_id);
   const dek = await unwrapDatasetKey(ctx, dataset);
   const contractSecret = await ctx.kms.decrypt(contract.kek_id, contract.secret, transformSecretContext(contract.id));
   const ownerScopeSecret = await ownerSecret(ctx, owner);
-  const fieldKey = delivered.some((f) => f.policy.transform === 'encrypt')
-    ? await ctx.kms.dataKey(contract.kek_id, { purpose: 'field-encrypt', contractId: contract.id, transferId })
-    : undefined;
+  const fieldKeys = new Map<EncryptAlg, Uint8Array>();
+  const wrapped: Record<string, string> = {};
+  const policies = Object.fromEntries(delivered.map((f) => [f.name, f.policy]));
+  for (const alg of encryptAlgorithms(policies)) {
+    const key = await ctx.kms.dataKey(contract.kek_id, { purpose: 'field-encrypt', contractId: contract.id, transferId, alg }, { bytes: FIELD_KEY_BYTES[alg] });
+    fieldKeys.set(alg, key.plaintext);
+    wrapped[alg] = key.ciphertext;
+  }
   const countingKey = hkdf('sm3', ownerScopeSecret, new Uint8Array(0), 'sluice.subject-count.v1', 32);
   return {
     dek,
     contractSecret,
     ownerScopeSecret,
     countingKey,
-    fieldKey: fieldKey?.plaintext,
-    wrappedFieldKey: fieldKey?.ciphertext ?? null,
+    fieldKeys,
+    wrappedFieldKeys: fieldKeys.size > 0 ? JSON.stringify(wrapped) : null,
     transferId,
     wipe() {
-      for (const key of [dek, contractSecret, ownerScopeSecret, countingKey, fieldKey?.plaintext]) key?.fill(0);
+      for (const key of [dek, contractSecret, ownerScopeSecret, countingKey, ...fieldKeys.values()]) key.fill(0);
     },
   };
 }
@@ -163,25 +172,26 @@ function subjectHashes(records: DataRecord[], subjectField: string | null, count
   return [...distinct.values()];
 }
 
-/** Contract-scoped and owner-scoped fields use keys from different secrets (SURFACE: `scope`). */
-function transform(delivered: DeliveredField[], records: DataRecord[], material: KeyMaterial): DataRecord[] {
-  const byScope = { contract: {} as Record<string, FieldPolicyInput>, owner: {} as Record<string, FieldPolicyInput> };
-  for (const field of delivered) byScope[field.policy.scope === 'owner' ? 'owner' : 'contract'][field.name] = field.policy;
-  const encryptor = material.fieldKey ? createFieldEncryptor('SM4', material.fieldKey, material.transferId) : undefined;
-  const parts = (['contract', 'owner'] as const)
-    .filter((scope) => Object.keys(byScope[scope]).length > 0)
-    .map((scope) => {
-      const keys = deriveTransformKeys(scope === 'owner' ? material.ownerScopeSecret : material.contractSecret);
-      return createDesensitizer(byScope[scope], keys, encryptor ? { encryptor } : {}).transformAll(records);
-    });
-  const order = delivered.map((f) => f.name);
-  return records.map((_, i) => {
-    const merged: DataRecord = {};
-    for (const part of parts) Object.assign(merged, part[i]);
-    const ordered: DataRecord = {};
-    for (const name of order) if (name in merged) ordered[name] = merged[name] as DataRecord[string];
-    return ordered;
+/**
+ * Canary rows per real row in fingerprinted packages: 1 % lets a leak of a few thousand rows
+ * with a single near-unique column left name its recipient (each mark carries 8 bits).
+ */
+const FINGERPRINT_RATE = 0.01;
+
+/**
+ * One engine for the whole transfer: contract-scoped and owner-scoped fields take keys from
+ * their own secrets (SURFACE: `scope`), and a fingerprinted contract gets canary rows keyed to
+ * this recipient for leak tracing.
+ */
+function transform(delivered: DeliveredField[], records: DataRecord[], material: KeyMaterial, fingerprint: boolean): DataRecord[] {
+  const keys = { contract: deriveTransformKeys(material.contractSecret), owner: deriveTransformKeys(material.ownerScopeSecret) };
+  const encryptors = new Map([...material.fieldKeys].map(([alg, key]) => [alg, createFieldEncryptor(alg, key, material.transferId)]));
+  const policies = Object.fromEntries(delivered.map((f) => [f.name, f.policy]));
+  const desensitizer = createDesensitizer(policies, (scope) => keys[scope], {
+    ...(encryptors.size > 0 ? { encryptor: (alg: EncryptAlg) => encryptors.get(alg)! } : {}),
+    ...(fingerprint ? { fingerprint: { key: keys.contract.fingerprint, rate: FINGERPRINT_RATE } } : {}),
   });
+  return desensitizer.transformAll(records) as DataRecord[];
 }
 
 interface ReceiptInput {
