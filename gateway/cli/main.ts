@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isSluiceError } from '../../common/index.ts';
+import { isSluiceError } from '../../common/errors.ts';
 import { UsageError, writeLine, type CliIO, type Command } from './command.ts';
 
 const commandsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
