@@ -52,6 +52,24 @@ describe('job sandbox', () => {
     expect(results.env).toEqual([]);
   });
 
+  it('the worker process itself never imports secret-key code', () => {
+    // Static and dynamic relative imports, followed from the worker's entry point.
+    const root = path.resolve(import.meta.dirname, '..', '..');
+    const seen = new Set<string>();
+    const pending = [path.join(root, 'compute', 'worker', 'main.ts')];
+    while (pending.length > 0) {
+      const file = pending.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const source = fs.readFileSync(file, 'utf8');
+      for (const match of source.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+\.ts)'/g)) pending.push(path.resolve(path.dirname(file), match[1]!));
+    }
+    const files = [...seen].map((f) => path.relative(root, f));
+    expect(files).toContain('compute/worker/handler.ts');
+    expect(files).toContain('compute/queue/bullmq.ts');
+    expect(files.filter((f) => f.startsWith('compute/he/secret/') || f.startsWith('kms/') || f === 'compute/index.ts')).toEqual([]);
+  });
+
   it('bundles the evaluator without any secret-key or KMS code', async () => {
     const bundle = await buildChildBundle(path.join(dir, 'bundle'));
     const ours = bundle.sources.filter((s) => !s.includes('node_modules'));
