@@ -19,7 +19,8 @@ const start: Command = {
     // weaker token that cannot unwrap or decrypt anything.
     const kmsToken = config.kmsToken ?? randomToken('kms_');
     const base: Record<string, string | undefined> = { ...io.env, SLUICE_DATA_DIR: config.dataDir, SLUICE_KMS_URL: config.kmsUrl };
-    const { SLUICE_KMS_TOKEN: _omit, ...workerBase } = base;
+    // The worker gets neither the KMS service token nor the admin token.
+    const { SLUICE_KMS_TOKEN: _kms, SLUICE_ADMIN_TOKEN: _admin, ...workerBase } = base;
     const services: ServiceSpec[] = [
       { name: 'kms', entry: path.join(root, 'kms/main.ts'), env: { ...base, SLUICE_KMS_TOKEN: kmsToken }, healthUrl: `${config.kmsUrl}/healthz` },
       {
