@@ -1,4 +1,4 @@
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 import type { ParsedPolicy } from './policy.ts';
 import { createHash } from './transforms/hash.ts';
 import { createDateGeneralizer, createNumberGeneralizer } from './transforms/generalize.ts';

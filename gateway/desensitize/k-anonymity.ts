@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError } from '../../common/errors.ts';
 import type { DataRecord } from '../formats/index.ts';
 import { cellText } from './marks.ts';
 import { parseFieldPolicies, type ParsedPolicy } from './policy.ts';

@@ -1,4 +1,4 @@
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 import { hkdf } from '../../crypto/index.ts';
 import type { TransformKeys } from './types.ts';
 

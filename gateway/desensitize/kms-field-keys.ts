@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 import type { KmsClient } from '../../kms/index.ts';
 import type { FieldDataKey } from './transforms/field-encryption.ts';
 import type { EncryptAlg } from './types.ts';

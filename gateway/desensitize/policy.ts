@@ -1,4 +1,4 @@
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 import { RESERVED_FIELD_NAMES } from '../formats/index.ts';
 import {
   SIMULATE_TYPES,

@@ -1,4 +1,4 @@
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 import { Batcher } from './batching.ts';
 import { CsvTokenizer } from './csv-tokenizer.ts';
 import { decodeUtf8 } from './decode.ts';

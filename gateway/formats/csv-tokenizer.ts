@@ -1,4 +1,4 @@
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 
 const COMMA = 0x2c;
 const QUOTE = 0x22;

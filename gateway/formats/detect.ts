@@ -1,4 +1,4 @@
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 import type { ChunkSource, RecordFormat } from './types.ts';
 
 const BY_EXTENSION: Record<string, RecordFormat> = {

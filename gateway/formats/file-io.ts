@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Writable } from 'node:stream';
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 
 const DEFAULT_CHUNK = 64 << 10;
 

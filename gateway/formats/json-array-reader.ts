@@ -1,4 +1,4 @@
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 import { Batcher } from './batching.ts';
 import { decodeUtf8 } from './decode.ts';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_RECORD_CHARS, type ChunkSource, type DataRecord, type ReadOptions } from './types.ts';

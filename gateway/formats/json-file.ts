@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { fail } from '../../common/index.ts';
+import { fail } from '../../common/errors.ts';
 
 /** A small JSON document (policy, key file, list) read whole; errors name the file's role, not its content. */
 export function readJsonFile(file: string, role: string): unknown {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { fail } from '../../../common/index.ts';
+import { fail } from '../../../common/errors.ts';
 import {
   createDesensitizer,
   deriveTransformKeys,

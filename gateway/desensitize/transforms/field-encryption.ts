@@ -1,5 +1,5 @@
 import { createAead, type AeadAlg } from '../../../crypto/index.ts';
-import { fail, SluiceError } from '../../../common/index.ts';
+import { fail, SluiceError } from '../../../common/errors.ts';
 import { RandomPool } from '../random-pool.ts';
 import type { EncryptAlg, EncryptorSource, FieldEncryptor } from '../types.ts';
 
