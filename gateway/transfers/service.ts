@@ -8,7 +8,7 @@ import type { GatewayContext } from '../context.ts';
 import { contractTerms, getContract, transformSecretContext, type ContractRow } from '../contracts/service.ts';
 import type { ContractTerms, FieldPolicyInput } from '../contracts/schemas.ts';
 import type { TransfersTable } from '../db/schema.ts';
-import { datasetFields, getDataset, readRecords, unwrapDatasetKey } from '../datasets/service.ts';
+import { datasetFields, getDataset, readRecords, unwrapDatasetKey, type DatasetRow } from '../datasets/service.ts';
 import type { DataRecord } from '../datasets/records.ts';
 import type { DatasetField } from '../datasets/schemas.ts';
 import { newId } from '../ids.ts';
@@ -24,9 +24,6 @@ export interface TransferRequest {
   purpose: string;
   limit?: number;
 }
-
-/** Transforms that carry nothing of the original value into the package. */
-const CARRIES_NOTHING = new Set(['nullify', 'aggregate']);
 
 interface DeliveredField {
   name: string;
@@ -61,7 +58,7 @@ export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, re
   const transferId = newId('trf');
 
   // Every key comes from the KMS for this request only; if it is unreachable nothing is released.
-  const material = await unwrapKeys(ctx, contract, owner, transferId, delivered);
+  const material = await unwrapKeys(ctx, { contract, dataset, owner, transferId, delivered });
   try {
     const records = await collect(readRecords(ctx, dataset, material.dek, allowance));
     const subjects = subjectHashes(records, dataset.subject_field, material.countingKey, transferId);
@@ -122,32 +119,43 @@ interface KeyMaterial {
 
 const FIELD_KEY_BYTES: Record<EncryptAlg, number> = { SM4: 16, 'AES-256-GCM': 32 };
 
-async function unwrapKeys(ctx: GatewayContext, contract: ContractRow, owner: Party, transferId: string, delivered: DeliveredField[]): Promise<KeyMaterial> {
-  const dataset = await getDataset(ctx, contract.dataset_id);
-  const dek = await unwrapDatasetKey(ctx, dataset);
-  const contractSecret = await ctx.kms.decrypt(contract.kek_id, contract.secret, transformSecretContext(contract.id));
-  const ownerScopeSecret = await ownerSecret(ctx, owner);
-  const fieldKeys = new Map<EncryptAlg, Uint8Array>();
-  const wrapped: Record<string, string> = {};
-  const policies = Object.fromEntries(delivered.map((f) => [f.name, f.policy]));
-  for (const alg of encryptAlgorithms(policies)) {
-    const key = await ctx.kms.dataKey(contract.kek_id, { purpose: 'field-encrypt', contractId: contract.id, transferId, alg }, { bytes: FIELD_KEY_BYTES[alg] });
-    fieldKeys.set(alg, key.plaintext);
-    wrapped[alg] = key.ciphertext;
+async function unwrapKeys(
+  ctx: GatewayContext,
+  input: { contract: ContractRow; dataset: DatasetRow; owner: Party; transferId: string; delivered: DeliveredField[] },
+): Promise<KeyMaterial> {
+  const { contract, transferId } = input;
+  const held: Uint8Array[] = [];
+  const hold = (key: Uint8Array) => (held.push(key), key);
+  const wipe = () => held.forEach((key) => key.fill(0));
+  try {
+    const dek = hold(await unwrapDatasetKey(ctx, input.dataset));
+    const contractSecret = hold(await ctx.kms.decrypt(contract.kek_id, contract.secret, transformSecretContext(contract.id)));
+    const ownerScopeSecret = hold(await ownerSecret(ctx, input.owner));
+    const fieldKeys = new Map<EncryptAlg, Uint8Array>();
+    const wrapped: Record<string, string> = {};
+    const policies = Object.fromEntries(input.delivered.map((f) => [f.name, f.policy]));
+    for (const alg of encryptAlgorithms(policies)) {
+      const context = { purpose: 'field-encrypt', contractId: contract.id, transferId, alg };
+      const key = await ctx.kms.dataKey(contract.kek_id, context, { bytes: FIELD_KEY_BYTES[alg] });
+      fieldKeys.set(alg, hold(key.plaintext));
+      wrapped[alg] = key.ciphertext;
+    }
+    const countingKey = hold(hkdf('sm3', ownerScopeSecret, new Uint8Array(0), 'sluice.subject-count.v1', 32));
+    return {
+      dek,
+      contractSecret,
+      ownerScopeSecret,
+      countingKey,
+      fieldKeys,
+      wrappedFieldKeys: fieldKeys.size > 0 ? JSON.stringify(wrapped) : null,
+      transferId,
+      wipe,
+    };
+  } catch (error) {
+    // A KMS failure half-way must not leave the keys already unwrapped in memory.
+    wipe();
+    throw error;
   }
-  const countingKey = hkdf('sm3', ownerScopeSecret, new Uint8Array(0), 'sluice.subject-count.v1', 32);
-  return {
-    dek,
-    contractSecret,
-    ownerScopeSecret,
-    countingKey,
-    fieldKeys,
-    wrappedFieldKeys: fieldKeys.size > 0 ? JSON.stringify(wrapped) : null,
-    transferId,
-    wipe() {
-      for (const key of [dek, contractSecret, ownerScopeSecret, countingKey, ...fieldKeys.values()]) key.fill(0);
-    },
-  };
 }
 
 async function collect(batches: AsyncIterable<DataRecord[]>): Promise<DataRecord[]> {
