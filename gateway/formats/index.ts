@@ -4,8 +4,17 @@ export { readJsonFile } from './json-file.ts';
 export { readCsv } from './csv-reader.ts';
 export { readNdjson } from './ndjson-reader.ts';
 export { readJsonArray } from './json-array-reader.ts';
-export { writeRecords, type WriteOptions } from './write-records.ts';
-export { csvField, csvSerializer, ndjsonSerializer, jsonArraySerializer, serializerFor, type RecordSerializer } from './writers.ts';
+export { writeBatchTexts, writeRecords, type WriteOptions } from './write-records.ts';
+export {
+  batchTextFor,
+  csvField,
+  csvSerializer,
+  jsonArraySerializer,
+  ndjsonSerializer,
+  serializerFor,
+  type BatchText,
+  type RecordSerializer,
+} from './writers.ts';
 export { formatFromContent, formatFromName, sniffFormat } from './detect.ts';
 export {
   DEFAULT_BATCH_SIZE,

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { serializerFor, type RecordSerializer } from './writers.ts';
+import { batchTextFor, frameFor, type BatchText, type OutputFrame } from './writers.ts';
 import type { DataRecord, RecordFormat } from './types.ts';
 
 export interface WriteOptions {
@@ -19,24 +19,59 @@ export async function writeRecords(
   format: RecordFormat,
   options: WriteOptions = {},
 ): Promise<number> {
-  const put = async (text: string): Promise<void> => {
+  let columns = options.columns;
+  let text: BatchText | undefined;
+  let count = 0;
+  const texts = async function* () {
+    for await (const batch of batches) {
+      if (batch.length === 0) continue;
+      columns ??= Object.keys(batch[0]!);
+      text ??= batchTextFor(format, columns);
+      count += batch.length;
+      yield text(batch);
+    }
+  };
+  await writeFramed(texts(), out, format, () => columns);
+  return count;
+}
+
+/**
+ * Writes the texts of non-empty batches made by `batchTextFor` (possibly on other threads, as
+ * UTF-8 bytes) in the format's frame: the same output and back-pressure as `writeRecords`.
+ */
+export function writeBatchTexts(
+  texts: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  out: Writable,
+  format: RecordFormat,
+  columns: readonly string[],
+): Promise<void> {
+  return writeFramed(texts, out, format, () => columns);
+}
+
+/** `columnsOf` is asked once the first text is there (or at the end): writeRecords learns them from the first batch. */
+async function writeFramed(
+  texts: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  out: Writable,
+  format: RecordFormat,
+  columnsOf: () => readonly string[] | undefined,
+): Promise<void> {
+  const put = async (text: string | Uint8Array): Promise<void> => {
     if (text.length > 0 && !out.write(text)) await once(out, 'drain');
   };
-  let serializer: RecordSerializer | undefined;
-  let count = 0;
-  for await (const batch of batches) {
-    if (batch.length === 0) continue;
-    if (serializer === undefined) {
-      serializer = serializerFor(format, options.columns ?? Object.keys(batch[0]!));
-      await put(serializer.head());
+  let frame: OutputFrame | undefined;
+  for await (const text of texts) {
+    if (text.length === 0) continue;
+    if (frame === undefined) {
+      frame = frameFor(format, columnsOf() ?? []);
+      await put(frame.head());
     }
-    count += batch.length;
-    await put(serializer.batch(batch));
+    await put(frame.before());
+    await put(text);
   }
-  if (serializer === undefined) {
-    serializer = serializerFor(format, options.columns ?? []);
-    if (format !== 'csv' || options.columns !== undefined) await put(serializer.head());
+  if (frame === undefined) {
+    const columns = columnsOf();
+    frame = frameFor(format, columns ?? []);
+    if (format !== 'csv' || columns !== undefined) await put(frame.head());
   }
-  await put(serializer.tail());
-  return count;
+  await put(frame.tail());
 }

@@ -4,8 +4,22 @@ import type { DataRecord, RecordFormat } from './types.ts';
 export interface RecordSerializer {
   /** Text before the first record (CSV header, JSON `[`). */
   head(): string;
-  batch(records: DataRecord[]): string;
+  batch(records: readonly DataRecord[]): string;
   /** Text after the last record (JSON `]`). */
+  tail(): string;
+}
+
+/**
+ * The text of a non-empty batch without what depends on the batch's place in the output, so
+ * batches can be serialized on other threads and joined by an `OutputFrame` in order.
+ */
+export type BatchText = (records: readonly DataRecord[]) => string;
+
+/** What surrounds the batch texts of one output; stateful, so one per output. */
+export interface OutputFrame {
+  head(): string;
+  /** Text to write before the next non-empty batch's text. */
+  before(): string;
   tail(): string;
 }
 
@@ -18,56 +32,80 @@ export function csvField(value: unknown): string {
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** RFC 4180 lines end in CRLF. `columns` fixes the order; fields outside it are not written. */
-export function csvSerializer(columns: readonly string[], eol = '\r\n'): RecordSerializer {
-  return {
-    head: () => columns.map(csvField).join(',') + eol,
-    batch(records) {
-      let out = '';
-      for (const record of records) {
-        let line = '';
-        for (let i = 0; i < columns.length; i++) {
-          if (i > 0) line += ',';
-          line += csvField(record[columns[i]!]);
-        }
-        out += line + eol;
+function csvText(columns: readonly string[], eol: string): BatchText {
+  return (records) => {
+    let out = '';
+    for (const record of records) {
+      let line = '';
+      for (let i = 0; i < columns.length; i++) {
+        if (i > 0) line += ',';
+        line += csvField(record[columns[i]!]);
       }
-      return out;
-    },
-    tail: () => '',
+      out += line + eol;
+    }
+    return out;
   };
 }
 
-export function ndjsonSerializer(): RecordSerializer {
-  return {
-    head: () => '',
-    batch(records) {
-      let out = '';
-      for (const record of records) out += JSON.stringify(record) + '\n';
-      return out;
-    },
-    tail: () => '',
-  };
-}
+const ndjsonText: BatchText = (records) => {
+  let out = '';
+  for (const record of records) out += JSON.stringify(record) + '\n';
+  return out;
+};
 
-export function jsonArraySerializer(): RecordSerializer {
+/** Elements joined by `,\n`; the frame puts `\n` or `,\n` before each batch. */
+const jsonArrayText: BatchText = (records) => {
+  let out = '';
+  for (let i = 0; i < records.length; i++) out += (i === 0 ? '' : ',\n') + JSON.stringify(records[i]);
+  return out;
+};
+
+const plainFrame = (head: string): OutputFrame => ({ head: () => head, before: () => '', tail: () => '' });
+
+function jsonArrayFrame(): OutputFrame {
   let first = true;
   return {
     head: () => '[',
-    batch(records) {
-      let out = '';
-      for (const record of records) {
-        out += (first ? '\n' : ',\n') + JSON.stringify(record);
-        first = false;
-      }
-      return out;
+    before() {
+      const text = first ? '\n' : ',\n';
+      first = false;
+      return text;
     },
     tail: () => (first ? ']\n' : '\n]\n'),
   };
 }
 
+function serializer(text: BatchText, frame: OutputFrame): RecordSerializer {
+  return { head: frame.head, batch: (records) => (records.length === 0 ? '' : frame.before() + text(records)), tail: frame.tail };
+}
+
+const CRLF = '\r\n';
+const csvHead = (columns: readonly string[], eol: string): string => columns.map(csvField).join(',') + eol;
+
+/** RFC 4180 lines end in CRLF. `columns` fixes the order; fields outside it are not written. */
+export function csvSerializer(columns: readonly string[], eol = CRLF): RecordSerializer {
+  return serializer(csvText(columns, eol), plainFrame(csvHead(columns, eol)));
+}
+
+export function ndjsonSerializer(): RecordSerializer {
+  return serializer(ndjsonText, plainFrame(''));
+}
+
+export function jsonArraySerializer(): RecordSerializer {
+  return serializer(jsonArrayText, jsonArrayFrame());
+}
+
 /** CSV needs its columns up front; the others take each record's own fields. */
 export function serializerFor(format: RecordFormat, columns: readonly string[]): RecordSerializer {
-  if (format === 'csv') return csvSerializer(columns);
-  return format === 'ndjson' ? ndjsonSerializer() : jsonArraySerializer();
+  return serializer(batchTextFor(format, columns), frameFor(format, columns));
+}
+
+export function batchTextFor(format: RecordFormat, columns: readonly string[]): BatchText {
+  if (format === 'csv') return csvText(columns, CRLF);
+  return format === 'ndjson' ? ndjsonText : jsonArrayText;
+}
+
+export function frameFor(format: RecordFormat, columns: readonly string[]): OutputFrame {
+  if (format === 'csv') return plainFrame(csvHead(columns, CRLF));
+  return format === 'ndjson' ? plainFrame('') : jsonArrayFrame();
 }
