@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { SluiceError } from '../../common/index.ts';
-import { verifyProof, type LedgerRecord, type Proof } from '../../ledger/index.ts';
+import { verifyProof, type EmbeddedLedger, type LedgerRecord, type Proof } from '../../ledger/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { freeObject, responses } from '../http/schemas.ts';
@@ -28,6 +28,25 @@ const verifyResponse = {
   properties: { valid: { type: 'boolean' }, reason: { type: 'string' } },
 } as const;
 
+const consistencyQuery = {
+  type: 'object',
+  required: ['fromSize'],
+  additionalProperties: false,
+  properties: { fromSize: { type: 'string', pattern: '^[0-9]{1,15}$' } },
+} as const;
+
+const consistencyResponse = {
+  type: 'object',
+  required: ['head', 'proof'],
+  properties: { head: freeObject, proof: { type: 'array', items: { type: 'string' } } },
+} as const;
+
+/** Tree heads and consistency proofs exist for the embedded log; Fabric has its own block chain. */
+function embedded(ctx: GatewayContext): EmbeddedLedger {
+  if (ctx.ledger.kind !== 'embedded') throw new SluiceError('NOT_FOUND', 'tree heads are served by the embedded ledger only');
+  return ctx.ledger as EmbeddedLedger;
+}
+
 /** Who may see a ledger record: regulators and admins all; parties those naming them. */
 function assertMayReadRecord(principal: Principal, record: LedgerRecord): void {
   if (principal.role === 'admin' || principal.party.kind === 'regulator') return;
@@ -47,6 +66,30 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { ctx: GatewayCon
       if (!anchored) throw new SluiceError('NOT_FOUND', 'ledger record not found');
       assertMayReadRecord(request.principal, anchored.record);
       return anchored;
+    },
+  );
+
+  // A monitor (e.g. a regulator) keeps the last head it checked and asks for a consistency proof
+  // from it to the latest: a rewritten history cannot produce one. Heads hold no personal data.
+  app.get(
+    '/v1/ledger/head',
+    { schema: { tags: ['ledger'], response: responses({ 200: freeObject }) } },
+    async () => {
+      const head = await embedded(ctx).treeHead();
+      if (!head) throw new SluiceError('NOT_FOUND', 'the ledger is empty');
+      return head;
+    },
+  );
+
+  app.get<{ Querystring: { fromSize: string } }>(
+    '/v1/ledger/consistency',
+    { schema: { tags: ['ledger'], querystring: consistencyQuery, response: responses({ 200: consistencyResponse }) } },
+    async (request) => {
+      const ledger = embedded(ctx);
+      const head = await ledger.treeHead();
+      const fromSize = Number(request.query.fromSize);
+      if (!head || fromSize < 1 || fromSize > head.treeSize) throw new SluiceError('VALIDATION_FAILED', 'fromSize must be between 1 and the current tree size');
+      return { head, proof: await ledger.consistencyProof(fromSize, head.treeSize) };
     },
   );
 

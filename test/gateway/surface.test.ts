@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { useGateway } from '../support/gateway.ts';
 import { registerParty } from '../support/fixtures.ts';
-import { api } from '../support/stack.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { api, runCli } from '../support/stack.ts';
 
 describe('HTTP surface', () => {
   const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '40' });
@@ -71,5 +74,25 @@ describe('HTTP surface', () => {
     }
     expect(statuses).toContain(429);
     expect(last.body.error.code).toBe('RATE_LIMITED');
+  });
+
+  it('lets a monitor accept only heads consistent with the one it saved', async () => {
+    const { url, adminToken } = harness();
+    const headFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-monitor-')), 'head.json');
+    const args = ['ledger', 'monitor', '--server', url, '--token', adminToken, '--head', headFile];
+    const first = await runCli(args);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const saved = JSON.parse(fs.readFileSync(headFile, 'utf8'));
+    await registerParty(url, adminToken, { name: 'Another', kind: 'domestic', jurisdiction: 'CN' });
+    await harness().gateway.relay.drain();
+    const second = await runCli(args);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(headFile, 'utf8')).treeSize).toBeGreaterThan(saved.treeSize);
+    const forged = JSON.parse(fs.readFileSync(headFile, 'utf8'));
+    forged.rootHash = forged.rootHash.replace(/^./, (c: string) => (c === '0' ? '1' : '0'));
+    fs.writeFileSync(headFile, JSON.stringify(forged));
+    const caught = await runCli(args);
+    expect(caught.code).toBe(1);
+    expect(caught.stdout).toContain('INCONSISTENT');
   });
 });
