@@ -18,7 +18,7 @@ export interface KmsClientOptions {
   timeoutMs?: number;
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 /**
  * Typed client of the KMS HTTP API. It fails closed: a network error, timeout, 5xx (including
@@ -27,14 +27,10 @@ type Json = Record<string, unknown>;
  * which never carries a value. Plaintexts and the token never appear in what it throws.
  */
 export class KmsClient {
-  readonly #base: string;
-  readonly #authorization: string;
-  readonly #timeoutMs: number;
+  readonly #http: KmsTransport;
 
   constructor(options: KmsClientOptions) {
-    this.#base = options.url.replace(/\/+$/, '');
-    this.#authorization = `Bearer ${options.token}`;
-    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#http = new KmsTransport(options);
   }
 
   async createKey(alg: KeyAlg = 'SM4', options: { purpose?: string; policy?: KeyPolicy } = {}): Promise<CreatedKey> {
@@ -123,7 +119,27 @@ export class KmsClient {
     if (body.status !== 'ok') throw unexpected();
   }
 
-  async #call(method: 'GET' | 'POST', path: string, payload?: Json): Promise<Json> {
+  #call(method: 'GET' | 'POST', path: string, payload?: Json): Promise<Json> {
+    return this.#http.call(method, path, payload);
+  }
+}
+
+/**
+ * One authenticated call to the KMS, failing closed as the clients promise; shared by
+ * `KmsClient` and the homomorphic key-set client (`he/client.ts`).
+ */
+export class KmsTransport {
+  readonly #base: string;
+  readonly #authorization: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: KmsClientOptions) {
+    this.#base = options.url.replace(/\/+$/, '');
+    this.#authorization = `Bearer ${options.token}`;
+    this.#timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  async call(method: 'GET' | 'POST', path: string, payload?: Json): Promise<Json> {
     let response: Response;
     let body: unknown;
     try {
@@ -162,16 +178,16 @@ function errorOf(body: unknown): { code: ErrorCode; message: string; details?: E
   return { code: error.code as ErrorCode, message: error.message, ...(details ? { details } : {}) };
 }
 
-function unexpected(): SluiceError {
+export function unexpected(): SluiceError {
   return new SluiceError('KMS_UNAVAILABLE', 'key management service gave an unexpected answer; nothing was released');
 }
 
-function string(value: unknown): string {
+export function string(value: unknown): string {
   if (typeof value !== 'string') throw unexpected();
   return value;
 }
 
-function integer(value: unknown): number {
+export function integer(value: unknown): number {
   if (!Number.isSafeInteger(value)) throw unexpected();
   return value as number;
 }
@@ -181,6 +197,6 @@ function array(value: unknown): unknown[] {
   return value;
 }
 
-function fromBase64(value: unknown): Uint8Array {
+export function fromBase64(value: unknown): Uint8Array {
   return new Uint8Array(Buffer.from(string(value), 'base64'));
 }

@@ -1,4 +1,5 @@
 export { KmsClient, type KmsClientOptions } from './client.ts';
+export { HeKeysetClient, type KeysetPublic, type KeysetRequest } from './he/client.ts';
 export { startKmsServer, type KmsServer, type KmsServerOptions } from './server.ts';
 export { loadKmsConfig, type KmsConfig } from './config.ts';
 export { deriveWorkerToken } from './identity.ts';

@@ -1,0 +1,76 @@
+import { HE_SCHEMES, OPERATIONS, type HeResult, type HeScheme, type OperationKind } from '../../compute/index.ts';
+import { fromBase64, integer, KmsTransport, string, unexpected, type Json, type KmsClientOptions } from '../client.ts';
+
+export interface KeysetRequest {
+  jobId: string;
+  scheme: HeScheme;
+  /** Picks the parameter set: `weightedSum` needs one that allows a plaintext multiplication. */
+  operation?: OperationKind;
+  /** The KMS refuses to decrypt results over fewer rows. */
+  minGroupSize?: number;
+  dp?: { epsilon: number; sensitivity: number };
+}
+
+export interface KeysetPublic {
+  keysetId: string;
+  jobId: string;
+  scheme: HeScheme;
+  keyId: string;
+  /** The public-key artifact contributors encrypt under. */
+  publicKey: Uint8Array;
+}
+
+/**
+ * The gateway's side of the KMS's homomorphic key sets (`kms/he`), with the service token:
+ * create a job's key set, read its public key, release the job's result once its owners
+ * approved, decrypt that result. It fails closed like `KmsClient`: network errors, timeouts,
+ * 5xx and unreadable answers are `KMS_UNAVAILABLE`; the KMS's 4xx codes
+ * (`RESULT_NOT_RELEASED`, `GROUP_TOO_SMALL`, `DECRYPT_FAILED`, …) pass through.
+ */
+export class HeKeysetClient {
+  readonly #http: KmsTransport;
+
+  constructor(options: KmsClientOptions) {
+    // Key generation and decryption build SEAL contexts in the KMS: seconds on a busy host.
+    this.#http = new KmsTransport({ timeoutMs: 60_000, ...options });
+  }
+
+  async createKeyset(request: KeysetRequest): Promise<KeysetPublic> {
+    return keyset(await this.#http.call('POST', '/v1/he/keysets', { ...request }));
+  }
+
+  async publicKey(keysetId: string): Promise<KeysetPublic> {
+    return keyset(await this.#http.call('GET', `${keysetPath(keysetId)}/public`));
+  }
+
+  /** Idempotent: a released key set stays released with its first approvals. */
+  async release(keysetId: string, approvals: Json[]): Promise<void> {
+    const body = await this.#http.call('POST', `${keysetPath(keysetId)}/release`, { approvals });
+    if (body.released !== true) throw unexpected();
+  }
+
+  /** The folded figure of the job's own evaluated result; nothing else decrypts. */
+  async decrypt(keysetId: string, ciphertext: Uint8Array): Promise<HeResult> {
+    const body = await this.#http.call('POST', `${keysetPath(keysetId)}/decrypt`, { ciphertext: Buffer.from(ciphertext).toString('base64') });
+    const operation = string(body.operation);
+    if (!OPERATIONS.includes(operation as OperationKind)) throw unexpected();
+    return { operation: operation as OperationKind, value: figure(body.value), n: integer(body.n) };
+  }
+}
+
+function keysetPath(keysetId: string): string {
+  return `/v1/he/keysets/${encodeURIComponent(keysetId)}`;
+}
+
+function keyset(body: Json): KeysetPublic {
+  const scheme = string(body.scheme);
+  if (!HE_SCHEMES.includes(scheme as HeScheme)) throw unexpected();
+  return { keysetId: string(body.keysetId), jobId: string(body.jobId), scheme: scheme as HeScheme, keyId: string(body.keyId), publicKey: fromBase64(body.publicKey) };
+}
+
+function figure(value: unknown): HeResult['value'] {
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (value === null || finite(value)) return value;
+  if (Array.isArray(value) && value.every(finite)) return value;
+  throw unexpected();
+}
