@@ -6,6 +6,7 @@ import { recordAuditEvents } from './anchoring/audit-events.ts';
 import type { OutboxRelay } from './anchoring/outbox.ts';
 import { ledgerRoutes } from './anchoring/routes.ts';
 import { registerAuth } from './auth/plugin.ts';
+import { computeRoutes } from './compute/routes.ts';
 import type { GatewayContext } from './context.ts';
 import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
@@ -32,6 +33,7 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
   await app.register(datasetRoutes, { ctx });
   await app.register(contractRoutes, { ctx, relay });
   await app.register(transferRoutes, { ctx, relay });
+  await app.register(computeRoutes, { ctx, relay });
   await app.register(ledgerRoutes, { ctx, relay });
   await app.register(complianceRoutes, { ctx });
   return app;

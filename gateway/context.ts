@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config, Dialect, Logger } from '../common/index.ts';
+import type { ComputeJobPayload, ComputeJobResult, ComputeStore, EncryptionPool, JobQueue, X25519Pool } from '../compute/index.ts';
+import type { HeKeysetClient } from '../kms/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { FilingsStore, SubjectCounter } from './compliance/index.ts';
 import type { GatewaySchema } from './db/schema.ts';
@@ -12,6 +14,20 @@ export interface KeyService {
   destroy(keyId: string): Promise<unknown>;
 }
 
+/** What compute jobs run on; built once per gateway process (threads start once, not per job). */
+export interface ComputeServices {
+  /** Shared with the worker processes: the embedded queue in the data dir, or BullMQ on Redis. */
+  queue: JobQueue<ComputeJobPayload, ComputeJobResult>;
+  /** Encrypted job inputs and results; a shared volume when workers run on other hosts. */
+  store: ComputeStore;
+  /** Encrypts owners' columns under job keys, one thread per core. */
+  encryption: EncryptionPool;
+  /** The owner side of PSI exchanges. */
+  psi: X25519Pool;
+  /** The KMS's homomorphic key sets, over the service token. */
+  keysets: HeKeysetClient;
+}
+
 /** Everything a gateway feature needs, built once in main.ts and passed down. */
 export interface GatewayContext {
   config: Config;
@@ -20,6 +36,7 @@ export interface GatewayContext {
   kms: KeyService;
   ledger: Ledger;
   compliance: { counter: SubjectCounter; filings: FilingsStore };
+  compute: ComputeServices;
   logger: Logger;
   now: () => Date;
 }

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, migrate, openDatabase, type Config, type Logger } from '../common/index.ts';
-import { KmsClient } from '../kms/index.ts';
+import { computeStore, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
+import { HeKeysetClient, KmsClient } from '../kms/index.ts';
 import { openLedger } from '../ledger/index.ts';
 import { KmsAuditFollower } from './anchoring/audit-events.ts';
 import { OutboxRelay } from './anchoring/outbox.ts';
@@ -11,6 +12,7 @@ import { bootstrapAdmin } from './auth/bootstrap.ts';
 import type { GatewayContext } from './context.ts';
 import { discardOpenUploads } from './datasets/service.ts';
 import { chinaDate, complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
+import { computeMigrations } from './compute/migrations.ts';
 import { coreMigrations } from './db/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
 
@@ -45,9 +47,10 @@ async function warmSubjectSets(ctx: GatewayContext): Promise<void> {
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
-  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations }, 'gateway');
+  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations }, 'gateway');
   const ledger = await openLedger(config, logger);
-  const kms = new KmsClient({ url: config.kmsUrl, token: kmsToken(config) });
+  const token = kmsToken(config);
+  const kms = new KmsClient({ url: config.kmsUrl, token });
   const ctx: GatewayContext = {
     config,
     db: database.db,
@@ -55,6 +58,14 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     kms,
     ledger,
     compliance: { counter: new SubjectCounter(database), filings: new FilingsStore(database) },
+    compute: {
+      // The worker processes open the same queue and store: same data dir, same SLUICE_REDIS_URL.
+      queue: await createComputeQueue({ dataDir: config.dataDir, redisUrl: config.redisUrl }),
+      store: computeStore(config.dataDir),
+      encryption: new EncryptionPool(),
+      psi: new X25519Pool(),
+      keysets: new HeKeysetClient({ url: config.kmsUrl, token }),
+    },
     logger,
     now: () => new Date(),
   };
@@ -78,6 +89,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     url: `http://${config.host}:${port}`,
     async close() {
       await app.close();
+      await Promise.all([ctx.compute.queue.close(), ctx.compute.encryption.close(), ctx.compute.psi.close()]);
       await keyEvents.stop();
       await relay.stop();
       await ledger.close();

@@ -25,9 +25,10 @@ export function engines(): Engine[] {
 
 /**
  * A gateway in this process over the chosen engine, with the real KMS as its own process.
- * Call inside a `describe`; the returned getter is valid from `beforeAll` on.
+ * Call inside a `describe`; the returned getter is valid from `beforeAll` on. `env` may be a
+ * function, read when the gateway starts (after earlier `beforeAll`s, e.g. one starting Redis).
  */
-export function useGateway(engine: Engine, env: Record<string, string> = {}): () => GatewayHarness {
+export function useGateway(engine: Engine, env: Record<string, string> | (() => Record<string, string>) = {}): () => GatewayHarness {
   let harness: GatewayHarness | undefined;
   let postgres: PostgresServer | undefined;
   beforeAll(async () => {
@@ -43,7 +44,7 @@ export function useGateway(engine: Engine, env: Record<string, string> = {}): ()
       SLUICE_ADMIN_TOKEN: adminToken,
       SLUICE_LOG_LEVEL: 'silent',
       ...(postgres ? { SLUICE_DATABASE_URL: postgres.url } : {}),
-      ...env,
+      ...(typeof env === 'function' ? env() : env),
     });
     const gateway = await startGateway(config);
     harness = { url: gateway.url, adminToken, gateway, kms, dataDir };

@@ -1,0 +1,94 @@
+import { isSluiceError } from '../../common/index.ts';
+import type { ComputeJobPayload, HeResult, OperationKind } from '../../compute/index.ts';
+import { enqueue } from '../anchoring/outbox.ts';
+import { recheckContracts } from './inputs.ts';
+import { approversOf, contractsOf, findJob, jobInputs, ownersOf, type JobRow } from './jobs.ts';
+import { releaseRecord } from './records.ts';
+import { jobParams } from './request.ts';
+import type { ComputeRuntime } from './runtime.ts';
+import { discardJobFiles, failJob, failureCode, moveStage } from './stages.ts';
+import { outboxTransaction } from './tables.ts';
+
+/**
+ * Moves a job through the stages no request drives: hand it to the queue, follow the worker,
+ * release once every owner approved and the result exists. Each step is idempotent and keyed
+ * by the job id, so running it again after a crash, a missed queue event or a KMS outage
+ * finishes the job. Call it through `ComputeRuntime.kick` (one transition at a time per job).
+ */
+export async function advance(rt: ComputeRuntime, jobId: string): Promise<void> {
+  for (;;) {
+    const job = await findJob(rt.db, jobId);
+    if (!job || !(await step(rt, job))) return;
+    rt.events.changed(jobId);
+  }
+}
+
+async function step(rt: ComputeRuntime, job: JobRow): Promise<boolean> {
+  switch (job.stage) {
+    case 'enqueuing':
+      await rt.ctx.compute.queue.add(job.id, await payloadOf(rt, job));
+      return moveStage(rt.db, job, 'evaluating');
+    case 'evaluating':
+      return observeWorker(rt, job);
+    case 'evaluated':
+      return releaseWhenApproved(rt, job);
+    default:
+      return false;
+  }
+}
+
+async function payloadOf(rt: ComputeRuntime, job: JobRow): Promise<ComputeJobPayload> {
+  const inputs = await jobInputs(rt.db, job.id);
+  const payload: ComputeJobPayload = { jobId: job.id, keysetId: job.keyset_id!, operation: job.operation as OperationKind, inputs: inputs.map((i) => i.name) };
+  // The requester weights whole inputs; the evaluator multiplies per row.
+  const { weights } = jobParams(job);
+  if (weights) payload.weights = inputs.map((input, i) => new Array<number>(input.rows ?? 0).fill(weights[i]!));
+  return payload;
+}
+
+async function observeWorker(rt: ComputeRuntime, job: JobRow): Promise<boolean> {
+  const { queue } = rt.ctx.compute;
+  const info = await queue.get(job.id);
+  if (!info) {
+    // The queue lost the job (Redis flushed, queue file replaced): evaluating again is idempotent.
+    await queue.add(job.id, await payloadOf(rt, job));
+    return false;
+  }
+  if (info.status === 'completed' && info.result) return moveStage(rt.db, job, 'evaluated', { result_digest: info.result.digest });
+  if (info.status === 'failed') return failJob(rt, job, failureCode(info.error));
+  return false;
+}
+
+async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boolean> {
+  const inputs = await jobInputs(rt.db, job.id);
+  const approvals = await approversOf(rt.db, job.id);
+  const approved = approvals.map((a) => a.owner_id);
+  if (ownersOf(inputs).some((owner) => !approved.includes(owner))) return false;
+  try {
+    await recheckContracts(rt.ctx, contractsOf(inputs), job.purpose);
+    let released: { resultDigest: string; result: HeResult } | undefined;
+    if (job.operation !== 'psi') {
+      const ciphertext = rt.ctx.compute.store.readResult(job.id);
+      if (!ciphertext) return failJob(rt, job, 'INTERNAL');
+      await rt.ctx.compute.keysets.release(job.keyset_id!, approvals.map((a) => ({ party: a.owner_id, approvedAt: a.approved_at })));
+      const result = await rt.ctx.compute.keysets.decrypt(job.keyset_id!, ciphertext);
+      released = { resultDigest: job.result_digest!, result };
+    }
+    const record = releaseRecord(job, approved, rt.ctx.now().toISOString(), released);
+    const moved = await rt.db.transaction().execute(async (trx) => {
+      const done = await moveStage(trx, job, 'released', released ? { result: JSON.stringify(released.result) } : {});
+      if (done) await enqueue(outboxTransaction(trx), record);
+      return done;
+    });
+    if (moved) {
+      await rt.relay.anchor(record.id);
+      discardJobFiles(rt, job.id);
+    }
+    return moved;
+  } catch (error) {
+    // Refusals (a revoked contract, too few rows, a result the KMS will not decrypt) are final;
+    // an unavailable KMS is retried by the next sweep.
+    if (isSluiceError(error) && error.status < 500) return failJob(rt, job, error.code);
+    throw error;
+  }
+}

@@ -1,0 +1,106 @@
+import { fail } from '../../common/index.ts';
+import { BFV, CKKS, type ColumnSpec, type HeScheme, type OperationKind, type PsiMode } from '../../compute/index.ts';
+import type { ComputeJobsTable, JobOperation } from './tables.ts';
+
+export interface CreateJobBody {
+  operation: JobOperation;
+  column: string;
+  purpose: string;
+  inputs: { datasetId: string; contractId: string }[];
+  minGroupSize?: number;
+  buckets?: number[];
+  decimals?: number;
+  scheme?: HeScheme;
+  /** `weightedSum`: one plaintext weight per input, then per contributor, in order. */
+  weights?: number[];
+  contributors?: string[];
+  dp?: { epsilon: number; sensitivity: number };
+  mode?: PsiMode;
+}
+
+/** What a job keeps of its request besides the columns named in its own row. */
+export interface JobParams {
+  buckets?: number[];
+  decimals?: number;
+  weights?: number[];
+  dp?: { epsilon: number; sensitivity: number };
+  mode?: PsiMode;
+}
+
+export const DEFAULT_MIN_GROUP_SIZE = 10;
+
+const DECIMAL_OPERATIONS: readonly JobOperation[] = ['sum', 'mean', 'variance', 'weightedSum'];
+
+/** Combinations the schema cannot express; refused before anything is read or created. */
+export function checkRequest(body: CreateJobBody): void {
+  const { operation } = body;
+  const he = operation !== 'psi';
+  const only = (field: keyof CreateJobBody, allowed: boolean, scope: string) => {
+    if (body[field] !== undefined && !allowed) throw fail.validation(`${field} applies to ${scope} only`, { field });
+  };
+  only('mode', !he, 'psi');
+  only('scheme', he, 'homomorphic operations');
+  only('contributors', he, 'homomorphic operations');
+  only('dp', he, 'homomorphic operations');
+  only('buckets', operation === 'histogram', 'histogram');
+  only('decimals', DECIMAL_OPERATIONS.includes(operation), DECIMAL_OPERATIONS.join(', '));
+  only('weights', operation === 'weightedSum', 'weightedSum');
+  if (operation === 'histogram') {
+    const buckets = body.buckets;
+    if (!buckets) throw fail.validation('histogram needs buckets', { field: 'buckets' });
+    if (buckets.some((b, i) => i > 0 && !(b > buckets[i - 1]!))) throw fail.validation('bucket bounds must be strictly ascending', { field: 'buckets' });
+  }
+  if (body.scheme === 'ckks' && (operation === 'histogram' || operation === 'count' || body.decimals !== undefined)) {
+    throw fail.validation('histograms, counts and decimals are exact: they use BFV', { field: 'scheme' });
+  }
+  if (operation === 'weightedSum') {
+    const expected = body.inputs.length + (body.contributors?.length ?? 0);
+    if (body.weights?.length !== expected) throw fail.validation('weightedSum needs one weight per input and contributor', { field: 'weights' });
+    const bound = body.scheme === 'ckks' ? CKKS.valueBound : Number(BFV.valueBound) - 1;
+    if (body.weights.some((w) => Math.abs(w) > bound)) throw fail.validation('a weight is outside the range the scheme computes on', { field: 'weights' });
+  }
+  const contracts = body.inputs.map((i) => i.contractId);
+  if (new Set(contracts).size !== contracts.length) throw fail.validation('each contract may be an input once', { field: 'inputs' });
+}
+
+export function paramsOf(body: CreateJobBody): JobParams {
+  const params: JobParams = {};
+  if (body.buckets) params.buckets = body.buckets;
+  if (body.decimals !== undefined) params.decimals = body.decimals;
+  if (body.weights) params.weights = body.weights;
+  if (body.dp) params.dp = body.dp;
+  if (body.operation === 'psi') params.mode = body.mode ?? 'cardinality';
+  return params;
+}
+
+export function jobParams(job: ComputeJobsTable): JobParams {
+  return JSON.parse(job.params) as JobParams;
+}
+
+/** How contributors encrypt their columns for this job (`encryptColumn`'s spec). */
+export function columnSpec(job: ComputeJobsTable): ColumnSpec {
+  const params = jobParams(job);
+  const spec: ColumnSpec = { operation: job.operation as OperationKind };
+  if (params.buckets) spec.buckets = params.buckets;
+  if (params.decimals) spec.decimals = params.decimals;
+  return spec;
+}
+
+/**
+ * BFV computes exactly on integers (or decimals scaled by `decimals`); it would round other
+ * reals silently, so a job over reals without `decimals` goes to CKKS — or is refused when the
+ * requester insisted on BFV. Contributors' values are not known here: jobs expecting fractional
+ * contributions state `decimals` or `scheme: "ckks"`.
+ */
+export function schemeFor(body: CreateJobBody, columns: readonly (readonly number[])[]): HeScheme {
+  if (body.operation === 'histogram' || body.operation === 'count') return 'bfv';
+  const fractions = () => fail.validation('values or weights have fractions: set decimals, or use ckks', { field: 'scheme' });
+  const integralWeights = (body.weights ?? []).every(Number.isInteger);
+  if (body.decimals !== undefined) {
+    if (!integralWeights) throw fractions();
+    return 'bfv';
+  }
+  const integral = integralWeights && columns.every((c) => c.every(Number.isInteger));
+  if (body.scheme === 'bfv' && !integral) throw fractions();
+  return body.scheme ?? (integral ? 'bfv' : 'ckks');
+}

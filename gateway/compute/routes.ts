@@ -1,0 +1,119 @@
+import type { FastifyInstance } from 'fastify';
+import { SluiceError } from '../../common/index.ts';
+import type { OutboxRelay } from '../anchoring/outbox.ts';
+import { requireParty, type Principal } from '../auth/principal.ts';
+import type { GatewayContext } from '../context.ts';
+import { idParams, responses } from '../http/schemas.ts';
+import { approveJob } from './approvals.ts';
+import { contribute, jobKey } from './contributions.ts';
+import { createJob } from './create.ts';
+import { assertMayRead, getJob, jobInputs, jobView, releasedResult } from './jobs.ts';
+import { psiExchange, psiSession } from './psi.ts';
+import type { CreateJobBody } from './request.ts';
+import {
+  approveResponse,
+  binaryBody,
+  contributionResponse,
+  createdJobResponse,
+  createJobBody,
+  jobKeyResponse,
+  jobResponse,
+  psiSessionResponse,
+  resultResponse,
+} from './schemas.ts';
+import { startComputeService } from './service.ts';
+
+const tags = ['compute'];
+
+function binary(body: unknown): Uint8Array {
+  if (!Buffer.isBuffer(body)) throw new SluiceError('VALIDATION_FAILED', 'send the artifact as application/octet-stream');
+  return body;
+}
+
+/** Compute jobs: homomorphic aggregates over owners' datasets (and partners' columns), and PSI. */
+export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
+  const { ctx } = opts;
+  const service = await startComputeService(ctx, opts.relay);
+  const rt = service.runtime;
+  app.addHook('preClose', async () => rt.events.endAll());
+  app.addHook('onClose', () => service.stop());
+  // Encrypted columns and PSI messages arrive whole: they are verified and stored as one artifact.
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.bodyLimit }, (_request, body, done) => done(null, body));
+
+  const readable = async (principal: Principal, id: string) => {
+    const job = await getJob(rt.db, id);
+    assertMayRead(principal, job, await jobInputs(rt.db, id));
+    return job;
+  };
+
+  app.post<{ Body: CreateJobBody }>(
+    '/v1/compute/jobs',
+    { schema: { tags, body: createJobBody, response: responses({ 201: createdJobResponse }) } },
+    async (request, reply) => {
+      const requester = requireParty(request.principal, ['overseas', 'domestic']);
+      const created = await createJob(rt, requester, request.body);
+      request.log.info({ jobId: created.id, operation: request.body.operation, inputs: request.body.inputs.length }, 'compute job created');
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/compute/jobs/:id',
+    { schema: { tags, params: idParams, response: responses({ 200: jobResponse }) } },
+    async (request) => jobView(rt.db, ctx.compute.queue, await readable(request.principal, request.params.id)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/compute/jobs/:id/events',
+    { schema: { tags, params: idParams, response: responses({ 200: { description: 'text/event-stream: the job view on every change until released or failed' } }) } },
+    async (request, reply) => {
+      const { id } = request.params;
+      await readable(request.principal, id);
+      rt.events.stream(reply, id, async () => jobView(rt.db, ctx.compute.queue, await getJob(rt.db, id)));
+      return reply;
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/compute/jobs/:id/approve',
+    { schema: { tags, params: idParams, response: responses({ 200: approveResponse }) } },
+    async (request) => approveJob(rt, request.principal, request.params.id),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/compute/jobs/:id/result',
+    { schema: { tags, params: idParams, response: responses({ 200: resultResponse }) } },
+    async (request) => releasedResult(request.principal, await getJob(rt.db, request.params.id)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/compute/jobs/:id/key',
+    { schema: { tags, params: idParams, response: responses({ 200: jobKeyResponse }) } },
+    async (request) => jobKey(rt, request.principal, request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: unknown }>(
+    '/v1/compute/jobs/:id/contributions',
+    { schema: { tags, params: idParams, body: binaryBody, response: responses({ 201: contributionResponse }) } },
+    async (request, reply) => {
+      const receipt = await contribute(rt, request.principal, request.params.id, binary(request.body));
+      request.log.info({ jobId: request.params.id, input: receipt.input, n: receipt.n }, 'compute contribution stored');
+      return reply.status(201).send(receipt);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/compute/jobs/:id/psi',
+    { schema: { tags, params: idParams, response: responses({ 200: psiSessionResponse }) } },
+    async (request) => psiSession(rt, request.principal, request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: unknown }>(
+    '/v1/compute/jobs/:id/psi',
+    { schema: { tags, params: idParams, body: binaryBody, response: responses({ 200: { description: 'psi-response (application/octet-stream)' } }) } },
+    async (request, reply) => {
+      const response = await psiExchange(rt, request.principal, request.params.id, binary(request.body));
+      return reply.type('application/octet-stream').send(Buffer.from(response.buffer, response.byteOffset, response.byteLength));
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import { Periodic } from '../anchoring/periodic.ts';
+import type { OutboxRelay } from '../anchoring/outbox.ts';
+import type { GatewayContext } from '../context.ts';
+import { advance } from './advance.ts';
+import { JobEvents } from './events.ts';
+import type { ComputeRuntime } from './runtime.ts';
+import { KeyedSerial } from './serial.ts';
+import { codeOf, failJob } from './stages.ts';
+import { computeDb, type JobStage } from './tables.ts';
+
+/** Stages the background sweep moves on: nothing but time (the worker, approvals, the KMS) is awaited. */
+const SWEPT: JobStage[] = ['enqueuing', 'evaluating', 'evaluated'];
+const SWEEP_MS = 2000;
+
+/**
+ * The compute feature's background half. At start, jobs a crash caught in `preparing` are
+ * failed (their requester never got an id); then a sweep, kicked by every queue event, moves
+ * each job on: a job whose enqueue was lost is enqueued, one the worker finished while the
+ * gateway was down is seen finished, one whose owners all approved is released — also when the
+ * KMS was unavailable the first time. Assumes one gateway per database, like the upload
+ * clean-up at start.
+ */
+export async function startComputeService(ctx: GatewayContext, relay: OutboxRelay): Promise<{ runtime: ComputeRuntime; stop(): Promise<void> }> {
+  const db = computeDb(ctx.db);
+  const serial = new KeyedSerial();
+  let stopped = false;
+  const runtime: ComputeRuntime = {
+    ctx,
+    db,
+    relay,
+    events: new JobEvents(),
+    serial,
+    kick: async (jobId) => {
+      if (stopped) return;
+      await serial.run(jobId, () => advance(runtime, jobId)).catch((error: unknown) => ctx.logger.warn({ jobId, code: codeOf(error) }, 'compute job not advanced; the sweep retries'));
+    },
+  };
+  const interrupted = await db.selectFrom('compute_jobs').select(['id', 'stage']).where('stage', '=', 'preparing').execute();
+  for (const job of interrupted) await failJob(runtime, job, 'INTERNAL');
+  if (interrupted.length > 0) ctx.logger.warn({ jobs: interrupted.length }, 'compute jobs interrupted while being prepared were failed');
+
+  const { queue } = ctx.compute;
+  queue.onProgress((jobId) => runtime.events.changed(jobId));
+  queue.onCompleted((jobId) => void runtime.kick(jobId));
+  queue.onFailed((jobId) => void runtime.kick(jobId));
+  const sweep = new Periodic(
+    async () => {
+      const jobs = await db.selectFrom('compute_jobs').select('id').where('stage', 'in', SWEPT).orderBy('created_at').execute();
+      for (const { id } of jobs) await runtime.kick(id);
+    },
+    SWEEP_MS,
+    (error) => ctx.logger.warn({ code: codeOf(error) }, 'compute sweep failed'),
+  );
+  sweep.start();
+  return {
+    runtime,
+    async stop() {
+      stopped = true;
+      await sweep.stop();
+      await serial.idle();
+    },
+  };
+}

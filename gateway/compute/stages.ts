@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ERROR_STATUS, isSluiceError, type ErrorCode } from '../../common/index.ts';
+import type { ComputeRuntime } from './runtime.ts';
+import type { ComputeDb, ComputeJobsTable, JobStage } from './tables.ts';
+
+/** Moves a job from the stage it was read in; false when something else moved it first. */
+export async function moveStage(db: ComputeDb, job: Pick<ComputeJobsTable, 'id' | 'stage'>, to: JobStage, change: Partial<ComputeJobsTable> = {}): Promise<boolean> {
+  const updated = await db
+    .updateTable('compute_jobs')
+    .set({ ...change, stage: to, updated_at: new Date().toISOString() })
+    .where('id', '=', job.id)
+    .where('stage', '=', job.stage)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
+}
+
+/** A failed job keeps only the SURFACE code of why; its ciphertexts are of no further use. */
+export async function failJob(rt: ComputeRuntime, job: Pick<ComputeJobsTable, 'id' | 'stage'>, code: ErrorCode): Promise<boolean> {
+  const moved = await moveStage(rt.db, job, 'failed', { error: code });
+  if (moved) discardJobFiles(rt, job.id);
+  return moved;
+}
+
+/** The compute store keeps a job's inputs and result under `<root>/<jobId>` (compute/worker/store.ts). */
+export function discardJobFiles(rt: ComputeRuntime, jobId: string): void {
+  fs.rmSync(path.join(rt.ctx.compute.store.root, jobId), { recursive: true, force: true });
+}
+
+/** `CODE: message` as queues record failures → the code, when it is one of ours. */
+export function failureCode(reason: string | undefined): ErrorCode {
+  const code = reason?.split(':', 1)[0];
+  return code && code in ERROR_STATUS ? (code as ErrorCode) : 'INTERNAL';
+}
+
+/** What failures are recorded and logged as: the code, never a message that might carry data. */
+export function codeOf(error: unknown): ErrorCode {
+  return isSluiceError(error) ? error.code : 'INTERNAL';
+}
