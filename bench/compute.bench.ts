@@ -28,7 +28,8 @@ import type { BenchResult } from './types.ts';
  */
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
-function column(n: number, seed: number): Float64Array {
+/** An owner's column: n deterministic integers in ±10^6. */
+export function column(n: number, seed: number): Float64Array {
   const out = new Float64Array(n);
   let state = seed >>> 0;
   for (let i = 0; i < n; i++) {
@@ -36,6 +37,18 @@ function column(n: number, seed: number): Float64Array {
     out[i] = (state % 2_000_001) - 1_000_000;
   }
   return out;
+}
+
+/**
+ * The baseline of the HE figures: Paillier-2048 (additively homomorphic, one value per
+ * ciphertext) encrypting and adding `sample` of the values, in seconds per value.
+ */
+export async function paillierSecondsPerValue(values: ArrayLike<number>, sample: number): Promise<number> {
+  const { publicKey } = await paillier.generateRandomKeys(2048);
+  const started = performance.now();
+  let acc = publicKey.encrypt(0n);
+  for (let i = 0; i < sample; i++) acc = publicKey.addition(acc, publicKey.encrypt(BigInt(Math.abs(values[i]!))));
+  return (performance.now() - started) / 1000 / sample;
 }
 
 /** 3 owners × 1M values: keygen → encrypt (threads) → evaluate in the sandboxed child → decrypt. */
@@ -74,11 +87,7 @@ async function hePipeline(): Promise<BenchResult[]> {
     );
 
     const sample = env('SLUICE_BENCH_PAILLIER_SAMPLE', 20);
-    const { publicKey } = await paillier.generateRandomKeys(2048);
-    const paillierStart = performance.now();
-    let acc = publicKey.encrypt(0n);
-    for (let i = 0; i < sample; i++) acc = publicKey.addition(acc, publicKey.encrypt(BigInt(Math.abs(columns[0]![i]!))));
-    const paillierPerValue = (performance.now() - paillierStart) / 1000 / sample;
+    const paillierPerValue = await paillierSecondsPerValue(columns[0]!, sample);
 
     const n = perOwner * owners;
     const heRate = n / total;
