@@ -67,6 +67,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   app.get(
     '/healthz',
     {
+      logLevel: 'warn',
       schema: {
         hide: true,
         response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } } },
