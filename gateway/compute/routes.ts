@@ -11,6 +11,7 @@ import { assertMayRead, getJob, jobInputs, jobView, releasedResult } from './job
 import { psiExchange, psiSession } from './psi.ts';
 import type { CreateJobBody } from './request.ts';
 import {
+  approveBody,
   approveResponse,
   binaryBody,
   contributionResponse,
@@ -76,7 +77,7 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
 
   app.post<{ Params: { id: string } }>(
     '/v1/compute/jobs/:id/approve',
-    { schema: { tags, params: idParams, response: responses({ 200: approveResponse }) } },
+    { schema: { tags, params: idParams, body: approveBody, response: responses({ 200: approveResponse }) } },
     async (request) => approveJob(rt, request.principal, request.params.id),
   );
 

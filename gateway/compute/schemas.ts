@@ -62,6 +62,14 @@ export const jobResponse = {
   },
 } as const;
 
+/** Approving takes no terms: the job's parameters are what the owner approves. */
+export const approveBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {},
+  description: 'empty: no body, or {}',
+} as const;
+
 export const approveResponse = {
   type: 'object',
   required: ['status', 'approvals', 'pending'],

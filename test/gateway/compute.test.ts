@@ -199,7 +199,7 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
       const refused = await api(w.url, 'POST', `/v1/compute/jobs/${id}/approve`, { token });
       expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
     }
-    const first = await api(w.url, 'POST', `/v1/compute/jobs/${id}/approve`, { token: w.owners[0]!.token });
+    const first = await api(w.url, 'POST', `/v1/compute/jobs/${id}/approve`, { token: w.owners[0]!.token, json: {} });
     expect(first.body).toEqual({ status: 'awaiting_approval', approvals: [w.owners[0]!.id], pending: [w.owners[1]!.id, w.owners[2]!.id] });
     const again = await api(w.url, 'POST', `/v1/compute/jobs/${id}/approve`, { token: w.owners[0]!.token });
     expect(again.body.approvals).toEqual([w.owners[0]!.id]);
@@ -286,6 +286,12 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     fs.writeFileSync(path.join(dir, 'mine.csv'), ['amount,note', ...partnerAmounts.map((a) => `${a},x`), ',empty'].join('\n') + '\n');
     const contribute = (token: string) =>
       runCli(['compute', 'contribute', '--server', w.url, '--token', token, '--job', id, '--column', 'amount', '--in', path.join(dir, 'mine.csv')]);
+    // Without the KMS nothing is answered: the job key, like new jobs, waits for it.
+    await harness().kms.kill();
+    const unavailable = await api(w.url, 'GET', `/v1/compute/jobs/${id}/key`, { token: w.partner.token });
+    expect([unavailable.status, unavailable.body.error.code]).toEqual([503, 'KMS_UNAVAILABLE']);
+    expect((await createJob(w, { operation: 'sum', column: 'amount' })).body.error.code).toBe('KMS_UNAVAILABLE');
+    await harness().kms.restart();
     const stranger = await contribute(w.requester.token);
     expect([stranger.code, stranger.stderr]).toEqual([1, expect.stringContaining('FORBIDDEN')]);
     expect((await status(w, id)).body.status).toBe('queued');
