@@ -1,6 +1,8 @@
 /** Desensitization engine: contract and CLI transforms, key derivation, leak tracing, k-anonymity. */
 export { createDesensitizer } from './desensitizer.ts';
 export { desensitizeStream, DEFAULT_SHUFFLE_WINDOW, type StreamOptions } from './stream.ts';
+export { createThreadedDesensitizer, type ThreadedDesensitizer, type ThreadedOptions } from './threads/threaded.ts';
+export type { DesensitizerSpec } from './threads/spec.ts';
 export { encryptAlgorithms, validateFieldPolicies, parseFieldPolicy, type ParsedPolicy, type Scalar } from './policy.ts';
 export { deriveTransformKeys, recipientFingerprintKey, secretFromKeyFile } from './keys.ts';
 export {

@@ -19,8 +19,17 @@ export async function* desensitizeStream(
   desensitizer: Desensitizer,
   options: StreamOptions = {},
 ): AsyncGenerator<DataRecord[]> {
-  if (!desensitizer.shuffles) {
-    for await (const batch of input) yield desensitizer.transformBatch(batch);
+  for await (const unit of transformUnits(input, desensitizer.shuffles, options)) yield desensitizer.transformBatch(unit);
+}
+
+/** What one `transformBatch` call gets: each batch as it comes or, when a column is shuffled, a window of them. */
+export async function* transformUnits(
+  input: AsyncIterable<DataRecord[]> | Iterable<DataRecord[]>,
+  shuffles: boolean,
+  options: StreamOptions,
+): AsyncGenerator<DataRecord[]> {
+  if (!shuffles) {
+    yield* input;
     return;
   }
   const window = options.shuffleWindow ?? DEFAULT_SHUFFLE_WINDOW;
@@ -28,9 +37,9 @@ export async function* desensitizeStream(
   for await (const batch of input) {
     for (const record of batch) pending.push(record);
     if (pending.length >= window) {
-      yield desensitizer.transformBatch(pending);
+      yield pending;
       pending = [];
     }
   }
-  if (pending.length > 0) yield desensitizer.transformBatch(pending);
+  if (pending.length > 0) yield pending;
 }

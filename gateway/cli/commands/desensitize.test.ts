@@ -168,6 +168,25 @@ describe('sluice desensitize', () => {
     expect(JSON.parse(none.stdout).recipientId).toBeNull();
   });
 
+  it('gives the same output on worker threads as on one thread, and fails cleanly mid-way', async () => {
+    const rows = ['姓名,phone,age,dob,city'];
+    for (let i = 0; i < 9000; i++) rows.push(`张${i},139${String(i * 7919).padStart(8, '0')},${i % 90},19${50 + (i % 50)}-01-02,"北京, ${i}"`);
+    write('many.csv', rows.join('\n'));
+    const args = (threads: string, out: string) => ['desensitize', '--policy', 'policy.json', '--key-file', 'key.json', '--in', 'many.csv', '--out', out, '--threads', threads];
+    const one = await sluice(dir, args('0', 'one.csv'));
+    const two = await sluice(dir, args('2', 'two.csv'));
+    expect([one.code, two.code]).toEqual([0, 0]);
+    expect(two.stderr).toBe(one.stderr);
+    expect(read('two.csv')).toBe(read('one.csv'));
+
+    write('many-bad.csv', [...rows, '张,"SECRET-ROW', ...rows.slice(1)].join('\n'));
+    const bad = await sluice(dir, args('2', 'many-bad-out.csv').map((a) => (a === 'many.csv' ? 'many-bad.csv' : a)));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).not.toContain('SECRET');
+    expect(fs.existsSync(path.join(dir, 'many-bad-out.csv'))).toBe(false);
+    expect((await sluice(dir, args('-1', 'x.csv'))).code).toBe(2);
+  });
+
   it('simulated mobiles in a CSV pass validation', async () => {
     write('sim-policy.json', { fields: { phone: { transform: 'simulate', type: 'cn_mobile' } } });
     const run = await sluice(dir, ['desensitize', '--policy', 'sim-policy.json', '--key-file', 'key.json', '--in', 'in.csv']);

@@ -1,24 +1,23 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { fail } from '../../../common/errors.ts';
 import {
-  createDesensitizer,
+  createThreadedDesensitizer,
   deriveTransformKeys,
-  desensitizeStream,
   encryptAlgorithms,
-  encryptorsFor,
   kmsFieldKeys,
   recipientFingerprintKey,
   secretFromKeyFile,
   validateFieldPolicies,
   type DesensitizeStats,
   type KmsFieldKeys,
-  type Desensitizer,
+  type ThreadedDesensitizer,
 } from '../../desensitize/index.ts';
-import { createFileSink, openRecords, readFileChunks, readJsonFile, writeRecords } from '../../formats/index.ts';
+import { createFileSink, openRecords, readFileChunks, readJsonFile, writeBatchTexts } from '../../formats/index.ts';
 import { UsageError, writeLine, type CliIO, type Command } from '../command.ts';
 
 /**
@@ -29,7 +28,7 @@ import { UsageError, writeLine, type CliIO, type Command } from '../command.ts';
 const desensitize: Command = {
   summary: 'desensitize a CSV/NDJSON file with a transform policy',
   usage:
-    'sluice desensitize --policy POLICY --key-file KEYFILE [--in FILE] [--out FILE] [--kms URL --kms-token T [--kms-key-id ID] [--key-out FILE]] [--recipient ID] [--shuffle-window ROWS]',
+    'sluice desensitize --policy POLICY --key-file KEYFILE [--in FILE] [--out FILE] [--kms URL --kms-token T [--kms-key-id ID] [--key-out FILE]] [--recipient ID] [--shuffle-window ROWS] [--threads N]',
   async run(args, io) {
     const options = parse(args);
     const fields = policyFields(readJsonFile(path.resolve(io.cwd, options.policy), 'POLICY'));
@@ -37,11 +36,15 @@ const desensitize: Command = {
     const keys = deriveTransformKeys(secretFromKeyFile(readJsonFile(path.resolve(io.cwd, options.keyFile), 'KEYFILE')));
     const kms = await fieldKeys(fields, options, io);
     try {
-      const encryptor = kms ? encryptorsFor(kms.dataKeys) : undefined;
-      const desensitizer = createDesensitizer(fields, keys, {
-        ...(encryptor ? { encryptor } : {}),
-        ...(options.recipient ? { fingerprint: { key: recipientFingerprintKey(keys, options.recipient) } } : {}),
-      });
+      const desensitizer = createThreadedDesensitizer(
+        {
+          fields,
+          keys,
+          ...(kms ? { dataKeys: kms.dataKeys } : {}),
+          ...(options.recipient ? { fingerprint: { key: recipientFingerprintKey(keys, options.recipient) } } : {}),
+        },
+        { threads: options.threads, ...(options.shuffleWindow ? { shuffleWindow: options.shuffleWindow } : {}) },
+      );
       const output = openOutput(options.out, io);
       try {
         await transform(desensitizer, options, output.stream, io);
@@ -59,15 +62,13 @@ const desensitize: Command = {
 };
 
 /**
- * One thread, synchronous file I/O. Worker threads were measured and dropped: on a shared
- * two-core machine each paid ~1.5 s of start-up and ~70 MB for its own module graph, so they
- * slowed the run and broke the memory bound (docs/DESENSITIZATION.md).
+ * Synchronous file I/O; this thread parses and writes while worker threads transform and
+ * serialize (see createThreadedDesensitizer; docs/DESENSITIZATION.md, Performance).
  */
-async function transform(desensitizer: Desensitizer, options: Options, out: Writable, io: CliIO): Promise<void> {
+async function transform(desensitizer: ThreadedDesensitizer, options: Options, out: Writable, io: CliIO): Promise<void> {
   const input = options.in === undefined ? io.stdin : readFileChunks(path.resolve(io.cwd, options.in));
   const { format, batches } = await openRecords(input, options.in === undefined ? {} : { name: options.in });
-  const transformed = desensitizeStream(batches, desensitizer, options.shuffleWindow ? { shuffleWindow: options.shuffleWindow } : {});
-  await writeRecords(transformed, out, format, { columns: desensitizer.columns });
+  await writeBatchTexts(desensitizer.serialize(batches, format), out, format, desensitizer.columns);
 }
 
 export default desensitize;
@@ -83,7 +84,11 @@ interface Options {
   keyOut?: string;
   recipient?: string;
   shuffleWindow?: number;
+  threads: number;
 }
+
+/** One thread parses and writes; beyond four transform threads it cannot keep them fed. */
+const DEFAULT_THREADS = os.availableParallelism() > 1 ? Math.min(4, os.availableParallelism()) : 0;
 
 function parse(args: string[]): Options {
   let values: Record<string, string | undefined>;
@@ -91,7 +96,7 @@ function parse(args: string[]): Options {
     ({ values } = parseArgs({
       args,
       options: Object.fromEntries(
-        ['policy', 'key-file', 'in', 'out', 'kms', 'kms-token', 'kms-key-id', 'key-out', 'recipient', 'shuffle-window'].map((o) => [o, { type: 'string' as const }]),
+        ['policy', 'key-file', 'in', 'out', 'kms', 'kms-token', 'kms-key-id', 'key-out', 'recipient', 'shuffle-window', 'threads'].map((o) => [o, { type: 'string' as const }]),
       ),
       strict: true,
     }));
@@ -101,9 +106,12 @@ function parse(args: string[]): Options {
   if (values.policy === undefined || values['key-file'] === undefined) throw new UsageError('--policy and --key-file are required');
   const window = values['shuffle-window'] === undefined ? undefined : Number(values['shuffle-window']);
   if (window !== undefined && (!Number.isInteger(window) || window < 1)) throw new UsageError('--shuffle-window must be a positive integer');
+  const threads = values.threads === undefined ? DEFAULT_THREADS : Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new UsageError('--threads must be an integer from 0 (none) to 64');
   return {
     policy: values.policy,
     keyFile: values['key-file'],
+    threads,
     ...defined({ in: values.in, out: values.out, kms: values.kms, kmsToken: values['kms-token'], kmsKeyId: values['kms-key-id'] }),
     ...defined({ keyOut: values['key-out'], recipient: values.recipient, shuffleWindow: window }),
   };

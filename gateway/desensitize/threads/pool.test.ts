@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { keysA, rejected } from '../test-support.ts';
+import { ThreadPool } from './pool.ts';
+import type { WorkerInit } from './protocol.ts';
+
+const init: WorkerInit = { spec: { fields: {}, keys: keysA }, format: 'ndjson' };
+const units = (n: number) => Array.from({ length: n }, (_, i) => [{ i }]);
+const stats = '{ records: 0, nulled: {}, canaries: 0 }';
+
+/** Runs the pool over `n` one-record units with a hand-written thread body. */
+async function collect(body: string, threads: number, n: number): Promise<string[]> {
+  const pool = new ThreadPool(`const { parentPort } = require('node:worker_threads');\n${body}`, threads, init, 2);
+  const out: string[] = [];
+  try {
+    for await (const bytes of pool.run((async function* () { yield* units(n); })(), ['i'])) out.push(new TextDecoder().decode(bytes));
+  } finally {
+    await pool.close();
+  }
+  return out;
+}
+
+describe('ThreadPool', () => {
+  it('returns results in input order whatever order the threads finish in', async () => {
+    const body = `parentPort.on('message', ({ seq }) => setTimeout(() => parentPort.postMessage({ seq, bytes: new TextEncoder().encode(String(seq)), stats: ${stats} }), Math.random() * 20));`;
+    expect(await collect(body, 3, 40)).toEqual(units(40).map((_, i) => String(i)));
+  });
+
+  it("fails with a thread's own error, details included", async () => {
+    const body = `parentPort.on('message', ({ seq }) => parentPort.postMessage({ seq, error: { code: 'VALIDATION_FAILED', message: 'bad', details: { line: 7 } } }));`;
+    expect(await rejected(collect(body, 2, 10))).toMatchObject({ code: 'VALIDATION_FAILED', details: { line: 7 } });
+  });
+
+  it('fails, instead of waiting forever, when a thread dies', async () => {
+    expect((await rejected(collect(`throw new Error('boom');`, 2, 10))).code).toBe('INTERNAL');
+    expect((await rejected(collect(`parentPort.on('message', () => process.exit(3));`, 1, 10))).code).toBe('INTERNAL');
+  });
+});

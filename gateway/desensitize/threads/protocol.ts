@@ -1,0 +1,20 @@
+import type { RecordFormat } from '../../formats/index.ts';
+import type { ErrorCode, ErrorDetails } from '../../../common/errors.ts';
+import type { DesensitizeStats } from '../types.ts';
+import type { EncodedBatch } from './batch-codec.ts';
+import type { DesensitizerSpec } from './spec.ts';
+
+export interface WorkerInit {
+  spec: DesensitizerSpec;
+  format: RecordFormat;
+}
+
+export interface Job {
+  seq: number;
+  batch: EncodedBatch;
+}
+
+/** A job's output: the batch text (`batchTextFor`) as UTF-8, and the worker's running totals. */
+export type JobResult =
+  | { seq: number; bytes: Uint8Array; stats: DesensitizeStats }
+  | { seq: number; error: { code: ErrorCode; message: string; details?: ErrorDetails } };

@@ -1,0 +1,80 @@
+import type { DataRecord, RecordFormat } from '../../formats/index.ts';
+import { batchTextFor } from '../../formats/index.ts';
+import { transformUnits, type StreamOptions } from '../stream.ts';
+import type { DesensitizeStats } from '../types.ts';
+import { ThreadPool } from './pool.ts';
+import { desensitizerOf, type DesensitizerSpec } from './spec.ts';
+import { workerSource } from './worker-bundle.ts';
+
+export interface ThreadedOptions extends StreamOptions {
+  /** Worker threads transforming batches while the calling thread parses and writes; 0 (default): none. */
+  threads?: number;
+}
+
+export interface ThreadedDesensitizer {
+  /** Delivered fields in policy order, as `Desensitizer.columns`. */
+  readonly columns: readonly string[];
+  /**
+   * The transformed batches of a stream as `batchTextFor(format, columns)` texts, in input order;
+   * write them with `writeBatchTexts`. Batches, shuffle windows and everything done per batch
+   * (canaries) are the same as `desensitizeStream`'s, so deterministic output is byte-identical.
+   */
+  serialize(batches: AsyncIterable<DataRecord[]> | Iterable<DataRecord[]>, format: RecordFormat): AsyncGenerator<string | Uint8Array>;
+  /** Totals over every thread, once `serialize` has finished. */
+  stats(): DesensitizeStats;
+}
+
+/** Rows transformed on the calling thread before threads start: below this, starting them costs more than it saves. */
+const LOCAL_ROWS = 4096;
+/** Jobs waiting in one thread: two keep it busy while the next is encoded; a shuffle window is large enough alone. */
+const BATCHES_PER_THREAD = 2;
+const WINDOWS_PER_THREAD = 1;
+
+/**
+ * The desensitizer of `sluice desensitize`: on `threads` worker threads, each holding its own
+ * desensitizer built from `spec`, or on the calling thread. The threads run a bundle of the
+ * engine (worker-bundle.ts), get batches as one string and one length array (batch-codec.ts)
+ * and send back serialized text, so the calling thread parses and writes and nothing else.
+ */
+export function createThreadedDesensitizer(spec: DesensitizerSpec, options: ThreadedOptions = {}): ThreadedDesensitizer {
+  const local = desensitizerOf(spec);
+  const threadStats: DesensitizeStats[] = [];
+  const threads = options.threads ?? 0;
+  return {
+    columns: local.columns,
+    async *serialize(batches, format) {
+      const units = transformUnits(batches, local.shuffles, options)[Symbol.asyncIterator]();
+      try {
+        // Small inputs never pay for threads: the first rows are transformed here.
+        const text = batchTextFor(format, local.columns);
+        for (let rows = 0; threads === 0 || rows < LOCAL_ROWS; ) {
+          const unit = await units.next();
+          if (unit.done) return;
+          rows += unit.value.length;
+          yield text(local.transformBatch(unit.value));
+        }
+        const pool = new ThreadPool(await workerSource(), threads, { spec, format }, local.shuffles ? WINDOWS_PER_THREAD : BATCHES_PER_THREAD);
+        try {
+          yield* pool.run({ [Symbol.asyncIterator]: () => units }, local.columns);
+        } finally {
+          threadStats.push(...pool.stats());
+          await pool.close();
+        }
+      } finally {
+        await units.return?.(undefined);
+      }
+    },
+    stats: () => sumStats([local.stats(), ...threadStats]),
+  };
+}
+
+function sumStats(all: readonly DesensitizeStats[]): DesensitizeStats {
+  const [first, ...rest] = all;
+  const total = { records: first!.records, nulled: { ...first!.nulled }, canaries: first!.canaries };
+  for (const s of rest) {
+    total.records += s.records;
+    total.canaries += s.canaries;
+    for (const [field, n] of Object.entries(s.nulled)) total.nulled[field] = (total.nulled[field] ?? 0) + n;
+  }
+  return total;
+}
