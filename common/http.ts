@@ -40,6 +40,15 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
+  // POSTs that take no body (approve, revoke) are often sent with a JSON content type and an
+  // empty body; treat that as no body instead of refusing it. Otherwise Fastify's own parser,
+  // which rejects prototype-poisoning keys.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
+
   app.setErrorHandler((error: FastifyError | SluiceError, request, reply) => {
     const mapped = toSluiceError(error);
     if (mapped.status >= 500 && !['KMS_UNAVAILABLE', 'KMS_SEALED', 'LEDGER_UNAVAILABLE'].includes(mapped.code)) {
