@@ -3,6 +3,7 @@ import { gcm as nobleGcm } from '@noble/ciphers/aes.js';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes } from './bytes.ts';
 import { aeadDecrypt, aeadEncrypt, AeadError, createAead, open, seal, type AeadAlg } from './aead.ts';
+import { packBytes } from './gcm.ts';
 
 const bytes = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const ALGS: [AeadAlg, number][] = [
@@ -71,6 +72,17 @@ describe('AEAD API', () => {
     expect(() => aead.openMany(perItem, 'row:0')).toThrow(AeadError);
     expect(() => aead.sealMany(fields, aads.slice(1))).toThrow(/one AAD per item/);
     expect(() => aead.openMany([perItem[0]!.subarray(0, 20)], ['row:0'])).toThrow(AeadError);
+  });
+
+  it.each(ALGS)('%s: sealPacked leaves the reserved bytes to the caller and opens like seal', (alg, keyBytes) => {
+    const aead = createAead(alg, bytes(keyBytes));
+    const fields = Array.from({ length: 30 }, (_, i) => bytes(i === 7 ? 3000 : i));
+    const { data, ends } = packBytes(fields);
+    const { out, starts } = aead.sealPacked(data, ends, 'ds_1|phone', 4);
+    fields.forEach((field, i) => {
+      expect(out.subarray(starts[i]!, starts[i]! + 4)).toEqual(new Uint8Array(4));
+      expect(aead.open(out.subarray(starts[i]! + 4, starts[i + 1]!), 'ds_1|phone')).toEqual(field);
+    });
   });
 
   it('rejects wrong key and nonce sizes and unknown algorithms', () => {

@@ -2,7 +2,18 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { fail } from '../common/errors.ts';
 import { toBytes, type BytesLike } from './bytes.ts';
 import { createBlockCipher } from './block.ts';
-import { AeadError, createGcm, GCM_NONCE_BYTES, GCM_SHORT_MESSAGE, GCM_TAG_BYTES, type Gcm, type GcmItem } from './gcm.ts';
+import {
+  AeadError,
+  createGcm,
+  GCM_NONCE_BYTES,
+  GCM_SHORT_MESSAGE,
+  GCM_TAG_BYTES,
+  packBytes,
+  type Gcm,
+  type GcmItem,
+  type PackedMessages,
+  type PackedSealed,
+} from './gcm.ts';
 import { randomFillPublic } from './random.ts';
 
 export { AeadError };
@@ -22,9 +33,17 @@ export interface Aead {
   open(sealed: Uint8Array, aad?: BytesLike): Uint8Array;
   /**
    * `seal` for a batch (e.g. one column of a chunk of rows), one AAD for all or one per item.
-   * Outputs equal what `seal` would give with the same nonces; short items share block-cipher calls.
+   * Outputs equal what `seal` would give with the same nonces; short items share block-cipher
+   * calls. The outputs are views of one buffer.
    */
   sealMany(plaintexts: readonly Uint8Array[], aad?: BytesLike | readonly BytesLike[]): Uint8Array[];
+  /**
+   * `sealMany` over plaintexts back to back in one buffer (plaintext i is data[ends[i - 1] (0 for
+   * the first), ends[i])), into one buffer: sealed message i (nonce‖ciphertext‖tag) is
+   * out[starts[i] + reserve, starts[i + 1]), and the `reserve` bytes before it are the caller's
+   * (a header). Nothing is allocated per message.
+   */
+  sealPacked(data: Uint8Array, ends: ArrayLike<number>, aad?: BytesLike | readonly BytesLike[], reserve?: number): { out: Uint8Array; starts: Uint32Array };
   /** Throws AeadError if any item fails; then nothing is returned. */
   openMany(sealed: readonly Uint8Array[], aad?: BytesLike | readonly BytesLike[]): Uint8Array[];
 }
@@ -49,37 +68,30 @@ export function createAead(alg: AeadAlg, key: Uint8Array): Aead {
     gcm.encrypt(nonce, plaintext, toBytes(aad));
   const decrypt = (nonce: Uint8Array, ciphertextAndTag: Uint8Array, aad: BytesLike = EMPTY): Uint8Array =>
     gcm.decrypt(nonce, ciphertextAndTag, toBytes(aad));
+  const sealPacked: Aead['sealPacked'] = (data, ends, aad, reserve = 0) => {
+    const nonces = new Uint8Array(GCM_NONCE_BYTES * ends.length);
+    randomFillPublic(nonces);
+    const sealed = gcm.encryptPacked({ data, ends, nonces, aads: aadList(aad, ends.length) }, reserve + GCM_NONCE_BYTES);
+    const { out, starts } = sealed;
+    for (let i = 0; i < ends.length; i++) {
+      const at = starts[i]! + reserve;
+      for (let k = 0; k < GCM_NONCE_BYTES; k++) out[at + k] = nonces[i * GCM_NONCE_BYTES + k]!;
+    }
+    return sealed;
+  };
   return {
     encrypt,
     decrypt,
-    seal(plaintext, aad) {
-      const nonce = new Uint8Array(GCM_NONCE_BYTES);
-      randomFillPublic(nonce);
-      const body = encrypt(nonce, plaintext, aad);
-      const sealed = new Uint8Array(GCM_NONCE_BYTES + body.length);
-      sealed.set(nonce);
-      sealed.set(body, GCM_NONCE_BYTES);
-      return sealed;
-    },
+    seal: (plaintext, aad) => sealPacked(plaintext, [plaintext.length], aad).out,
     open(sealed, aad) {
       if (sealed.length < GCM_NONCE_BYTES + GCM_TAG_BYTES) throw new AeadError();
       return decrypt(sealed.subarray(0, GCM_NONCE_BYTES), sealed.subarray(GCM_NONCE_BYTES), aad);
     },
+    sealPacked,
     sealMany(plaintexts, aad) {
-      const aads = aadList(aad, plaintexts.length);
-      const nonces = new Uint8Array(GCM_NONCE_BYTES * plaintexts.length);
-      randomFillPublic(nonces);
-      const items = plaintexts.map((data, i) => ({
-        nonce: nonces.subarray(i * GCM_NONCE_BYTES, (i + 1) * GCM_NONCE_BYTES),
-        data,
-        aad: aads[i]!,
-      }));
-      return gcm.encryptMany(items).map((body, i) => {
-        const sealed = new Uint8Array(GCM_NONCE_BYTES + body.length);
-        sealed.set(items[i]!.nonce);
-        sealed.set(body, GCM_NONCE_BYTES);
-        return sealed;
-      });
+      const { data, ends } = packBytes(plaintexts);
+      const { out, starts } = sealPacked(data, ends, aad);
+      return plaintexts.map((_, i) => out.subarray(starts[i]!, starts[i + 1]!));
     },
     openMany(sealed, aad) {
       const aads = aadList(aad, sealed.length);
@@ -116,8 +128,31 @@ function aesGcm(key: Uint8Array): Gcm {
     decrypt: (nonce, ciphertextAndTag, aad) =>
       (isShort(ciphertextAndTag.length - GCM_TAG_BYTES, aad) ? short : long).decrypt(nonce, ciphertextAndTag, aad),
     encryptMany: (items) => many(items, 0, short.encryptMany, long.encrypt),
+    encryptPacked(messages, reserve) {
+      const { ends, aads } = messages;
+      for (let i = 0; i < ends.length; i++) {
+        if (!isShort(ends[i]! - (i === 0 ? 0 : ends[i - 1]!), aads[i]!)) return packed(many(unpacked(messages), 0, short.encryptMany, long.encrypt), reserve);
+      }
+      return short.encryptPacked(messages, reserve);
+    },
     decryptMany: (items) => many(items, GCM_TAG_BYTES, short.decryptMany, long.decrypt),
   };
+}
+
+function unpacked({ data, ends, nonces, aads }: PackedMessages): GcmItem[] {
+  return Array.from({ length: ends.length }, (_, i) => ({
+    nonce: nonces.subarray(i * GCM_NONCE_BYTES, (i + 1) * GCM_NONCE_BYTES),
+    data: data.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]!),
+    aad: aads[i]!,
+  }));
+}
+
+function packed(sealed: readonly Uint8Array[], reserve: number): PackedSealed {
+  const starts = new Uint32Array(sealed.length + 1);
+  sealed.forEach((s, i) => (starts[i + 1] = starts[i]! + reserve + s.length));
+  const out = new Uint8Array(starts[sealed.length]!);
+  sealed.forEach((s, i) => out.set(s, starts[i]! + reserve));
+  return { out, starts };
 }
 
 type SingleGcm = Pick<Gcm, 'encrypt' | 'decrypt'>;
