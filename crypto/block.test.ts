@@ -25,7 +25,7 @@ describe('SM4 block cipher (GB/T 32907-2016)', () => {
       const data = new Uint8Array(randomBytes(16 * (1 + i)));
       const theirs = smCrypto.sm4.encrypt(data, k, { padding: 'none', output: 'array' }) as number[];
       expect(sm4EncryptBlocks(k, data)).toEqual(Uint8Array.from(theirs));
-      expect(createBlockCipher('SM4', k).encryptBlocks(data)).toEqual(Buffer.from(theirs));
+      expect(createBlockCipher('SM4', k).encryptBlocks(data)).toEqual(Uint8Array.from(theirs));
       expect(sm4DecryptBlocks(k, Uint8Array.from(theirs))).toEqual(data);
     }
   });
