@@ -1,6 +1,5 @@
 import { createAead, type AeadAlg } from '../../../crypto/index.ts';
 import { fail, SluiceError } from '../../../common/errors.ts';
-import { RandomPool } from '../random-pool.ts';
 import type { EncryptAlg, EncryptorSource, FieldEncryptor } from '../types.ts';
 
 /**
@@ -44,40 +43,29 @@ export function createFieldEncryptor(alg: EncryptAlg, dataKey: Uint8Array, keyRe
   const aead = createAead(AEAD_OF[alg], dataKey);
   const head = header(alg, keyRef);
   const aads = new Map<string, Uint8Array>();
-  const random = new RandomPool();
+  let column = Buffer.allocUnsafe(0);
   const aadFor = (field: string): Uint8Array => {
     let aad = aads.get(field);
     if (aad === undefined) aads.set(field, (aad = aadOf(head, field)));
     return aad;
   };
-  return {
-    alg,
-    encrypt(value, field) {
-      const nonce = random.bytes(NONCE_BYTES);
-      const sealed = aead.encrypt(nonce, encoder.encode(value), aadFor(field));
-      const out = Buffer.allocUnsafe(head.length + NONCE_BYTES + sealed.length);
-      out.set(head);
-      out.set(nonce, head.length);
-      out.set(sealed, head.length + NONCE_BYTES);
-      return out.toString('base64');
-    },
-    encryptMany(values, field) {
-      // One block-cipher call for the whole column (sealMany), and one output buffer sliced per value.
-      const sealed = aead.sealMany(values.map((v) => Buffer.from(v)), aadFor(field));
-      let total = 0;
-      for (const s of sealed) total += head.length + s.length;
-      const out = Buffer.allocUnsafe(total);
-      const texts = new Array<string>(sealed.length);
-      let offset = 0;
-      sealed.forEach((s, i) => {
-        out.set(head, offset);
-        out.set(s, offset + head.length);
-        texts[i] = out.toString('base64', offset, offset + head.length + s.length);
-        offset += head.length + s.length;
-      });
-      return texts;
-    },
+  // The column's UTF-8 back to back, sealed into one buffer with room for the header before each
+  // value: one block-cipher call and no buffer per value.
+  const encryptMany = (values: readonly string[], field: string): string[] => {
+    const ends = new Uint32Array(values.length);
+    let bytes = 0;
+    for (const value of values) bytes += value.length * 3;
+    if (column.length < bytes) column = Buffer.allocUnsafe(bytes);
+    let end = 0;
+    values.forEach((value, i) => (ends[i] = end += column.write(value, end)));
+    const { out, starts } = aead.sealPacked(column.subarray(0, end), ends, aadFor(field), head.length);
+    const sealed = Buffer.from(out.buffer, out.byteOffset, out.length);
+    return values.map((_, i) => {
+      sealed.set(head, starts[i]!);
+      return sealed.toString('base64', starts[i]!, starts[i + 1]!);
+    });
   };
+  return { alg, encrypt: (value, field) => encryptMany([value], field)[0]!, encryptMany };
 }
 
 export interface FieldCiphertextInfo {
