@@ -47,7 +47,7 @@ describe('createThreadedDesensitizer', () => {
     expect(threaded.stats().nulled.age).toBeGreaterThan(0);
   });
 
-  it('shuffles within the same windows as desensitizeStream, each thread one window at a time', async () => {
+  it('shuffles on the calling thread, within the same windows as desensitizeStream', async () => {
     const fields = { phone: { transform: 'keep' }, name: { transform: 'shuffle' } };
     const threaded = createThreadedDesensitizer({ fields, keys: keysA }, { threads: 2, shuffleWindow: 1500 });
     const lines = (await joined(threaded.serialize(batches(), 'ndjson'))).trim().split('\n');
