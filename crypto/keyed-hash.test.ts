@@ -59,6 +59,21 @@ describe('createKeyedHash', () => {
     }
   });
 
+  it.each([
+    ['hmac-sm3', 'sm3'],
+    ['hmac-sha256', 'sha256'],
+  ] as const)('%s: strings of every length around one block, ASCII or not, equal createHmac', (alg, node) => {
+    const key = new Uint8Array(randomBytes(32));
+    const kh = createKeyedHash(alg, key);
+    for (let len = 0; len <= 70; len++) {
+      const ascii = Array.from({ length: len }, (_, i) => String.fromCharCode(0x20 + ((i * 7 + len) % 95))).join('');
+      expect(kh.hex(ascii)).toBe(createHmac(node, key).update(ascii, 'utf8').digest('hex'));
+      const mixed = ascii.slice(0, len >> 1) + 'é' + ascii.slice(len >> 1);
+      expect(kh.hex(mixed)).toBe(createHmac(node, key).update(mixed, 'utf8').digest('hex'));
+      expect(kh.hex(ascii)).toBe(createHmac(node, key).update(ascii, 'utf8').digest('hex'));
+    }
+  });
+
   it('HMAC-SM3 agrees with sm-crypto\'s independent implementation', () => {
     for (let i = 0; i < 20; i++) {
       const key = new Uint8Array(randomBytes(1 + i * 5));

@@ -63,8 +63,8 @@ export function createKeyedHash(alg: KeyedHashAlg, key: Uint8Array): KeyedHash {
     compress(s, w);
     return s;
   };
-  const inner = keyState(0x36);
-  const outer = keyState(0x5c);
+  const innerState = keyState(0x36);
+  const outerState = keyState(0x5c);
   padded.fill(0);
   w.fill(0);
 
@@ -83,7 +83,34 @@ export function createKeyedHash(alg: KeyedHashAlg, key: Uint8Array): KeyedHash {
     return n;
   };
 
-  const run = (data: BytesLike): void => {
+  // Small copies and clears are plain loops: a typed-array fill or set is a call that costs more
+  // than these 8 to 16 stores, and a field pays for several per hash.
+  const load = (s: Int32Array): void => {
+    for (let i = 0; i < 8; i++) state[i] = s[i]!;
+  };
+  const clear = (from: number, to: number): void => {
+    for (let i = from; i < to; i++) w[i] = 0;
+  };
+
+  /** The usual field, under 56 ASCII characters, goes from char codes straight into its one padded block. */
+  const innerShortAscii = (data: string): boolean => {
+    const n = data.length;
+    if (n >= 56) return false;
+    clear(0, 16);
+    for (let i = 0; i < n; i++) {
+      const c = data.charCodeAt(i);
+      if (c >= 0x80) return false;
+      w[i >> 2]! |= c << (24 - 8 * (i & 3));
+    }
+    w[n >> 2]! |= 0x80 << (24 - 8 * (n & 3));
+    w[15] = (BLOCK + n) * 8;
+    load(innerState);
+    compress(state, w);
+    return true;
+  };
+
+  /** The inner hash of anything else; false when OpenSSL did the whole HMAC (state is the MAC). */
+  const innerHash = (data: BytesLike): boolean => {
     let bytes: Uint8Array;
     let length: number;
     if (typeof data === 'string') {
@@ -96,9 +123,9 @@ export function createKeyedHash(alg: KeyedHashAlg, key: Uint8Array): KeyedHash {
     if (length >= nativeFrom) {
       const mac = createHmac(nodeName, nativeKey).update(bytes.subarray(0, length)).digest();
       for (let i = 0; i < 8; i++) state[i] = mac.readInt32BE(i * 4);
-      return;
+      return false;
     }
-    state.set(inner);
+    load(innerState);
     let off = 0;
     for (; off + BLOCK <= length; off += BLOCK) {
       for (let i = 0; i < 16; i++) {
@@ -107,24 +134,28 @@ export function createKeyedHash(alg: KeyedHashAlg, key: Uint8Array): KeyedHash {
       }
       compress(state, w);
     }
-    w.fill(0, 0, 16);
+    clear(0, 16);
     const rest = length - off;
     for (let i = 0; i < rest; i++) w[i >> 2]! |= bytes[off + i]! << (24 - 8 * (i & 3));
     w[rest >> 2]! |= 0x80 << (24 - 8 * (rest & 3));
     if (rest >= 56) {
       compress(state, w);
-      w.fill(0, 0, 16);
+      clear(0, 16);
     }
     const bits = (BLOCK + length) * 8;
     w[14] = Math.floor(bits / 0x100000000);
     w[15] = bits;
     compress(state, w);
+    return true;
+  };
 
+  const run = (data: BytesLike): void => {
+    if (!(typeof data === 'string' && innerShortAscii(data)) && !innerHash(data)) return;
     for (let i = 0; i < 8; i++) w[i] = state[i]!;
     w[8] = 0x80000000;
-    w.fill(0, 9, 15);
+    clear(9, 15);
     w[15] = (BLOCK + 32) * 8;
-    state.set(outer);
+    load(outerState);
     compress(state, w);
   };
 
