@@ -5,6 +5,8 @@ import type { DesensitizeStats } from '../types.ts';
 import { encodeBatch } from './batch-codec.ts';
 import type { JobResult, WorkerInit } from './protocol.ts';
 
+const YOUNG_GENERATION_MB = 8;
+
 interface Thread {
   worker: Worker;
   busy: number;
@@ -64,7 +66,9 @@ export class ThreadPool {
   }
 
   private start(source: string, init: WorkerInit): Thread {
-    const worker = new Worker(source, { eval: true, workerData: init });
+    // A job's objects die within it: a small young generation is enough, and with the default
+    // one each thread held 30 MB more (an NDJSON run peaked at 236 MB RSS instead of 178).
+    const worker = new Worker(source, { eval: true, workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     const thread: Thread = { worker, busy: 0 };
     worker.on('message', (result: JobResult) => {
       thread.busy--;
