@@ -9,11 +9,12 @@ import type { BenchResult } from './types.ts';
 
 /**
  * `sluice desensitize` on 1M rows × 5 fields (mask, HMAC-SM3 hash, generalize, truncate, keep)
- * as a child process, beside a naive per-field implementation run the same way on the same
- * file: one createHmac per field, string concatenation, an object per row, one write per row.
- * Wall time, CPU time and peak RSS come from /usr/bin/time -v. Runs alternate, and the median
- * of three is reported, because other processes share the machine. The two outputs must be
- * byte-identical, so the baseline does the same work.
+ * as a child process, with its default worker threads and with `--threads 0`, beside a naive
+ * per-field implementation run the same way on the same file: one createHmac per field, string
+ * concatenation, an object per row, one write per row. Wall time, CPU time and peak RSS come
+ * from /usr/bin/time -v. Runs alternate, and the median of three is reported, because other
+ * processes share the machine. All outputs must be byte-identical, so the baseline does the
+ * same work.
  * Field encryption (SM4-GCM with AAD, base64 output) is measured in-process on columns of 1000
  * values, as the engine calls it, beside sm-crypto's SM4-CBC (no authentication) on the same values.
  */
@@ -130,15 +131,18 @@ export async function run(): Promise<BenchResult[]> {
     fs.writeFileSync(path.join(dir, 'naive.mjs'), NAIVE);
     const hashKey = Buffer.from(deriveTransformKeys(Buffer.from(SECRET, 'hex')).hash).toString('hex');
     const ours: Measured[] = [];
+    const single: Measured[] = [];
     const naive: Measured[] = [];
+    const sluice = (out: string, ...extra: string[]) =>
+      timed(['bin/sluice.js', 'desensitize', '--policy', path.join(dir, 'policy.json'), '--key-file', path.join(dir, 'key.json'), '--in', input, '--out', path.join(dir, out), ...extra]);
     for (let i = 0; i < RUNS; i++) {
-      ours.push(
-        await timed(['bin/sluice.js', 'desensitize', '--policy', path.join(dir, 'policy.json'), '--key-file', path.join(dir, 'key.json'), '--in', input, '--out', path.join(dir, 'ours.csv')]),
-      );
+      ours.push(await sluice('ours.csv'));
+      single.push(await sluice('single.csv', '--threads', '0'));
       naive.push(await timed([path.join(dir, 'naive.mjs'), input, path.join(dir, 'naive.csv'), hashKey]));
     }
-    if (!fs.readFileSync(path.join(dir, 'ours.csv')).equals(fs.readFileSync(path.join(dir, 'naive.csv')))) {
-      throw new Error('sluice desensitize and the naive baseline disagree');
+    const expected = fs.readFileSync(path.join(dir, 'naive.csv'));
+    for (const out of ['ours.csv', 'single.csv']) {
+      if (!fs.readFileSync(path.join(dir, out)).equals(expected)) throw new Error(`sluice desensitize (${out}) and the naive baseline disagree`);
     }
     const rate = (m: Measured[], pick: (x: Measured) => number) => ROWS / median(m.map(pick));
 
@@ -160,6 +164,9 @@ export async function run(): Promise<BenchResult[]> {
       result('sluice desensitize 1M rows × 5 fields, wall', rate(ours, (m) => m.wall), 'rows/s', 'naive per-field, wall', rate(naive, (m) => m.wall)),
       result('sluice desensitize 1M rows × 5 fields, CPU', rate(ours, (m) => m.cpu), 'rows/s CPU', 'naive per-field, CPU', rate(naive, (m) => m.cpu)),
       result('sluice desensitize peak RSS', median(ours.map((m) => m.rssMb)), 'MB', 'naive per-field peak RSS', median(naive.map((m) => m.rssMb))),
+      result('sluice desensitize --threads 0, wall', rate(single, (m) => m.wall), 'rows/s', 'naive per-field, wall', rate(naive, (m) => m.wall)),
+      result('sluice desensitize --threads 0, CPU', rate(single, (m) => m.cpu), 'rows/s CPU', 'naive per-field, CPU', rate(naive, (m) => m.cpu)),
+      result('sluice desensitize --threads 0, peak RSS', median(single.map((m) => m.rssMb)), 'MB', 'naive per-field peak RSS', median(naive.map((m) => m.rssMb))),
       result('field encryption SM4-GCM, columns of 1000 (encryptMany)', ours4, 'fields/s', 'sm-crypto sm4 CBC per field (no auth)', theirs4),
     ];
   } finally {
