@@ -1,5 +1,6 @@
-import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
-import { sm2 as smV2 } from 'sm-crypto-v2';
+import { createRequire } from 'node:module';
+import type { weierstrass, WeierstrassPointCons } from '@noble/curves/abstract/weierstrass.js';
+import type { sm2 } from 'sm-crypto-v2';
 import { fail, SluiceError } from '../common/errors.ts';
 import { bytesToHex, concatBytes, hexToBytes, type BytesLike } from './bytes.ts';
 import { readChildren, readTlv, readUnsignedInteger } from './der.ts';
@@ -18,30 +19,53 @@ export interface Sm2Options {
   userId?: string;
 }
 
-// GB/T 32918.5 recommended curve. sm-crypto-v2 does the signing and encryption; this copy only
-// parses and validates points (decompression, on-curve checks), which that library does not expose.
 const N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
-const Sm2Point = weierstrass({
-  p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
-  n: N,
-  h: 1n,
-  a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
-  b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
-  Gx: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
-  Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
-});
+
+interface Sm2Libraries {
+  smV2: typeof sm2;
+  Sm2Point: WeierstrassPointCons<bigint>;
+}
+
+let libraries: Sm2Libraries | undefined;
+
+/**
+ * sm-crypto-v2 and the curve arithmetic load on first use: most processes importing crypto (the
+ * desensitize CLI and its worker threads among them) never touch SM2, and loading them up front
+ * cost ~70 ms of every start under tsx. sm-crypto-v2 signs and encrypts; the curve, GB/T 32918.5's
+ * recommended one, only parses and validates points (decompression, on-curve checks), which that
+ * library does not expose.
+ */
+function sm2Libraries(): Sm2Libraries {
+  return (libraries ??= loadSm2Libraries());
+}
+
+function loadSm2Libraries(): Sm2Libraries {
+  const load = createRequire(import.meta.url);
+  const noble = load('@noble/curves/abstract/weierstrass.js') as { weierstrass: typeof weierstrass };
+  const smV2 = (load('sm-crypto-v2') as { sm2: typeof sm2 }).sm2;
+  const Sm2Point = noble.weierstrass({
+    p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
+    n: N,
+    h: 1n,
+    a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
+    b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
+    Gx: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
+    Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
+  });
+  return { smV2, Sm2Point };
+}
 
 const OID_EC_PUBLIC_KEY = '2a8648ce3d0201'; // 1.2.840.10045.2.1
 const OID_SM2 = '2a811ccf5501822d'; // 1.2.156.10197.1.301
 const PEM = /^-----BEGIN PUBLIC KEY-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END PUBLIC KEY-----$/;
 
 export function sm2GenerateKeyPair(): Sm2KeyPair {
-  const { privateKey, publicKey } = smV2.generateKeyPairHex();
+  const { privateKey, publicKey } = sm2Libraries().smV2.generateKeyPairHex();
   return { privateKey: privateKey.toLowerCase(), publicKey: publicKey.toLowerCase() };
 }
 
 export function sm2PublicKeyFromPrivate(privateKeyHex: string): string {
-  return smV2.getPublicKeyFromPrivateKey(checkPrivateKey(privateKeyHex)).toLowerCase();
+  return sm2Libraries().smV2.getPublicKeyFromPrivateKey(checkPrivateKey(privateKeyHex)).toLowerCase();
 }
 
 /**
@@ -54,7 +78,7 @@ export function normalizeSm2PublicKey(input: string): string {
   const pem = PEM.exec(text);
   const point = pem ? spkiPoint(Buffer.from(pem[1]!.replace(/\s+/g, ''), 'base64')) : hexPoint(text);
   try {
-    return Sm2Point.fromBytes(point).toHex(false);
+    return sm2Libraries().Sm2Point.fromBytes(point).toHex(false);
   } catch {
     throw fail.validation('SM2 public key is not a point on the SM2 curve');
   }
@@ -65,7 +89,7 @@ export function normalizeSm2PublicKey(input: string): string {
  * the same bytes `sm-crypto`'s `doSignature(msg, key, {hash: true, der: true})` produces.
  */
 export function sm2Sign(message: BytesLike, privateKeyHex: string, options: Sm2Options = {}): string {
-  return smV2.doSignature(message, checkPrivateKey(privateKeyHex), {
+  return sm2Libraries().smV2.doSignature(message, checkPrivateKey(privateKeyHex), {
     hash: true,
     der: true,
     userId: options.userId ?? SM2_DEFAULT_USER_ID,
@@ -77,7 +101,7 @@ export function sm2Verify(message: BytesLike, signatureDerHex: string, publicKey
   try {
     const { r, s } = parseSignature(signatureDerHex);
     const rs = r.toString(16).padStart(64, '0') + s.toString(16).padStart(64, '0');
-    return smV2.doVerifySignature(message, rs, normalizeSm2PublicKey(publicKey), {
+    return sm2Libraries().smV2.doVerifySignature(message, rs, normalizeSm2PublicKey(publicKey), {
       hash: true,
       der: false,
       userId: options.userId ?? SM2_DEFAULT_USER_ID,
@@ -94,7 +118,7 @@ export function sm2Verify(message: BytesLike, signatureDerHex: string, publicKey
  */
 export function sm2Encrypt(publicKey: string, data: Uint8Array): Uint8Array {
   if (data.length === 0) throw fail.validation('SM2 encryption needs a non-empty plaintext');
-  const c1c3c2 = smV2.doEncrypt(data, normalizeSm2PublicKey(publicKey), 1);
+  const c1c3c2 = sm2Libraries().smV2.doEncrypt(data, normalizeSm2PublicKey(publicKey), 1);
   return concatBytes(Uint8Array.of(4), hexToBytes(c1c3c2));
 }
 
@@ -103,7 +127,7 @@ export function sm2Decrypt(privateKeyHex: string, ciphertext: Uint8Array): Uint8
   if (ciphertext.length <= 97 || ciphertext[0] !== 4) throw decryptFailed();
   let plaintext: Uint8Array;
   try {
-    plaintext = smV2.doDecrypt(bytesToHex(ciphertext.subarray(1)), key, 1, { output: 'array' });
+    plaintext = sm2Libraries().smV2.doDecrypt(bytesToHex(ciphertext.subarray(1)), key, 1, { output: 'array' });
   } catch (cause) {
     throw decryptFailed(cause);
   }
