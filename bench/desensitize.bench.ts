@@ -170,6 +170,8 @@ export async function run(): Promise<BenchResult[]> {
       result('field encryption SM4-GCM, columns of 1000 (encryptMany)', ours4, 'fields/s', 'sm-crypto sm4 CBC per field (no auth)', theirs4),
     ];
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    // SLUICE_BENCH_KEEP=1 keeps the input, policy and key for profiling the same run by hand.
+    if (process.env.SLUICE_BENCH_KEEP) process.stderr.write(`bench files kept in ${dir}\n`);
+    else fs.rmSync(dir, { recursive: true, force: true });
   }
 }
