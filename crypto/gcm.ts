@@ -74,8 +74,12 @@ export function packBytes(parts: readonly Uint8Array[]): { data: Uint8Array; end
 }
 
 function packNonces(items: readonly GcmItem[]): Uint8Array {
-  if (items.some((item) => item.nonce.length !== GCM_NONCE_BYTES)) throw fail.validation('GCM nonce must be 12 bytes');
-  return packBytes(items.map((item) => item.nonce)).data;
+  const nonces = new Uint8Array(items.length * GCM_NONCE_BYTES);
+  items.forEach((item, i) => {
+    if (item.nonce.length !== GCM_NONCE_BYTES) throw fail.validation('GCM nonce must be 12 bytes');
+    for (let k = 0; k < GCM_NONCE_BYTES; k++) nonces[i * GCM_NONCE_BYTES + k] = item.nonce[k]!;
+  });
+  return nonces;
 }
 
 // Counter blocks handed to the block cipher in one call (64 KiB).
@@ -184,7 +188,8 @@ export function createGcm(cipher: BlockCipher): Gcm {
   const decryptMany = (items: readonly GcmItem[]): Uint8Array[] => {
     for (const item of items) if (item.data.length < GCM_TAG_BYTES) throw new AeadError();
     const nonces = packNonces(items);
-    const lengths = Uint32Array.from(items, (item) => item.data.length - GCM_TAG_BYTES);
+    const lengths = new Uint32Array(items.length);
+    items.forEach((item, i) => (lengths[i] = item.data.length - GCM_TAG_BYTES));
     checked(lengths, nonces);
     const results = new Array<Uint8Array>(items.length);
     const expected = new Uint8Array(GCM_TAG_BYTES);
