@@ -49,23 +49,26 @@ export function createThreadedDesensitizer(spec: DesensitizerSpec, options: Thre
     columns: local.columns,
     async *serialize(batches, format) {
       const units = transformUnits(batches, local.shuffles, options)[Symbol.asyncIterator]();
+      const start = async (): Promise<ThreadPool> => new ThreadPool(await workerSource(), threads, { spec, format }, JOBS_PER_THREAD);
+      let pool: ThreadPool | undefined;
       try {
-        // Small inputs never pay for threads: the first rows are transformed here.
+        // The first rows are transformed here, so a small input never waits for threads; from
+        // the second batch on the threads start, and boot while this thread does those rows.
         const text = batchTextFor(format, local.columns);
         for (let rows = 0; threads === 0 || rows < LOCAL_ROWS; ) {
           const unit = await units.next();
           if (unit.done) return;
+          if (threads > 0 && rows > 0) pool ??= await start();
           rows += unit.value.length;
           yield text(local.transformBatch(unit.value));
         }
-        const pool = new ThreadPool(await workerSource(), threads, { spec, format }, JOBS_PER_THREAD);
-        try {
-          yield* pool.run({ [Symbol.asyncIterator]: () => units }, local.columns);
-        } finally {
+        pool ??= await start();
+        yield* pool.run({ [Symbol.asyncIterator]: () => units }, local.columns);
+      } finally {
+        if (pool !== undefined) {
           threadStats.push(...pool.stats());
           await pool.close();
         }
-      } finally {
         await units.return?.(undefined);
       }
     },
