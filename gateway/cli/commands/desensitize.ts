@@ -43,7 +43,7 @@ const desensitize: Command = {
           ...(kms ? { dataKeys: kms.dataKeys } : {}),
           ...(options.recipient ? { fingerprint: { key: recipientFingerprintKey(keys, options.recipient) } } : {}),
         },
-        { threads: options.threads, ...(options.shuffleWindow ? { shuffleWindow: options.shuffleWindow } : {}) },
+        { threads: options.threads ?? defaultThreads(options.in === undefined ? undefined : path.resolve(io.cwd, options.in)), ...(options.shuffleWindow ? { shuffleWindow: options.shuffleWindow } : {}) },
       );
       const output = openOutput(options.out, io);
       try {
@@ -84,11 +84,21 @@ interface Options {
   keyOut?: string;
   recipient?: string;
   shuffleWindow?: number;
-  threads: number;
+  threads?: number;
 }
 
-/** One thread parses and writes; beyond four transform threads it cannot keep them fed. */
-const DEFAULT_THREADS = os.availableParallelism() > 1 ? Math.min(4, os.availableParallelism()) : 0;
+/** Threads break even around 100k rows (~5 MB of CSV); below, their start-up and cold JIT cost more. */
+const THREADS_FROM_BYTES = 8 << 20;
+
+/**
+ * Without --threads: one per core up to four (one thread parses and writes; beyond four it cannot
+ * keep them fed), for stdin (size unknown) and files of at least THREADS_FROM_BYTES; none on one core.
+ */
+function defaultThreads(file: string | undefined): number {
+  const cores = os.availableParallelism();
+  const size = file === undefined ? Infinity : (fs.statSync(file, { throwIfNoEntry: false })?.size ?? Infinity);
+  return cores < 2 || size < THREADS_FROM_BYTES ? 0 : Math.min(4, cores);
+}
 
 function parse(args: string[]): Options {
   let values: Record<string, string | undefined>;
@@ -106,14 +116,13 @@ function parse(args: string[]): Options {
   if (values.policy === undefined || values['key-file'] === undefined) throw new UsageError('--policy and --key-file are required');
   const window = values['shuffle-window'] === undefined ? undefined : Number(values['shuffle-window']);
   if (window !== undefined && (!Number.isInteger(window) || window < 1)) throw new UsageError('--shuffle-window must be a positive integer');
-  const threads = values.threads === undefined ? DEFAULT_THREADS : Number(values.threads);
-  if (!Number.isInteger(threads) || threads < 0 || threads > 64) throw new UsageError('--threads must be an integer from 0 (none) to 64');
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 0 || threads > 64)) throw new UsageError('--threads must be an integer from 0 (none) to 64');
   return {
     policy: values.policy,
     keyFile: values['key-file'],
-    threads,
     ...defined({ in: values.in, out: values.out, kms: values.kms, kmsToken: values['kms-token'], kmsKeyId: values['kms-key-id'] }),
-    ...defined({ keyOut: values['key-out'], recipient: values.recipient, shuffleWindow: window }),
+    ...defined({ keyOut: values['key-out'], recipient: values.recipient, shuffleWindow: window, threads }),
   };
 }
 
