@@ -65,7 +65,8 @@ describe('desensitization through transfers', () => {
       packages.push(delivered);
     }
     const culprit = 7;
-    const leaked = packages[culprit]!.filter((_, i) => i % 2 === 0)
+    // Four rows in five, re-ordered, one column dropped: the account tokens are the only near-unique evidence left.
+    const leaked = packages[culprit]!.filter((_, i) => i % 5 !== 0)
       .map(({ account, spend }) => ({ account, spend }))
       .reverse();
     const trace = await api(harness().url, 'POST', `/v1/datasets/${datasetId}/trace`, { token: owner.token, json: leaked });
