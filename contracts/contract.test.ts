@@ -1,6 +1,6 @@
 import type { Context } from 'fabric-contract-api';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { LedgerRecord } from '../ledger/types.ts';
+import type { LedgerRecord } from '../ledger/index.ts';
 import { canonicalize } from '../crypto/index.ts';
 import { SluiceContract, decodeStoredRecord, recordStateKey, type RecordPage } from './index.ts';
 

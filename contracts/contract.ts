@@ -1,6 +1,6 @@
 import { Contract, type Context } from 'fabric-contract-api';
 import { canonicalize } from '../crypto/index.ts';
-import type { LedgerRecord } from '../ledger/types.ts';
+import type { LedgerRecord } from '../ledger/index.ts';
 import {
   RecordRejected,
   canonicalRecord,

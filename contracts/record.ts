@@ -1,5 +1,5 @@
 import { canonicalize } from '../crypto/index.ts';
-import type { JsonObject, LedgerRecord, LedgerRecordType } from '../ledger/types.ts';
+import type { JsonObject, LedgerRecord, LedgerRecordType } from '../ledger/index.ts';
 
 /**
  * The on-chain format shared by the chaincode and every client that reads or verifies it.

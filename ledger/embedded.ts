@@ -1,5 +1,5 @@
 import { fail, SluiceError } from '../common/errors.ts';
-import type { Logger } from '../common/logger.ts';
+import type { Logger } from '../common/index.ts';
 import { bytesToHex } from '../crypto/index.ts';
 import { CompactRange, leafHash, ProofBuilder, type NodeSource } from './merkle.ts';
 import { loadOrCreateOperatorSigner } from './operator-key.ts';

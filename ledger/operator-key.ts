@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SluiceError } from '../common/errors.ts';
-import type { Logger } from '../common/logger.ts';
+import type { Logger } from '../common/index.ts';
 import { sm2GenerateKeyPair, sm2PublicKeyFromPrivate } from '../crypto/index.ts';
 import { isOrgName, localSigner, type OrgSigner } from './signatures.ts';
 

@@ -84,16 +84,18 @@ export const createContractBody = {
   },
 } as const;
 
+/** What every contract response carries: the terms exactly as signed, and their SM3 digest. */
+const contractCore = {
+  id: { type: 'string' },
+  status: { type: 'string' },
+  terms: freeObject,
+  digest: { type: 'string' },
+} as const;
+
 export const contractCreatedResponse = {
   type: 'object',
   required: ['id', 'status', 'terms', 'digest'],
-  properties: {
-    id: { type: 'string' },
-    status: { type: 'string' },
-    terms: freeObject,
-    digest: { type: 'string' },
-    warnings: { type: 'array', items: { type: 'string' } },
-  },
+  properties: { ...contractCore, warnings: { type: 'array', items: { type: 'string' } } },
 } as const;
 
 export const approveBody = {
@@ -135,10 +137,7 @@ export const contractResponse = {
   type: 'object',
   required: ['id', 'status', 'terms', 'digest'],
   properties: {
-    id: { type: 'string' },
-    status: { type: 'string' },
-    terms: freeObject,
-    digest: { type: 'string' },
+    ...contractCore,
     signature: { type: ['string', 'null'] },
     approvedAt: { type: ['string', 'null'] },
     revokedAt: { type: ['string', 'null'] },
