@@ -1,4 +1,5 @@
 import type { Config, Logger } from '../common/index.ts';
+import { readCoSigners } from './cosigners.ts';
 import { openEmbeddedLedger } from './embedded.ts';
 import type { Ledger } from './types.ts';
 
@@ -15,5 +16,10 @@ export async function openLedger(
     const { openFabricLedger } = await import('./fabric/index.ts');
     return openFabricLedger(env, logger ? { logger } : {});
   }
-  return openEmbeddedLedger(logger ? { dataDir: config.dataDir, logger } : { dataDir: config.dataDir });
+  const cosigners = env.SLUICE_LEDGER_COSIGNERS;
+  return openEmbeddedLedger({
+    dataDir: config.dataDir,
+    ...(logger ? { logger } : {}),
+    ...(cosigners ? { organizations: readCoSigners(cosigners) } : {}),
+  });
 }
