@@ -120,12 +120,22 @@ async function psi(): Promise<BenchResult[]> {
   const owner = Array.from({ length: size }, (_, i) => `id-${i + size / 2}`);
   const session: PsiSession = { protocol: PSI_PROTOCOL, sessionId: 'bench', mode: 'cardinality', minSetSize: 1 };
   const pool = new X25519Pool();
+  const cpu = process.cpuUsage();
   const started = performance.now();
+  const lap = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
   try {
     const { request, state } = await psiRequest(session, partner, pool);
+    const requestedAt = performance.now();
     const response = await psiRespond(session, owner, request, pool);
+    const respondedAt = performance.now();
     const outcome = await psiFinish(state, response, pool);
+    const finishedAt = performance.now();
     if (outcome.cardinality !== size / 2) throw new Error('PSI cardinality is wrong');
+    // CPU seconds of every thread: on a shared machine, wall time over CPU time shows how much of both cores the run had.
+    const { user, system } = process.cpuUsage(cpu);
+    process.stderr.write(
+      `  PSI 2^${log2}: partner request ${lap(started, requestedAt)} s, server response ${lap(requestedAt, respondedAt)} s, partner finish ${lap(respondedAt, finishedAt)} s; ${((user + system) / 1e6).toFixed(1)} CPU s, ${((user + system) / (4 * size)).toFixed(1)} CPU µs per X25519\n`,
+    );
   } finally {
     await pool.close();
   }

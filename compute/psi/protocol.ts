@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { SluiceError } from '../../common/index.ts';
 import { pack, unpack } from '../he/wire.ts';
-import type { X25519Pool } from './x25519-pool.ts';
+import { shuffle } from './shuffle.ts';
+import { TagSet } from './tags.ts';
+import type { Batch, TaskInput, X25519Pool } from './x25519-pool.ts';
 
 export const PSI_PROTOCOL = 'sluice-psi-x25519-sha256-v1';
 
@@ -36,79 +38,53 @@ function domain(session: PsiSession): Uint8Array {
   return Buffer.from(`${PSI_PROTOCOL}\u0000${session.sessionId}\u0000`, 'utf8');
 }
 
+/** A task's share of items: ~50 ms of X25519 on one thread, so the last task of a batch ends soon after the others. */
+const TASK_ITEMS = 1024;
+
 /** u32 count, then each element as u32 length + UTF-8 bytes: what a hash task reads. */
-function encodeElements(elements: readonly string[]): ArrayBuffer {
-  const encoded = elements.map((e) => Buffer.from(e, 'utf8'));
-  const out = Buffer.from(new ArrayBuffer(4 + encoded.reduce((sum, b) => sum + 4 + b.length, 0)));
-  out.writeUInt32BE(encoded.length, 0);
+function encodeElements(elements: readonly string[], start: number, end: number): ArrayBuffer {
+  let length = 4;
+  for (let i = start; i < end; i++) length += 4 + Buffer.byteLength(elements[i]!, 'utf8');
+  const out = Buffer.from(new ArrayBuffer(length));
+  out.writeUInt32BE(end - start, 0);
   let offset = 4;
-  for (const b of encoded) {
-    out.writeUInt32BE(b.length, offset);
-    b.copy(out, offset + 4);
-    offset += 4 + b.length;
+  for (let i = start; i < end; i++) {
+    const written = out.write(elements[i]!, offset + 4, 'utf8');
+    out.writeUInt32BE(written, offset);
+    offset += 4 + written;
   }
   return out.buffer as ArrayBuffer;
 }
 
-/** Splits the work into a few chunks per thread so both cores stay busy to the end. */
-function chunks(count: number, threads: number): [number, number][] {
-  const size = Math.max(1024, Math.ceil(count / (threads * 4)));
-  const out: [number, number][] = [];
-  for (let start = 0; start < count; start += size) out.push([start, Math.min(count, start + size)]);
-  return out;
-}
-
-async function hashAndBlind(pool: X25519Pool, scalar: Uint8Array, session: PsiSession, elements: readonly string[]): Promise<Uint8Array> {
-  const out = new Uint8Array(elements.length * POINT_BYTES);
-  const d = domain(session);
-  await Promise.all(
-    chunks(elements.length, pool.size).map(async ([start, end]) => {
-      const part = await pool.run({ op: 'hash', scalar, domain: d, input: encodeElements(elements.slice(start, end)), outBytes: POINT_BYTES });
-      out.set(part, start * POINT_BYTES);
-    }),
-  );
-  return out;
-}
-
-async function blind(pool: X25519Pool, scalar: Uint8Array, points: Uint8Array, outBytes: number): Promise<Uint8Array> {
-  const count = points.length / POINT_BYTES;
-  const out = new Uint8Array(count * outBytes);
-  await Promise.all(
-    chunks(count, pool.size).map(async ([start, end]) => {
-      // A copy of exactly this range: the task transfers (detaches) its input buffer.
-      const input = new Uint8Array(points.subarray(start * POINT_BYTES, end * POINT_BYTES)).buffer;
-      const part = await pool.run({ op: 'mult', scalar, domain: new Uint8Array(0), input, outBytes });
-      out.set(part, start * outBytes);
-    }),
-  );
-  return out;
-}
-
-/** Fisher–Yates over fixed-size records with CSPRNG indices (rejection sampling, no modulo bias). */
-function shuffle(records: Uint8Array, size: number): Uint8Array {
-  const count = records.length / size;
-  const out = Buffer.from(records);
-  const tmp = Buffer.allocUnsafe(size);
-  let pool = randomBytes(4 * 4096);
-  let p = 0;
-  const random32 = () => {
-    if (p === pool.length) (pool = randomBytes(pool.length)), (p = 0);
-    const v = pool.readUInt32BE(p);
-    p += 4;
-    return v;
-  };
-  for (let i = count - 1; i > 0; i--) {
-    const bound = i + 1;
-    const limit = 2 ** 32 - (2 ** 32 % bound);
-    let r: number;
-    do r = random32();
-    while (r >= limit);
-    const j = r % bound;
-    out.copy(tmp, 0, i * size, (i + 1) * size);
-    out.copy(out, i * size, j * size, (j + 1) * size);
-    tmp.copy(out, j * size);
+function* elementTasks(elements: readonly string[]): Generator<TaskInput> {
+  for (let start = 0; start < elements.length; start += TASK_ITEMS) {
+    const end = Math.min(elements.length, start + TASK_ITEMS);
+    yield { input: encodeElements(elements, start, end), items: end - start };
   }
-  return out;
+}
+
+function* pointTasks(points: Uint8Array): Generator<TaskInput> {
+  const count = points.length / POINT_BYTES;
+  for (let start = 0; start < count; start += TASK_ITEMS) {
+    const end = Math.min(count, start + TASK_ITEMS);
+    // A copy of exactly this range: the task transfers (detaches) its input buffer.
+    yield { input: new Uint8Array(points.subarray(start * POINT_BYTES, end * POINT_BYTES)).buffer, items: end - start };
+  }
+}
+
+/** What a caller may add to a batch: where results go and what to do as they land, a way to drop it. */
+type BatchOptions = Partial<Pick<Batch, 'output' | 'landed' | 'signal'>>;
+
+async function hashAndBlind(pool: X25519Pool, scalar: Uint8Array, session: PsiSession, elements: readonly string[], options: BatchOptions = {}): Promise<Uint8Array> {
+  const output = options.output ?? new Uint8Array(elements.length * POINT_BYTES);
+  await pool.run({ ...options, op: 'hash', scalar, domain: domain(session), outBytes: POINT_BYTES, output, inputs: elementTasks(elements) });
+  return output;
+}
+
+async function blind(pool: X25519Pool, scalar: Uint8Array, points: Uint8Array, outBytes: number, options: BatchOptions = {}): Promise<Uint8Array> {
+  const output = options.output ?? new Uint8Array((points.length / POINT_BYTES) * outBytes);
+  await pool.run({ ...options, op: 'mult', scalar, domain: new Uint8Array(0), outBytes, output, inputs: pointTasks(points) });
+  return output;
 }
 
 function secretScalar(): Uint8Array {
@@ -145,8 +121,15 @@ export async function psiRespond(session: PsiSession, serverElements: Iterable<s
   if (points.length / POINT_BYTES < session.minSetSize) throw new SluiceError('GROUP_TOO_SMALL', 'the partner set is smaller than this job allows');
   const scalar = secretScalar();
   try {
-    const doubled = await blind(pool, scalar, points, TAG_BYTES);
-    const own = await hashAndBlind(pool, scalar, session, dedupe(serverElements));
+    // Queued together, so the threads go from the partner's values to the server's without a
+    // pause and the server's set is de-duplicated while they start; an invalid partner point
+    // drops the server's batch too.
+    const abandon = new AbortController();
+    const doubling = blind(pool, scalar, points, TAG_BYTES, { signal: abandon.signal });
+    const [doubled, own] = await Promise.all([doubling, hashAndBlind(pool, scalar, session, dedupe(serverElements), { signal: abandon.signal })]).catch((error: unknown) => {
+      abandon.abort();
+      throw error;
+    });
     const header = { type: 'psi-response', protocol: PSI_PROTOCOL, sessionId: session.sessionId, mode: session.mode };
     return pack(header, [session.mode === 'cardinality' ? shuffle(doubled, TAG_BYTES) : doubled, shuffle(own, POINT_BYTES)]);
   } finally {
@@ -163,14 +146,14 @@ export async function psiFinish(state: Awaited<ReturnType<typeof psiRequest>>['s
     throw new SluiceError('VALIDATION_FAILED', 'malformed PSI response');
   }
   try {
-    const theirs = await blind(pool, state.scalar, serverPoints, TAG_BYTES);
-    const tags = new Set<string>();
-    const view = Buffer.from(theirs.buffer, theirs.byteOffset, theirs.length);
-    for (let i = 0; i < theirs.length; i += TAG_BYTES) tags.add(view.toString('latin1', i, i + TAG_BYTES));
-    const mine = Buffer.from(doubled.buffer, doubled.byteOffset, doubled.length);
+    // The server's values, blinded again, go into a set as each task lands, while the threads
+    // work on; the partner's own doubly-blinded tags are then looked up as packed words.
+    const theirs = new TagSet(serverPoints.length / POINT_BYTES);
+    await blind(pool, state.scalar, serverPoints, TAG_BYTES, { output: theirs.bytes, landed: (start, end) => theirs.addRange(start, end) });
+    const mine = new Uint32Array(new Uint8Array(doubled).buffer);
     const matches: number[] = [];
     for (let i = 0; i < state.elements.length; i++) {
-      if (tags.has(mine.toString('latin1', i * TAG_BYTES, (i + 1) * TAG_BYTES))) matches.push(i);
+      if (theirs.has(mine, i)) matches.push(i);
     }
     const outcome: PsiOutcome = { cardinality: matches.length };
     if (header.mode === 'intersection' && state.session.mode === 'intersection') outcome.intersection = matches.map((i) => state.elements[i]!);

@@ -1,94 +1,155 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { SluiceError } from '../../common/index.ts';
+import { WORKER_SOURCE } from './worker-source.ts';
+
+const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
 /**
- * The per-item work of ECDH-PSI on worker threads: X25519 through node:crypto (OpenSSL), with
- * the secret scalar's KeyObject built once per task rather than per item, and each peer point
- * imported from JWK (measured 2.5× faster than DER/SPKI import on OpenSSL 3.0). The worker
- * source is plain JavaScript so it runs unchanged under tsx, vitest and plain Node.
- *
- * `hash` tasks map length-prefixed elements to X25519 u-coordinates (SHA-256 under the session
- * domain) and multiply them by the scalar; `mult` tasks multiply given u-coordinates.
+ * Tasks a thread holds at once: the second waits in its port while the first runs, so a thread
+ * never idles while the main thread is busy between messages (deduplicating, shuffling,
+ * comparing).
  */
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { createHash, createPrivateKey, createPublicKey, diffieHellman } = require('node:crypto');
-const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
-parentPort.on('message', ({ id, op, scalar, domain, input, outBytes }) => {
-  try {
-    const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, Buffer.from(scalar)]), format: 'der', type: 'pkcs8' });
-    const data = Buffer.from(input);
-    const count = op === 'hash' ? data.readUInt32BE(0) : data.length / 32;
-    const out = Buffer.from(new ArrayBuffer(count * outBytes));
-    const u = Buffer.allocUnsafe(32);
-    let offset = 4;
-    for (let i = 0; i < count; i++) {
-      if (op === 'hash') {
-        const length = data.readUInt32BE(offset);
-        createHash('sha256').update(domain).update(data.subarray(offset, offset + 4 + length)).digest().copy(u);
-        offset += 4 + length;
-      } else {
-        data.copy(u, 0, i * 32, i * 32 + 32);
-      }
-      u[31] &= 0x7f;
-      const publicKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: u.toString('base64url') }, format: 'jwk' });
-      diffieHellman({ privateKey, publicKey }).copy(out, i * outBytes, 0, outBytes);
-    }
-    parentPort.postMessage({ id, output: out.buffer }, [out.buffer]);
-  } catch {
-    // A peer value that is a low-order point makes X25519 fail: the whole message is refused.
-    parentPort.postMessage({ id, failed: true });
-  }
-});
-`;
+const QUEUED_PER_THREAD = 2;
 
-interface Task {
-  op: 'hash' | 'mult';
-  scalar: Uint8Array;
-  domain: Uint8Array;
+export interface TaskInput {
   input: ArrayBuffer;
-  outBytes: number;
+  /** How many results the task yields. */
+  items: number;
 }
 
+/** One operation over many items under one scalar, cut into tasks that threads take as they free up. */
+export interface Batch {
+  op: 'hash' | 'mult';
+  scalar: Uint8Array;
+  /** Prefix of every hashed element (`hash` only). */
+  domain: Uint8Array;
+  /** Leading bytes kept of each 32-byte X25519 result. */
+  outBytes: number;
+  /** Receives every task's results, in input order: `outBytes` per item. */
+  output: Uint8Array;
+  /** Task inputs in order, made only when a thread can take them, so memory stays bounded. */
+  inputs: Iterator<TaskInput>;
+  /** Called on the main thread as results of items [start, end) land, for work that can start early. */
+  landed?: (start: number, end: number) => void;
+  /** Aborting drops the batch's queued tasks and rejects it. */
+  signal?: AbortSignal;
+}
+
+interface Running {
+  batch: Batch;
+  key: KeyObject;
+  /** Item index where the next task starts. */
+  next: number;
+  inFlight: number;
+  exhausted: boolean;
+  settled: boolean;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+interface Thread {
+  worker: Worker;
+  tasks: Map<number, { running: Running; start: number; end: number }>;
+}
+
+/**
+ * The threads of ECDH-PSI, one per core, shared by every exchange of a process. Batches queue
+ * in arrival order and their tasks (a thousand items, ~50 ms) go to whichever thread is free,
+ * so both cores stay busy to the end of a batch and across batches that run together.
+ */
 export class X25519Pool {
-  private readonly workers: Worker[];
-  private next = 0;
+  private readonly threads: Thread[];
+  private readonly queue: Running[] = [];
   private sequence = 0;
-  private readonly pending = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
 
   constructor(threads = Math.max(1, os.availableParallelism())) {
-    this.workers = Array.from({ length: threads }, () => {
-      const worker = new Worker(WORKER_SOURCE, { eval: true });
-      worker.on('message', ({ id, output, failed }: { id: number; output?: ArrayBuffer; failed?: boolean }) => {
-        const waiter = this.pending.get(id);
-        this.pending.delete(id);
-        if (failed || !output) waiter?.reject(new SluiceError('VALIDATION_FAILED', 'a PSI message holds an invalid point'));
-        else waiter?.resolve(new Uint8Array(output));
-      });
-      // A crashed thread never answers: fail everything in flight rather than hang the exchange.
-      worker.on('error', () => {
-        for (const waiter of this.pending.values()) waiter.reject(new SluiceError('INTERNAL', 'a PSI thread failed'));
-        this.pending.clear();
-      });
-      return worker;
-    });
+    this.threads = Array.from({ length: threads }, () => this.spawn());
   }
 
   get size(): number {
-    return this.workers.length;
+    return this.threads.length;
   }
 
-  run(task: Task): Promise<Uint8Array> {
-    const id = this.sequence++;
-    const worker = this.workers[this.next++ % this.workers.length]!;
+  /** Fills `batch.output`; a task that fails (an invalid point) fails the batch and drops its queued tasks. */
+  run(batch: Batch): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, ...task }, [task.input]);
+      const key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, batch.scalar]), format: 'der', type: 'pkcs8' });
+      const running: Running = { batch, key, next: 0, inFlight: 0, exhausted: false, settled: false, resolve, reject };
+      const abandon = () => this.fail(running, new SluiceError('INTERNAL', 'the PSI batch was abandoned'));
+      if (batch.signal?.aborted) return abandon();
+      batch.signal?.addEventListener('abort', abandon, { once: true });
+      this.queue.push(running);
+      this.dispatch();
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+
+  private spawn(): Thread {
+    const thread: Thread = { worker: new Worker(WORKER_SOURCE, { eval: true }), tasks: new Map() };
+    thread.worker.on('message', ({ id, output, failed }: { id: number; output?: ArrayBuffer; failed?: boolean }) => {
+      const task = thread.tasks.get(id);
+      if (!task) return;
+      thread.tasks.delete(id);
+      const { running, start, end } = task;
+      running.inFlight--;
+      if (failed || !output) {
+        this.fail(running, new SluiceError('VALIDATION_FAILED', 'a PSI message holds an invalid point'));
+      } else if (!running.settled) {
+        running.batch.output.set(new Uint8Array(output), start * running.batch.outBytes);
+        running.batch.landed?.(start, end);
+        this.settleIfDone(running);
+      }
+      this.dispatch();
+    });
+    // A crashed thread never answers: fail what it held rather than hang, and replace it.
+    thread.worker.on('error', () => {
+      for (const { running } of thread.tasks.values()) this.fail(running, new SluiceError('INTERNAL', 'a PSI thread failed'));
+      const index = this.threads.indexOf(thread);
+      if (index >= 0) this.threads[index] = this.spawn();
+      this.dispatch();
+    });
+    return thread;
+  }
+
+  private dispatch(): void {
+    for (const thread of this.threads) {
+      while (thread.tasks.size < QUEUED_PER_THREAD) {
+        const running = this.queue[0];
+        if (!running) return;
+        const step = running.batch.inputs.next();
+        if (step.done) {
+          this.queue.shift();
+          running.exhausted = true;
+          this.settleIfDone(running);
+          continue;
+        }
+        const { input, items } = step.value;
+        const id = this.sequence++;
+        thread.tasks.set(id, { running, start: running.next, end: running.next + items });
+        running.next += items;
+        running.inFlight++;
+        const { op, domain, outBytes } = running.batch;
+        thread.worker.postMessage({ id, op, key: running.key, domain, input, outBytes }, [input]);
+      }
+    }
+  }
+
+  private settleIfDone(running: Running): void {
+    if (running.settled || !running.exhausted || running.inFlight > 0) return;
+    running.settled = true;
+    running.resolve();
+  }
+
+  private fail(running: Running, error: Error): void {
+    if (running.settled) return;
+    running.settled = true;
+    const index = this.queue.indexOf(running);
+    if (index >= 0) this.queue.splice(index, 1);
+    running.reject(error);
   }
 }
