@@ -11,7 +11,7 @@ import { outboxTransaction } from './tables.ts';
 
 /**
  * Moves a job through the stages no request drives: hand it to the queue, follow the worker,
- * release once every owner approved and the result exists. Each step is idempotent and keyed
+ * release once every owner approved and the result exists, destroy its key set once it ended. Each step is idempotent and keyed
  * by the job id, so running it again after a crash, a missed queue event or a KMS outage
  * finishes the job. Call it through `ComputeRuntime.kick` (one transition at a time per job).
  */
@@ -32,9 +32,23 @@ async function step(rt: ComputeRuntime, job: JobRow): Promise<boolean> {
       return observeWorker(rt, job);
     case 'evaluated':
       return releaseWhenApproved(rt, job);
+    case 'released':
+    case 'failed':
+      return destroyKeyset(rt, job);
     default:
       return false;
   }
+}
+
+/**
+ * A job that ended needs its key set no more: the KMS deletes the secret key, so the job's
+ * ciphertexts — on workers, in backups, abroad — can never be decrypted again. The last step.
+ */
+async function destroyKeyset(rt: ComputeRuntime, job: JobRow): Promise<boolean> {
+  if (job.keyset_id === null || job.keyset_destroyed_at !== null) return false;
+  await rt.ctx.compute.keysets.destroy(job.keyset_id);
+  await rt.db.updateTable('compute_jobs').set({ keyset_destroyed_at: rt.ctx.now().toISOString() }).where('id', '=', job.id).execute();
+  return false;
 }
 
 async function payloadOf(rt: ComputeRuntime, job: JobRow): Promise<ComputeJobPayload> {

@@ -58,6 +58,7 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
   } catch (error) {
     // The requester needs the original error; a job left `preparing` is failed at the next start.
     await failJob(rt, job, codeOf(error)).catch(() => undefined);
+    void rt.kick(job.id);
     throw error;
   }
   await rt.relay.anchor(recordId);
@@ -84,6 +85,7 @@ function newJobRows(
     scheme: fixed.scheme,
     min_group_size: fixed.minGroupSize,
     keyset_id: null,
+    keyset_destroyed_at: null,
     stage: 'preparing',
     error: null,
     result_digest: null,
@@ -125,6 +127,8 @@ async function encryptInputs(rt: ComputeRuntime, job: JobRow, scheme: HeScheme, 
     minGroupSize: job.min_group_size,
     ...(dp ? { dp } : {}),
   });
+  // Known to the row from here on, so a job that fails from now on still gets its key set destroyed.
+  await rt.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', job.id).execute();
   const encrypted = await encryption.encryptColumns(keyset.publicKey, columns, columnSpec(job));
   encrypted.forEach((bytes, i) => store.putInput(job.id, names[i]!, bytes));
   return keyset.keysetId;

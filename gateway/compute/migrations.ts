@@ -44,4 +44,9 @@ export const computeMigrations: Record<string, VersionedMigration> = {
         .execute();
     },
   }),
+  '0006_compute_keyset_destruction': () => ({
+    up: async (db) => {
+      await db.schema.alterTable('compute_jobs').addColumn('keyset_destroyed_at', 'text').execute();
+    },
+  }),
 };

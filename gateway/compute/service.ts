@@ -10,6 +10,8 @@ import { computeDb, type JobStage } from './tables.ts';
 
 /** Stages the background sweep moves on: nothing but time (the worker, approvals, the KMS) is awaited. */
 const SWEPT: JobStage[] = ['enqueuing', 'evaluating', 'evaluated'];
+/** Ended stages the sweep still visits while the job's key set is not yet destroyed (the KMS was unreachable). */
+const ENDED: JobStage[] = ['released', 'failed'];
 const SWEEP_MS = 2000;
 
 /**
@@ -36,6 +38,7 @@ export async function startComputeService(ctx: GatewayContext, relay: OutboxRela
     },
   };
   const interrupted = await db.selectFrom('compute_jobs').select(['id', 'stage']).where('stage', '=', 'preparing').execute();
+  // Their key sets, if any, are destroyed by the first sweep.
   for (const job of interrupted) await failJob(runtime, job, 'INTERNAL');
   if (interrupted.length > 0) ctx.logger.warn({ jobs: interrupted.length }, 'compute jobs interrupted while being prepared were failed');
 
@@ -45,7 +48,12 @@ export async function startComputeService(ctx: GatewayContext, relay: OutboxRela
   queue.onFailed((jobId) => void runtime.kick(jobId));
   const sweep = new Periodic(
     async () => {
-      const jobs = await db.selectFrom('compute_jobs').select('id').where('stage', 'in', SWEPT).orderBy('created_at').execute();
+      const jobs = await db
+        .selectFrom('compute_jobs')
+        .select('id')
+        .where((eb) => eb.or([eb('stage', 'in', SWEPT), eb.and([eb('stage', 'in', ENDED), eb('keyset_id', 'is not', null), eb('keyset_destroyed_at', 'is', null)])]))
+        .orderBy('created_at')
+        .execute();
       for (const { id } of jobs) await runtime.kick(id);
     },
     SWEEP_MS,

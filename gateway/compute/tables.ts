@@ -27,6 +27,8 @@ export interface ComputeJobsTable {
   scheme: HeScheme | null;
   min_group_size: number;
   keyset_id: string | null;
+  /** When the KMS confirmed the key set destroyed, after the job ended. */
+  keyset_destroyed_at: string | null;
   stage: JobStage;
   /** SURFACE code of the failure; never a message or a value. */
   error: string | null;

@@ -23,9 +23,9 @@ export interface KeysetPublic {
 /**
  * The gateway's side of the KMS's homomorphic key sets (`kms/he`), with the service token:
  * create a job's key set, read its public key, release the job's result once its owners
- * approved, decrypt that result. It fails closed like `KmsClient`: network errors, timeouts,
- * 5xx and unreadable answers are `KMS_UNAVAILABLE`; the KMS's 4xx codes
- * (`RESULT_NOT_RELEASED`, `GROUP_TOO_SMALL`, `DECRYPT_FAILED`, …) pass through.
+ * approved, decrypt that result, destroy the key set when the job ends. It fails closed like
+ * `KmsClient`: network errors, timeouts, 5xx and unreadable answers are `KMS_UNAVAILABLE`; the
+ * KMS's 4xx codes (`RESULT_NOT_RELEASED`, `GROUP_TOO_SMALL`, `DECRYPT_FAILED`, …) pass through.
  */
 export class HeKeysetClient {
   readonly #http: KmsTransport;
@@ -47,6 +47,12 @@ export class HeKeysetClient {
   async release(keysetId: string, approvals: Json[]): Promise<void> {
     const body = await this.#http.call('POST', `${keysetPath(keysetId)}/release`, { approvals });
     if (body.released !== true) throw unexpected();
+  }
+
+  /** Deletes the key set's secret key for good; idempotent. */
+  async destroy(keysetId: string): Promise<void> {
+    const body = await this.#http.call('POST', `${keysetPath(keysetId)}/destroy`);
+    if (body.destroyed !== true) throw unexpected();
   }
 
   /** The folded figure of the job's own evaluated result; nothing else decrypts. */

@@ -90,6 +90,31 @@ describe('HE key sets in the KMS', () => {
     expect(s.deps.unwrap(a!.secret_key, aad(a!.id, a!.job_id)).length).toBeGreaterThan(1000);
   });
 
+  it('destroys a key set when its job ends: nothing under it decrypts again, even the released result', async () => {
+    const { keysetId, result } = await job('job-ended', [[5, 6, 7]], { minGroupSize: 1 });
+    await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/release`, { approvals: ['owner'] });
+    expect((await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result })).json()).toMatchObject({ value: 18 });
+    const sealed = (await s.database.db.selectFrom('kms_he_keysets').select('secret_key').where('id', '=', keysetId).executeTakeFirstOrThrow()).secret_key as Uint8Array;
+    expect(sealed.length).toBeGreaterThan(1000);
+
+    expect((await call(s.app, WORKER, 'POST', `/v1/he/keysets/${keysetId}/destroy`)).statusCode).toBe(403);
+    for (let i = 0; i < 2; i++) {
+      const destroyed = await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/destroy`);
+      expect(destroyed.statusCode).toBe(200);
+      expect(destroyed.json()).toEqual({ keysetId, destroyed: true });
+    }
+    const refused = await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result });
+    expect(refused.statusCode).toBe(410);
+    expect(refused.json()).toMatchObject({ error: { code: 'KEY_DESTROYED' } });
+    const row = await s.database.db.selectFrom('kms_he_keysets').select(['secret_key', 'destroyed_at']).where('id', '=', keysetId).executeTakeFirstOrThrow();
+    expect((row.secret_key as Uint8Array).length).toBe(0);
+    expect(row.destroyed_at).not.toBeNull();
+    expect((await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: 'job-ended', scheme: 'bfv' })).json()).toMatchObject({ error: { code: 'CONFLICT' } });
+    expect((await call(s.app, WORKER, 'POST', `/v1/he/keysets/${keysetId}/result`, { digest: 'e'.repeat(64) })).json()).toMatchObject({ error: { code: 'CONFLICT' } });
+    expect((await call(s.app, SERVICE, 'POST', '/v1/he/keysets/hks_missing/destroy')).statusCode).toBe(404);
+    expect(s.audit.filter((e) => e === 'service he.keyset.destroy')).toHaveLength(1);
+  });
+
   it('checks the caller itself even where the host lets the worker through', async () => {
     const lax = await server(true);
     try {

@@ -116,6 +116,7 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
       const plaintextMultiply = request.body.operation === 'weightedSum';
       const existing = await db.selectFrom('kms_he_keysets').selectAll().where('job_id', '=', jobId).executeTakeFirst();
       if (existing) {
+        if (existing.destroyed_at !== null) throw fail.conflict('the job’s key set was destroyed');
         const set = PARAMETER_SETS[decodePublicKey(existing.public_key).params]!;
         if (existing.scheme !== scheme || (plaintextMultiply && !set.plaintextMultiply)) {
           throw fail.conflict('the job already has a key set of other parameters');
@@ -137,6 +138,7 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
         approvals: null,
         released_at: null,
         created_at: Date.now(),
+        destroyed_at: null,
       };
       keys.secretKey.fill(0);
       // Two concurrent creates for one job: the first insert wins and both answer with it.
@@ -172,6 +174,7 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
       const caller = deps.callerOf(request);
       const { id } = request.params;
       const row = await load(db, id);
+      if (row.destroyed_at !== null) throw fail.conflict('the job’s key set was destroyed');
       if (row.result_digest !== null) {
         // A re-run of the job evaluates the same ciphertexts to the same bytes.
         if (row.result_digest !== request.body.digest) throw fail.conflict('a different result was already recorded for this job');
@@ -194,19 +197,8 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
       },
     },
     async (request) => {
-      const caller = service(deps, request);
       const { id } = request.params;
-      const row = await load(db, id);
-      if (row.released_at === null) {
-        await deps.audited({ caller, operation: 'he.keyset.release', keyId: id }, (trx) =>
-          (trx as HeDb)
-            .updateTable('kms_he_keysets')
-            .set({ released_at: Date.now(), approvals: JSON.stringify(request.body.approvals) })
-            .where('id', '=', id)
-            .where('released_at', 'is', null)
-            .execute(),
-        );
-      }
+      await markOnce(deps, db, { caller: service(deps, request), operation: 'he.keyset.release' }, id, 'released_at', { approvals: JSON.stringify(request.body.approvals) });
       return { keysetId: id, released: true };
     },
   );
@@ -228,6 +220,7 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
       const { id } = request.params;
       return deps.audited({ caller, operation: 'he.keyset.decrypt', keyId: id }, async (trx) => {
         const row = await load(trx as HeDb, id);
+        if (row.destroyed_at !== null) throw new SluiceError('KEY_DESTROYED', 'the job’s key set was destroyed; nothing under it decrypts');
         if (row.released_at === null) throw new SluiceError('RESULT_NOT_RELEASED', 'the owners have not released this result');
         const ciphertext = Buffer.from(request.body.ciphertext, 'base64');
         const digest = createHash('sha256').update(ciphertext).digest('hex');
@@ -243,6 +236,44 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
         }
       });
     },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/he/keysets/:id/destroy',
+    {
+      // The gateway calls this when a job ends (released or failed): the secret key is deleted,
+      // so ciphertexts of the job left on workers, in backups or abroad can never be decrypted.
+      schema: {
+        params: idParams,
+        response: { 200: { type: 'object', required: ['keysetId', 'destroyed'], properties: { keysetId: { type: 'string' }, destroyed: { type: 'boolean' } } }, ...errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      await markOnce(deps, db, { caller: service(deps, request), operation: 'he.keyset.destroy' }, id, 'destroyed_at', { secret_key: new Uint8Array(0) });
+      return { keysetId: id, destroyed: true };
+    },
+  );
+}
+
+/** Sets `column` to now, with `also`, in one audited transaction; once set, later calls change nothing. */
+async function markOnce(
+  deps: HeKeysetDeps,
+  db: HeDb,
+  entry: { caller: Caller; operation: `he.keyset.${string}` },
+  id: string,
+  column: 'released_at' | 'destroyed_at',
+  also: Partial<KeysetRow>,
+): Promise<void> {
+  const row = await load(db, id);
+  if (row[column] !== null) return;
+  await deps.audited({ ...entry, keyId: id }, (trx) =>
+    (trx as HeDb)
+      .updateTable('kms_he_keysets')
+      .set({ ...also, [column]: Date.now() })
+      .where('id', '=', id)
+      .where(column, 'is', null)
+      .execute(),
   );
 }
 

@@ -8,7 +8,7 @@ export interface KeysetRow {
   scheme: HeScheme;
   key_id: string;
   public_key: Uint8Array;
-  /** The secret key sealed under the KMS master key; AAD binds it to this keyset and job. */
+  /** The secret key sealed under the KMS master key; AAD binds it to this keyset and job. Empty once destroyed. */
   secret_key: Uint8Array;
   min_group_size: number;
   /** JSON `{epsilon, sensitivity}` when released figures get differential-privacy noise. */
@@ -19,6 +19,8 @@ export interface KeysetRow {
   approvals: string | null;
   released_at: number | null;
   created_at: number;
+  /** When the job ended and its secret key was deleted: nothing under this key set decrypts again. */
+  destroyed_at: number | null;
 }
 
 export interface HeSchema {
@@ -45,6 +47,11 @@ export const migrations: Record<string, VersionedMigration> = {
         .addColumn('released_at', types.bigint)
         .addColumn('created_at', types.bigint, (c) => c.notNull())
         .execute();
+    },
+  }),
+  '0002_keyset_destruction': (types) => ({
+    up: async (db) => {
+      await db.schema.alterTable('kms_he_keysets').addColumn('destroyed_at', types.bigint).execute();
     },
   }),
 };

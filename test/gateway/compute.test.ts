@@ -210,6 +210,11 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     expect(last.body).toMatchObject({ status: 'released', pending: [] });
     const value = sum(w.data.flatMap((d) => d.map((r) => r.amount)));
     expect((await result()).body).toEqual({ operation: 'sum', value, n: 5250 });
+    // The job ended: its key set is destroyed in the KMS, the figure stays readable.
+    const db = harness().gateway.ctx.db as unknown as Kysely<any>;
+    const row = await until(() => db.selectFrom('compute_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow(), (r) => r.keyset_destroyed_at !== null, 'the key set to be destroyed');
+    await expect(harness().gateway.ctx.compute.keysets.decrypt(row.keyset_id, new Uint8Array(16))).rejects.toMatchObject({ code: 'KEY_DESTROYED' });
+    expect((await result()).body).toEqual({ operation: 'sum', value, n: 5250 });
 
     for (const token of [w.owners[0]!.token, w.regulator.token, w.outsider.token]) {
       expect((await api(w.url, 'GET', `/v1/compute/jobs/${id}/result`, { token })).status).toBe(403);
@@ -402,7 +407,10 @@ describe('compute jobs across a gateway restart', () => {
     await approveAll(w, id);
     expect((await status(w, id)).body.status).toBe('queued');
     const db = first.ctx.db as unknown as Kysely<any>;
-    const interrupted = { ...(await db.selectFrom('compute_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow()), id: `job_${'0'.repeat(32)}`, stage: 'preparing' };
+    // A job caught after its key set was made: the restart fails it and destroys the key set.
+    const interruptedId = `job_${'0'.repeat(32)}`;
+    const keyset = await first.ctx.compute.keysets.createKeyset({ jobId: interruptedId, scheme: 'bfv' });
+    const interrupted = { ...(await db.selectFrom('compute_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow()), id: interruptedId, stage: 'preparing', keyset_id: keyset.keysetId };
     await db.insertInto('compute_jobs').values(interrupted).execute();
     await first.close();
     gateway = undefined;
@@ -420,5 +428,10 @@ describe('compute jobs across a gateway restart', () => {
     const again: World = { ...w, url: second.url };
     expect(await released(again, id)).toMatchObject({ operation: 'sum', n: 5250 });
     expect((await status(again, interrupted.id)).body).toMatchObject({ status: 'failed' });
+    const rows = second.ctx.db as unknown as Kysely<any>;
+    for (const jobId of [id, interrupted.id]) {
+      await until(() => rows.selectFrom('compute_jobs').select('keyset_destroyed_at').where('id', '=', jobId).executeTakeFirstOrThrow(), (r) => r.keyset_destroyed_at !== null, 'the key sets of ended jobs to be destroyed');
+    }
+    await expect(second.ctx.compute.keysets.decrypt(keyset.keysetId, new Uint8Array(16))).rejects.toMatchObject({ code: 'KEY_DESTROYED' });
   });
 });
