@@ -16,6 +16,8 @@ function encryptWorkerSource(): Promise<string> {
   return workerSource;
 }
 
+const PART_CIPHERTEXTS = 16;
+
 /** Rows that fill one ciphertext: parts cut at multiples of this concatenate without padding. */
 function rowsPerChunk(scheme: HeScheme, spec: ColumnSpec): number {
   return spec.operation === 'histogram' ? histogramRowsPerChunk(spec, slotCount(scheme)) : slotCount(scheme);
@@ -60,7 +62,9 @@ export class EncryptionPool {
     validateSpec(scheme, spec);
     const rows = rowsPerChunk(scheme, spec);
     const chunks = columns.reduce((sum, c) => sum + Math.ceil(c.length / rows), 0);
-    const partRows = rows * Math.max(1, Math.ceil(chunks / (this.threads * 2)));
+    // Parts of at most PART_CIPHERTEXTS ciphertexts (~0.1 s each): the last parts end close
+    // together, where a few large parts left one thread finishing alone.
+    const partRows = rows * Math.max(1, Math.min(PART_CIPHERTEXTS, Math.ceil(chunks / (this.threads * 2))));
     await this.start();
     const encrypted = columns.map((column) => {
       const parts: Promise<Uint8Array>[] = [];
