@@ -1,24 +1,27 @@
 import { SluiceError } from '../../common/index.ts';
-import type { HeScheme, OperationKind } from '../../compute/index.ts';
 import { enqueue } from '../anchoring/outbox.ts';
 import type { Party } from '../auth/principal.ts';
+import type { GatewayContext } from '../context.ts';
 import { newId } from '../ids.ts';
+import { InputEncryption } from './encrypt-inputs.ts';
 import { authorizeInputs, checkContributors, distinctPersons, readColumn, type AuthorizedInput, type ColumnValues } from './inputs.ts';
 import type { InputRow, JobRow } from './jobs.ts';
 import { jobRecord } from './records.ts';
-import { checkRequest, columnSpec, DEFAULT_MIN_GROUP_SIZE, paramsOf, schemeFor, type CreateJobBody } from './request.ts';
+import { checkRequest, DEFAULT_MIN_GROUP_SIZE, paramsOf, type CreateJobBody } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import { codeOf, failJob, moveStage } from './stages.ts';
 import { outboxTransaction, type JobStage } from './tables.ts';
 
 /**
- * `POST /v1/compute/jobs`. Everything that can refuse the job is checked before anything is
- * written: the contracts, the column, the group size (over the owners' persons). Then the job
- * row is written as `preparing`; the key set is created in the KMS, each owner's column is
- * decrypted (its dataset key unwrapped for this request only) and encrypted under the job's
- * public key into the compute store; one transaction moves the row on and puts the
- * `compute.job` record in the outbox. A failure in between marks the job failed and removes its
- * files; a crash leaves it `preparing`, which the next start marks failed the same way (the
+ * `POST /v1/compute/jobs`. The request and its contracts are checked before anything is
+ * written. Then the job row is written as `preparing` and, for a homomorphic job, its key set
+ * requested from the KMS; each owner's column is decrypted (its dataset key unwrapped for this
+ * request only) and handed to the encryption threads while the next is read. A job over fewer
+ * than `minGroupSize` persons, or with values its scheme cannot take, is refused: its key sets
+ * are destroyed and its row deleted, as if it never was. Otherwise the encrypted columns go
+ * to the compute store and one transaction moves the row on with the `compute.job` record in
+ * the outbox. A failure in between fails the job (its files removed, its key set destroyed by
+ * the sweep); a crash leaves it `preparing`, which the next start fails the same way (the
  * requester never got its id). Only then is it handed to the queue.
  */
 export async function createJob(rt: ComputeRuntime, requester: Party, body: CreateJobBody): Promise<{ id: string; status: 'queued' | 'awaiting_approval' }> {
@@ -27,32 +30,40 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
   const contributors = body.contributors ?? [];
   await checkContributors(ctx, contributors);
   const authorized = await authorizeInputs(ctx, requester, body);
-  const minGroupSize = body.minGroupSize ?? DEFAULT_MIN_GROUP_SIZE;
-  const columns: ColumnValues[] = [];
-  for (const input of authorized) columns.push(await readColumn(ctx, input.dataset, body.column));
-  if (distinctPersons(columns) < minGroupSize) {
-    throw new SluiceError('GROUP_TOO_SMALL', 'the inputs hold fewer persons than the job’s minimum group size', { minGroupSize });
-  }
-  const he = body.operation !== 'psi';
-  const numbers = he ? columns.map((c) => (body.operation === 'count' ? new Array<number>(c.values.length).fill(0) : (c.values as number[]))) : [];
-  const scheme = he ? schemeFor(body, numbers) : null;
   const now = ctx.now().toISOString();
-  const { job, inputs } = newJobRows(requester, body, authorized, columns, { scheme, minGroupSize, now });
-  await rt.db.transaction().execute(async (trx) => {
-    await trx.insertInto('compute_jobs').values(job).execute();
-    await trx.insertInto('compute_job_inputs').values(inputs).execute();
-  });
+  const job = newJobRow(requester, body, body.minGroupSize ?? DEFAULT_MIN_GROUP_SIZE, now);
+  await rt.db.insertInto('compute_jobs').values(job).execute();
 
+  const encryption = body.operation === 'psi' ? undefined : new InputEncryption(rt, job, body);
+  let columns: ColumnValues[];
+  let he: Awaited<ReturnType<InputEncryption['settle']>> | undefined;
+  try {
+    columns = await readInputs(ctx, authorized, body, encryption);
+    if (distinctPersons(columns) < job.min_group_size) {
+      throw new SluiceError('GROUP_TOO_SMALL', 'the inputs hold fewer persons than the job’s minimum group size', { minGroupSize: job.min_group_size });
+    }
+    he = await encryption?.settle();
+  } catch (error) {
+    await encryption?.discard().catch(() => ctx.logger.warn({ jobId: job.id }, 'key set of a refused compute job not destroyed'));
+    await rt.db.deleteFrom('compute_jobs').where('id', '=', job.id).execute();
+    throw error;
+  }
+
+  const prepared: JobRow = { ...job, scheme: he?.scheme ?? null, keyset_id: he?.keysetId ?? null };
+  const inputs = inputRows(job.id, authorized, columns, contributors);
   const stage: JobStage = !he ? 'evaluated' : contributors.length > 0 ? 'awaiting_contributions' : 'enqueuing';
   let recordId: string;
   try {
+    await rt.db.insertInto('compute_job_inputs').values(inputs).execute();
     const names = inputs.filter((i) => i.kind === 'dataset').map((i) => i.name);
-    const keysetId = scheme ? await encryptInputs(rt, job, scheme, numbers, names, body.dp) : null;
+    he?.encrypted.forEach((bytes, i) => ctx.compute.store.putInput(job.id, names[i]!, bytes));
     const digests = new Map(authorized.map((a) => [a.contract.id, a.contract.digest]));
-    const record = jobRecord({ ...job, keyset_id: keysetId }, inputs, digests, now);
+    const record = jobRecord(prepared, inputs, digests, now);
     recordId = record.id;
     await rt.db.transaction().execute(async (trx) => {
-      if (!(await moveStage(trx, job, stage, { keyset_id: keysetId }))) throw new SluiceError('CONFLICT', 'the job changed while it was prepared');
+      if (!(await moveStage(trx, job, stage, { scheme: prepared.scheme, keyset_id: prepared.keyset_id }))) {
+        throw new SluiceError('CONFLICT', 'the job changed while it was prepared');
+      }
       await enqueue(outboxTransaction(trx), record);
     });
   } catch (error) {
@@ -66,24 +77,28 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
   return { id: job.id, status: stage === 'evaluated' ? 'awaiting_approval' : 'queued' };
 }
 
-/** The job row, `preparing`, and its inputs: the owners' datasets in request order, then the contributors. */
-function newJobRows(
-  requester: Party,
-  body: CreateJobBody,
-  authorized: AuthorizedInput[],
-  columns: ColumnValues[],
-  fixed: { scheme: HeScheme | null; minGroupSize: number; now: string },
-): { job: JobRow; inputs: InputRow[] } {
-  const id = newId('job');
-  const job: JobRow = {
-    id,
+/** Each owner's column, in request order; a homomorphic job's encryption starts column by column. */
+async function readInputs(ctx: GatewayContext, authorized: AuthorizedInput[], body: CreateJobBody, encryption: InputEncryption | undefined): Promise<ColumnValues[]> {
+  const columns: ColumnValues[] = [];
+  for (const input of authorized) {
+    const column = await readColumn(ctx, input.dataset, body.column);
+    columns.push(column);
+    // A count encrypts no values, only how many rows there are: the column may be of any type.
+    encryption?.add(body.operation === 'count' ? new Array<number>(column.values.length).fill(0) : (column.values as number[]));
+  }
+  return columns;
+}
+
+function newJobRow(requester: Party, body: CreateJobBody, minGroupSize: number, now: string): JobRow {
+  return {
+    id: newId('job'),
     requester_id: requester.id,
     operation: body.operation,
     column_name: body.column,
     purpose: body.purpose,
     params: JSON.stringify(paramsOf(body)),
-    scheme: fixed.scheme,
-    min_group_size: fixed.minGroupSize,
+    scheme: null,
+    min_group_size: minGroupSize,
     keyset_id: null,
     keyset_destroyed_at: null,
     stage: 'preparing',
@@ -91,11 +106,15 @@ function newJobRows(
     result_digest: null,
     result: null,
     psi_exchanged_at: null,
-    created_at: fixed.now,
-    updated_at: fixed.now,
+    created_at: now,
+    updated_at: now,
   };
+}
+
+/** The job's inputs: the owners' datasets in request order, then the contributors. */
+function inputRows(jobId: string, authorized: AuthorizedInput[], columns: ColumnValues[], contributors: string[]): InputRow[] {
   const owned = authorized.map((a, i) => ({
-    job_id: id,
+    job_id: jobId,
     name: `input-${i}`,
     position: i,
     kind: 'dataset' as const,
@@ -104,8 +123,8 @@ function newJobRows(
     contract_id: a.contract.id,
     rows: columns[i]!.values.length,
   }));
-  const contributed = (body.contributors ?? []).map((party, i) => ({
-    job_id: id,
+  const contributed = contributors.map((party, i) => ({
+    job_id: jobId,
     name: `contribution-${i}`,
     position: authorized.length + i,
     kind: 'contribution' as const,
@@ -114,22 +133,5 @@ function newJobRows(
     contract_id: null,
     rows: null,
   }));
-  return { job, inputs: [...owned, ...contributed] };
-}
-
-/** The job's key set in the KMS, and every owner's column encrypted under it into the store. */
-async function encryptInputs(rt: ComputeRuntime, job: JobRow, scheme: HeScheme, columns: number[][], names: string[], dp: CreateJobBody['dp']): Promise<string> {
-  const { keysets, encryption, store } = rt.ctx.compute;
-  const keyset = await keysets.createKeyset({
-    jobId: job.id,
-    scheme,
-    operation: job.operation as OperationKind,
-    minGroupSize: job.min_group_size,
-    ...(dp ? { dp } : {}),
-  });
-  // Known to the row from here on, so a job that fails from now on still gets its key set destroyed.
-  await rt.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', job.id).execute();
-  const encrypted = await encryption.encryptColumns(keyset.publicKey, columns, columnSpec(job));
-  encrypted.forEach((bytes, i) => store.putInput(job.id, names[i]!, bytes));
-  return keyset.keysetId;
+  return [...owned, ...contributed];
 }

@@ -79,8 +79,12 @@ export function jobParams(job: ComputeJobsTable): JobParams {
 
 /** How contributors encrypt their columns for this job (`encryptColumn`'s spec). */
 export function columnSpec(job: ComputeJobsTable): ColumnSpec {
-  const params = jobParams(job);
-  const spec: ColumnSpec = { operation: job.operation as OperationKind };
+  return specOf(job.operation, jobParams(job));
+}
+
+/** The encryption spec of an operation with these parameters, before or after the job row exists. */
+export function specOf(operation: JobOperation, params: JobParams): ColumnSpec {
+  const spec: ColumnSpec = { operation: operation as OperationKind };
   if (params.buckets) spec.buckets = params.buckets;
   if (params.decimals) spec.decimals = params.decimals;
   return spec;
@@ -103,4 +107,10 @@ export function schemeFor(body: CreateJobBody, columns: readonly (readonly numbe
   const integral = integralWeights && columns.every((c) => c.every(Number.isInteger));
   if (body.scheme === 'bfv' && !integral) throw fractions();
   return body.scheme ?? (integral ? 'bfv' : 'ckks');
+}
+
+/** The scheme the request fixes whatever the values are; undefined when the values decide. */
+export function declaredScheme(body: CreateJobBody): HeScheme | undefined {
+  if (body.operation === 'histogram' || body.operation === 'count' || body.decimals !== undefined) return 'bfv';
+  return body.scheme;
 }

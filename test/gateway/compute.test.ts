@@ -125,6 +125,27 @@ async function events(w: World, id: string, stop?: string): Promise<{ status: st
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
+/**
+ * Key sets the KMS still holds (created, never destroyed, per its audit log) against those of
+ * the gateway's live jobs: every other key set — of refused, failed, released jobs, or a
+ * scheme guessed wrong — must be gone.
+ */
+async function keysetsLeft(kms: KmsProcess, db: Kysely<any>): Promise<{ held: string[]; live: string[] }> {
+  const created = new Set<string>();
+  for (let after = 0; ; ) {
+    const response = await fetch(`${kms.url}/v1/audit?after=${after}&limit=1000`, { headers: { authorization: `Bearer ${kms.token}` } });
+    const page = (await response.json()) as { events: { operation: string; keyId: string | null; outcome: string }[]; next: number };
+    for (const event of page.events.filter((e) => e.outcome === 'ok')) {
+      if (event.operation === 'he.keyset.create') created.add(event.keyId!);
+      if (event.operation === 'he.keyset.destroy') created.delete(event.keyId!);
+    }
+    if (page.events.length === 0) break;
+    after = page.next;
+  }
+  const live = await db.selectFrom('compute_jobs').select('keyset_id').where('keyset_id', 'is not', null).where('keyset_destroyed_at', 'is', null).where('stage', 'not in', ['released', 'failed']).execute();
+  return { held: [...created].sort(), live: live.map((r) => r.keyset_id as string).sort() };
+}
+
 /** Starts a compute worker in this process on the gateway's data dir and queue. */
 function useWorker(harness: () => { dataDir: string; kms: KmsProcess }, redisUrl?: () => string) {
   let worker: { close(): Promise<void> } | undefined;
@@ -279,6 +300,36 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     expect((await createJob(w, { operation: 'count', column: 'amount', inputs: tinyInputs, minGroupSize: 4 })).status).toBe(201);
 
     expect(await jobs()).toBe(jobsBefore + 2);
+    // The refused jobs' key sets, made while their records were read, are destroyed.
+    const db = harness().gateway.ctx.db as unknown as Kysely<any>;
+    await until(() => keysetsLeft(harness().kms, db), ({ held, live }) => held.join() === live.join(), 'only live jobs to hold key sets');
+  });
+
+  it('settles the scheme on the values: BFV while they are integers, CKKS from the first fraction, refused where BFV was asked', { timeout: 120_000 }, async () => {
+    const owner = w.owners[1]!;
+    const integers = await api(w.url, 'POST', '/v1/datasets', { token: owner.token, json: { name: 'integers', fields } });
+    await api(w.url, 'POST', `/v1/datasets/${integers.body.id}/records`, { token: owner.token, json: rows(5).map((r, i) => ({ ...r, score: i })) });
+    const contract = await proposeContract(w.url, owner, { datasetId: integers.body.id, recipientId: w.requester.id, fields: contractFields });
+    await approveContract(w.url, owner, contract);
+    // The first column is integral, the second is not: the BFV guess is replaced by CKKS.
+    const inputs = [{ datasetId: integers.body.id, contractId: contract.id }, inputsOf(w)[0]!];
+    const scores = [...rows(5).map((_, i) => i), ...w.data[0]!.map((r) => r.score)];
+    const mixed = await createJob(w, { operation: 'mean', column: 'score', inputs });
+    expect(mixed.status, mixed.text).toBe(201);
+    await approveAll({ ...w, owners: [owner, w.owners[0]!] }, mixed.body.id);
+    const mean = await released(w, mixed.body.id);
+    expect(Math.abs((mean.value as number) - sum(scores) / scores.length)).toBeLessThan(1e-6);
+    const db = harness().gateway.ctx.db as unknown as Kysely<any>;
+    expect((await db.selectFrom('compute_jobs').select('scheme').where('id', '=', mixed.body.id).executeTakeFirstOrThrow()).scheme).toBe('ckks');
+
+    const exact = await createJob(w, { operation: 'sum', column: 'score', inputs: inputs.slice(0, 1) });
+    expect(exact.status).toBe(201);
+    expect((await db.selectFrom('compute_jobs').select('scheme').where('id', '=', exact.body.id).executeTakeFirstOrThrow()).scheme).toBe('bfv');
+    const refused = await createJob(w, { operation: 'sum', column: 'score', inputs, scheme: 'bfv' });
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    await approveAll({ ...w, owners: [owner] }, exact.body.id);
+    expect(await released(w, exact.body.id)).toMatchObject({ value: sum(rows(5).map((_, i) => i)) });
+    await until(() => keysetsLeft(harness().kms, db), ({ held, live }) => held.join() === live.join(), 'only live jobs to hold key sets');
   });
 
   it('sums a partner’s column contributed with `sluice compute contribute`', { timeout: 120_000 }, async () => {

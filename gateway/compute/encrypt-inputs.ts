@@ -1,0 +1,93 @@
+import { SluiceError } from '../../common/index.ts';
+import type { ColumnSpec, HeScheme, OperationKind } from '../../compute/index.ts';
+import type { KeysetPublic } from '../../kms/index.ts';
+import { declaredScheme, paramsOf, schemeFor, specOf, type CreateJobBody } from './request.ts';
+import type { ComputeRuntime } from './runtime.ts';
+import type { ComputeJobsTable } from './tables.ts';
+
+/**
+ * The owners' columns encrypted under the job's key set while later columns are still being
+ * read. The key set is requested as the job starts, on the scheme the request fixes or, when
+ * the values decide, on BFV — until a value with a fraction shows up: then that key set is
+ * destroyed and the columns go under a CKKS one (labelled `<jobId>.ckks` in the KMS, which
+ * keeps one key set per label). Each key set is written to the job row as soon as it exists,
+ * so whatever happens to the job, the sweep or `discard` destroys it.
+ */
+export class InputEncryption {
+  readonly #rt: ComputeRuntime;
+  readonly #job: ComputeJobsTable;
+  readonly #body: CreateJobBody;
+  readonly #spec: ColumnSpec;
+  readonly #declared: HeScheme | undefined;
+  readonly #columns: (readonly number[])[] = [];
+  #scheme: HeScheme;
+  #keyset: Promise<KeysetPublic>;
+  #encrypted: Promise<Uint8Array>[] = [];
+  #destroying: Promise<void> | undefined;
+
+  constructor(rt: ComputeRuntime, job: ComputeJobsTable, body: CreateJobBody) {
+    this.#rt = rt;
+    this.#job = job;
+    this.#body = body;
+    this.#spec = specOf(body.operation, paramsOf(body));
+    this.#declared = declaredScheme(body);
+    this.#scheme = this.#declared ?? ((body.weights ?? []).every(Number.isInteger) ? 'bfv' : 'ckks');
+    this.#keyset = this.#createKeyset(job.id);
+  }
+
+  /** One owner's column, in input order; its encryption starts as soon as the key set exists. */
+  add(values: readonly number[]): void {
+    this.#columns.push(values);
+    if (this.#declared === undefined && this.#scheme === 'bfv' && !values.every(Number.isInteger)) {
+      this.#switchToCkks();
+      return;
+    }
+    this.#encrypted.push(this.#encrypt(values));
+  }
+
+  /** Once every column was added: the job's scheme, its key set and the encrypted columns. */
+  async settle(): Promise<{ scheme: HeScheme; keysetId: string; encrypted: Uint8Array[] }> {
+    const scheme = schemeFor(this.#body, this.#columns);
+    if (scheme !== this.#scheme) throw new SluiceError('INTERNAL', 'the job’s scheme changed after its columns were encrypted');
+    await this.#destroying;
+    const keyset = await this.#keyset;
+    return { scheme, keysetId: keyset.keysetId, encrypted: await Promise.all(this.#encrypted) };
+  }
+
+  /** For a job that does not go on: its key sets are destroyed and the columns dropped. */
+  async discard(): Promise<void> {
+    const keyset = await this.#keyset.catch(() => undefined);
+    await Promise.all([this.#destroying, keyset && this.#rt.ctx.compute.keysets.destroy(keyset.keysetId)]);
+  }
+
+  #switchToCkks(): void {
+    const guessed = this.#keyset;
+    this.#destroying = guessed.then(
+      (keyset) => this.#rt.ctx.compute.keysets.destroy(keyset.keysetId),
+      () => undefined,
+    );
+    this.#destroying.catch(() => undefined);
+    this.#scheme = 'ckks';
+    this.#keyset = this.#createKeyset(`${this.#job.id}.ckks`);
+    this.#encrypted = this.#columns.map((values) => this.#encrypt(values));
+  }
+
+  #createKeyset(label: string): Promise<KeysetPublic> {
+    const body = this.#body;
+    const request = { jobId: label, scheme: this.#scheme, operation: body.operation as OperationKind, minGroupSize: this.#job.min_group_size, ...(body.dp ? { dp: body.dp } : {}) };
+    const created: Promise<KeysetPublic> = this.#rt.ctx.compute.keysets.createKeyset(request).then(async (keyset) => {
+      // A guessed key set answering after its replacement must not take the row back.
+      if (this.#keyset === created) await this.#rt.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', this.#job.id).execute();
+      return keyset;
+    });
+    // Awaited by `settle` or `discard`; a job refused before either must not crash the process.
+    created.catch(() => undefined);
+    return created;
+  }
+
+  #encrypt(values: readonly number[]): Promise<Uint8Array> {
+    const column = this.#keyset.then(async (keyset) => (await this.#rt.ctx.compute.encryption.encryptColumns(keyset.publicKey, [values], this.#spec))[0]!);
+    column.catch(() => undefined);
+    return column;
+  }
+}
