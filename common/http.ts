@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { createHash } from 'node:crypto';
 import { SluiceError, isSluiceError, type ErrorCode } from './errors.ts';
@@ -38,6 +38,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // A malformed or overlong URL is refused by the router before any route runs; Fastify's own
+    // answer would quote the path back.
+    frameworkErrors: (error, _request, reply) => {
+      const mapped = toSluiceError(error);
+      void (reply as FastifyReply).status(mapped.status).send(mapped.toBody());
+    },
   });
 
   // POSTs that take no body (approve, revoke) are often sent with a JSON content type and an
@@ -103,6 +109,8 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', message: 'invalid content length' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', message: 'request body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'VALIDATION_FAILED', message: 'request body is not valid JSON' },
+  FST_ERR_BAD_URL: { code: 'VALIDATION_FAILED', message: 'malformed URL' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'VALIDATION_FAILED', message: 'a path parameter is too long' },
 };
 
 export function toSluiceError(error: unknown): SluiceError {
