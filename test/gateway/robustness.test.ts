@@ -70,4 +70,25 @@ describe('every route refuses bad input cleanly', () => {
     expect(requests).toBeGreaterThan(1000);
     expect(failures).toEqual([]);
   });
+
+  it('answers 401 to every malformed or unknown credential, without echoing it', async () => {
+    const { url } = harness();
+    const spec = (await api(url, 'GET', '/docs/json')).body as { paths: Record<string, Record<string, unknown>> };
+    const credentials = ['Bearer', `Bearer ${CANARY}`, `Basic ${CANARY}`, `bearer  slc_${CANARY}`, `Bearer slc_${CANARY.repeat(500)}`, `Bearer ${CANARY}é`, `Bearer slc_${CANARY}, Bearer x`];
+    const failures: string[] = [];
+    for (const [route, methods] of Object.entries(spec.paths)) {
+      for (const method of Object.keys(methods).map((m) => m.toUpperCase())) {
+        const path = route.replace(/\{[^}]+\}/g, 'x');
+        for (const authorization of credentials) {
+          // fetch refuses header values outside Latin-1; the raw bytes are what a client may send.
+          const response = await api(url, method, path, { headers: { authorization: Buffer.from(authorization, 'utf8').toString('latin1') } });
+          const label = `${method} ${route} with ${JSON.stringify(authorization.slice(0, 30))}`;
+          if (response.status === 200 && route === '/healthz') continue;
+          if (response.status !== 401 && !(response.status === 400 && route.includes('{'))) failures.push(`${label} → ${response.status}`);
+          if (response.text.includes(CANARY)) failures.push(`${label} echoed the credential`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
 });
