@@ -28,6 +28,9 @@ as_admin() {
   CORE_PEER_TLS_ENABLED=true \
   CORE_PEER_MSPCONFIGPATH="$(org_dir "$org")/users/Admin@$org.sluice.local/msp" \
   CORE_PEER_TLS_ROOTCERT_FILE="$(org_dir "$org")/peers/peer0.$org.sluice.local/tls/ca.crt" \
+  CORE_PEER_TLS_CLIENTAUTHREQUIRED=true \
+  CORE_PEER_TLS_CLIENTCERT_FILE="$(org_dir "$org")/users/Admin@$org.sluice.local/tls/client.crt" \
+  CORE_PEER_TLS_CLIENTKEY_FILE="$(org_dir "$org")/users/Admin@$org.sluice.local/tls/client.key" \
   CORE_PEER_ADDRESS="peer0.$org.sluice.local:7051" \
   "$@"
 }
@@ -68,15 +71,20 @@ channel() {
   package_id=$(as_admin operator OperatorMSP peer lifecycle chaincode calculatepackageid "$pkg/$CHAINCODE.tgz")
 
   definition="--channelID $CHANNEL --name $CHAINCODE --version $VERSION --sequence 1"
-  orderer="-o orderer0.orderer.sluice.local:7050 --tls --cafile $ORDERER_CA"
+  # The orderer requires client certificates: each admin shows its organization's TLS one.
+  orderer() {
+    echo "-o orderer0.orderer.sluice.local:7050 --tls --cafile $ORDERER_CA --clientauth" \
+      "--certfile $(org_dir "$1")/users/Admin@$1.sluice.local/tls/client.crt" \
+      "--keyfile $(org_dir "$1")/users/Admin@$1.sluice.local/tls/client.key"
+  }
   # shellcheck disable=SC2086 # word splitting of the option lists is intended
-  as_admin operator OperatorMSP peer lifecycle chaincode approveformyorg $orderer $definition \
+  as_admin operator OperatorMSP peer lifecycle chaincode approveformyorg $(orderer operator) $definition \
     --signature-policy "$POLICY" --package-id "$package_id"
   # shellcheck disable=SC2086
-  as_admin regulator RegulatorMSP peer lifecycle chaincode approveformyorg $orderer $definition \
+  as_admin regulator RegulatorMSP peer lifecycle chaincode approveformyorg $(orderer regulator) $definition \
     --signature-policy "$POLICY" --package-id "$package_id"
   # shellcheck disable=SC2086
-  as_admin operator OperatorMSP peer lifecycle chaincode commit $orderer $definition \
+  as_admin operator OperatorMSP peer lifecycle chaincode commit $(orderer operator) $definition \
     --signature-policy "$POLICY" \
     --peerAddresses peer0.operator.sluice.local:7051 \
     --tlsRootCertFiles "$(org_dir operator)/peers/peer0.operator.sluice.local/tls/ca.crt" \

@@ -18,6 +18,8 @@ describe('Fabric settings', () => {
       peerEndpoint: '127.0.0.1:7051',
       peerHostAlias: undefined,
       tlsCaCertPath: '/msp/tls/ca.crt',
+      tlsClientCertPath: undefined,
+      tlsClientKeyPath: undefined,
       mspId: 'RegulatorMSP',
       certPath: '/msp/signcerts/cert.pem',
       keyPath: '/msp/keystore/priv_sk',
@@ -29,7 +31,14 @@ describe('Fabric settings', () => {
   });
 
   it('round-trips through the env lines fabric:up writes', () => {
-    const settings = fabricSettingsFromEnv({ ...minimal, SLUICE_FABRIC_PEER_HOST_ALIAS: 'peer0.regulator.sluice.local', SLUICE_FABRIC_APPEND_TIMEOUT_MS: '5000' });
+    const settings = fabricSettingsFromEnv({
+      ...minimal,
+      SLUICE_FABRIC_PEER_HOST_ALIAS: 'peer0.regulator.sluice.local',
+      SLUICE_FABRIC_APPEND_TIMEOUT_MS: '5000',
+      SLUICE_FABRIC_TLS_CLIENT_CERT: '/users/tls/client.crt',
+      SLUICE_FABRIC_TLS_CLIENT_KEY: '/users/tls/client.key',
+    });
+    expect(settings).toMatchObject({ tlsClientCertPath: '/users/tls/client.crt', tlsClientKeyPath: '/users/tls/client.key' });
     expect(fabricSettingsFromEnv(fabricSettingsToEnv(settings))).toEqual(settings);
   });
 
@@ -37,6 +46,8 @@ describe('Fabric settings', () => {
     ['a missing MSP id', { ...minimal, SLUICE_FABRIC_MSP_ID: '' }, 'SLUICE_FABRIC_MSP_ID'],
     ['an endpoint without a port', { ...minimal, SLUICE_FABRIC_PEER_ENDPOINT: 'peer0' }, 'SLUICE_FABRIC_PEER_ENDPOINT'],
     ['a non-numeric timeout', { ...minimal, SLUICE_FABRIC_APPEND_TIMEOUT_MS: 'soon' }, 'SLUICE_FABRIC_APPEND_TIMEOUT_MS'],
+    ['a client TLS certificate without its key', { ...minimal, SLUICE_FABRIC_TLS_CLIENT_CERT: '/users/tls/client.crt' }, 'SLUICE_FABRIC_TLS_CLIENT_KEY'],
+    ['a client TLS key without its certificate', { ...minimal, SLUICE_FABRIC_TLS_CLIENT_KEY: '/users/tls/client.key' }, 'SLUICE_FABRIC_TLS_CLIENT_CERT'],
   ])('rejects %s', (_name, env, variable) => {
     expect(() => fabricSettingsFromEnv(env)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', details: { variable } }));
   });

@@ -10,6 +10,9 @@ export interface FabricSettings {
   peerHostAlias: string | undefined;
   /** PEM file of the CA that issued the peer's TLS certificate. */
   tlsCaCertPath: string;
+  /** PEM files of the client's TLS certificate and key, for peers that require client authentication (ours do). */
+  tlsClientCertPath: string | undefined;
+  tlsClientKeyPath: string | undefined;
   mspId: string;
   /** PEM files of the client's enrollment certificate and private key. */
   certPath: string;
@@ -28,6 +31,8 @@ export const FABRIC_ENV = {
   peerEndpoint: 'SLUICE_FABRIC_PEER_ENDPOINT',
   peerHostAlias: 'SLUICE_FABRIC_PEER_HOST_ALIAS',
   tlsCaCertPath: 'SLUICE_FABRIC_TLS_CA_CERT',
+  tlsClientCertPath: 'SLUICE_FABRIC_TLS_CLIENT_CERT',
+  tlsClientKeyPath: 'SLUICE_FABRIC_TLS_CLIENT_KEY',
   mspId: 'SLUICE_FABRIC_MSP_ID',
   certPath: 'SLUICE_FABRIC_CERT',
   keyPath: 'SLUICE_FABRIC_KEY',
@@ -51,6 +56,7 @@ export function fabricSettingsFromEnv(env: Env = process.env): FabricSettings {
     peerEndpoint,
     peerHostAlias: optional(env, FABRIC_ENV.peerHostAlias),
     tlsCaCertPath: required(env, FABRIC_ENV.tlsCaCertPath),
+    ...clientTls(env),
     mspId: required(env, FABRIC_ENV.mspId),
     certPath: required(env, FABRIC_ENV.certPath),
     keyPath: required(env, FABRIC_ENV.keyPath),
@@ -59,6 +65,17 @@ export function fabricSettingsFromEnv(env: Env = process.env): FabricSettings {
     trustAnchorsPath: optional(env, FABRIC_ENV.trustAnchorsPath),
     appendTimeoutMs,
   };
+}
+
+/** A client TLS certificate comes with its key: one without the other is a configuration error. */
+function clientTls(env: Env): Pick<FabricSettings, 'tlsClientCertPath' | 'tlsClientKeyPath'> {
+  const tlsClientCertPath = optional(env, FABRIC_ENV.tlsClientCertPath);
+  const tlsClientKeyPath = optional(env, FABRIC_ENV.tlsClientKeyPath);
+  if ((tlsClientCertPath === undefined) !== (tlsClientKeyPath === undefined)) {
+    const missing = tlsClientCertPath === undefined ? FABRIC_ENV.tlsClientCertPath : FABRIC_ENV.tlsClientKeyPath;
+    throw new SluiceError('VALIDATION_FAILED', `${FABRIC_ENV.tlsClientCertPath} and ${FABRIC_ENV.tlsClientKeyPath} are set together`, { variable: missing });
+  }
+  return { tlsClientCertPath, tlsClientKeyPath };
 }
 
 /** The `SLUICE_FABRIC_*` lines that reproduce these settings, for fabric.env files. */

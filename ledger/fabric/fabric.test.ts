@@ -117,6 +117,17 @@ describe.runIf(backendAvailable('Hyperledger Fabric binaries (npm run fabric:up 
       expect(await regulator.get('no-such-record')).toBeUndefined();
     });
 
+    it('refuses a client without a TLS client certificate, whatever identity it signs with', async () => {
+      const anonymous = new FabricLedger({ ...network.clients.operator, tlsClientCertPath: undefined, tlsClientKeyPath: undefined, appendTimeoutMs: 2_000 });
+      try {
+        const record = receipt();
+        await expect(anonymous.append(record)).rejects.toMatchObject({ code: 'LEDGER_UNAVAILABLE' });
+        expect(await operator.get(record.id)).toBeUndefined();
+      } finally {
+        await anonymous.close();
+      }
+    }, 60_000);
+
     it('gives up after the append timeout while endorsement stays impossible, and anchors nothing', async () => {
       const impatient = new FabricLedger({ ...network.clients.operator, appendTimeoutMs: 2_000 });
       await network.stopPeer('regulator');

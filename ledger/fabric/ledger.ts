@@ -71,7 +71,15 @@ export class FabricLedger implements Ledger {
       'grpc.max_reconnect_backoff_ms': 2_000,
     };
     if (settings.peerHostAlias !== undefined) channelOptions['grpc.ssl_target_name_override'] = settings.peerHostAlias;
-    this.client = new grpc.Client(settings.peerEndpoint, grpc.credentials.createSsl(readFile(settings.tlsCaCertPath, 'TLS CA certificate')), channelOptions);
+    const credentials =
+      settings.tlsClientCertPath === undefined || settings.tlsClientKeyPath === undefined
+        ? grpc.credentials.createSsl(readFile(settings.tlsCaCertPath, 'TLS CA certificate'))
+        : grpc.credentials.createSsl(
+            readFile(settings.tlsCaCertPath, 'TLS CA certificate'),
+            readFile(settings.tlsClientKeyPath, 'client TLS key'),
+            readFile(settings.tlsClientCertPath, 'client TLS certificate'),
+          );
+    this.client = new grpc.Client(settings.peerEndpoint, credentials, channelOptions);
     const deadline = (ms: number) => () => ({ deadline: Date.now() + ms });
     this.gateway = connect({
       client: this.client,

@@ -81,6 +81,7 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
   const orgDir = (org: OrgName) => path.join(crypto, 'peerOrganizations', `${org}.sluice.local`);
   const peerDir = (org: OrgName) => path.join(orgDir(org), 'peers', `peer0.${org}.sluice.local`);
   const peerTlsCa = (org: OrgName) => path.join(peerDir(org), 'tls', 'ca.crt');
+  const adminTls = (org: OrgName) => path.join(orgDir(org), 'users', `Admin@${org}.sluice.local`, 'tls');
   const channelBlock = path.join(root, 'config', `${FABRIC_DEFAULTS.channel}.block`);
 
   const ports = await allocatePorts();
@@ -121,6 +122,9 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
       CORE_PEER_MSPCONFIGPATH: path.join(orgDir(org), 'users', `Admin@${org}.sluice.local`, 'msp'),
       CORE_PEER_ADDRESS: `127.0.0.1:${ports.peers[org].port}`,
       CORE_PEER_TLS_ROOTCERT_FILE: peerTlsCa(org),
+      CORE_PEER_TLS_CLIENTAUTHREQUIRED: 'true',
+      CORE_PEER_TLS_CLIENTCERT_FILE: path.join(adminTls(org), 'client.crt'),
+      CORE_PEER_TLS_CLIENTKEY_FILE: path.join(adminTls(org), 'client.key'),
     };
     const { stdout } = await run(bin('peer'), args, { env, cwd: root, maxBuffer: 16 * 1024 * 1024 });
     return stdout;
@@ -166,6 +170,8 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
       ORDERER_PORT: ports.orderer,
       ORDERER_ADMIN_PORT: ports.ordererAdmin,
       ORDERER_OPERATIONS_PORT: ports.ordererOperations,
+      OPERATOR_TLS_CA: peerTlsCa('operator'),
+      REGULATOR_TLS_CA: peerTlsCa('regulator'),
     });
     await startProcess('orderer', bin('orderer'), [], { ...fabricFreeEnv(), FABRIC_CFG_PATH: path.join(root, 'orderer'), FABRIC_LOGGING_SPEC: 'info' }, ports.ordererAdmin);
     const ordererAdmin = path.join(ordererOrg, 'users', 'Admin@orderer.sluice.local', 'tls');
@@ -227,12 +233,15 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
       '--sequence', '1',
       '--signature-policy', ENDORSEMENT_POLICY,
     ];
-    const orderer = ['-o', `127.0.0.1:${ports.orderer}`, '--tls', '--cafile', ordererCa];
+    const orderer = (org: OrgName) => [
+      '-o', `127.0.0.1:${ports.orderer}`, '--tls', '--cafile', ordererCa,
+      '--clientauth', '--certfile', path.join(adminTls(org), 'client.crt'), '--keyfile', path.join(adminTls(org), 'client.key'),
+    ];
     for (const org of ORGS) {
-      await peerCli(org, ['lifecycle', 'chaincode', 'approveformyorg', ...orderer, ...definition, '--package-id', state.packageId]);
+      await peerCli(org, ['lifecycle', 'chaincode', 'approveformyorg', ...orderer(org), ...definition, '--package-id', state.packageId]);
     }
     await peerCli('operator', [
-      'lifecycle', 'chaincode', 'commit', ...orderer, ...definition,
+      'lifecycle', 'chaincode', 'commit', ...orderer('operator'), ...definition,
       ...ORGS.flatMap((org) => ['--peerAddresses', `127.0.0.1:${ports.peers[org].port}`, '--tlsRootCertFiles', peerTlsCa(org)]),
     ]);
     saveState();
@@ -243,11 +252,14 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
 
   const clients = Object.fromEntries(
     ORGS.map((org) => {
-      const user = path.join(orgDir(org), 'users', `User1@${org}.sluice.local`, 'msp');
+      const userDir = path.join(orgDir(org), 'users', `User1@${org}.sluice.local`);
+      const user = path.join(userDir, 'msp');
       const settings: FabricSettings = {
         peerEndpoint: `127.0.0.1:${ports.peers[org].port}`,
         peerHostAlias: `peer0.${org}.sluice.local`,
         tlsCaCertPath: peerTlsCa(org),
+        tlsClientCertPath: path.join(userDir, 'tls', 'client.crt'),
+        tlsClientKeyPath: path.join(userDir, 'tls', 'client.key'),
         mspId: MSP_IDS[org],
         certPath: path.join(user, 'signcerts', `User1@${org}.sluice.local-cert.pem`),
         keyPath: path.join(user, 'keystore', 'priv_sk'),
