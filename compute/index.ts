@@ -14,6 +14,7 @@ export {
   evaluate,
   keygen,
   verifyContribution,
+  warmHeContexts,
   type ColumnSpec,
   type DecryptOptions,
   type EvaluateKeys,

@@ -1,4 +1,4 @@
-export { BFV, CKKS, HE_SCHEMES, PARAMETER_SETS, type HeScheme, type ParameterSet } from './params.ts';
+export { BFV, CKKS, HE_SCHEMES, PARAMETER_SETS, warmHeContexts, type HeScheme, type ParameterSet } from './params.ts';
 export { OPERATIONS, type ColumnSpec, type OperationKind } from './operations.ts';
 export { encryptColumn } from './encrypt.ts';
 export { evaluate, type EvaluateKeys, type EvaluateRequest } from './evaluate.ts';

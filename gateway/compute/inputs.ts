@@ -85,6 +85,9 @@ export async function readColumn(ctx: GatewayContext, dataset: DatasetRow, colum
   const dek = await unwrapDatasetKey(ctx, dataset);
   try {
     for await (const batch of readRecords(ctx, dataset, dek)) {
+      // SQLite reads never wait on I/O: without a turn of the event loop here, encryption
+      // threads that finished a part would idle until the whole column is read.
+      await new Promise(setImmediate);
       for (const record of batch) {
         const value = record[column];
         if (value === null || value === undefined) continue;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { errorResponseSchema, fail, migrate, SluiceError, type Database } from '../../common/index.ts';
-import { addDpNoise, decodePublicKey, decryptResult, HE_SCHEMES, keygen, OPERATIONS, PARAMETER_SETS, type HeResult, type HeScheme, type OperationKind } from '../../compute/index.ts';
+import { addDpNoise, decodePublicKey, decryptResult, HE_SCHEMES, keygen, OPERATIONS, PARAMETER_SETS, warmHeContexts, type HeResult, type HeScheme, type OperationKind } from '../../compute/index.ts';
 import { migrations, secretKeyAad, type HeDb, type HeSchema, type KeysetRow } from './store.ts';
 
 type Caller = 'service' | 'worker';
@@ -84,6 +84,8 @@ async function load(db: Kysely<HeSchema>, id: string): Promise<KeysetRow> {
 export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps): Promise<void> {
   await migrate(deps.database.db, deps.database.dialect, migrations, 'kms_he');
   const db = deps.database.db as HeDb;
+  // In the background: the first key set then costs milliseconds, not SEAL's start-up.
+  void warmHeContexts().catch(() => undefined);
 
   app.post<{ Body: CreateBody }>(
     '/v1/he/keysets',
