@@ -5,7 +5,7 @@ import type { ContractTerms } from '../contracts/schemas.ts';
 import { contractTerms, getContract, type ContractRow } from '../contracts/service.ts';
 import type { Value } from '../datasets/records.ts';
 import type { DatasetField } from '../datasets/schemas.ts';
-import { datasetFields, getDataset, readRecords, unwrapDatasetKey, type DatasetRow } from '../datasets/service.ts';
+import { datasetFields, getDataset, readColumnChunks, unwrapDatasetKey, type DatasetRow } from '../datasets/service.ts';
 import { getParty } from '../parties/service.ts';
 import { assertContractUsable } from '../transfers/checks.ts';
 import type { CreateJobBody } from './request.ts';
@@ -79,26 +79,26 @@ export interface ColumnValues {
 
 /** One column of a dataset, decrypted with a data key the KMS unwraps for this call only. */
 export async function readColumn(ctx: GatewayContext, dataset: DatasetRow, column: string): Promise<ColumnValues> {
-  const subjectField = dataset.subject_field;
+  const identified = dataset.subject_field !== null;
   const values: Value[] = [];
   const subjects: Value[] = [];
   const dek = await unwrapDatasetKey(ctx, dataset);
   try {
-    for await (const batch of readRecords(ctx, dataset, dek)) {
+    for await (const chunk of readColumnChunks(ctx, dataset, dek, column)) {
       // SQLite reads never wait on I/O: without a turn of the event loop here, encryption
       // threads that finished a part would idle until the whole column is read.
       await new Promise(setImmediate);
-      for (const record of batch) {
-        const value = record[column];
-        if (value === null || value === undefined) continue;
+      for (let i = 0; i < chunk.values.length; i++) {
+        const value = chunk.values[i]!;
+        if (value === null || Number.isNaN(value)) continue;
         values.push(value);
-        if (subjectField) subjects.push(record[subjectField] ?? null);
+        if (identified) subjects.push(chunk.subjects![i] ?? null);
       }
     }
   } finally {
     dek.fill(0);
   }
-  return subjectField ? { values, subjects } : { values };
+  return identified ? { values, subjects } : { values };
 }
 
 /**

@@ -7,8 +7,8 @@ import type { DatasetsTable } from '../db/schema.ts';
 import { newId } from '../ids.ts';
 import { newWrappedKey } from '../keys.ts';
 import { partyKek } from '../parties/service.ts';
-import { DATASET_AEAD, openChunk, sealChunk } from './chunks.ts';
-import { coerceRecord, type DataRecord } from './records.ts';
+import { DATASET_AEAD, openChunk, openColumns, sealChunk, sealColumns } from './chunks.ts';
+import { coerceRecord, type DataRecord, type Value } from './records.ts';
 import { FIELD_NAME_PATTERN, type Category, type DatasetField, type FieldInput } from './schemas.ts';
 
 export type DatasetRow = DatasetsTable;
@@ -97,6 +97,8 @@ export async function unwrapDatasetKey(ctx: GatewayContext, dataset: DatasetRow)
  */
 export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, batches: AsyncIterable<Record<string, unknown>[]>): Promise<number> {
   const fields = datasetFields(dataset);
+  // Computations read numeric columns and count persons by subject: those are kept by column too.
+  const byColumn = fields.some((f) => f.type === 'number' || f.subject);
   const dek = await unwrapDatasetKey(ctx, dataset);
   const uploadId = newId('upl');
   await ctx.db
@@ -110,7 +112,8 @@ export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, ba
   const flush = async () => {
     if (pending.length === 0) return;
     const payload = sealChunk(dek, dataset.id, uploadId, seq, pending);
-    await ctx.db.insertInto('dataset_chunks').values({ dataset_id: dataset.id, upload_id: uploadId, seq, records: pending.length, payload }).execute();
+    const columns = byColumn ? sealColumns(dek, dataset.id, uploadId, seq, pending, fields) : null;
+    await ctx.db.insertInto('dataset_chunks').values({ dataset_id: dataset.id, upload_id: uploadId, seq, records: pending.length, payload, columns }).execute();
     seq += 1;
     pending = [];
   };
@@ -187,29 +190,56 @@ export async function discardOpenUploads(ctx: GatewayContext): Promise<number> {
 
 /** Decrypted records of the dataset in upload order, chunk by chunk, stopping after `limit`. */
 export async function* readRecords(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, limit = Infinity): AsyncGenerator<DataRecord[]> {
-  const uploads = await ctx.db
-    .selectFrom('dataset_uploads')
-    .select('id')
-    .where('dataset_id', '=', dataset.id)
-    .where('status', '=', 'committed')
-    .orderBy('committed_at')
-    .orderBy('id')
-    .execute();
   let remaining = limit;
-  for (const upload of uploads) {
-    const chunks = await ctx.db.selectFrom('dataset_chunks').select(['seq']).where('upload_id', '=', upload.id).orderBy('seq').execute();
-    for (const { seq } of chunks) {
-      if (remaining <= 0) return;
-      const chunk = await ctx.db
-        .selectFrom('dataset_chunks')
-        .select('payload')
-        .where('upload_id', '=', upload.id)
-        .where('seq', '=', seq)
-        .executeTakeFirstOrThrow();
-      const records = openChunk(dek, dataset.id, upload.id, seq, chunk.payload);
-      const slice = records.length > remaining ? records.slice(0, remaining) : records;
-      remaining -= slice.length;
-      yield slice;
-    }
+  for (const { upload_id, seq } of await committedChunks(ctx, dataset)) {
+    if (remaining <= 0) return;
+    const records = await openRecords(ctx, dataset, dek, upload_id, seq);
+    const slice = records.length > remaining ? records.slice(0, remaining) : records;
+    remaining -= slice.length;
+    yield slice;
   }
+}
+
+/** One chunk of one column: per row its value — null, or NaN for a numeric field, where the row has none — and its subject when the dataset has a subject field. */
+export interface ColumnChunk {
+  values: ArrayLike<Value>;
+  subjects?: ArrayLike<Value>;
+}
+
+/**
+ * One column of the dataset in upload order, chunk by chunk: from the chunks' by-column copy
+ * where it holds the field (numeric fields), otherwise from the records.
+ */
+export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, field: string): AsyncGenerator<ColumnChunk> {
+  const subject = dataset.subject_field;
+  for (const { upload_id, seq } of await committedChunks(ctx, dataset)) {
+    const stored = await ctx.db.selectFrom('dataset_chunks').select('columns').where('upload_id', '=', upload_id).where('seq', '=', seq).executeTakeFirstOrThrow();
+    const columns = stored.columns ? openColumns(dek, dataset.id, upload_id, seq, stored.columns) : undefined;
+    const numbers = columns?.numbers.get(field);
+    if (columns && numbers) {
+      yield subject === null ? { values: numbers } : { values: numbers, subjects: columns.subjects! };
+      continue;
+    }
+    const records = await openRecords(ctx, dataset, dek, upload_id, seq);
+    const values = records.map((r) => r[field] ?? null);
+    yield subject === null ? { values } : { values, subjects: records.map((r) => r[subject] ?? null) };
+  }
+}
+
+async function committedChunks(ctx: GatewayContext, dataset: DatasetRow): Promise<{ upload_id: string; seq: number }[]> {
+  return ctx.db
+    .selectFrom('dataset_chunks')
+    .innerJoin('dataset_uploads', 'dataset_uploads.id', 'dataset_chunks.upload_id')
+    .select(['dataset_chunks.upload_id', 'dataset_chunks.seq'])
+    .where('dataset_uploads.dataset_id', '=', dataset.id)
+    .where('dataset_uploads.status', '=', 'committed')
+    .orderBy('dataset_uploads.committed_at')
+    .orderBy('dataset_uploads.id')
+    .orderBy('dataset_chunks.seq')
+    .execute();
+}
+
+async function openRecords(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, uploadId: string, seq: number): Promise<DataRecord[]> {
+  const chunk = await ctx.db.selectFrom('dataset_chunks').select('payload').where('upload_id', '=', uploadId).where('seq', '=', seq).executeTakeFirstOrThrow();
+  return openChunk(dek, dataset.id, uploadId, seq, chunk.payload);
 }

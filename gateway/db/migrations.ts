@@ -119,4 +119,9 @@ export const coreMigrations: Record<string, VersionedMigration> = {
         .execute();
     },
   }),
+  '0007_dataset_chunk_columns': (types) => ({
+    up: async (db) => {
+      await db.schema.alterTable('dataset_chunks').addColumn('columns', types.blob).execute();
+    },
+  }),
 };

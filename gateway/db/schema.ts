@@ -55,6 +55,8 @@ export interface DatasetChunksTable {
   records: number;
   /** nonce ‖ ciphertext ‖ tag of an NDJSON chunk. */
   payload: Uint8Array;
+  /** The same rows' numeric fields and subject identifiers by column (`sealColumns`), sealed the same way; null before migration 0007. */
+  columns: Uint8Array | null;
 }
 
 export interface ContractsTable {

@@ -305,6 +305,25 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     await until(() => keysetsLeft(harness().kms, db), ({ held, live }) => held.join() === live.join(), 'only live jobs to hold key sets');
   });
 
+  it('reads a column from the records where chunks have no by-column copy (data stored before it existed)', { timeout: 120_000 }, async () => {
+    const db = harness().gateway.ctx.db as unknown as Kysely<any>;
+    const chunks = await db.selectFrom('dataset_chunks').select(['upload_id', 'seq', 'columns']).where('dataset_id', '=', w.datasets[2]).execute();
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.every((c) => c.columns !== null)).toBe(true);
+    await db.updateTable('dataset_chunks').set({ columns: null }).where('dataset_id', '=', w.datasets[2]).where('seq', '=', 0).execute();
+    try {
+      const created = await createJob(w, { operation: 'variance', column: 'amount' });
+      expect(created.status, created.text).toBe(201);
+      await approveAll(w, created.body.id);
+      const all = w.data.flatMap((d) => d.map((r) => r.amount));
+      const mean = sum(all) / all.length;
+      const variance = (await released(w, created.body.id)).value as number;
+      expect(Math.abs(variance - sum(all.map((x) => (x - mean) ** 2)) / all.length) / variance).toBeLessThan(1e-9);
+    } finally {
+      for (const chunk of chunks) await db.updateTable('dataset_chunks').set({ columns: chunk.columns }).where('upload_id', '=', chunk.upload_id).where('seq', '=', chunk.seq).execute();
+    }
+  });
+
   it('settles the scheme on the values: BFV while they are integers, CKKS from the first fraction, refused where BFV was asked', { timeout: 120_000 }, async () => {
     const owner = w.owners[1]!;
     const integers = await api(w.url, 'POST', '/v1/datasets', { token: owner.token, json: { name: 'integers', fields } });
