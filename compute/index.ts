@@ -32,6 +32,7 @@ export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, t
 export { ComputeStore } from './worker/store.ts';
 export { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './worker/handler.ts';
 export { buildChildBundle, type ChildBundle } from './worker/bundle.ts';
+export { SandboxChild, SpareChildren } from './worker/sandbox.ts';
 export { PSI_PROTOCOL, X25519Pool, dedupe, psiFinish, psiRequest, psiRespond, type PsiMode, type PsiOutcome, type PsiSession } from './psi/index.ts';
 export { computeGatewayClient, type ContributionReceipt, type JobKey } from './client.ts';
 export { computeJobStatus, type ComputeJobStatus } from './worker/status.ts';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { OperationKind } from '../he/operations.ts';
 import type { JobHandler } from '../queue/types.ts';
 import type { WorkerKms } from './kms-client.ts';
-import { runSandbox, sandboxLaunch, type SandboxLaunch, type SandboxLimits } from './sandbox.ts';
+import type { SandboxChild, SandboxLimits, SpareChildren } from './sandbox.ts';
 import { SANDBOX_FILES, type SandboxJob } from './sandbox-files.ts';
 import { sha256Hex, type ComputeStore } from './store.ts';
 
@@ -28,21 +28,21 @@ export interface ComputeJobResult {
 export interface ComputeHandlerDeps {
   store: ComputeStore;
   kms: WorkerKms;
-  bundleFile: string;
-  scratchRoot: string;
+  /** Job children started ahead of their jobs (`SandboxChild`), each in its own scratch directory. */
+  spares: SpareChildren;
   limits: SandboxLimits;
-  /** Starts the sandboxed child; tests wrap it to inspect everything the child is given. */
-  run?: (launch: SandboxLaunch, timeoutMs: number, onProgress: (fraction: number) => void) => Promise<Uint8Array>;
+  /** Lets the job's child run; tests wrap it to inspect everything the child is given. */
+  run?: (child: SandboxChild, timeoutMs: number, onProgress: (fraction: number) => void, jobId: string) => Promise<Uint8Array>;
 }
 
 /**
- * One compute job: fetch the job's public key, hand the child its public inputs in a fresh
+ * One compute job: fetch the job's public key, hand a waiting child its public inputs in its
  * scratch directory, store the result under the job id and tell the KMS its digest. Every step
  * is keyed by the job id, and evaluation is deterministic, so a re-run after a crash finishes
  * with the same bytes (or finds them already stored).
  */
 export function createComputeHandler(deps: ComputeHandlerDeps): JobHandler<ComputeJobPayload, ComputeJobResult> {
-  const run = deps.run ?? runSandbox;
+  const run = deps.run ?? ((child: SandboxChild, timeoutMs: number, onProgress: (fraction: number) => void) => child.run(timeoutMs, onProgress));
   return async (job) => {
     const { jobId, keysetId } = job.payload;
     const stored = deps.store.readResult(jobId);
@@ -52,8 +52,8 @@ export function createComputeHandler(deps: ComputeHandlerDeps): JobHandler<Compu
       return { digest, bytes: stored.length };
     }
     const publicKey = await deps.kms.publicKey(keysetId);
-    fs.mkdirSync(deps.scratchRoot, { recursive: true, mode: 0o700 });
-    const scratch = fs.mkdtempSync(path.join(deps.scratchRoot, `${jobId}-${job.attempt}-`));
+    const child = deps.spares.take();
+    const scratch = child.launch.scratchDir;
     try {
       const sandboxJob: SandboxJob = { operation: job.payload.operation, inputs: job.payload.inputs.map((_, i) => `${i}.col`) };
       if (job.payload.weights) sandboxJob.weights = job.payload.weights;
@@ -61,14 +61,15 @@ export function createComputeHandler(deps: ComputeHandlerDeps): JobHandler<Compu
       fs.writeFileSync(path.join(scratch, SANDBOX_FILES.publicKey), publicKey);
       fs.mkdirSync(path.join(scratch, SANDBOX_FILES.inputsDir));
       job.payload.inputs.forEach((name, i) => linkOrCopy(deps.store.inputPath(jobId, name), path.join(scratch, SANDBOX_FILES.inputsDir, sandboxJob.inputs[i]!)));
-      const result = await run(sandboxLaunch(deps.bundleFile, scratch, deps.limits), deps.limits.timeoutMs, (f) => void job.progress(f * 0.95).catch(() => undefined));
+      const result = await run(child, deps.limits.timeoutMs, (f) => void job.progress(f * 0.95).catch(() => undefined), jobId);
       deps.store.putResult(jobId, result);
       const digest = sha256Hex(result);
       await deps.kms.reportResult(keysetId, digest);
       await job.progress(1);
       return { digest, bytes: result.length };
     } finally {
-      fs.rmSync(scratch, { recursive: true, force: true });
+      await child.dispose();
+      deps.spares.replenish();
     }
   };
 }

@@ -9,7 +9,7 @@ import { SERVICE, WORKER, startHeKms } from '../../kms/he/testing.ts';
 import { backendAvailable } from '../../test/support/backends.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../../test/support/redis.ts';
 import { computeStore, createComputeQueue, encryptColumn, evaluate, startComputeWorker } from '../index.ts';
-import { runSandbox, type SandboxLaunch } from './sandbox.ts';
+import type { SandboxLaunch } from './sandbox.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 type Kms = Awaited<ReturnType<typeof startHeKms>>;
@@ -69,12 +69,12 @@ describe('compute worker', () => {
       kmsUrl: kms.url,
       workerToken: WORKER,
       logger: createLogger('worker-test', 'silent'),
-      run: async (launch, timeoutMs, onProgress) => {
-        seen.launch = launch;
-        for (const file of fs.readdirSync(launch.scratchDir, { recursive: true, withFileTypes: true })) {
+      run: async (child, timeoutMs, onProgress) => {
+        seen.launch = child.launch;
+        for (const file of fs.readdirSync(child.launch.scratchDir, { recursive: true, withFileTypes: true })) {
           if (file.isFile()) seen.files.push(fs.readFileSync(path.join(file.parentPath, file.name)));
         }
-        return runSandbox(launch, timeoutMs, (p) => (seen.messages.push(String(p)), onProgress(p)));
+        return child.run(timeoutMs, (p) => (seen.messages.push(String(p)), onProgress(p)));
       },
     });
     const queue = await createComputeQueue({ dataDir });
@@ -112,10 +112,9 @@ describe('compute worker', () => {
       kmsUrl: kms.url,
       workerToken: WORKER,
       logger: createLogger('worker-test', 'silent'),
-      run: (launch, timeoutMs, onProgress) => {
-        const job = path.basename(launch.scratchDir).startsWith('job-slow') ? 'job-slow' : 'job-mixed';
+      run: (child, timeoutMs, onProgress, job) => {
         attempts.set(job, (attempts.get(job) ?? 0) + 1);
-        return runSandbox(launch, job === 'job-slow' ? 1 : timeoutMs, onProgress);
+        return child.run(job === 'job-slow' ? 1 : timeoutMs, onProgress);
       },
     });
     const queue = await createComputeQueue({ dataDir });
@@ -172,12 +171,14 @@ async function killScenario(kms: Kms, dataDir: string, redisUrl: string | undefi
   const queue = await createComputeQueue({ dataDir, redisUrl });
   const scratch = path.join(dataDir, 'compute', 'scratch');
   let second: ChildProcess | undefined;
+  // Scratch directories a killed worker left behind (an earlier scenario's) are not this job's.
+  const earlier = new Set(fs.existsSync(scratch) ? fs.readdirSync(scratch) : []);
   try {
     const first = startWorker();
     await queue.add(jobId, { jobId, keysetId: job.keysetId, operation: 'sum', inputs: job.inputs });
     // Killed once the sandboxed child has its inputs: the worker is mid-job.
     const deadline = Date.now() + 60_000;
-    while (!(fs.existsSync(scratch) && fs.readdirSync(scratch).some((d) => d.startsWith(`${jobId}-`)))) {
+    while (!(fs.existsSync(scratch) && fs.readdirSync(scratch).some((d) => !earlier.has(d) && fs.existsSync(path.join(scratch, d, 'job.json'))))) {
       if (Date.now() > deadline) throw new Error('the worker never started the job');
       await new Promise((r) => setTimeout(r, 20));
     }

@@ -4,7 +4,7 @@ import { createJobQueue, type JobQueue } from '../queue/index.ts';
 import { buildChildBundle } from './bundle.ts';
 import { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './handler.ts';
 import { workerKms } from './kms-client.ts';
-import type { SandboxLimits } from './sandbox.ts';
+import { SandboxChild, SpareChildren, type SandboxLimits } from './sandbox.ts';
 import { ComputeStore } from './store.ts';
 
 export interface ComputeWorkerOptions {
@@ -36,12 +36,15 @@ export function createComputeQueue(config: { dataDir: string; redisUrl?: string 
 export async function startComputeWorker(options: ComputeWorkerOptions): Promise<{ close(): Promise<void> }> {
   const bundle = await buildChildBundle(path.join(options.dataDir, 'compute', 'sandbox'));
   const queue = await createComputeQueue({ dataDir: options.dataDir, redisUrl: options.redisUrl, ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}) });
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const scratchRoot = path.join(options.dataDir, 'compute', 'scratch');
+  const concurrency = options.concurrency ?? 1;
+  const spares = new SpareChildren(() => new SandboxChild(bundle.file, scratchRoot, limits), concurrency);
   const handler = createComputeHandler({
     store: computeStore(options.dataDir),
     kms: workerKms(options.kmsUrl, options.workerToken),
-    bundleFile: bundle.file,
-    scratchRoot: path.join(options.dataDir, 'compute', 'scratch'),
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    spares,
+    limits,
     ...(options.run ? { run: options.run } : {}),
   });
   queue.process(async (job) => {
@@ -54,7 +57,12 @@ export async function startComputeWorker(options: ComputeWorkerOptions): Promise
       options.logger.warn({ jobId: job.id, code: (error as { code?: string }).code ?? 'INTERNAL' }, 'compute job attempt failed');
       throw error;
     }
-  }, { concurrency: options.concurrency ?? 1 });
-  options.logger.info({ queue: options.redisUrl ? 'bullmq' : 'embedded', concurrency: options.concurrency ?? 1 }, 'compute worker ready');
-  return { close: () => queue.close() };
+  }, { concurrency });
+  options.logger.info({ queue: options.redisUrl ? 'bullmq' : 'embedded', concurrency }, 'compute worker ready');
+  return {
+    close: async () => {
+      await queue.close();
+      await spares.close();
+    },
+  };
 }
