@@ -4,6 +4,7 @@ import type { Party } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { newId } from '../ids.ts';
 import { InputEncryption } from './encrypt-inputs.ts';
+import { unwrapDatasetKey } from '../datasets/service.ts';
 import { authorizeInputs, checkContributors, distinctPersons, readColumn, type AuthorizedInput, type ColumnValues } from './inputs.ts';
 import type { InputRow, JobRow } from './jobs.ts';
 import { jobRecord } from './records.ts';
@@ -79,12 +80,20 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
 
 /** Each owner's column, in request order; a homomorphic job's encryption starts column by column. */
 async function readInputs(ctx: GatewayContext, authorized: AuthorizedInput[], body: CreateJobBody, encryption: InputEncryption | undefined): Promise<ColumnValues[]> {
+  // Every owner's data key is requested at once: each is a round trip to the KMS.
+  const keys = authorized.map((input) => unwrapDatasetKey(ctx, input.dataset));
+  for (const key of keys) key.catch(() => undefined);
   const columns: ColumnValues[] = [];
-  for (const input of authorized) {
-    const column = await readColumn(ctx, input.dataset, body.column);
-    columns.push(column);
-    // A count encrypts no values, only how many rows there are: the column may be of any type.
-    encryption?.add(body.operation === 'count' ? new Array<number>(column.values.length).fill(0) : (column.values as number[]));
+  try {
+    for (const [i, input] of authorized.entries()) {
+      const column = await readColumn(ctx, input.dataset, body.column, keys[i]);
+      columns.push(column);
+      // A count encrypts no values, only how many rows there are: the column may be of any type.
+      encryption?.add(body.operation === 'count' ? new Array<number>(column.values.length).fill(0) : (column.values as number[]));
+    }
+  } finally {
+    // Keys of columns never read (an earlier one failed) are zeroed too.
+    for (const key of keys) void key.then((dek) => dek.fill(0), () => undefined);
   }
   return columns;
 }

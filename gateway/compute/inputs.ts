@@ -77,12 +77,15 @@ export interface ColumnValues {
   subjects?: Value[];
 }
 
-/** One column of a dataset, decrypted with a data key the KMS unwraps for this call only. */
-export async function readColumn(ctx: GatewayContext, dataset: DatasetRow, column: string): Promise<ColumnValues> {
+/**
+ * One column of a dataset, decrypted with a data key the KMS unwraps for this call only — or
+ * with `key`, unwrapped by the caller ahead of time; either way it is zeroed when done.
+ */
+export async function readColumn(ctx: GatewayContext, dataset: DatasetRow, column: string, key?: Promise<Uint8Array>): Promise<ColumnValues> {
   const identified = dataset.subject_field !== null;
   const values: Value[] = [];
   const subjects: Value[] = [];
-  const dek = await unwrapDatasetKey(ctx, dataset);
+  const dek = await (key ?? unwrapDatasetKey(ctx, dataset));
   try {
     for await (const chunk of readColumnChunks(ctx, dataset, dek, column)) {
       // SQLite reads never wait on I/O: without a turn of the event loop here, encryption
