@@ -69,7 +69,9 @@ export class EncryptionPool {
     const encrypted = columns.map((column) => {
       const parts: Promise<Uint8Array>[] = [];
       for (let start = 0; start === 0 || start < column.length; start += partRows) {
-        const values = Float64Array.from({ length: Math.min(column.length, start + partRows) - start }, (_, i) => column[start + i]!);
+        const values = new Float64Array(Math.min(column.length, start + partRows) - start);
+        // A plain loop: Float64Array.from with a mapper costs ~10× more on the gateway's busy thread.
+        for (let i = 0; i < values.length; i++) values[i] = column[start + i]!;
         parts.push(new Promise((resolve, reject) => this.submit({ publicKey, values, spec, offset: start, resolve, reject })));
       }
       return Promise.all(parts).then(join);
