@@ -48,8 +48,29 @@ crypto() {
     -outputBlock "$FABRIC/config/$CHANNEL.block"
 }
 
+# A PEM file as a JSON string body: newlines escaped.
+json_pem() { awk 'BEGIN { ORS = "\\n" } { print }' "$1"; }
+
+# Each organization runs its own chaincode server (chaincode.<org>.sluice.local) and installs a
+# package naming it; the server accepts only its own peer's TLS certificate, the peer only its
+# own server. Writes the package id to $FABRIC/chaincode/<org>/package-id.
+package() {
+  org=$1 msp=$2
+  pkg=$FABRIC/chaincode/$org
+  mkdir -p "$pkg"
+  peer_tls="$(org_dir "$org")/peers/peer0.$org.sluice.local/tls"
+  printf '{"address":"chaincode.%s.sluice.local:9999","dial_timeout":"10s","tls_required":true,"client_auth_required":true,"root_cert":"%s","client_cert":"%s","client_key":"%s"}' \
+    "$org" "$(json_pem "$(org_dir "$org")/peers/chaincode.$org.sluice.local/tls/ca.crt")" \
+    "$(json_pem "$peer_tls/server.crt")" "$(json_pem "$peer_tls/server.key")" > "$pkg/connection.json"
+  printf '{"type":"ccaas","label":"%s_%s"}' "$CHAINCODE" "$VERSION" > "$pkg/metadata.json"
+  tar -C "$pkg" -czf "$pkg/code.tar.gz" connection.json
+  tar -C "$pkg" -czf "$pkg/$CHAINCODE.tgz" metadata.json code.tar.gz
+  as_admin "$org" "$msp" peer lifecycle chaincode install "$pkg/$CHAINCODE.tgz"
+  as_admin "$org" "$msp" peer lifecycle chaincode calculatepackageid "$pkg/$CHAINCODE.tgz" > "$pkg/package-id.pending"
+}
+
 channel() {
-  if [ -f "$FABRIC/chaincode/package-id" ]; then return; fi
+  if [ -f "$FABRIC/chaincode/regulator/package-id" ]; then return; fi
   osnadmin channel join --channelID "$CHANNEL" --config-block "$FABRIC/config/$CHANNEL.block" \
     -o orderer0.orderer.sluice.local:7053 --ca-file "$ORDERER_CA" \
     --client-cert "$ORDERER_DIR/users/Admin@orderer.sluice.local/tls/client.crt" \
@@ -57,18 +78,8 @@ channel() {
   as_admin operator OperatorMSP peer channel join -b "$FABRIC/config/$CHANNEL.block"
   as_admin regulator RegulatorMSP peer channel join -b "$FABRIC/config/$CHANNEL.block"
 
-  pkg=$FABRIC/chaincode
-  mkdir -p "$pkg"
-  root_cert=$(awk 'BEGIN { ORS = "\\n" } { print }' "$(org_dir operator)/peers/chaincode.operator.sluice.local/tls/ca.crt")
-  printf '{"address":"chaincode.operator.sluice.local:9999","dial_timeout":"10s","tls_required":true,"client_auth_required":false,"root_cert":"%s"}' \
-    "$root_cert" > "$pkg/connection.json"
-  printf '{"type":"ccaas","label":"%s_%s"}' "$CHAINCODE" "$VERSION" > "$pkg/metadata.json"
-  tar -C "$pkg" -czf "$pkg/code.tar.gz" connection.json
-  tar -C "$pkg" -czf "$pkg/$CHAINCODE.tgz" metadata.json code.tar.gz
-
-  as_admin operator OperatorMSP peer lifecycle chaincode install "$pkg/$CHAINCODE.tgz"
-  as_admin regulator RegulatorMSP peer lifecycle chaincode install "$pkg/$CHAINCODE.tgz"
-  package_id=$(as_admin operator OperatorMSP peer lifecycle chaincode calculatepackageid "$pkg/$CHAINCODE.tgz")
+  package operator OperatorMSP
+  package regulator RegulatorMSP
 
   definition="--channelID $CHANNEL --name $CHAINCODE --version $VERSION --sequence 1"
   # The orderer requires client certificates: each admin shows its organization's TLS one.
@@ -79,10 +90,10 @@ channel() {
   }
   # shellcheck disable=SC2086 # word splitting of the option lists is intended
   as_admin operator OperatorMSP peer lifecycle chaincode approveformyorg $(orderer operator) $definition \
-    --signature-policy "$POLICY" --package-id "$package_id"
+    --signature-policy "$POLICY" --package-id "$(cat "$FABRIC/chaincode/operator/package-id.pending")"
   # shellcheck disable=SC2086
   as_admin regulator RegulatorMSP peer lifecycle chaincode approveformyorg $(orderer regulator) $definition \
-    --signature-policy "$POLICY" --package-id "$package_id"
+    --signature-policy "$POLICY" --package-id "$(cat "$FABRIC/chaincode/regulator/package-id.pending")"
   # shellcheck disable=SC2086
   as_admin operator OperatorMSP peer lifecycle chaincode commit $(orderer operator) $definition \
     --signature-policy "$POLICY" \
@@ -90,7 +101,8 @@ channel() {
     --tlsRootCertFiles "$(org_dir operator)/peers/peer0.operator.sluice.local/tls/ca.crt" \
     --peerAddresses peer0.regulator.sluice.local:7051 \
     --tlsRootCertFiles "$(org_dir regulator)/peers/peer0.regulator.sluice.local/tls/ca.crt"
-  echo "$package_id" > "$pkg/package-id"
+  # The chaincode servers start once their package id is there.
+  for org in operator regulator; do mv "$FABRIC/chaincode/$org/package-id.pending" "$FABRIC/chaincode/$org/package-id"; done
 }
 
 "$1"

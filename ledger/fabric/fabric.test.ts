@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fabricBinariesPresent, removeNetwork, startNetwork, type FabricNetwork } from '../../scripts/fabric/index.ts';
 import { backendAvailable } from '../../test/support/backends.ts';
@@ -127,6 +128,31 @@ describe.runIf(backendAvailable('Hyperledger Fabric binaries (npm run fabric:up 
         await anonymous.close();
       }
     }, 60_000);
+
+    it('runs a chaincode server per organization that accepts only a client with its TLS certificate', async () => {
+      const state = JSON.parse(fs.readFileSync(path.join(root, 'network.json'), 'utf8')) as { ports: { peers: Record<'operator' | 'regulator', { chaincodeServer: number }> } };
+      const orgDir = (org: string) => path.join(root, 'crypto', 'peerOrganizations', `${org}.sluice.local`);
+      const handshake = (port: number, client?: { cert: Buffer; key: Buffer }) =>
+        new Promise<string>((resolve) => {
+          const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['h2'], ...client });
+          // Under TLS 1.3 a refused client learns it from the server's alert, after its own
+          // handshake is done: it has to be reading to see it.
+          socket.on('secureConnect', () => socket.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'));
+          socket.resume();
+          const timer = setTimeout(() => (socket.destroy(), resolve('accepted')), 1_000);
+          socket.on('close', () => (clearTimeout(timer), resolve('closed')));
+          socket.on('error', (error: NodeJS.ErrnoException) => (clearTimeout(timer), resolve(error.code ?? 'error')));
+        });
+      for (const org of ['operator', 'regulator'] as const) {
+        const port = state.ports.peers[org].chaincodeServer;
+        const peerTls = path.join(orgDir(org), 'peers', `peer0.${org}.sluice.local`, 'tls');
+        const other = org === 'operator' ? 'regulator' : 'operator';
+        const otherTls = path.join(orgDir(other), 'peers', `peer0.${other}.sluice.local`, 'tls');
+        expect(await handshake(port)).not.toBe('accepted');
+        expect(await handshake(port, { cert: fs.readFileSync(path.join(otherTls, 'server.crt')), key: fs.readFileSync(path.join(otherTls, 'server.key')) })).not.toBe('accepted');
+        expect(await handshake(port, { cert: fs.readFileSync(path.join(peerTls, 'server.crt')), key: fs.readFileSync(path.join(peerTls, 'server.key')) })).toBe('accepted');
+      }
+    }, 30_000);
 
     it('gives up after the append timeout while endorsement stays impossible, and anchors nothing', async () => {
       const impatient = new FabricLedger({ ...network.clients.operator, appendTimeoutMs: 2_000 });

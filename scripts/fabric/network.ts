@@ -27,14 +27,17 @@ interface PeerPorts {
   port: number;
   chaincodeListenPort: number;
   operationsPort: number;
+  /** The organization's own chaincode server, which only its peer dials. */
+  chaincodeServer: number;
 }
 
 /** What fabric:down needs to find again: written next to the network's files. */
 interface NetworkState {
   root: string;
   pids: Record<string, number>;
-  ports: { orderer: number; ordererAdmin: number; ordererOperations: number; chaincode: number; peers: Record<OrgName, PeerPorts> };
-  packageId: string;
+  ports: { orderer: number; ordererAdmin: number; ordererOperations: number; peers: Record<OrgName, PeerPorts> };
+  /** Each organization installs its own ccaas package (its server's address and its peer's client certificate). */
+  packageIds: Record<OrgName, string>;
 }
 
 export interface FabricNetwork {
@@ -85,7 +88,7 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
   const channelBlock = path.join(root, 'config', `${FABRIC_DEFAULTS.channel}.block`);
 
   const ports = await allocatePorts();
-  const state: Omit<NetworkState, 'pids'> = { root, ports, packageId: '' };
+  const state: Omit<NetworkState, 'pids'> = { root, ports, packageIds: { operator: '', regulator: '' } };
   const children = new Map<string, number>();
   const saveState = () => {
     const saved: NetworkState = { ...state, pids: Object.fromEntries(children) };
@@ -205,26 +208,37 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
     }
 
     log('installing the chaincode');
-    const packagePath = writeChaincodePackage(path.join(root, 'chaincode'), ports.chaincode, fs.readFileSync(peerTlsCa('operator'), 'utf8'));
-    for (const org of ORGS) await peerCli(org, ['lifecycle', 'chaincode', 'install', packagePath]);
-    state.packageId = (await peerCli('operator', ['lifecycle', 'chaincode', 'calculatepackageid', packagePath])).trim();
-
-    const chaincodeTls = path.join(orgDir('operator'), 'peers', 'chaincode.operator.sluice.local', 'tls');
-    await startProcess(
-      'chaincode',
-      process.execPath,
-      [
-        '--import', 'tsx',
-        path.join(REPO, 'node_modules', 'fabric-shim', 'cli.js'), 'server',
-        '--chaincode-address', `127.0.0.1:${ports.chaincode}`,
-        '--chaincode-id', state.packageId,
-        '--chaincode-tls-cert-file', path.join(chaincodeTls, 'server.crt'),
-        '--chaincode-tls-key-file', path.join(chaincodeTls, 'server.key'),
-        '--module-path', path.join(REPO, 'contracts'),
-      ],
-      { ...fabricFreeEnv(), CORE_CHAINCODE_LOGGING_LEVEL: 'warning' },
-      ports.chaincode,
-    );
+    for (const org of ORGS) {
+      // Each organization runs its own chaincode server and installs a package naming it; the
+      // server accepts only its own peer (mutual TLS), the peer only its own server.
+      const dir = path.join(root, 'chaincode', org);
+      fs.mkdirSync(dir, { recursive: true });
+      const serverTls = path.join(orgDir(org), 'peers', `chaincode.${org}.sluice.local`, 'tls');
+      const peerTls = path.join(peerDir(org), 'tls');
+      const packagePath = writeChaincodePackage(dir, ports.peers[org].chaincodeServer, {
+        rootCert: fs.readFileSync(path.join(serverTls, 'ca.crt'), 'utf8'),
+        clientCert: fs.readFileSync(path.join(peerTls, 'server.crt'), 'utf8'),
+        clientKey: fs.readFileSync(path.join(peerTls, 'server.key'), 'utf8'),
+      });
+      await peerCli(org, ['lifecycle', 'chaincode', 'install', packagePath]);
+      state.packageIds[org] = (await peerCli(org, ['lifecycle', 'chaincode', 'calculatepackageid', packagePath])).trim();
+      await startProcess(
+        `chaincode-${org}`,
+        process.execPath,
+        [
+          '--import', 'tsx',
+          path.join(REPO, 'node_modules', 'fabric-shim', 'cli.js'), 'server',
+          '--chaincode-address', `127.0.0.1:${ports.peers[org].chaincodeServer}`,
+          '--chaincode-id', state.packageIds[org],
+          '--chaincode-tls-cert-file', path.join(serverTls, 'server.crt'),
+          '--chaincode-tls-key-file', path.join(serverTls, 'server.key'),
+          '--chaincode-tls-client-cacert-file', peerTlsCa(org),
+          '--module-path', path.join(REPO, 'contracts'),
+        ],
+        { ...fabricFreeEnv(), CORE_CHAINCODE_LOGGING_LEVEL: 'warning' },
+        ports.peers[org].chaincodeServer,
+      );
+    }
 
     const definition = [
       '--channelID', FABRIC_DEFAULTS.channel,
@@ -238,7 +252,7 @@ export async function startNetwork(options: StartOptions): Promise<FabricNetwork
       '--clientauth', '--certfile', path.join(adminTls(org), 'client.crt'), '--keyfile', path.join(adminTls(org), 'client.key'),
     ];
     for (const org of ORGS) {
-      await peerCli(org, ['lifecycle', 'chaincode', 'approveformyorg', ...orderer(org), ...definition, '--package-id', state.packageId]);
+      await peerCli(org, ['lifecycle', 'chaincode', 'approveformyorg', ...orderer(org), ...definition, '--package-id', state.packageIds[org]]);
     }
     await peerCli('operator', [
       'lifecycle', 'chaincode', 'commit', ...orderer('operator'), ...definition,
@@ -312,12 +326,11 @@ async function allocatePorts(): Promise<NetworkState['ports']> {
       }
     }
   };
-  const peer = async (): Promise<PeerPorts> => ({ port: await next(), chaincodeListenPort: await next(), operationsPort: await next() });
+  const peer = async (): Promise<PeerPorts> => ({ port: await next(), chaincodeListenPort: await next(), operationsPort: await next(), chaincodeServer: await next() });
   return {
     orderer: await next(),
     ordererAdmin: await next(),
     ordererOperations: await next(),
-    chaincode: await next(),
     peers: { operator: await peer(), regulator: await peer() },
   };
 }
@@ -333,16 +346,18 @@ function render(template: string, target: string, values: Record<string, string 
 }
 
 /**
- * A ccaas package: no code, only where the running chaincode server listens and the CA its TLS
- * certificate chains to. Both peers dial the one server.
+ * A ccaas package: no code, only where the organization's chaincode server listens, the CA its
+ * TLS certificate chains to, and the certificate the peer shows it (mutual TLS).
  */
-function writeChaincodePackage(dir: string, port: number, tlsRootCert: string): string {
+function writeChaincodePackage(dir: string, port: number, tls: { rootCert: string; clientCert: string; clientKey: string }): string {
   const connection = {
     address: `127.0.0.1:${port}`,
     dial_timeout: '10s',
     tls_required: true,
-    client_auth_required: false,
-    root_cert: tlsRootCert,
+    client_auth_required: true,
+    root_cert: tls.rootCert,
+    client_cert: tls.clientCert,
+    client_key: tls.clientKey,
   };
   const label = `${FABRIC_DEFAULTS.chaincode}_${CHAINCODE_VERSION}`;
   fs.writeFileSync(path.join(dir, 'connection.json'), JSON.stringify(connection));
