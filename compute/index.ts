@@ -3,6 +3,7 @@ export {
   CKKS,
   HE_SCHEMES,
   PARAMETER_SETS,
+  HE_RESULT_SCHEMA,
   OPERATIONS,
   decodeColumn,
   decodePublicKey,

@@ -5,6 +5,17 @@ export type OperationKind = 'sum' | 'count' | 'mean' | 'variance' | 'histogram' 
 
 export const OPERATIONS: readonly OperationKind[] = ['sum', 'count', 'mean', 'variance', 'histogram', 'weightedSum'];
 
+/** JSON schema of a released `HeResult` as the KMS and the gateway answer it. */
+export const HE_RESULT_SCHEMA = {
+  type: 'object',
+  required: ['operation', 'value', 'n'],
+  properties: {
+    operation: { type: 'string' },
+    value: { anyOf: [{ type: 'number' }, { type: 'array', items: { type: 'number' } }, { type: 'null' }] },
+    n: { type: 'integer' },
+  },
+} as const;
+
 /** What a contributor encrypts a column for; fixed when the job is created. */
 export interface ColumnSpec {
   operation: OperationKind;

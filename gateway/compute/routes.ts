@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { SluiceError } from '../../common/index.ts';
+import { HE_RESULT_SCHEMA } from '../../compute/index.ts';
 import type { OutboxRelay } from '../anchoring/outbox.ts';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
@@ -20,7 +21,6 @@ import {
   jobKeyResponse,
   jobResponse,
   psiSessionResponse,
-  resultResponse,
 } from './schemas.ts';
 import { startComputeService } from './service.ts';
 
@@ -83,7 +83,7 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
 
   app.get<{ Params: { id: string } }>(
     '/v1/compute/jobs/:id/result',
-    { schema: { tags, params: idParams, response: responses({ 200: resultResponse }) } },
+    { schema: { tags, params: idParams, response: responses({ 200: HE_RESULT_SCHEMA }) } },
     async (request) => releasedResult(request.principal, await getJob(rt.db, request.params.id)),
   );
 

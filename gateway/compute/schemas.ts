@@ -76,16 +76,6 @@ export const approveResponse = {
   properties: { status: { type: 'string', enum: [...JOB_STATUSES] }, approvals: partyIds, pending: partyIds },
 } as const;
 
-export const resultResponse = {
-  type: 'object',
-  required: ['operation', 'value', 'n'],
-  properties: {
-    operation: { type: 'string' },
-    value: { anyOf: [{ type: 'number' }, { type: 'array', items: { type: 'number' } }, { type: 'null' }] },
-    n: { type: 'integer' },
-  },
-} as const;
-
 export const jobKeyResponse = {
   type: 'object',
   required: ['keysetId', 'scheme', 'publicKey', 'spec'],

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { errorResponseSchema, fail, migrate, SluiceError, type Database } from '../../common/index.ts';
-import { addDpNoise, decodePublicKey, decryptResult, HE_SCHEMES, keygen, OPERATIONS, PARAMETER_SETS, warmHeContexts, type HeResult, type HeScheme, type OperationKind } from '../../compute/index.ts';
+import { addDpNoise, decodePublicKey, decryptResult, HE_RESULT_SCHEMA, HE_SCHEMES, keygen, OPERATIONS, PARAMETER_SETS, warmHeContexts, type HeResult, type HeScheme, type OperationKind } from '../../compute/index.ts';
 import { migrations, secretKeyAad, type HeDb, type HeSchema, type KeysetRow } from './store.ts';
 
 type Caller = 'service' | 'worker';
@@ -40,15 +40,6 @@ const publicView = {
   type: 'object',
   required: ['keysetId', 'jobId', 'scheme', 'keyId', 'publicKey'],
   properties: { keysetId: { type: 'string' }, jobId: { type: 'string' }, scheme: { type: 'string' }, keyId: { type: 'string' }, publicKey: { type: 'string' } },
-} as const;
-const resultView = {
-  type: 'object',
-  required: ['operation', 'value', 'n'],
-  properties: {
-    operation: { type: 'string' },
-    value: { anyOf: [{ type: 'number' }, { type: 'array', items: { type: 'number' } }, { type: 'null' }] },
-    n: { type: 'integer' },
-  },
 } as const;
 
 interface CreateBody {
@@ -213,7 +204,7 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
       schema: {
         params: idParams,
         body: { type: 'object', required: ['ciphertext'], additionalProperties: false, properties: { ciphertext: base64 } },
-        response: { 200: resultView, ...errors },
+        response: { 200: HE_RESULT_SCHEMA, ...errors },
       },
     },
     async (request) => {
