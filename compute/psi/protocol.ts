@@ -7,13 +7,17 @@ import type { Batch, TaskInput, X25519Pool } from './x25519-pool.ts';
 
 export const PSI_PROTOCOL = 'sluice-psi-x25519-sha256-v1';
 
-export type PsiMode = 'cardinality' | 'intersection';
+/**
+ * `cardinality`: the partner learns |X ∩ Y|; `intersection`: also which of its elements;
+ * `sum`: a private join (join.ts) — the gateway learns which of the partner's blinded elements
+ * match and sums the partner's encrypted values over them; the KMS releases the sum.
+ */
+export type PsiMode = 'cardinality' | 'intersection' | 'sum';
 
 /** Fixed by the server (the gateway) per job, fetched by the partner before it starts. */
 export interface PsiSession {
   protocol: typeof PSI_PROTOCOL;
   sessionId: string;
-  /** `cardinality`: the partner learns |X ∩ Y| only; `intersection`: also which of its elements. */
   mode: PsiMode;
   /** The server refuses smaller partner sets: one-element sets would test membership. */
   minSetSize: number;
@@ -26,8 +30,8 @@ export interface PsiOutcome {
 }
 
 /** Doubly-blinded values are compared, never re-multiplied: 128 bits keep false matches < 2^-88 at 2^20 × 2^20. */
-const TAG_BYTES = 16;
-const POINT_BYTES = 32;
+export const TAG_BYTES = 16;
+export const POINT_BYTES = 32;
 
 /** PSI works on sets: duplicates are dropped, first occurrence kept. */
 export function dedupe(elements: Iterable<string>): string[] {
@@ -75,26 +79,38 @@ function* pointTasks(points: Uint8Array): Generator<TaskInput> {
 /** What a caller may add to a batch: where results go and what to do as they land, a way to drop it. */
 type BatchOptions = Partial<Pick<Batch, 'output' | 'landed' | 'signal'>>;
 
-async function hashAndBlind(pool: X25519Pool, scalar: Uint8Array, session: PsiSession, elements: readonly string[], options: BatchOptions = {}): Promise<Uint8Array> {
+export async function hashAndBlind(pool: X25519Pool, scalar: Uint8Array, session: PsiSession, elements: readonly string[], options: BatchOptions = {}): Promise<Uint8Array> {
   const output = options.output ?? new Uint8Array(elements.length * POINT_BYTES);
   await pool.run({ ...options, op: 'hash', scalar, domain: domain(session), outBytes: POINT_BYTES, output, inputs: elementTasks(elements) });
   return output;
 }
 
-async function blind(pool: X25519Pool, scalar: Uint8Array, points: Uint8Array, outBytes: number, options: BatchOptions = {}): Promise<Uint8Array> {
+export async function blind(pool: X25519Pool, scalar: Uint8Array, points: Uint8Array, outBytes: number, options: BatchOptions = {}): Promise<Uint8Array> {
   const output = options.output ?? new Uint8Array((points.length / POINT_BYTES) * outBytes);
   await pool.run({ ...options, op: 'mult', scalar, domain: new Uint8Array(0), outBytes, output, inputs: pointTasks(points) });
   return output;
 }
 
-function secretScalar(): Uint8Array {
+export function secretScalar(): Uint8Array {
   return new Uint8Array(randomBytes(32));
 }
 
-function checkSession(header: Record<string, unknown>, session: PsiSession, type: string): void {
+export function checkSession(header: Record<string, unknown>, session: PsiSession, type: string): void {
   if (header.type !== type || header.protocol !== PSI_PROTOCOL || header.sessionId !== session.sessionId) {
     throw new SluiceError('VALIDATION_FAILED', 'PSI message is not for this session');
   }
+}
+
+/** The partner's blinded points from a psi-request, refused when malformed or below the session's set size. */
+export function requestPoints(session: PsiSession, request: Uint8Array): Uint8Array {
+  const { header, blobs } = unpack(request);
+  checkSession(header, session, 'psi-request');
+  const points = blobs[0];
+  if (blobs.length !== 1 || !points || points.length % POINT_BYTES !== 0 || header.count !== points.length / POINT_BYTES) {
+    throw new SluiceError('VALIDATION_FAILED', 'malformed PSI request');
+  }
+  if (points.length / POINT_BYTES < session.minSetSize) throw new SluiceError('GROUP_TOO_SMALL', 'the partner set is smaller than this job allows');
+  return points;
 }
 
 /** Partner side, step 1: the blinded set to send. Keep `state` for step 2; it holds the secret scalar. */
@@ -112,13 +128,7 @@ export async function psiRequest(session: PsiSession, elements: Iterable<string>
  * doubly-blinded values go back shuffled, so it can count matches but not tell which they are.
  */
 export async function psiRespond(session: PsiSession, serverElements: Iterable<string>, request: Uint8Array, pool: X25519Pool): Promise<Uint8Array> {
-  const { header, blobs } = unpack(request);
-  checkSession(header, session, 'psi-request');
-  const points = blobs[0];
-  if (blobs.length !== 1 || !points || points.length % POINT_BYTES !== 0 || header.count !== points.length / POINT_BYTES) {
-    throw new SluiceError('VALIDATION_FAILED', 'malformed PSI request');
-  }
-  if (points.length / POINT_BYTES < session.minSetSize) throw new SluiceError('GROUP_TOO_SMALL', 'the partner set is smaller than this job allows');
+  const points = requestPoints(session, request);
   const scalar = secretScalar();
   try {
     // Queued together, so the threads go from the partner's values to the server's without a
@@ -138,7 +148,9 @@ export async function psiRespond(session: PsiSession, serverElements: Iterable<s
 }
 
 /** Partner side, step 2: blinds the server's values with its own scalar and compares. */
-export async function psiFinish(state: Awaited<ReturnType<typeof psiRequest>>['state'], response: Uint8Array, pool: X25519Pool): Promise<PsiOutcome> {
+export type PsiRequestState = Awaited<ReturnType<typeof psiRequest>>['state'];
+
+export async function psiFinish(state: PsiRequestState, response: Uint8Array, pool: X25519Pool): Promise<PsiOutcome> {
   const { header, blobs } = unpack(response);
   checkSession(header, state.session, 'psi-response');
   const [doubled, serverPoints] = blobs;

@@ -2,6 +2,7 @@ import { SluiceError } from '../../../common/index.ts';
 import { BFV, heContext } from '../params.ts';
 import { bucketsOf, histogramRowsPerChunk, type OperationKind } from '../operations.ts';
 import { decodeResult, type ResultArtifact } from '../artifacts.ts';
+import { partialLayout, readLimbs, type Place } from '../partials.ts';
 import { decodeSecretKey } from './secret-key.ts';
 
 export interface HeResult {
@@ -30,7 +31,7 @@ export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, o
     throw new SluiceError('GROUP_TOO_SMALL', 'the result covers too few rows to be released');
   }
   const slots = await decodeSlots(sk.key, artifact);
-  return { operation: artifact.spec.operation, value: finish(artifact, slots), n: artifact.n };
+  return { operation: artifact.spec.operation, value: finish(artifact, totalsOf(artifact, slots)), n: artifact.n };
 }
 
 /** Decrypted slot vectors per component; absent when no row contributed to the component. */
@@ -68,6 +69,32 @@ async function decodeSlots(secretKey: Uint8Array, artifact: ResultArtifact): Pro
   return slots;
 }
 
+/** The job's totals, whichever layout the contributors used; BFV totals are exact. */
+interface Totals {
+  x: bigint | number;
+  x2: bigint | number;
+  bins: number[];
+}
+
+function totalsOf(artifact: ResultArtifact, slots: Slots): Totals {
+  const { spec, scheme } = artifact;
+  if (spec.pushdown) {
+    // One vector of partials, summed over the inputs: read each quantity where the layout put it.
+    const layout = partialLayout(scheme, spec);
+    const p = slots.get('p');
+    if (scheme === 'bfv') {
+      const limbs = (place: Place | undefined) => (p && place ? readLimbs(p as BigInt64Array, place) : 0n);
+      return { x: limbs(layout.x), x2: limbs(layout.x2), bins: (layout.bins ?? []).map((place) => Number(limbs(place))) };
+    }
+    const real = (place: Place | undefined) => (p && place ? (p as Float64Array)[place.offset]! : 0);
+    return { x: real(layout.x), x2: real(layout.x2), bins: [] };
+  }
+  if (scheme === 'ckks') return { x: realTotal(slots, 'x'), x2: realTotal(slots, 'x2'), bins: [] };
+  const bins = spec.operation === 'histogram' ? histogramCounts(spec, slots) : [];
+  return { x: exactTotal(slots, 'x'), x2: exactTotal(slots, 'x2lo') + (exactTotal(slots, 'x2hi') << 31n), bins };
+}
+
+/** Row layout: the slots of every chunk were added up by the worker; fold them here. */
 function exactTotal(slots: Slots, name: string): bigint {
   let sum = 0n;
   for (const v of (slots.get(name) as BigInt64Array | undefined) ?? []) sum += v;
@@ -91,26 +118,26 @@ function histogramCounts(spec: ResultArtifact['spec'], slots: Slots): number[] {
   return counts;
 }
 
-function finish(artifact: ResultArtifact, slots: Slots): HeResult['value'] {
+function finish(artifact: ResultArtifact, totals: Totals): HeResult['value'] {
   const { spec, n } = artifact;
   if (spec.operation === 'count') return n;
-  if (spec.operation === 'histogram') return histogramCounts(spec, slots);
+  if (spec.operation === 'histogram') return totals.bins;
+  const summed = spec.operation === 'sum' || spec.operation === 'weightedSum' || spec.operation === 'intersectionSum';
   if (artifact.scheme === 'ckks') {
-    const s = realTotal(slots, 'x');
-    if (spec.operation === 'sum' || spec.operation === 'weightedSum') return s;
+    const s = totals.x as number;
+    if (summed) return s;
     if (n === 0) return null;
     if (spec.operation === 'mean') return s / n;
     const mean = s / n;
-    return Math.max(0, realTotal(slots, 'x2') / n - mean * mean);
+    return Math.max(0, (totals.x2 as number) / n - mean * mean);
   }
   const scale = 10n ** BigInt(spec.decimals ?? 0);
-  const s = exactTotal(slots, 'x');
-  if (spec.operation === 'sum' || spec.operation === 'weightedSum') return ratio(s, scale);
+  const s = totals.x as bigint;
+  if (summed) return ratio(s, scale);
   if (n === 0) return null;
   if (spec.operation === 'mean') return ratio(s, BigInt(n) * scale);
-  const squares = exactTotal(slots, 'x2lo') + (exactTotal(slots, 'x2hi') << 31n);
   // Population variance, exact up to the final division: (n·Σx² − (Σx)²) / (n²·scale²).
-  return ratio(BigInt(n) * squares - s * s, BigInt(n) * BigInt(n) * scale * scale);
+  return ratio(BigInt(n) * (totals.x2 as bigint) - s * s, BigInt(n) * BigInt(n) * scale * scale);
 }
 
 /** num/den as the nearest double, exact whenever the quotient is representable. */
