@@ -1,6 +1,6 @@
 import { SluiceError } from '../../common/index.ts';
 import { pack, unpack } from '../he/wire.ts';
-import { blind, checkSession, dedupe, hashAndBlind, POINT_BYTES, PSI_PROTOCOL, requestPoints, secretScalar, TAG_BYTES, type PsiRequestState, type PsiSession } from './protocol.ts';
+import { blind, blindBoth, checkSession, POINT_BYTES, PSI_PROTOCOL, TAG_BYTES, type PsiRequestState, type PsiSession } from './protocol.ts';
 import { shuffle } from './shuffle.ts';
 import { TagSet } from './tags.ts';
 import type { X25519Pool } from './x25519-pool.ts';
@@ -51,23 +51,12 @@ export function joinInput(rows: Iterable<readonly [string, number]>): JoinInput 
  */
 export async function joinRespond(session: PsiSession, serverElements: Iterable<string>, request: Uint8Array, pool: X25519Pool): Promise<{ response: Uint8Array; state: Uint8Array }> {
   if (session.mode !== 'sum') throw new SluiceError('VALIDATION_FAILED', 'not a private-join session');
-  const points = requestPoints(session, request);
-  const scalar = secretScalar();
-  try {
-    const abandon = new AbortController();
-    const doubling = blind(pool, scalar, points, TAG_BYTES, { signal: abandon.signal });
-    const [doubled, own] = await Promise.all([doubling, hashAndBlind(pool, scalar, session, dedupe(serverElements), { signal: abandon.signal })]).catch((error: unknown) => {
-      abandon.abort();
-      throw error;
-    });
-    const serverCount = own.length / POINT_BYTES;
-    return {
-      response: pack({ type: 'psi-response', protocol: PSI_PROTOCOL, sessionId: session.sessionId, mode: 'sum' }, [shuffle(own, POINT_BYTES)]),
-      state: pack({ type: 'psi-join-state', protocol: PSI_PROTOCOL, sessionId: session.sessionId, serverCount }, [doubled]),
-    };
-  } finally {
-    scalar.fill(0);
-  }
+  const { doubled, own } = await blindBoth(session, serverElements, request, pool);
+  const serverCount = own.length / POINT_BYTES;
+  return {
+    response: pack({ type: 'psi-response', protocol: PSI_PROTOCOL, sessionId: session.sessionId, mode: 'sum' }, [shuffle(own, POINT_BYTES)]),
+    state: pack({ type: 'psi-join-state', protocol: PSI_PROTOCOL, sessionId: session.sessionId, serverCount }, [doubled]),
+  };
 }
 
 /** Partner side, step 3: the server's points under the partner's scalar, truncated and shuffled. */

@@ -79,7 +79,7 @@ function* pointTasks(points: Uint8Array): Generator<TaskInput> {
 /** What a caller may add to a batch: where results go and what to do as they land, a way to drop it. */
 type BatchOptions = Partial<Pick<Batch, 'output' | 'landed' | 'signal'>>;
 
-export async function hashAndBlind(pool: X25519Pool, scalar: Uint8Array, session: PsiSession, elements: readonly string[], options: BatchOptions = {}): Promise<Uint8Array> {
+async function hashAndBlind(pool: X25519Pool, scalar: Uint8Array, session: PsiSession, elements: readonly string[], options: BatchOptions = {}): Promise<Uint8Array> {
   const output = options.output ?? new Uint8Array(elements.length * POINT_BYTES);
   await pool.run({ ...options, op: 'hash', scalar, domain: domain(session), outBytes: POINT_BYTES, output, inputs: elementTasks(elements) });
   return output;
@@ -91,7 +91,7 @@ export async function blind(pool: X25519Pool, scalar: Uint8Array, points: Uint8A
   return output;
 }
 
-export function secretScalar(): Uint8Array {
+function secretScalar(): Uint8Array {
   return new Uint8Array(randomBytes(32));
 }
 
@@ -102,7 +102,7 @@ export function checkSession(header: Record<string, unknown>, session: PsiSessio
 }
 
 /** The partner's blinded points from a psi-request, refused when malformed or below the session's set size. */
-export function requestPoints(session: PsiSession, request: Uint8Array): Uint8Array {
+function requestPoints(session: PsiSession, request: Uint8Array): Uint8Array {
   const { header, blobs } = unpack(request);
   checkSession(header, session, 'psi-request');
   const points = blobs[0];
@@ -123,11 +123,11 @@ export async function psiRequest(session: PsiSession, elements: Iterable<string>
 }
 
 /**
- * Server side (the gateway, for the data owner): blinds the partner's values a second time and
- * its own once, under a scalar used for this exchange only. In `cardinality` mode the partner's
- * doubly-blinded values go back shuffled, so it can count matches but not tell which they are.
+ * The server's work in both protocols, under a scalar used for this exchange only and zeroed
+ * after: the partner's points blinded a second time (truncated, in the partner's order) and its
+ * own set blinded once.
  */
-export async function psiRespond(session: PsiSession, serverElements: Iterable<string>, request: Uint8Array, pool: X25519Pool): Promise<Uint8Array> {
+export async function blindBoth(session: PsiSession, serverElements: Iterable<string>, request: Uint8Array, pool: X25519Pool): Promise<{ doubled: Uint8Array; own: Uint8Array }> {
   const points = requestPoints(session, request);
   const scalar = secretScalar();
   try {
@@ -140,11 +140,21 @@ export async function psiRespond(session: PsiSession, serverElements: Iterable<s
       abandon.abort();
       throw error;
     });
-    const header = { type: 'psi-response', protocol: PSI_PROTOCOL, sessionId: session.sessionId, mode: session.mode };
-    return pack(header, [session.mode === 'cardinality' ? shuffle(doubled, TAG_BYTES) : doubled, shuffle(own, POINT_BYTES)]);
+    return { doubled, own };
   } finally {
     scalar.fill(0);
   }
+}
+
+/**
+ * Server side (the gateway, for the data owner): blinds the partner's values a second time and
+ * its own once. In `cardinality` mode the partner's doubly-blinded values go back shuffled, so
+ * it can count matches but not tell which they are.
+ */
+export async function psiRespond(session: PsiSession, serverElements: Iterable<string>, request: Uint8Array, pool: X25519Pool): Promise<Uint8Array> {
+  const { doubled, own } = await blindBoth(session, serverElements, request, pool);
+  const header = { type: 'psi-response', protocol: PSI_PROTOCOL, sessionId: session.sessionId, mode: session.mode };
+  return pack(header, [session.mode === 'cardinality' ? shuffle(doubled, TAG_BYTES) : doubled, shuffle(own, POINT_BYTES)]);
 }
 
 /** Partner side, step 2: blinds the server's values with its own scalar and compares. */

@@ -8,7 +8,8 @@ import { unwrapDatasetKey } from '../datasets/service.ts';
 import { authorizeInputs, checkContributors, distinctPersons, readColumn, type AuthorizedInput, type ColumnValues } from './inputs.ts';
 import type { InputRow, JobRow } from './jobs.ts';
 import { jobRecord } from './records.ts';
-import { checkRequest, DEFAULT_MIN_GROUP_SIZE, paramsOf, type CreateJobBody } from './request.ts';
+import { contributorsOf } from './join.ts';
+import { checkRequest, DEFAULT_MIN_GROUP_SIZE, isPrivateJoin, paramsOf, type CreateJobBody } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import { codeOf, failJob, moveStage } from './stages.ts';
 import { outboxTransaction, type JobStage } from './tables.ts';
@@ -28,18 +29,19 @@ import { outboxTransaction, type JobStage } from './tables.ts';
 export async function createJob(rt: ComputeRuntime, requester: Party, body: CreateJobBody): Promise<{ id: string; status: 'queued' | 'awaiting_approval' }> {
   const { ctx } = rt;
   checkRequest(body);
-  const contributors = body.contributors ?? [];
-  await checkContributors(ctx, contributors);
+  await checkContributors(ctx, body.contributors ?? []);
+  const contributors = contributorsOf(body, requester);
   const authorized = await authorizeInputs(ctx, requester, body);
   const now = ctx.now().toISOString();
   const job = newJobRow(requester, body, body.minGroupSize ?? DEFAULT_MIN_GROUP_SIZE, now);
   await rt.db.insertInto('compute_jobs').values(job).execute();
 
-  const encryption = body.operation === 'psi' ? undefined : new InputEncryption(rt, job, body);
+  // A private join needs a key set for the requester's values; the owners' ids stay here.
+  const encryption = body.operation === 'psi' && !isPrivateJoin(body.operation, body) ? undefined : new InputEncryption(rt, job, body);
   let columns: ColumnValues[];
   let he: Awaited<ReturnType<InputEncryption['settle']>> | undefined;
   try {
-    columns = await readInputs(ctx, authorized, body, encryption);
+    columns = await readInputs(ctx, authorized, body, body.operation === 'psi' ? undefined : encryption);
     if (distinctPersons(columns) < job.min_group_size) {
       throw new SluiceError('GROUP_TOO_SMALL', 'the inputs hold fewer persons than the job’s minimum group size', { minGroupSize: job.min_group_size });
     }

@@ -1,5 +1,5 @@
 import { SluiceError } from '../../common/index.ts';
-import type { ColumnSpec, HeScheme, OperationKind } from '../../compute/index.ts';
+import type { ColumnSpec, HeScheme } from '../../compute/index.ts';
 import type { KeysetPublic } from '../../kms/index.ts';
 import { declaredScheme, paramsOf, schemeFor, specOf, type CreateJobBody } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
@@ -74,7 +74,7 @@ export class InputEncryption {
 
   #createKeyset(label: string): Promise<KeysetPublic> {
     const body = this.#body;
-    const request = { jobId: label, scheme: this.#scheme, operation: body.operation as OperationKind, minGroupSize: this.#job.min_group_size, ...(body.dp ? { dp: body.dp } : {}) };
+    const request = { jobId: label, scheme: this.#scheme, operation: this.#spec.operation, minGroupSize: this.#job.min_group_size, ...(body.dp ? { dp: body.dp } : {}) };
     const created: Promise<KeysetPublic> = this.#rt.ctx.compute.keysets.createKeyset(request).then(async (keyset) => {
       // A guessed key set answering after its replacement must not take the row back.
       if (this.#keyset === created) await this.#rt.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', this.#job.id).execute();

@@ -4,14 +4,15 @@ import type { Principal } from '../auth/principal.ts';
 import { getDataset } from '../datasets/service.ts';
 import { readColumn, recheckContracts } from './inputs.ts';
 import { assertRequester, contractsOf, getJob, jobInputs, type JobRow } from './jobs.ts';
+import { isJoinJob, joinExchange } from './join.ts';
 import { jobParams } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
 
-function session(job: JobRow): PsiSession {
+export function session(job: JobRow): PsiSession {
   return { protocol: PSI_PROTOCOL, sessionId: job.id, mode: jobParams(job).mode ?? 'cardinality', minSetSize: job.min_group_size };
 }
 
-async function requesterPsiJob(rt: ComputeRuntime, principal: Principal, jobId: string): Promise<JobRow> {
+export async function requesterPsiJob(rt: ComputeRuntime, principal: Principal, jobId: string): Promise<JobRow> {
   const job = await getJob(rt.db, jobId);
   assertRequester(principal, job);
   if (job.operation !== 'psi') throw new SluiceError('VALIDATION_FAILED', 'not a PSI job');
@@ -35,18 +36,28 @@ export async function psiExchange(rt: ComputeRuntime, principal: Principal, jobI
   await requesterPsiJob(rt, principal, jobId);
   return rt.serial.run(jobId, async () => {
     const job = await getJob(rt.db, jobId);
+    if (isJoinJob(job)) return joinExchange(rt, job, request);
     if (job.stage !== 'released') throw new SluiceError('RESULT_NOT_RELEASED', 'every owner must approve the exchange first');
     if (job.psi_exchanged_at !== null) throw new SluiceError('CONFLICT', 'this job’s exchange has taken place');
-    const inputs = await jobInputs(rt.db, jobId);
-    await recheckContracts(rt.ctx, contractsOf(inputs), job.purpose);
-    const values: string[] = [];
-    for (const input of inputs) {
-      const column = await readColumn(rt.ctx, await getDataset(rt.ctx, input.dataset_id!), job.column_name);
-      for (const value of column.values) values.push(String(value));
-    }
+    const values = await ownerElements(rt, job);
     const response = await psiRespond(session(job), values, request, rt.ctx.compute.psi);
     await rt.db.updateTable('compute_jobs').set({ psi_exchanged_at: rt.ctx.now().toISOString() }).where('id', '=', jobId).execute();
     rt.ctx.logger.info({ jobId, ownerValues: values.length }, 'PSI exchange answered');
     return response;
   });
+}
+
+/**
+ * The owners' side of an exchange: the job's column of every input dataset, as strings, read
+ * after the contracts are re-checked (a revoked or lapsed contract answers nothing).
+ */
+export async function ownerElements(rt: ComputeRuntime, job: JobRow): Promise<string[]> {
+  const inputs = await jobInputs(rt.db, job.id);
+  await recheckContracts(rt.ctx, contractsOf(inputs), job.purpose);
+  const values: string[] = [];
+  for (const input of inputs.filter((i) => i.kind === 'dataset')) {
+    const column = await readColumn(rt.ctx, await getDataset(rt.ctx, input.dataset_id!), job.column_name);
+    for (const value of column.values) values.push(String(value));
+  }
+  return values;
 }

@@ -42,6 +42,6 @@ export function approvalRecord(job: JobRow, ownerId: string, contractIds: string
 export function releaseRecord(job: JobRow, approvals: string[], timestamp: string, released?: { resultDigest: string; result: HeResult }): LedgerRecord {
   const data: JsonObject = { jobId: job.id, recipientId: job.requester_id, operation: job.operation, approvals };
   if (released) Object.assign(data, { resultDigest: released.resultDigest, n: released.result.n });
-  else data.mode = jobParams(job).mode ?? 'cardinality';
+  if (job.operation === 'psi') data.mode = jobParams(job).mode ?? 'cardinality';
   return { id: `${job.id}.released`, type: 'compute.release', timestamp, data };
 }

@@ -16,6 +16,8 @@ export interface CreateJobBody {
   contributors?: string[];
   dp?: { epsilon: number; sensitivity: number };
   mode?: PsiMode;
+  /** Aggregates: owners and contributors reduce their columns to partial aggregates (default true). */
+  pushdown?: boolean;
 }
 
 /** What a job keeps of its request besides the columns named in its own row. */
@@ -25,6 +27,8 @@ export interface JobParams {
   weights?: number[];
   dp?: { epsilon: number; sensitivity: number };
   mode?: PsiMode;
+  /** Kept explicitly for every aggregate: jobs stored before push-down existed are row-level. */
+  pushdown?: boolean;
 }
 
 export const DEFAULT_MIN_GROUP_SIZE = 10;
@@ -35,15 +39,18 @@ const DECIMAL_OPERATIONS: readonly JobOperation[] = ['sum', 'mean', 'variance', 
 export function checkRequest(body: CreateJobBody): void {
   const { operation } = body;
   const he = operation !== 'psi';
+  // A private join (PSI in `sum` mode) is homomorphic too: the partner's values are encrypted.
+  const homomorphic = he || isPrivateJoin(operation, body);
   const only = (field: keyof CreateJobBody, allowed: boolean, scope: string) => {
     if (body[field] !== undefined && !allowed) throw fail.validation(`${field} applies to ${scope} only`, { field });
   };
   only('mode', !he, 'psi');
-  only('scheme', he, 'homomorphic operations');
-  only('contributors', he, 'homomorphic operations');
-  only('dp', he, 'homomorphic operations');
+  only('scheme', homomorphic, 'homomorphic operations');
+  only('contributors', he, 'homomorphic aggregates');
+  only('pushdown', he, 'homomorphic aggregates');
+  only('dp', homomorphic, 'homomorphic operations');
   only('buckets', operation === 'histogram', 'histogram');
-  only('decimals', DECIMAL_OPERATIONS.includes(operation), DECIMAL_OPERATIONS.join(', '));
+  only('decimals', DECIMAL_OPERATIONS.includes(operation) || isPrivateJoin(operation, body), `${DECIMAL_OPERATIONS.join(', ')} and psi sums`);
   only('weights', operation === 'weightedSum', 'weightedSum');
   if (operation === 'histogram') {
     const buckets = body.buckets;
@@ -70,10 +77,16 @@ export function paramsOf(body: CreateJobBody): JobParams {
   if (body.weights) params.weights = body.weights;
   if (body.dp) params.dp = body.dp;
   if (body.operation === 'psi') params.mode = body.mode ?? 'cardinality';
+  else params.pushdown = body.pushdown ?? true;
   return params;
 }
 
-export function jobParams(job: ComputeJobsTable): JobParams {
+/** A PSI job in `sum` mode: the partner's values summed over the persons it shares with the owners. */
+export function isPrivateJoin(operation: JobOperation, params: Pick<JobParams, 'mode'>): boolean {
+  return operation === 'psi' && params.mode === 'sum';
+}
+
+export function jobParams(job: Pick<ComputeJobsTable, 'params'>): JobParams {
   return JSON.parse(job.params) as JobParams;
 }
 
@@ -82,11 +95,15 @@ export function columnSpec(job: ComputeJobsTable): ColumnSpec {
   return specOf(job.operation, jobParams(job));
 }
 
-/** The encryption spec of an operation with these parameters, before or after the job row exists. */
+/**
+ * The encryption spec of an operation with these parameters, before or after the job row exists.
+ * A private join encrypts the partner's values for `intersectionSum`.
+ */
 export function specOf(operation: JobOperation, params: JobParams): ColumnSpec {
-  const spec: ColumnSpec = { operation: operation as OperationKind };
+  const spec: ColumnSpec = { operation: operation === 'psi' ? 'intersectionSum' : (operation as OperationKind) };
   if (params.buckets) spec.buckets = params.buckets;
   if (params.decimals) spec.decimals = params.decimals;
+  if (params.pushdown) spec.pushdown = true;
   return spec;
 }
 

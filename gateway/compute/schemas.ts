@@ -1,4 +1,4 @@
-import { HE_SCHEMES, OPERATIONS } from '../../compute/index.ts';
+import { AGGREGATES, HE_SCHEMES } from '../../compute/index.ts';
 import { ID_PATTERN } from '../ids.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'awaiting_approval', 'released', 'failed'] as const;
@@ -10,7 +10,7 @@ export const createJobBody = {
   required: ['operation', 'column', 'purpose', 'inputs'],
   additionalProperties: false,
   properties: {
-    operation: { type: 'string', enum: [...OPERATIONS, 'psi'] },
+    operation: { type: 'string', enum: [...AGGREGATES, 'psi'] },
     column: { type: 'string', minLength: 1, maxLength: 64 },
     purpose: { type: 'string', minLength: 1, maxLength: 200 },
     inputs: {
@@ -36,7 +36,8 @@ export const createJobBody = {
       additionalProperties: false,
       properties: { epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 100 }, sensitivity: { type: 'number', exclusiveMinimum: 0 } },
     },
-    mode: { type: 'string', enum: ['cardinality', 'intersection'] },
+    mode: { type: 'string', enum: ['cardinality', 'intersection', 'sum'] },
+    pushdown: { type: 'boolean', description: 'aggregates: reduce each column to partial aggregates where it is stored (default true); false encrypts every row' },
   },
 } as const;
 
@@ -86,7 +87,7 @@ export const jobKeyResponse = {
     spec: {
       type: 'object',
       required: ['operation'],
-      properties: { operation: { type: 'string' }, buckets: { type: 'array', items: { type: 'number' } }, decimals: { type: 'integer' } },
+      properties: { operation: { type: 'string' }, buckets: { type: 'array', items: { type: 'number' } }, decimals: { type: 'integer' }, pushdown: { type: 'boolean' } },
     },
   },
 } as const;
