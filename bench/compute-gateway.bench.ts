@@ -9,7 +9,7 @@ import { deriveWorkerToken } from '../kms/index.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../test/support/fixtures.ts';
 import { startKmsProcess } from '../test/support/kms.ts';
 import { api } from '../test/support/stack.ts';
-import { column, paillierSecondsPerValue } from './compute.bench.ts';
+import { column, cpuSince, paillierSecondsPerValue } from './compute.bench.ts';
 import type { BenchResult } from './types.ts';
 
 /**
@@ -64,6 +64,8 @@ export async function run(): Promise<BenchResult[]> {
 
     /** One job, creation → released, as the requester and the owners see it; seconds. */
     const timed = async (pushdown: boolean): Promise<number> => {
+      // CPU of this process (gateway, its threads, the worker; not the KMS or the job child): on a shared machine it shows what the job cost when wall time does not.
+      const cpu = process.cpuUsage();
       const started = performance.now();
       const created = await api(url, 'POST', '/v1/compute/jobs', { token: requester.token, json: { operation: 'sum', column: 'v', purpose: 'analytics', inputs, pushdown } });
       if (created.status !== 201) throw new Error(`job refused: ${created.text}`);
@@ -76,7 +78,7 @@ export async function run(): Promise<BenchResult[]> {
       const total = (performance.now() - started) / 1000;
       if (result.status !== 200 || result.body.value !== expected) throw new Error(`released sum differs from the plaintext sum: ${result.text}`);
       process.stderr.write(
-        `  gateway job (${pushdown ? 'push-down' : 'row-level'}): create (decrypt datasets, key set, ${pushdown ? 'reduce + encrypt partials' : 'encrypt rows'}, store) ${((createdAt - started) / 1000).toFixed(3)} s, queue + sandboxed evaluate ${((evaluatedAt - createdAt) / 1000).toFixed(3)} s, approvals + release ${(total - (evaluatedAt - started) / 1000).toFixed(3)} s; total ${total.toFixed(3)} s (load ${os.loadavg()[0]!.toFixed(1)})\n`,
+        `  gateway job (${pushdown ? 'push-down' : 'row-level'}): create (decrypt datasets, key set, ${pushdown ? 'reduce + encrypt partials' : 'encrypt rows'}, store) ${((createdAt - started) / 1000).toFixed(3)} s, queue + sandboxed evaluate ${((evaluatedAt - createdAt) / 1000).toFixed(3)} s, approvals + release ${(total - (evaluatedAt - started) / 1000).toFixed(3)} s; total ${total.toFixed(3)} s, ${cpuSince(cpu).toFixed(2)} CPU s in this process (load ${os.loadavg()[0]!.toFixed(1)})\n`,
       );
       return total;
     };

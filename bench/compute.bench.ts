@@ -195,7 +195,7 @@ function psiSets(log2: number) {
 const lap = (from: number, to: number) => ((to - from) / 1000).toFixed(2);
 
 /** CPU seconds of every thread: on a shared machine, wall time over CPU time shows how much of both cores the run had. */
-function cpuSince(cpu: NodeJS.CpuUsage): number {
+export function cpuSince(cpu: NodeJS.CpuUsage): number {
   const { user, system } = process.cpuUsage(cpu);
   return (user + system) / 1e6;
 }
