@@ -9,7 +9,7 @@ import { authorizeInputs, checkContributors, distinctPersons, readColumn, type A
 import type { InputRow, JobRow } from './jobs.ts';
 import { jobRecord } from './records.ts';
 import { contributorsOf } from './join.ts';
-import { checkRequest, DEFAULT_MIN_GROUP_SIZE, isPrivateJoin, paramsOf, type CreateJobBody } from './request.ts';
+import { checkRequest, DEFAULT_MIN_GROUP_SIZE, isHomomorphic, paramsOf, type CreateJobBody } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import { codeOf, failJob, moveStage } from './stages.ts';
 import { outboxTransaction, type JobStage } from './tables.ts';
@@ -36,8 +36,8 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
   const job = newJobRow(requester, body, body.minGroupSize ?? DEFAULT_MIN_GROUP_SIZE, now);
   await rt.db.insertInto('compute_jobs').values(job).execute();
 
-  // A private join needs a key set for the requester's values; the owners' ids stay here.
-  const encryption = body.operation === 'psi' && !isPrivateJoin(body.operation, body) ? undefined : new InputEncryption(rt, job, body);
+  // A private join's key set is for the requester's values: the owners' ids are not encrypted.
+  const encryption = isHomomorphic(body) ? new InputEncryption(rt, job, body) : undefined;
   let columns: ColumnValues[];
   let he: Awaited<ReturnType<InputEncryption['settle']>> | undefined;
   try {

@@ -2,7 +2,7 @@ import { SluiceError } from '../../common/index.ts';
 import { computeJobStatus, type ComputeJobStatus } from '../../compute/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ComputeServices } from '../context.ts';
-import { jobParams } from './request.ts';
+import { isPrivateJoin, jobParams } from './request.ts';
 import type { ComputeDb, ComputeJobInputsTable, ComputeJobsTable } from './tables.ts';
 
 export type JobRow = ComputeJobsTable;
@@ -71,7 +71,7 @@ export function assertRequester(principal: Principal, job: JobRow): void {
 /** `GET /v1/compute/jobs/:id/result`: the released figure, for the requester only. */
 export function releasedResult(principal: Principal, job: JobRow): unknown {
   assertRequester(principal, job);
-  if (job.operation === 'psi' && jobParams(job).mode !== 'sum') throw new SluiceError('VALIDATION_FAILED', 'a PSI job’s result is computed by the requester (sluice psi)');
+  if (job.operation === 'psi' && !isPrivateJoin(job.operation, jobParams(job))) throw new SluiceError('VALIDATION_FAILED', 'a PSI job’s result is computed by the requester (sluice psi)');
   if (job.stage === 'released') return JSON.parse(job.result!);
   if (job.error === 'GROUP_TOO_SMALL') throw new SluiceError('GROUP_TOO_SMALL', 'the result covers too few rows to be released');
   throw new SluiceError('RESULT_NOT_RELEASED', 'the result is not released', { status: job.stage === 'failed' ? 'failed' : 'pending' });

@@ -39,8 +39,7 @@ const DECIMAL_OPERATIONS: readonly JobOperation[] = ['sum', 'mean', 'variance', 
 export function checkRequest(body: CreateJobBody): void {
   const { operation } = body;
   const he = operation !== 'psi';
-  // A private join (PSI in `sum` mode) is homomorphic too: the partner's values are encrypted.
-  const homomorphic = he || isPrivateJoin(operation, body);
+  const homomorphic = isHomomorphic(body);
   const only = (field: keyof CreateJobBody, allowed: boolean, scope: string) => {
     if (body[field] !== undefined && !allowed) throw fail.validation(`${field} applies to ${scope} only`, { field });
   };
@@ -79,6 +78,11 @@ export function paramsOf(body: CreateJobBody): JobParams {
   if (body.operation === 'psi') params.mode = body.mode ?? 'cardinality';
   else params.pushdown = body.pushdown ?? true;
   return params;
+}
+
+/** Jobs with a key set: every aggregate, and a private join (the requester's values are encrypted). */
+export function isHomomorphic(body: Pick<CreateJobBody, 'operation' | 'mode'>): boolean {
+  return body.operation !== 'psi' || isPrivateJoin(body.operation, body);
 }
 
 /** A PSI job in `sum` mode: the partner's values summed over the persons it shares with the owners. */
