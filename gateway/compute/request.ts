@@ -117,7 +117,7 @@ export function specOf(operation: JobOperation, params: JobParams): ColumnSpec {
  * requester insisted on BFV. Contributors' values are not known here: jobs expecting fractional
  * contributions state `decimals` or `scheme: "ckks"`.
  */
-export function schemeFor(body: CreateJobBody, columns: readonly (readonly number[])[]): HeScheme {
+export function schemeFor(body: CreateJobBody, integralValues: boolean): HeScheme {
   if (body.operation === 'histogram' || body.operation === 'count') return 'bfv';
   const fractions = () => fail.validation('values or weights have fractions: set decimals, or use ckks', { field: 'scheme' });
   const integralWeights = (body.weights ?? []).every(Number.isInteger);
@@ -125,7 +125,7 @@ export function schemeFor(body: CreateJobBody, columns: readonly (readonly numbe
     if (!integralWeights) throw fractions();
     return 'bfv';
   }
-  const integral = integralWeights && columns.every((c) => c.every(Number.isInteger));
+  const integral = integralWeights && integralValues;
   if (body.scheme === 'bfv' && !integral) throw fractions();
   return body.scheme ?? (integral ? 'bfv' : 'ckks');
 }
