@@ -495,6 +495,11 @@ describe('private join-and-compute (psi sum) through HTTP and the CLI', () => {
     const id = created.body.id as string;
     const octets = (route: string, bytes: Uint8Array) => api(w.url, 'POST', `/v1/compute/jobs/${id}/${route}`, { token: w.requester.token, raw: bytes, contentType: 'application/octet-stream' });
     expect((await octets('psi/tags', new Uint8Array(64))).body.error.code).toBe('CONFLICT');
+    // The job sums integers (BFV, no decimals): the CLI refuses a fraction rather than round it.
+    const fractional = path.join(dir, 'fractional.csv');
+    fs.writeFileSync(fractional, 'customer_id,spend\nC0-1,12.5\n');
+    const refused = await psiSum(id, fractional);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('VALIDATION_FAILED')]);
     await approveAll(w, id);
     expect((await octets('psi/tags', new Uint8Array(64))).body.error.code).toBe('CONFLICT');
     expect((await octets('contributions', new Uint8Array(64))).body.error.code).toBe('VALIDATION_FAILED');
