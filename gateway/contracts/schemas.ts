@@ -1,8 +1,8 @@
 import { LEGAL_BASES, MODALITIES, SCENARIO_KINDS as SCENARIOS } from '../compliance/index.ts';
+import { TRANSFORMS, type TransformName } from '../desensitize/index.ts';
 import { countryCode, dateOrDateTime, freeObject } from '../http/schemas.ts';
 
-export const TRANSFORMS = ['keep', 'nullify', 'shuffle', 'mask', 'truncate', 'replace', 'generalize', 'hash', 'simulate', 'encrypt', 'tokenize', 'aggregate'] as const;
-export type FieldPolicyInput = { transform: (typeof TRANSFORMS)[number] } & Record<string, unknown>;
+export type FieldPolicyInput = { transform: TransformName } & Record<string, unknown>;
 
 export interface ContractInput {
   datasetId: string;

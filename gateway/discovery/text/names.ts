@@ -34,6 +34,8 @@ const TITLES = [
 ];
 // Characters that commonly follow a name: particles, verbs of speech and contact.
 const AFTER = new Set([...'的说在是和与跟已要将把被对给于从到来去打电等也都还又就让称表反投咨致留签收寄发买办提申你我他她驾开'].map((c) => c.charCodeAt(0)));
+// Particles and pronouns: never part of a given name, whatever the statistics say.
+const NEVER_GIVEN = new Set([...'的了着过吗呢吧啊们这那我你他她它是在和与'].map((c) => c.charCodeAt(0)));
 const STRONG_LAST = new Set(STRONG_BEFORE.map((c) => c.charCodeAt(c.length - 1)));
 const TITLE_FIRST = new Set(TITLES.map((t) => t.charCodeAt(0)));
 
@@ -61,7 +63,7 @@ function after(text: string, end: number, last: number): number {
   return isCommonWord(last, next) ? -2 : 0;
 }
 
-const given = (code: number): number => (isHan(code) ? GIVEN_SCORE[code - HAN_FIRST]! : -9);
+const given = (code: number): number => (isHan(code) && !NEVER_GIVEN.has(code) ? GIVEN_SCORE[code - HAN_FIRST]! : -9);
 
 function score(text: string, start: number, surnameEnd: number, prior: number, context: number, length: 1 | 2): number {
   const g1 = text.charCodeAt(surnameEnd);
