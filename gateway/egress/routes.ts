@@ -8,6 +8,9 @@ import { callProvider, readAnswer, sseData } from './provider.ts';
 import { chatCompletionBody, chatCompletionResponse, egressParams, type ChatCompletionRequest } from './schemas.ts';
 import { releasePrompt, type ReleasedPrompt } from './service.ts';
 
+/** The id of the call's `egress` ledger record, for the caller to fetch its proof. */
+const EGRESS_ID_HEADER = 'x-sluice-egress-id';
+
 /**
  * AI egress: an OpenAI-compatible chat-completions endpoint in front of the overseas model
  * provider an ai_egress contract names. The provider's key, if it needs one, comes in
@@ -22,7 +25,10 @@ export async function egressRoutes(app: FastifyInstance, { ctx, relay }: { ctx: 
       const authorization = request.headers['x-provider-authorization'];
       const answer = await callProvider(released.endpoint, released.body, typeof authorization === 'string' ? authorization : undefined);
       request.log.info({ egressId: released.egressId, contractId: request.params.contractId, stream: request.body.stream === true }, 'prompt sent');
-      if (request.body.stream !== true) return restoreCompletion(await readAnswer(answer), released.tokens);
+      if (request.body.stream !== true) {
+        reply.header(EGRESS_ID_HEADER, released.egressId);
+        return restoreCompletion(await readAnswer(answer), released.tokens);
+      }
       await streamAnswer(reply, answer, released);
       return reply;
     },
@@ -44,7 +50,12 @@ interface Chunk {
 async function streamAnswer(reply: FastifyReply, answer: Response, released: ReleasedPrompt): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
-  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no',
+    [EGRESS_ID_HEADER]: released.egressId,
+  });
   const send = (payload: string) => raw.write(`data: ${payload}\n\n`);
   const restorer = new StreamRestorer(released.tokens);
   let last: Chunk = {};
