@@ -1,7 +1,7 @@
 import * as lexicon from './lexicon.ts';
 
 // Read once: under tsx every use of an imported binding is a getter call (see names.ts).
-const { divisionAt, isHan, PLACE_CHAR } = lexicon;
+const { divisionAt, HAN_FIRST, HAN_LAST, isHan, OPENS_DIVISION, PLACE_CHAR } = lexicon;
 import type { EntitySpan } from './kinds.ts';
 
 /**
@@ -28,9 +28,8 @@ const ROOM = /[0-9]{1,5}(?:[-－][0-9]{1,5})?(?![0-9])/y;
 const SPACE = /[ \u3000]*/y;
 
 const CUES = ['收货地址', '家庭住址', '户籍地址', '通讯地址', '联系地址', '居住地址', '详细地址', '现住址', '户籍地', '居住地', '住址', '地址', '家住', '住在', '现住', '现居', '寄到', '送到', '发往', '寄往', '送至', '寄至', '搬到', '位于'];
-const CUE_FINAL = new Set(CUES.map((c) => c.charCodeAt(c.length - 1)));
-// What may stand between a cue and its address: 地址：, 住址为, 地址是.
-const CUE_GAP = new Set([...'：: \u3000为是'].map((c) => c.charCodeAt(0)));
+// A character every cue ends with: most texts have none, and skip the cue search.
+const CUE_FINAL_RE = new RegExp(`[${[...new Set(CUES.map((c) => c.at(-1)))].join('')}]`);
 
 type Part = 'gazetteer' | 'short' | 'division' | 'road' | 'number' | 'estate' | 'room';
 
@@ -81,25 +80,37 @@ function anchored(parts: readonly Part[], cued: boolean): boolean {
   return roadThenNumber;
 }
 
-function cuedAt(text: string, at: number): boolean {
-  let j = at;
-  while (j > 0 && CUE_GAP.has(text.charCodeAt(j - 1))) j--;
-  if (j === 0 || !CUE_FINAL.has(text.charCodeAt(j - 1))) return false;
-  return CUES.some((cue) => text.startsWith(cue, j - cue.length));
+// A cue and the gap after it; the address may start right after.
+const CUE_RE = new RegExp(`(?:${CUES.join('|')})[：: \u3000为是]*`, 'g');
+
+/** Where addresses may start because a cue ends there. */
+function cueEnds(text: string): number[] {
+  const ends: number[] = [];
+  CUE_RE.lastIndex = 0;
+  for (let m = CUE_RE.exec(text); m !== null; m = CUE_RE.exec(text)) ends.push(m.index + m[0].length);
+  return ends;
 }
 
-/** Address spans, each the whole anchored chain; scanning resumes after a found address. */
+/**
+ * Address spans, each the whole anchored chain; scanning resumes after a found address. A
+ * chain is tried only where one can start: a gazetteer name, a cue's end, or a few characters
+ * before a road character followed by a number.
+ */
 export function findAddresses(text: string, out: EntitySpan[]): void {
   const roads: number[] = [];
   ROAD_CHARS.lastIndex = 0;
   while (ROAD_CHARS.exec(text) !== null) roads.push(ROAD_CHARS.lastIndex - 1);
+  const cues = CUE_FINAL_RE.test(text) ? cueEnds(text) : [];
   let nextRoad = 0;
+  let nextCue = 0;
   for (let i = 0; i < text.length; i++) {
-    if (!isHan(text.charCodeAt(i))) continue;
+    const code = text.charCodeAt(i);
+    if (code < HAN_FIRST || code > HAN_LAST) continue;
     while (nextRoad < roads.length && roads[nextRoad]! <= i) nextRoad++;
+    while (nextCue < cues.length && cues[nextCue]! < i) nextCue++;
     const roadNear = nextRoad < roads.length && roads[nextRoad]! - i <= BARE_ROAD_REACH;
-    const cued = cuedAt(text, i);
-    if (!roadNear && !cued && divisionAt(text, i) === undefined) continue;
+    const cued = nextCue < cues.length && cues[nextCue] === i;
+    if (!roadNear && !cued && (OPENS_DIVISION[code - HAN_FIRST] === 0 || divisionAt(text, i) === undefined)) continue;
     const chain = chainFrom(text, i);
     if (chain.parts.length > 0 && anchored(chain.parts, cued)) {
       out.push({ kind: 'address', start: i, end: chain.end });

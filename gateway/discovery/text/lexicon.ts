@@ -28,8 +28,13 @@ SURNAME_TIERS.forEach((tier, i) => {
   for (const c of tier) if (SURNAME_PRIOR[c.charCodeAt(0) - HAN_FIRST] === 0) SURNAME_PRIOR[c.charCodeAt(0) - HAN_FIRST] = 3 - i;
 });
 
-/** Compound surnames by their first character's offset. */
+/** Compound surnames by their first character's code. */
 export const COMPOUND_SURNAMES: ReadonlyMap<number, readonly string[]> = groupByFirst(COMPOUND_SURNAMES_ALL);
+
+/** Whether a character can open a name: a surname prior, or the first character of a compound surname. */
+export const OPENS_NAME = new Uint8Array(HAN_COUNT);
+for (let i = 0; i < HAN_COUNT; i++) if (SURNAME_PRIOR[i] !== 0) OPENS_NAME[i] = 1;
+for (const first of COMPOUND_SURNAMES.keys()) OPENS_NAME[first - HAN_FIRST] = 1;
 
 /**
  * How likely a character is in a given name rather than in ordinary words (−3…4): the jieba
@@ -93,7 +98,7 @@ export const DIVISIONS: ReadonlyMap<number, readonly Division[]> = (() => {
 })();
 
 /** Whether some gazetteer name opens with this character: a flag per Han character, so most text never reaches the map. */
-const OPENS_DIVISION = new Uint8Array(HAN_COUNT);
+export const OPENS_DIVISION = new Uint8Array(HAN_COUNT);
 for (const first of DIVISIONS.keys()) if (isHan(first)) OPENS_DIVISION[first - HAN_FIRST] = 1;
 
 /** The longest gazetteer division starting at `at`, if any. */

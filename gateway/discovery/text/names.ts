@@ -1,7 +1,7 @@
 import * as lexicon from './lexicon.ts';
 
 // Read once: under tsx every use of an imported binding is a getter call, and these sit in the scanner's inner loop.
-const { COMPOUND_SURNAMES, GIVEN_SCORE, HAN_FIRST, isCommonWord, isHan, SURNAME_PRIOR } = lexicon;
+const { COMPOUND_SURNAMES, GIVEN_SCORE, HAN_FIRST, HAN_LAST, isCommonWord, isHan, OPENS_NAME, SURNAME_PRIOR } = lexicon;
 import type { EntitySpan } from './kinds.ts';
 
 /**
@@ -37,6 +37,7 @@ const AFTER = new Set([...'的说在是和与跟已要将把被对给于从到�
 // Particles and pronouns: never part of a given name, whatever the statistics say.
 const NEVER_GIVEN = new Set([...'的了着过吗呢吧啊们这那我你他她它是在和与'].map((c) => c.charCodeAt(0)));
 const STRONG_LAST = new Set(STRONG_BEFORE.map((c) => c.charCodeAt(c.length - 1)));
+const MEDIUM_LAST = new Set(MEDIUM_BEFORE.map((c) => c.charCodeAt(c.length - 1)));
 const TITLE_FIRST = new Set(TITLES.map((t) => t.charCodeAt(0)));
 
 function isBoundary(code: number): boolean {
@@ -48,7 +49,7 @@ function before(text: string, at: number): number {
   while (j > 0 && (text.charCodeAt(j - 1) === 0x20 || text.charCodeAt(j - 1) === 0xff1a || text.charCodeAt(j - 1) === 0x3a)) j--;
   if (j < at && j > 0 && STRONG_LAST.has(text.charCodeAt(j - 1)) && STRONG_BEFORE.some((w) => text.startsWith(w, j - w.length))) return 5;
   if (j === at && at > 0 && STRONG_LAST.has(text.charCodeAt(at - 1)) && STRONG_BEFORE.some((w) => text.startsWith(w, at - w.length))) return 5;
-  if (at > 0 && MEDIUM_BEFORE.some((w) => text.startsWith(w, at - w.length))) return 3;
+  if (at > 0 && MEDIUM_LAST.has(text.charCodeAt(at - 1)) && MEDIUM_BEFORE.some((w) => text.startsWith(w, at - w.length))) return 3;
   return 0;
 }
 
@@ -124,6 +125,8 @@ function betterInside(text: string, i: number, here: Candidate, limit: number): 
 export function findNames(text: string, taken: readonly { start: number; end: number }[], out: EntitySpan[]): void {
   let t = 0;
   for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < HAN_FIRST || code > HAN_LAST || OPENS_NAME[code - HAN_FIRST] === 0) continue;
     while (t < taken.length && taken[t]!.end <= i) t++;
     if (t < taken.length && taken[t]!.start <= i) continue;
     const limit = t < taken.length ? taken[t]!.start : text.length;

@@ -25,8 +25,9 @@ export function findEntities(text: string, options: ScanOptions = {}): EntitySpa
   const addresses: EntitySpan[] = [];
   findAddresses(text, addresses);
   for (const a of addresses) if (!overlapsAny(a, spans)) spans.push(a);
-  const taken: { start: number; end: number }[] = [...spans, ...findOrganisations(text)].sort((a, b) => a.start - b.start);
   spans.sort((a, b) => a.start - b.start);
+  const organisations = findOrganisations(text);
+  const taken = organisations.length === 0 ? spans : [...spans, ...organisations].sort((a, b) => a.start - b.start);
   const names: EntitySpan[] = [];
   findNames(text, taken, names);
   const all = names.length === 0 ? spans : [...spans, ...names].sort((a, b) => a.start - b.start);
