@@ -1,7 +1,7 @@
 import * as lexicon from './lexicon.ts';
 
 // Read once: under tsx every use of an imported binding is a getter call, and these sit in the scanner's inner loop.
-const { COMPOUND_SURNAMES, GIVEN_SCORE, HAN_FIRST, HAN_LAST, isCommonWord, isHan, OPENS_NAME, SURNAME_PRIOR } = lexicon;
+const { COMPOUND_SURNAMES, divisionAt, GIVEN_SCORE, HAN_FIRST, HAN_LAST, isCommonWord, isHan, OPENS_NAME, SURNAME_PRIOR } = lexicon;
 import type { EntitySpan } from './kinds.ts';
 
 /**
@@ -132,6 +132,9 @@ export function findNames(text: string, taken: readonly { start: number; end: nu
     const limit = t < taken.length ? taken[t]!.start : text.length;
     const here = candidateAt(text, i, limit);
     if (here === undefined || here.score < THRESHOLD) continue;
+    // 石家庄, 余杭: a place the gazetteer knows, not a person.
+    const place = divisionAt(text, i);
+    if (place !== undefined && place.name.length >= here.end - i) continue;
     if (betterInside(text, i, here, limit)) continue;
     out.push({ kind: 'name', start: i, end: here.end });
     i = here.end - 1;

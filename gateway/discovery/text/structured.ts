@@ -48,6 +48,11 @@ function isLandlineInText(candidate: string, _today: CalendarDate, text: string,
   return /^(?:\(|0\d{2,3}[ -])/.test(candidate) || PHONE_CUE.test(text.slice(Math.max(0, start - 8), start));
 }
 
+/** Four single digits (1.2.3.4) in prose are section or version numbers far more often than addresses. */
+function isIpv4InText(candidate: string): boolean {
+  return isIpAddress(candidate) && /\d\d/.test(candidate);
+}
+
 const SHAPES: readonly Shape[] = [
   {
     kind: 'email',
@@ -60,7 +65,7 @@ const SHAPES: readonly Shape[] = [
   { kind: 'cn_mobile', source: `(?<![0-9A-Za-z+])(?:(?:\\+|00)?86[ -]?)?1\\d{2}[ -]?\\d{4}[ -]?\\d{4}${E}`, valid: isMobile },
   { kind: 'cn_landline', source: `(?<![0-9A-Za-z(])(?:\\(0\\d{2,3}\\)|0\\d{2,3})[ -]?[2-9]\\d{6,7}(?:(?:-|转)\\d{1,5})?${E}`, valid: isLandlineInText },
   { kind: 'passport', source: `${B}(?:[EG]\\d{8}|E[A-HJ-NP-Z]\\d{7}|[DSP]E\\d{7})${E}`, valid: isPassport },
-  { kind: 'ip', source: `${B}(?:\\d{1,3}\\.){3}\\d{1,3}(?![0-9A-Za-z]|\\.\\d)`, valid: isIpAddress },
+  { kind: 'ip', source: `${B}(?:\\d{1,3}\\.){3}\\d{1,3}(?![0-9A-Za-z]|\\.\\d)`, valid: isIpv4InText },
   { kind: 'ip', source: `(?<![0-9A-Za-z:])(?:[0-9A-Fa-f]{1,4}:){1,7}:?(?::?[0-9A-Fa-f]{1,4}){1,7}(?![0-9A-Za-z:])`, valid: isIpAddress },
   {
     kind: 'licence_plate',
