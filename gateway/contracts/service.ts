@@ -71,16 +71,8 @@ async function createEgressContract(ctx: GatewayContext, owner: Party, input: Co
     kind: 'ai_egress',
     ownerId: owner.id,
     recipientId: recipient.id,
-    purposes: input.purposes,
-    legalBasis: input.legalBasis,
-    scenario: input.scenario ?? 'general',
+    ...sharedTerms(input, createdAt),
     prompts: { transform: 'redact', mode: 'token' },
-    validFrom: toInstant(input.validFrom ?? createdAt, 'validFrom'),
-    validUntil: toInstant(input.validUntil, 'validUntil'),
-    retentionDays: input.retentionDays,
-    onwardTransfer: input.onwardTransfer,
-    destination: input.destination,
-    createdAt,
   };
   return insertContract(ctx, { id, datasetId: null, owner, recipient, terms });
 }
@@ -163,10 +155,22 @@ function buildTerms(contractId: string, ownerId: string, input: DataContractInpu
     datasetId: input.datasetId,
     ownerId,
     recipientId: input.recipientId,
+    ...sharedTerms(input, createdAt),
+    fields: input.fields,
+  };
+  if (input.maxRecordsPerTransfer !== undefined) terms.maxRecordsPerTransfer = input.maxRecordsPerTransfer;
+  if (input.minK !== undefined) terms.minK = input.minK;
+  if (input.modality !== undefined) terms.modality = input.modality;
+  if (input.fingerprint !== undefined) terms.fingerprint = input.fingerprint;
+  return terms;
+}
+
+/** The terms every contract has, whatever it covers. */
+function sharedTerms(input: ContractInput, createdAt: string) {
+  return {
     purposes: input.purposes,
     legalBasis: input.legalBasis,
     scenario: input.scenario ?? 'general',
-    fields: input.fields,
     validFrom: toInstant(input.validFrom ?? createdAt, 'validFrom'),
     validUntil: toInstant(input.validUntil, 'validUntil'),
     retentionDays: input.retentionDays,
@@ -174,11 +178,6 @@ function buildTerms(contractId: string, ownerId: string, input: DataContractInpu
     destination: input.destination,
     createdAt,
   };
-  if (input.maxRecordsPerTransfer !== undefined) terms.maxRecordsPerTransfer = input.maxRecordsPerTransfer;
-  if (input.minK !== undefined) terms.minK = input.minK;
-  if (input.modality !== undefined) terms.modality = input.modality;
-  if (input.fingerprint !== undefined) terms.fingerprint = input.fingerprint;
-  return terms;
 }
 
 function toInstant(value: string, field: string): string {
