@@ -1,7 +1,9 @@
+import { createDecipheriv, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { freeTextCorpus } from '../discovery/text/free-text-corpus.ts';
 import { batchTextFor, type DataRecord } from '../formats/index.ts';
 import { createDesensitizer } from './desensitizer.ts';
+import { subKey } from './keys.ts';
 import { validateFieldPolicies } from './policy.ts';
 import { keysA, keysB, thrown } from './test-support.ts';
 import { createThreadedDesensitizer } from './threads/threaded.ts';
@@ -44,6 +46,19 @@ describe('redact transform', () => {
     expect(tokens.restore(`[NAME:${flipped}]`)).toBe(`[NAME:${flipped}]`);
     expect(tokens.restore(`[EMAIL:${body}]`)).toBe(`[EMAIL:${body}]`);
     expect(tokens.open('name', 'aaaaaaaaaaaaaaaaaaaaaaa')).toBeUndefined();
+  });
+
+  it('tokens are SIV: HMAC-SM3 tag, SM4-CTR ciphertext, as node:crypto computes them', () => {
+    const value = '浙江省杭州市西湖区文三路398号3栋2单元501室';
+    const token = createRedactionTokens(keysA.tokenize).token('address', value);
+    const body = token.slice('[ADDRESS:'.length, -1);
+    const bits = [...body].map((c) => 'abcdefghijklmnopqrstuvwxyz234567'.indexOf(c).toString(2).padStart(5, '0')).join('');
+    const bytes = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+    const [siv, ciphertext] = [bytes.subarray(0, 8), bytes.subarray(8)];
+    const iv = Buffer.concat([siv, Buffer.alloc(8)]);
+    expect(createDecipheriv('sm4-ctr', subKey(keysA.tokenize, 'redact-ctr', 16), iv).update(ciphertext).toString('utf8')).toBe(value);
+    const tag = createHmac('sm3', subKey(keysA.tokenize, 'redact-siv', 32)).update(Buffer.concat([Buffer.from('address'), Buffer.alloc(1), Buffer.from(value)])).digest();
+    expect(tag.subarray(0, 8)).toEqual(siv);
   });
 
   it('reports what it replaced, per kind', () => {

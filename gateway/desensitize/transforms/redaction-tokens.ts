@@ -6,7 +6,7 @@ import { subKey } from '../keys.ts';
  * Tokens of `redact` in token mode: `[KIND:body]`, where body is lowercase RFC 4648 base32 of
  * siv ‖ ciphertext — a deterministic authenticated encryption in the SIV style:
  * siv = first 8 bytes of HMAC-SM3(mac key, kind ‖ 0 ‖ value), ciphertext = value XOR SM4-CTR
- * keystream from counter block siv ‖ 0⁶⁴. Equal values of one kind under one key give one token
+ * keystream from counter blocks siv ‖ 0⁶⁴, siv ‖ 1, …. Equal values of one kind under one key give one token
  * (so a model can still tell that two mentions are the same person), different keys unrelated
  * ones; only the key holder can restore a token, and a forged or altered one restores to
  * nothing (the siv is its tag). Keys derive from the transform `tokenize` key, which the gateway
@@ -80,10 +80,20 @@ export function createRedactionTokens(tokenizeKey: Uint8Array): RedactionTokens 
     input.set(value, label.length + 1);
     return mac.digest(input).subarray(0, SIV_BYTES);
   };
+  // CTR by hand over the block cipher: values are a few blocks, where one call into OpenSSL per
+  // token would cost more than the cipher itself (block.ts encrypts short inputs in TypeScript).
   const xorKeystream = (iv: Uint8Array, data: Uint8Array): Uint8Array => {
-    const counter = new Uint8Array(16);
-    counter.set(iv);
-    return cipher.ctr(counter, data);
+    const blocks = Math.ceil(data.length / 16);
+    const counters = new Uint8Array(blocks * 16);
+    for (let b = 0; b < blocks; b++) {
+      counters.set(iv, b * 16);
+      counters[b * 16 + 15] = b & 0xff;
+      counters[b * 16 + 14] = (b >>> 8) & 0xff;
+    }
+    const stream = cipher.encryptBlocks(counters);
+    const out = new Uint8Array(data.length);
+    for (let i = 0; i < data.length; i++) out[i] = data[i]! ^ stream[i]!;
+    return out;
   };
 
   const open = (kind: EntityKind, body: string): string | undefined => {
