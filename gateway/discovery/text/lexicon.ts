@@ -101,10 +101,16 @@ export const DIVISIONS: ReadonlyMap<number, readonly Division[]> = (() => {
 export const OPENS_DIVISION = new Uint8Array(HAN_COUNT);
 for (const first of DIVISIONS.keys()) if (isHan(first)) OPENS_DIVISION[first - HAN_FIRST] = 1;
 
+/** The first two characters of every gazetteer name (all have at least two): most flagged characters stop here. */
+const DIVISION_PAIRS = new Set<number>();
+for (const list of DIVISIONS.values()) for (const d of list) DIVISION_PAIRS.add(pairKey(d.name.charCodeAt(0), d.name.charCodeAt(1)));
+
 /** The longest gazetteer division starting at `at`, if any. */
 export function divisionAt(text: string, at: number): Division | undefined {
   const code = text.charCodeAt(at);
   if (!isHan(code) || OPENS_DIVISION[code - HAN_FIRST] === 0) return undefined;
+  const next = text.charCodeAt(at + 1);
+  if (!isHan(next) || !DIVISION_PAIRS.has(pairKey(code, next))) return undefined;
   const candidates = DIVISIONS.get(code);
   if (candidates === undefined) return undefined;
   for (const d of candidates) if (text.startsWith(d.name, at)) return d;
