@@ -10,6 +10,7 @@ import { computeRoutes } from './compute/routes.ts';
 import type { GatewayContext } from './context.ts';
 import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
+import { egressRoutes } from './egress/routes.ts';
 import { partyRoutes } from './parties/routes.ts';
 import { complianceRoutes } from './reports/routes.ts';
 import { transferRoutes } from './transfers/routes.ts';
@@ -36,5 +37,6 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
   await app.register(computeRoutes, { ctx, relay });
   await app.register(ledgerRoutes, { ctx, relay });
   await app.register(complianceRoutes, { ctx });
+  await app.register(egressRoutes, { ctx, relay });
   return app;
 }
