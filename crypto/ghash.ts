@@ -1,11 +1,22 @@
 /**
- * GHASH (NIST SP 800-38D §6.4) over 32-bit limbs, no BigInt. Blocks are four big-endian words;
- * GCM's bit order puts x^0 in the top bit of the first byte.
+ * GHASH (NIST SP 800-38D §6.4) in constant time: no branch and no memory index depends on H or
+ * on the data, so cache and branch timing say nothing about either (a table indexed by data
+ * bytes, as in Shoup's method, does).
  *
- * A key starts with Shoup's 8-bit table (the 256 products b·H, 4 KiB): each multiplication is 16
- * lookups and byte shifts. After WIDE_AFTER multiplications it builds one such table per byte
- * position, with the shifts folded in (b·H·x^(8j), 64 KiB): each multiplication is then 16 lookups
- * and XORs, about 3.5 times faster. A key used for a few messages never pays for the big table.
+ * A block is read as one 128-bit integer, its four big-endian words from the most significant
+ * down; GCM's bit order puts x^0 in the top bit, so polynomials are bit-reflected integers.
+ * Carry-less products come from integer multiplication with holes: a 16-bit operand is split
+ * into three parts whose bits are three apart, so a column of an integer product sums at most six
+ * bits and its carries stay in the two positions above it, which a mask then drops. A 128-bit
+ * product takes three levels of Karatsuba down to 27 such 16-bit products.
+ *
+ * Up to GROUP blocks are hashed together with precomputed powers of H:
+ * X1·H^n ⊕ X2·H^(n-1) ⊕ … ⊕ Xn·H. Every step before the reduction is linear, so the blocks'
+ * 16-bit products are summed first, then recombined and reduced once per group.
+ *
+ * Constant time holds for the source and for V8's optimized code (Math.imul is one integer
+ * multiplication, whose timing does not depend on its operands); before a function is optimized,
+ * V8's interpreter boxes integers past 2^30, a data-dependent cost JavaScript cannot rule out.
  */
 export interface Ghash {
   /**
@@ -21,104 +32,160 @@ export interface Ghash {
   finish(prefix: Int32Array, aadLength: number, data: Uint8Array, from: number, length: number, out: Uint8Array, at: number): void;
 }
 
-const WIDE_AFTER = 1024;
+/** Blocks per reduction; the powers H^1 … H^GROUP are precomputed. */
+const GROUP = 8;
+/** 16-bit Karatsuba leaves of a 128-bit operand: three levels, 3^3. */
+const LEAVES = 27;
 
-// x^8 times a value whose only non-zero byte is the last: the 16 bits that fold into the top.
-const REDUCE = new Int32Array(256);
-for (let rem = 0; rem < 256; rem++) {
-  let v0 = 0, v3 = rem;
-  for (let i = 0; i < 8; i++) {
-    const carry = v3 & 1;
-    v3 >>>= 1;
-    v0 = (v0 >>> 1) ^ (carry ? 0xe1000000 : 0);
-  }
-  REDUCE[rem] = v0;
+// The three parts of a 16-bit operand, and the columns of a 31-bit product each part pair lands in.
+const PART0 = 0x9249;
+const PART1 = 0x2492;
+const PART2 = 0x4924;
+const LANE0 = 0x49249249;
+const LANE1 = 0x12492492;
+const LANE2 = 0x24924924;
+
+/** The Karatsuba leaves of a 16-bit pair (low limb first): low, high, their sum. */
+function leaves2(out: Int32Array, at: number, a: number, b: number): void {
+  out[at] = a;
+  out[at + 1] = b;
+  out[at + 2] = a ^ b;
 }
 
-/** table[b] = b·H, with b as the first byte of a block. */
-function byteTable(h: Uint8Array): Int32Array {
-  const table = new Int32Array(256 * 4);
-  let v0 = readWord(h, 0), v1 = readWord(h, 4), v2 = readWord(h, 8), v3 = readWord(h, 12);
-  // table[0x80 >> k] = H·x^k; every other entry is the XOR of its set bits' entries.
-  for (let bit = 0x80; bit > 0; bit >>= 1) {
-    table[bit * 4] = v0; table[bit * 4 + 1] = v1; table[bit * 4 + 2] = v2; table[bit * 4 + 3] = v3;
-    const carry = v3 & 1;
-    v3 = (v3 >>> 1) | (v2 << 31);
-    v2 = (v2 >>> 1) | (v1 << 31);
-    v1 = (v1 >>> 1) | (v0 << 31);
-    v0 = (v0 >>> 1) ^ (carry ? 0xe1000000 : 0);
-  }
-  for (let i = 2; i < 256; i <<= 1) {
-    for (let j = 1; j < i; j++) {
-      for (let k = 0; k < 4; k++) table[(i + j) * 4 + k] = table[i * 4 + k]! ^ table[j * 4 + k]!;
-    }
-  }
-  return table;
+function leaves4(out: Int32Array, at: number, a: number, b: number, c: number, d: number): void {
+  leaves2(out, at, a, b);
+  leaves2(out, at + 3, c, d);
+  leaves2(out, at + 6, a ^ c, b ^ d);
 }
 
-/** wide[(j·256 + b)·4 …] = b·H·x^(8j): the product's share from byte j of a block being b. */
-function wideTable(table: Int32Array): Int32Array {
-  const wide = new Int32Array(16 * 256 * 4);
-  wide.set(table);
-  for (let p = 0, q = 1024; q < wide.length; p += 4, q += 4) {
-    const a0 = wide[p]!, a1 = wide[p + 1]!, a2 = wide[p + 2]!, a3 = wide[p + 3]!;
-    wide[q] = (a0 >>> 8) ^ REDUCE[a3 & 0xff]!;
-    wide[q + 1] = (a1 >>> 8) | (a0 << 24);
-    wide[q + 2] = (a2 >>> 8) | (a1 << 24);
-    wide[q + 3] = (a3 >>> 8) | (a2 << 24);
-  }
-  return wide;
+/** The 27 leaves of the 128-bit integer w0‖w1‖w2‖w3, in low, high, middle order at each level. */
+function leaves8(out: Int32Array, at: number, w0: number, w1: number, w2: number, w3: number): void {
+  const l0 = w3 & 0xffff, l1 = w3 >>> 16, l2 = w2 & 0xffff, l3 = w2 >>> 16;
+  const l4 = w1 & 0xffff, l5 = w1 >>> 16, l6 = w0 & 0xffff, l7 = w0 >>> 16;
+  leaves4(out, at, l0, l1, l2, l3);
+  leaves4(out, at + 9, l4, l5, l6, l7);
+  leaves4(out, at + 18, l0 ^ l4, l1 ^ l5, l2 ^ l6, l3 ^ l7);
+}
+
+const mid = new Int32Array(4);
+
+/** Karatsuba recombination of three leaf products into a 64-bit product: out[o] low word, out[o + 1] high. */
+function join32(p: Int32Array, k: number, out: Int32Array, o: number): void {
+  const lo = p[k]!, hi = p[k + 1]!, m = p[k + 2]! ^ lo ^ hi;
+  out[o] = lo ^ (m << 16);
+  out[o + 1] = hi ^ (m >>> 16);
+}
+
+/** Nine leaf products into a 128-bit product, four words from the least significant. */
+function join64(p: Int32Array, k: number, out: Int32Array, o: number): void {
+  join32(p, k, out, o);
+  join32(p, k + 3, out, o + 2);
+  join32(p, k + 6, mid, 0);
+  const m0 = mid[0]! ^ out[o]! ^ out[o + 2]!, m1 = mid[1]! ^ out[o + 1]! ^ out[o + 3]!;
+  out[o + 1]! ^= m0;
+  out[o + 2]! ^= m1;
+}
+
+const midWide = new Int32Array(4);
+
+/** 27 leaf products into the 256-bit product, eight words from the least significant. */
+function join128(p: Int32Array, out: Int32Array): void {
+  join64(p, 0, out, 0);
+  join64(p, 9, out, 4);
+  join64(p, 18, midWide, 0);
+  for (let i = 0; i < 4; i++) midWide[i]! ^= out[i]! ^ out[i + 4]!;
+  for (let i = 0; i < 4; i++) out[i + 2]! ^= midWide[i]!;
+}
+
+/**
+ * state = z mod x^128 + x^7 + x^2 + x + 1, where z is a 256-bit product in which x^k sits at
+ * bit 255 - k: its top half is x^0 … x^127 and its bottom half L stands for x^128·L. As
+ * x^128 = x^7 + x^2 + x + 1, and multiplying by x^s is a right shift by s here, L folds in as
+ * D ⊕ D>>1 ⊕ D>>2 ⊕ D>>7, where D is L with the bits those shifts push out of x^127 already
+ * folded into its top: L<<127 ⊕ L<<126 ⊕ L<<121, which only the lowest word of L reaches.
+ */
+function reduce(z: Int32Array, state: Int32Array): void {
+  const d0 = z[0]!, d1 = z[1]!, d2 = z[2]!;
+  const d3 = z[3]! ^ (d0 << 31) ^ (d0 << 30) ^ (d0 << 25);
+  state[0] = z[7]! ^ d3 ^ (d3 >>> 1) ^ (d3 >>> 2) ^ (d3 >>> 7);
+  state[1] = z[6]! ^ d2 ^ ((d2 >>> 1) | (d3 << 31)) ^ ((d2 >>> 2) | (d3 << 30)) ^ ((d2 >>> 7) | (d3 << 25));
+  state[2] = z[5]! ^ d1 ^ ((d1 >>> 1) | (d2 << 31)) ^ ((d1 >>> 2) | (d2 << 30)) ^ ((d1 >>> 7) | (d2 << 25));
+  state[3] = z[4]! ^ d0 ^ ((d0 >>> 1) | (d1 << 31)) ^ ((d0 >>> 2) | (d1 << 30)) ^ ((d0 >>> 7) | (d1 << 25));
 }
 
 export function createGhash(h: Uint8Array): Ghash {
-  const table = byteTable(h);
-  let wide: Int32Array | undefined;
-  let multiplied = 0;
+  // powers[(k·GROUP + i)·3 + part]: part `part` of leaf k of H^(i+1)·x^-1. The factor x^-1
+  // makes the 255-bit integer product land one bit up, where `reduce` expects x^0 at bit 255.
+  const powers = new Int32Array(LEAVES * GROUP * 3);
+  const leaves = new Int32Array(LEAVES * GROUP);
+  const products = new Int32Array(LEAVES);
+  const wide = new Int32Array(8);
   const state = new Int32Array(4);
   const prefixState = new Int32Array(4);
+  let pending = 0;
 
-  // state = (state ⊕ x)·H, Horner over the 16 bytes, last byte first: a = a·x^8 ⊕ table[byte].
-  const multiplyNarrow = (x0: number, x1: number, x2: number, x3: number): void => {
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    for (let word = 3; word >= 0; word--) {
-      const w = word === 0 ? x0 : word === 1 ? x1 : word === 2 ? x2 : x3;
-      for (let shift = 0; shift < 32; shift += 8) {
-        const rem = a3 & 0xff;
-        a3 = (a3 >>> 8) | (a2 << 24);
-        a2 = (a2 >>> 8) | (a1 << 24);
-        a1 = (a1 >>> 8) | (a0 << 24);
-        a0 = (a0 >>> 8) ^ REDUCE[rem]!;
-        const t = ((w >>> shift) & 0xff) * 4;
-        a0 ^= table[t]!; a1 ^= table[t + 1]!; a2 ^= table[t + 2]!; a3 ^= table[t + 3]!;
+  /** state = X1·H^n ⊕ … ⊕ Xn·H for the n blocks whose leaves are in `leaves`. */
+  const multiply = (n: number): void => {
+    for (let k = 0; k < LEAVES; k++) {
+      let u0 = 0, u1 = 0, u2 = 0;
+      // Block b (of n) meets H^(n-b).
+      for (let b = 0, at = k, p = (k * GROUP + n - 1) * 3; b < n; b++, at += LEAVES, p -= 3) {
+        const a = leaves[at]!;
+        const a0 = a & PART0, a1 = a & PART1, a2 = a & PART2;
+        const b0 = powers[p]!, b1 = powers[p + 1]!, b2 = powers[p + 2]!;
+        u0 ^= Math.imul(a0, b0) ^ Math.imul(a1, b2) ^ Math.imul(a2, b1);
+        u1 ^= Math.imul(a0, b1) ^ Math.imul(a1, b0) ^ Math.imul(a2, b2);
+        u2 ^= Math.imul(a0, b2) ^ Math.imul(a1, b1) ^ Math.imul(a2, b0);
       }
+      products[k] = (u0 & LANE0) | (u1 & LANE1) | (u2 & LANE2);
     }
-    state[0] = a0; state[1] = a1; state[2] = a2; state[3] = a3;
+    join128(products, wide);
+    reduce(wide, state);
   };
 
-  // The same product as the XOR of one wide-table entry per byte.
-  const multiplyWide = (w: Int32Array, x0: number, x1: number, x2: number, x3: number): void => {
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, t = 0;
-    for (let k = 0; k < 4; k++) {
-      const x = k === 0 ? x0 : k === 1 ? x1 : k === 2 ? x2 : x3;
-      const base = k << 12;
-      t = base | ((x >>> 24) << 2);
-      a0 ^= w[t]!; a1 ^= w[t + 1]!; a2 ^= w[t + 2]!; a3 ^= w[t + 3]!;
-      t = base | 1024 | (((x >>> 16) & 0xff) << 2);
-      a0 ^= w[t]!; a1 ^= w[t + 1]!; a2 ^= w[t + 2]!; a3 ^= w[t + 3]!;
-      t = base | 2048 | (((x >>> 8) & 0xff) << 2);
-      a0 ^= w[t]!; a1 ^= w[t + 1]!; a2 ^= w[t + 2]!; a3 ^= w[t + 3]!;
-      t = base | 3072 | ((x & 0xff) << 2);
-      a0 ^= w[t]!; a1 ^= w[t + 1]!; a2 ^= w[t + 2]!; a3 ^= w[t + 3]!;
-    }
-    state[0] = a0; state[1] = a1; state[2] = a2; state[3] = a3;
+  const flush = (): void => {
+    if (pending > 0) multiply(pending);
+    pending = 0;
   };
 
+  // state ⊕ X starts a group; later blocks of the group join it as they are.
   const absorbBlock = (x0: number, x1: number, x2: number, x3: number): void => {
-    x0 ^= state[0]!; x1 ^= state[1]!; x2 ^= state[2]!; x3 ^= state[3]!;
-    if (wide !== undefined) return multiplyWide(wide, x0, x1, x2, x3);
-    if (++multiplied === WIDE_AFTER) wide = wideTable(table);
-    multiplyNarrow(x0, x1, x2, x3);
+    if (pending === 0) {
+      x0 ^= state[0]!; x1 ^= state[1]!; x2 ^= state[2]!; x3 ^= state[3]!;
+    }
+    leaves8(leaves, pending * LEAVES, x0, x1, x2, x3);
+    if (++pending === GROUP) flush();
   };
+
+  /** Stores the leaves of H^(i+1)·x^-1, from H^(i+1) in state. */
+  const setPower = (i: number): void => {
+    const w0 = state[0]!, w1 = state[1]!, w2 = state[2]!, w3 = state[3]!;
+    // Dividing by x shifts toward x^127; x^0 wraps to x^-1 = x^127 + x^6 + x + 1.
+    const wrap = -(w0 >>> 31);
+    leaves8(
+      leaves, 0,
+      ((w0 << 1) | (w1 >>> 31)) ^ (wrap & 0xc2000000),
+      (w1 << 1) | (w2 >>> 31),
+      (w2 << 1) | (w3 >>> 31),
+      (w3 << 1) ^ (wrap & 1),
+    );
+    for (let k = 0; k < LEAVES; k++) {
+      const at = (k * GROUP + i) * 3, v = leaves[k]!;
+      powers[at] = v & PART0;
+      powers[at + 1] = v & PART1;
+      powers[at + 2] = v & PART2;
+    }
+  };
+
+  state.set([readWord(h, 0), readWord(h, 4), readWord(h, 8), readWord(h, 12)]);
+  setPower(0);
+  for (let i = 1; i < GROUP; i++) {
+    // H^(i+1) = H^i·H: state holds H^i; multiplying it alone uses only the power H^1.
+    leaves8(leaves, 0, state[0]!, state[1]!, state[2]!, state[3]!);
+    multiply(1);
+    setPower(i);
+  }
+  state.fill(0);
 
   const absorb = (data: Uint8Array, from: number, length: number): void => {
     const end = from + length;
@@ -131,6 +198,7 @@ export function createGhash(h: Uint8Array): Ghash {
     prefix(aad) {
       state.fill(0);
       absorb(aad, 0, aad.length);
+      flush();
       prefixState.set(state);
       return prefixState;
     },
@@ -138,6 +206,7 @@ export function createGhash(h: Uint8Array): Ghash {
       state.set(prefix);
       absorb(data, from, length);
       absorbBlock(Math.floor(aadLength / 0x20000000), aadLength * 8, Math.floor(length / 0x20000000), length * 8);
+      flush();
       for (let i = 0; i < 4; i++) {
         const w = state[i]!;
         out[at + i * 4]! ^= w >>> 24;
