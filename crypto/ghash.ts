@@ -12,7 +12,10 @@
  *
  * Up to GROUP blocks are hashed together with precomputed powers of H:
  * X1·H^n ⊕ X2·H^(n-1) ⊕ … ⊕ Xn·H. Every step before the reduction is linear, so the blocks'
- * 16-bit products are summed first, then recombined and reduced once per group.
+ * 16-bit products are summed first, then recombined and reduced once per group. The length block
+ * is the one exception: its bits are lengths, which are public (they already set how many blocks
+ * there are), so L·H is the XOR of H·x^k over its set bits instead of 243 multiplications, and
+ * the message's last blocks take powers one higher.
  *
  * Constant time holds for the source and for V8's optimized code (Math.imul is one integer
  * multiplication, whose timing does not depend on its operands); before a function is optimized,
@@ -45,17 +48,21 @@ const LANE0 = 0x49249249;
 const LANE1 = 0x12492492;
 const LANE2 = 0x24924924;
 
-/** The Karatsuba leaves of a 16-bit pair (low limb first): low, high, their sum. */
-function leaves2(out: Int32Array, at: number, a: number, b: number): void {
+/**
+ * The nine leaves of the 64-bit integer with 16-bit limbs a (lowest) … d: Karatsuba splits it
+ * into low, high and their sum, then each of those the same way.
+ */
+function leaves4(out: Int32Array, at: number, a: number, b: number, c: number, d: number): void {
+  const e = a ^ c, f = b ^ d;
   out[at] = a;
   out[at + 1] = b;
   out[at + 2] = a ^ b;
-}
-
-function leaves4(out: Int32Array, at: number, a: number, b: number, c: number, d: number): void {
-  leaves2(out, at, a, b);
-  leaves2(out, at + 3, c, d);
-  leaves2(out, at + 6, a ^ c, b ^ d);
+  out[at + 3] = c;
+  out[at + 4] = d;
+  out[at + 5] = c ^ d;
+  out[at + 6] = e;
+  out[at + 7] = f;
+  out[at + 8] = e ^ f;
 }
 
 /** The 27 leaves of the 128-bit integer w0‖w1‖w2‖w3, in low, high, middle order at each level. */
@@ -67,34 +74,33 @@ function leaves8(out: Int32Array, at: number, w0: number, w1: number, w2: number
   leaves4(out, at + 18, l0 ^ l4, l1 ^ l5, l2 ^ l6, l3 ^ l7);
 }
 
-const mid = new Int32Array(4);
-
-/** Karatsuba recombination of three leaf products into a 64-bit product: out[o] low word, out[o + 1] high. */
-function join32(p: Int32Array, k: number, out: Int32Array, o: number): void {
-  const lo = p[k]!, hi = p[k + 1]!, m = p[k + 2]! ^ lo ^ hi;
-  out[o] = lo ^ (m << 16);
-  out[o + 1] = hi ^ (m >>> 16);
-}
-
-/** Nine leaf products into a 128-bit product, four words from the least significant. */
+/**
+ * Nine leaf products (in `leaves4` order) into their 128-bit product, four words from the least
+ * significant: each 32-bit node is low ⊕ middle·x^16 ⊕ high·x^32 with middle = sum ⊕ low ⊕ high,
+ * and the 64-bit node the same one level up.
+ */
 function join64(p: Int32Array, k: number, out: Int32Array, o: number): void {
-  join32(p, k, out, o);
-  join32(p, k + 3, out, o + 2);
-  join32(p, k + 6, mid, 0);
-  const m0 = mid[0]! ^ out[o]! ^ out[o + 2]!, m1 = mid[1]! ^ out[o + 1]! ^ out[o + 3]!;
-  out[o + 1]! ^= m0;
-  out[o + 2]! ^= m1;
+  const l0 = p[k]!, l1 = p[k + 1]!, lm = p[k + 2]! ^ l0 ^ l1;
+  const h0 = p[k + 3]!, h1 = p[k + 4]!, hm = p[k + 5]! ^ h0 ^ h1;
+  const s0 = p[k + 6]!, s1 = p[k + 7]!, sm = p[k + 8]! ^ s0 ^ s1;
+  const lo0 = l0 ^ (lm << 16), lo1 = l1 ^ (lm >>> 16);
+  const hi0 = h0 ^ (hm << 16), hi1 = h1 ^ (hm >>> 16);
+  const m0 = s0 ^ (sm << 16) ^ lo0 ^ hi0, m1 = s1 ^ (sm >>> 16) ^ lo1 ^ hi1;
+  out[o] = lo0;
+  out[o + 1] = lo1 ^ m0;
+  out[o + 2] = hi0 ^ m1;
+  out[o + 3] = hi1;
 }
 
-const midWide = new Int32Array(4);
+const mid = new Int32Array(4);
 
 /** 27 leaf products into the 256-bit product, eight words from the least significant. */
 function join128(p: Int32Array, out: Int32Array): void {
   join64(p, 0, out, 0);
   join64(p, 9, out, 4);
-  join64(p, 18, midWide, 0);
-  for (let i = 0; i < 4; i++) midWide[i]! ^= out[i]! ^ out[i + 4]!;
-  for (let i = 0; i < 4; i++) out[i + 2]! ^= midWide[i]!;
+  join64(p, 18, mid, 0);
+  for (let i = 0; i < 4; i++) mid[i]! ^= out[i]! ^ out[i + 4]!;
+  for (let i = 0; i < 4; i++) out[i + 2]! ^= mid[i]!;
 }
 
 /**
@@ -117,6 +123,8 @@ export function createGhash(h: Uint8Array): Ghash {
   // powers[(k·GROUP + i)·3 + part]: part `part` of leaf k of H^(i+1)·x^-1. The factor x^-1
   // makes the 255-bit integer product land one bit up, where `reduce` expects x^0 at bit 255.
   const powers = new Int32Array(LEAVES * GROUP * 3);
+  // shifts[4k …]: H·x^k, for products by the length block, whose bits are public.
+  const shifts = new Int32Array(128 * 4);
   const leaves = new Int32Array(LEAVES * GROUP);
   const products = new Int32Array(LEAVES);
   const wide = new Int32Array(8);
@@ -124,12 +132,12 @@ export function createGhash(h: Uint8Array): Ghash {
   const prefixState = new Int32Array(4);
   let pending = 0;
 
-  /** state = X1·H^n ⊕ … ⊕ Xn·H for the n blocks whose leaves are in `leaves`. */
-  const multiply = (n: number): void => {
+  /** state = X1·H^(n+e) ⊕ … ⊕ Xn·H^(1+e) for the n blocks whose leaves are in `leaves`; n + e ≤ GROUP. */
+  const multiply = (n: number, e: number): void => {
     for (let k = 0; k < LEAVES; k++) {
       let u0 = 0, u1 = 0, u2 = 0;
-      // Block b (of n) meets H^(n-b).
-      for (let b = 0, at = k, p = (k * GROUP + n - 1) * 3; b < n; b++, at += LEAVES, p -= 3) {
+      // Block b (of n) meets H^(n-b+e).
+      for (let b = 0, at = k, p = (k * GROUP + n - 1 + e) * 3; b < n; b++, at += LEAVES, p -= 3) {
         const a = leaves[at]!;
         const a0 = a & PART0, a1 = a & PART1, a2 = a & PART2;
         const b0 = powers[p]!, b1 = powers[p + 1]!, b2 = powers[p + 2]!;
@@ -144,7 +152,7 @@ export function createGhash(h: Uint8Array): Ghash {
   };
 
   const flush = (): void => {
-    if (pending > 0) multiply(pending);
+    if (pending > 0) multiply(pending, 0);
     pending = 0;
   };
 
@@ -182,16 +190,48 @@ export function createGhash(h: Uint8Array): Ghash {
   for (let i = 1; i < GROUP; i++) {
     // H^(i+1) = H^i·H: state holds H^i; multiplying it alone uses only the power H^1.
     leaves8(leaves, 0, state[0]!, state[1]!, state[2]!, state[3]!);
-    multiply(1);
+    multiply(1, 0);
     setPower(i);
+  }
+  {
+    // Multiplying by x shifts toward x^127; x^128 folds back as x^7 + x^2 + x + 1.
+    let w0 = readWord(h, 0), w1 = readWord(h, 4), w2 = readWord(h, 8), w3 = readWord(h, 12);
+    for (let k = 0; k < 128; k++) {
+      shifts[4 * k] = w0; shifts[4 * k + 1] = w1; shifts[4 * k + 2] = w2; shifts[4 * k + 3] = w3;
+      const carry = -(w3 & 1);
+      w3 = (w3 >>> 1) | (w2 << 31);
+      w2 = (w2 >>> 1) | (w1 << 31);
+      w1 = (w1 >>> 1) | (w0 << 31);
+      w0 = (w0 >>> 1) ^ (carry & 0xe1000000);
+    }
   }
   state.fill(0);
 
+  /**
+   * state ^= L·H for the block L = w0‖w1‖w2‖w3 of public bits (the lengths): one XOR of H·x^k
+   * per set bit, where a product of secret blocks takes 243 multiplications.
+   */
+  const addPublicTimesH = (w0: number, w1: number, w2: number, w3: number): void => {
+    for (let j = 0; j < 4; j++) {
+      let w = j === 0 ? w0 : j === 1 ? w1 : j === 2 ? w2 : w3;
+      while (w !== 0) {
+        const zeros = Math.clz32(w);
+        const at = (32 * j + zeros) * 4;
+        state[0]! ^= shifts[at]!; state[1]! ^= shifts[at + 1]!; state[2]! ^= shifts[at + 2]!; state[3]! ^= shifts[at + 3]!;
+        w ^= 0x80000000 >>> zeros;
+      }
+    }
+  };
+
+  const tail = new Uint8Array(16);
   const absorb = (data: Uint8Array, from: number, length: number): void => {
     const end = from + length;
     let off = from;
     for (; off + 16 <= end; off += 16) absorbBlock(readWord(data, off), readWord(data, off + 4), readWord(data, off + 8), readWord(data, off + 12));
-    if (off < end) absorbBlock(readPadded(data, off, end), readPadded(data, off + 4, end), readPadded(data, off + 8, end), readPadded(data, off + 12, end));
+    if (off === end) return;
+    // The last, partial block, zero-padded.
+    for (let i = 0; i < 16; i++) tail[i] = off + i < end ? data[off + i]! : 0;
+    absorbBlock(readWord(tail, 0), readWord(tail, 4), readWord(tail, 8), readWord(tail, 12));
   };
 
   return {
@@ -205,8 +245,17 @@ export function createGhash(h: Uint8Array): Ghash {
     finish(prefix, aadLength, data, from, length, out, at) {
       state.set(prefix);
       absorb(data, from, length);
-      absorbBlock(Math.floor(aadLength / 0x20000000), aadLength * 8, Math.floor(length / 0x20000000), length * 8);
-      flush();
+      const l0 = Math.floor(aadLength / 0x20000000), l1 = (aadLength * 8) | 0, l2 = Math.floor(length / 0x20000000), l3 = (length * 8) | 0;
+      if (pending === 0) {
+        // Nothing of the message waits: the state itself must be multiplied by H anyway.
+        absorbBlock(l0, l1, l2, l3);
+        flush();
+      } else {
+        // The waiting blocks one power higher, as if the length block followed them.
+        multiply(pending, 1);
+        pending = 0;
+        addPublicTimesH(l0, l1, l2, l3);
+      }
       for (let i = 0; i < 4; i++) {
         const w = state[i]!;
         out[at + i * 4]! ^= w >>> 24;
@@ -220,11 +269,4 @@ export function createGhash(h: Uint8Array): Ghash {
 
 function readWord(bytes: Uint8Array, off: number): number {
   return (bytes[off]! << 24) | (bytes[off + 1]! << 16) | (bytes[off + 2]! << 8) | bytes[off + 3]!;
-}
-
-/** A word of a block's last, partial part: bytes at or past `end` count as zero. */
-function readPadded(bytes: Uint8Array, off: number, end: number): number {
-  let word = 0;
-  for (let i = 0; i < 4; i++) word |= (off + i < end ? bytes[off + i]! : 0) << (24 - 8 * i);
-  return word;
 }
