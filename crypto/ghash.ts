@@ -119,20 +119,31 @@ function reduce(z: Int32Array, state: Int32Array): void {
   state[3] = z[4]! ^ d0 ^ ((d0 >>> 1) | (d1 << 31)) ^ ((d0 >>> 2) | (d1 << 30)) ^ ((d0 >>> 7) | (d1 << 25));
 }
 
+// Scratch shared by every key: a call never returns with blocks waiting, nor yields before.
+const leaves = new Int32Array(LEAVES * GROUP);
+const products = new Int32Array(LEAVES);
+const wide = new Int32Array(8);
+const tail = new Uint8Array(16);
+
+const POWER_INTS = LEAVES * GROUP * 3;
+const SHIFT_INTS = 128 * 4;
+
 export function createGhash(h: Uint8Array): Ghash {
+  const table = new Int32Array(POWER_INTS + SHIFT_INTS + 4 * GROUP);
   // powers[(k·GROUP + i)·3 + part]: part `part` of leaf k of H^(i+1)·x^-1. The factor x^-1
   // makes the 255-bit integer product land one bit up, where `reduce` expects x^0 at bit 255.
-  const powers = new Int32Array(LEAVES * GROUP * 3);
+  const powers = table.subarray(0, POWER_INTS);
   // shifts[4k …]: H·x^k, for products by the length block, whose bits are public.
-  const shifts = new Int32Array(128 * 4);
-  const leaves = new Int32Array(LEAVES * GROUP);
-  const products = new Int32Array(LEAVES);
-  const wide = new Int32Array(8);
+  const shifts = table.subarray(POWER_INTS, POWER_INTS + SHIFT_INTS);
+  // plain[4i …]: H^(i+1), from which the next power is made.
+  const plain = table.subarray(POWER_INTS + SHIFT_INTS);
   const state = new Int32Array(4);
   const prefixState = new Int32Array(4);
   let pending = 0;
+  /** Powers made so far: a key used for short messages only never makes H^3 … H^GROUP. */
+  let ready = 0;
 
-  /** state = X1·H^(n+e) ⊕ … ⊕ Xn·H^(1+e) for the n blocks whose leaves are in `leaves`; n + e ≤ GROUP. */
+  /** state = X1·H^(n+e) ⊕ … ⊕ Xn·H^(1+e) for the n blocks whose leaves are in `leaves`; n + e ≤ ready. */
   const multiply = (n: number, e: number): void => {
     for (let k = 0; k < LEAVES; k++) {
       let u0 = 0, u1 = 0, u2 = 0;
@@ -165,34 +176,35 @@ export function createGhash(h: Uint8Array): Ghash {
     if (++pending === GROUP) flush();
   };
 
-  /** Stores the leaves of H^(i+1)·x^-1, from H^(i+1) in state. */
-  const setPower = (i: number): void => {
-    const w0 = state[0]!, w1 = state[1]!, w2 = state[2]!, w3 = state[3]!;
-    // Dividing by x shifts toward x^127; x^0 wraps to x^-1 = x^127 + x^6 + x + 1.
-    const wrap = -(w0 >>> 31);
-    leaves8(
-      leaves, 0,
-      ((w0 << 1) | (w1 >>> 31)) ^ (wrap & 0xc2000000),
-      (w1 << 1) | (w2 >>> 31),
-      (w2 << 1) | (w3 >>> 31),
-      (w3 << 1) ^ (wrap & 1),
-    );
-    for (let k = 0; k < LEAVES; k++) {
-      const at = (k * GROUP + i) * 3, v = leaves[k]!;
-      powers[at] = v & PART0;
-      powers[at + 1] = v & PART1;
-      powers[at + 2] = v & PART2;
+  /** Makes H^1 … H^count, before a call sets `state`: H^(i+1) = H^i·H, multiplied alone, needs only H^1. */
+  const makePowers = (count: number): void => {
+    for (; ready < count; ready++) {
+      if (ready === 0) {
+        state.set([readWord(h, 0), readWord(h, 4), readWord(h, 8), readWord(h, 12)]);
+      } else {
+        leaves8(leaves, 0, plain[4 * ready - 4]!, plain[4 * ready - 3]!, plain[4 * ready - 2]!, plain[4 * ready - 1]!);
+        multiply(1, 0);
+      }
+      const w0 = state[0]!, w1 = state[1]!, w2 = state[2]!, w3 = state[3]!;
+      plain.set(state, 4 * ready);
+      // Dividing by x shifts toward x^127; x^0 wraps to x^-1 = x^127 + x^6 + x + 1.
+      const wrap = -(w0 >>> 31);
+      leaves8(
+        leaves, 0,
+        ((w0 << 1) | (w1 >>> 31)) ^ (wrap & 0xc2000000),
+        (w1 << 1) | (w2 >>> 31),
+        (w2 << 1) | (w3 >>> 31),
+        (w3 << 1) ^ (wrap & 1),
+      );
+      for (let k = 0; k < LEAVES; k++) {
+        const at = (k * GROUP + ready) * 3, v = leaves[k]!;
+        powers[at] = v & PART0;
+        powers[at + 1] = v & PART1;
+        powers[at + 2] = v & PART2;
+      }
     }
   };
 
-  state.set([readWord(h, 0), readWord(h, 4), readWord(h, 8), readWord(h, 12)]);
-  setPower(0);
-  for (let i = 1; i < GROUP; i++) {
-    // H^(i+1) = H^i·H: state holds H^i; multiplying it alone uses only the power H^1.
-    leaves8(leaves, 0, state[0]!, state[1]!, state[2]!, state[3]!);
-    multiply(1, 0);
-    setPower(i);
-  }
   {
     // Multiplying by x shifts toward x^127; x^128 folds back as x^7 + x^2 + x + 1.
     let w0 = readWord(h, 0), w1 = readWord(h, 4), w2 = readWord(h, 8), w3 = readWord(h, 12);
@@ -205,7 +217,6 @@ export function createGhash(h: Uint8Array): Ghash {
       w0 = (w0 >>> 1) ^ (carry & 0xe1000000);
     }
   }
-  state.fill(0);
 
   /**
    * state ^= L·H for the block L = w0‖w1‖w2‖w3 of public bits (the lengths): one XOR of H·x^k
@@ -223,7 +234,6 @@ export function createGhash(h: Uint8Array): Ghash {
     }
   };
 
-  const tail = new Uint8Array(16);
   const absorb = (data: Uint8Array, from: number, length: number): void => {
     const end = from + length;
     let off = from;
@@ -236,6 +246,7 @@ export function createGhash(h: Uint8Array): Ghash {
 
   return {
     prefix(aad) {
+      makePowers(Math.min(GROUP, Math.ceil(aad.length / 16)));
       state.fill(0);
       absorb(aad, 0, aad.length);
       flush();
@@ -243,6 +254,8 @@ export function createGhash(h: Uint8Array): Ghash {
       return prefixState;
     },
     finish(prefix, aadLength, data, from, length, out, at) {
+      // A message of n blocks ends in one group of up to n + 1 powers (the length block's included).
+      makePowers(Math.min(GROUP, Math.ceil(length / 16) + 1));
       state.set(prefix);
       absorb(data, from, length);
       const l0 = Math.floor(aadLength / 0x20000000), l1 = (aadLength * 8) | 0, l2 = Math.floor(length / 0x20000000), l3 = (length * 8) | 0;
