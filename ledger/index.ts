@@ -8,5 +8,5 @@ export { openEmbeddedLedger, type BatchOptions, type EmbeddedLedger, type Embedd
 export { verifyProof, verifyConsistency, verifyTreeHead } from './verify.ts';
 export { auditLedger, type AuditOptions } from './audit.ts';
 export { readTrustAnchorsFile, trustAnchorsProblem } from './trust.ts';
-export { RECORD_TYPES, MAX_RECORD_BYTES } from './record.ts';
+export { RECORD_TYPES, MAX_RECORD_BYTES } from './format/index.ts';
 export type { CoSignerConfig, TreeHeadAlg } from './signatures.ts';

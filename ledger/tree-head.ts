@@ -1,5 +1,5 @@
 import { canonicalBytes, sm3Hex } from '../crypto/index.ts';
-import { isIsoUtc, isPlainObject } from './record.ts';
+import { isIsoUtc, isPlainObject } from './format/index.ts';
 import {
   canonicalPublicKey,
   orgSignatureProblem,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { fail } from '../common/errors.ts';
-import { isPlainObject } from './record.ts';
+import { isPlainObject } from './format/index.ts';
 import type { TrustAnchors } from './types.ts';
 
 /** Problems in a trust-anchor document, or undefined. */

@@ -1,33 +1,10 @@
+import type { LedgerRecord } from './format/index.ts';
+
 /**
- * The ledger contract shared by the embedded ledger and the Fabric adapter. Records carry
- * digests, counts and identifiers only — never personal values — so that anything on the
- * ledger may be shown to a regulator or a co-signing organization.
+ * The ledger contract shared by the embedded ledger and the Fabric adapter. The record itself is
+ * in ./format/, the entry the chaincode shares.
  */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-export type LedgerRecordType =
-  | 'contract.approved'
-  | 'contract.revoked'
-  | 'transfer.receipt'
-  | 'key.event'
-  | 'audit.event'
-  | 'compute.job'
-  | 'compute.approval'
-  | 'compute.release'
-  | 'egress';
-
-export interface LedgerRecord {
-  /** Unique; appending the same id twice anchors it once (idempotency key). */
-  id: string;
-  type: LedgerRecordType;
-  /** ISO 8601 UTC. */
-  timestamp: string;
-  /** Index keys for queries by contract and by exporter. */
-  contractId?: string;
-  exporterId?: string;
-  data: JsonObject;
-}
+export type { JsonObject, JsonValue, LedgerRecord, LedgerRecordType } from './format/index.ts';
 
 /** Signature of one organization over a signed tree head (embedded) or endorsement (Fabric). */
 export interface OrgSignature {

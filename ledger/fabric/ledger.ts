@@ -12,15 +12,8 @@ import {
   type Network,
 } from '@hyperledger/fabric-gateway';
 import { SluiceError, type Logger } from '../../common/index.ts';
-import {
-  REJECTION,
-  canonicalRecord,
-  decodeStoredRecord,
-  parseRecord,
-  type RecordEvent,
-  type RecordPage,
-  type StoredRecord,
-} from '../../contracts/index.ts';
+import { canonicalize } from '../../crypto/index.ts';
+import { REJECTION, checkRecord, decodeStoredRecord, type RecordEvent, type RecordPage, type StoredRecord } from '../format/index.ts';
 import type { AnchoredRecord, FabricProof, Ledger, LedgerRecord, Proof, TrustAnchors, VerifyResult } from '../types.ts';
 import { fabricSettingsFromEnv, readTrustAnchors, type FabricSettings } from './config.ts';
 import { proofFromBlock, proofFromEnvelope, verifyFabricProof } from './proof.ts';
@@ -168,7 +161,7 @@ export class FabricLedger implements Ledger {
     const existing = await this.readStored(record.id);
     if (existing) return this.existingProof(existing, record);
 
-    const transaction = await this.contract.newProposal('Append', { arguments: [canonicalRecord(record)] }).endorse();
+    const transaction = await this.contract.newProposal('Append', { arguments: [canonicalize(record)] }).endorse();
     const stored = decodeStoredRecord(Buffer.from(transaction.getResult()).toString('utf8'));
     if (stored.txId !== transaction.getTransactionId()) return this.existingProof(stored, record);
 
@@ -182,7 +175,7 @@ export class FabricLedger implements Ledger {
   }
 
   private async existingProof(stored: StoredRecord, record: LedgerRecord): Promise<Proof> {
-    if (canonicalRecord(stored.record) !== canonicalRecord(record)) {
+    if (canonicalize(stored.record) !== canonicalize(record)) {
       throw new SluiceError('CONFLICT', 'a different record is already anchored under this id', { id: record.id });
     }
     return this.proveTransaction(stored.txId);
@@ -211,11 +204,9 @@ export class FabricLedger implements Ledger {
 }
 
 function asRecord(input: LedgerRecord): LedgerRecord {
-  try {
-    return parseRecord(input);
-  } catch (error) {
-    throw new SluiceError('VALIDATION_FAILED', 'ledger record is invalid', { reason: error instanceof Error ? error.message : 'invalid' });
-  }
+  const check = checkRecord(input);
+  if (check.problem !== undefined) throw new SluiceError('VALIDATION_FAILED', 'ledger record is invalid', { reason: check.problem });
+  return check.record;
 }
 
 function readFile(path: string, what: string): Buffer {
