@@ -12,6 +12,7 @@ import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
 import { partyRoutes } from './parties/routes.ts';
 import { complianceRoutes } from './reports/routes.ts';
+import { tokenRoutes } from './tokens/routes.ts';
 import { transferRoutes } from './transfers/routes.ts';
 
 export const API_VERSION = '1.0.0';
@@ -27,9 +28,10 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  registerAuth(app, ctx.db);
+  registerAuth(app, ctx.db, ctx.now);
   recordAuditEvents(app, ctx.db, ctx.logger);
   await app.register(partyRoutes, { ctx });
+  await app.register(tokenRoutes, { ctx });
   await app.register(datasetRoutes, { ctx });
   await app.register(contractRoutes, { ctx, relay });
   await app.register(transferRoutes, { ctx, relay });

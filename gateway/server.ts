@@ -15,6 +15,7 @@ import { chinaDate, complianceMigrations, FilingsStore, SubjectCounter } from '.
 import { computeMigrations } from './compute/migrations.ts';
 import { coreMigrations } from './db/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
+import { tokenMigrations } from './tokens/migrations.ts';
 
 export interface RunningGateway {
   app: FastifyInstance;
@@ -47,7 +48,7 @@ async function warmSubjectSets(ctx: GatewayContext): Promise<void> {
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
-  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations }, 'gateway');
+  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...tokenMigrations }, 'gateway');
   const ledger = await openLedger(config, logger);
   const token = kmsToken(config);
   const kms = new KmsClient({ url: config.kmsUrl, token });
@@ -71,7 +72,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   };
   const discarded = await discardOpenUploads(ctx);
   if (discarded > 0) logger.warn({ discarded }, 'removed uploads interrupted by a previous stop');
-  const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now());
+  const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now(), logger);
   const relay = new OutboxRelay(database.db, ledger, logger);
   relay.start();
   const keyEvents = new KmsAuditFollower(database.db, kms, logger);

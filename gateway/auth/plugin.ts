@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { SluiceError } from '../../common/index.ts';
 import type { GatewaySchema } from '../db/schema.ts';
 import type { Principal } from './principal.ts';
-import { tokenHash } from './tokens.ts';
+import { tokenHash, tokenUsable } from './tokens.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,27 +18,28 @@ const BEARER = /^Bearer ([A-Za-z0-9_\-.~+/=]{16,256})$/;
  * preParsing: after the rate limiter (so guessing tokens is throttled) and before any body is
  * read (so nobody unauthenticated makes us parse one).
  */
-export function registerAuth(app: FastifyInstance, db: Kysely<GatewaySchema>): void {
+export function registerAuth(app: FastifyInstance, db: Kysely<GatewaySchema>, now: () => Date): void {
   app.decorateRequest('principal', null as never);
   app.addHook('preParsing', async (request: FastifyRequest, _reply, payload) => {
-    if (request.url.startsWith('/v1/')) request.principal = await authenticate(db, request.headers.authorization);
+    if (request.url.startsWith('/v1/')) request.principal = await authenticate(db, request.headers.authorization, now());
     return payload;
   });
 }
 
-async function authenticate(db: Kysely<GatewaySchema>, header: string | undefined): Promise<Principal> {
+async function authenticate(db: Kysely<GatewaySchema>, header: string | undefined, now: Date): Promise<Principal> {
   const match = header ? BEARER.exec(header) : null;
   if (!match?.[1]) throw new SluiceError('UNAUTHENTICATED', 'missing or malformed bearer token');
   const token = await db
     .selectFrom('tokens')
-    .select(['role', 'party_id'])
+    .select(['id', 'role', 'party_id', 'revoked_at', 'expires_at'])
     .where('hash', '=', tokenHash(match[1]))
     .executeTakeFirst();
-  if (!token) throw new SluiceError('UNAUTHENTICATED', 'invalid token');
-  if (token.role === 'admin') return { role: 'admin' };
+  // One message for unknown, revoked and expired tokens: the answer tells a guesser nothing.
+  if (!token || !tokenUsable(token, now)) throw new SluiceError('UNAUTHENTICATED', 'invalid token');
+  if (token.role === 'admin') return { role: 'admin', tokenId: token.id };
   const party = token.party_id
     ? await db.selectFrom('parties').selectAll().where('id', '=', token.party_id).executeTakeFirst()
     : undefined;
   if (!party) throw new SluiceError('UNAUTHENTICATED', 'invalid token');
-  return { role: 'party', party };
+  return { role: 'party', party, tokenId: token.id };
 }

@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ERROR_STATUS, SluiceError, type ErrorCode } from '../../common/errors.ts';
 import { UsageError, type CliIO } from './command.ts';
 
 export interface GatewayAccessOptions {
@@ -11,8 +13,26 @@ export interface GatewayAccessOptions {
 /** `parseArgs` options of every command that talks to a gateway. */
 export const GATEWAY_OPTIONS = {
   gateway: { type: 'string' },
+  token: { type: 'string' },
   'token-file': { type: 'string' },
 } as const;
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean' }>;
+
+/**
+ * Parses a gateway command's arguments: the gateway options plus its own; bad arguments are
+ * usage errors. Returns the gateway URL and token with the command's values and positionals.
+ */
+export function parseGatewayCommand<O extends OptionSpec>(io: CliIO, args: string[], own: O) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { ...GATEWAY_OPTIONS, ...own }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const values = parsed.values as GatewayAccessOptions & { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string };
+  return { base: gatewayUrl(io, values), token: gatewayToken(io, values), values, positionals: parsed.positionals };
+}
 
 /**
  * The bearer token a command sends: from `--token-file FILE` (first line) or `SLUICE_TOKEN`,
@@ -50,4 +70,27 @@ export function gatewayUrl(io: CliIO, options: GatewayAccessOptions, fallback?: 
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError('the gateway URL must be http(s)');
   return url;
+}
+
+/**
+ * One JSON call to the gateway. A refusal throws the gateway's SURFACE code and message (which
+ * never carry secrets); the dispatcher prints it and exits 1.
+ */
+export async function gatewayCall(base: URL, token: string, method: 'GET' | 'POST', route: string, json?: unknown): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(route, base), {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(json === undefined ? {} : { body: JSON.stringify(json) }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch {
+    throw new Error(`${base.origin} could not be reached`);
+  }
+  const body = (await response.json().catch(() => undefined)) as { error?: { code?: unknown; message?: unknown } } | undefined;
+  if (response.ok) return body;
+  const { code, message } = body?.error ?? {};
+  if (typeof code === 'string' && code in ERROR_STATUS) throw new SluiceError(code as ErrorCode, typeof message === 'string' ? message : 'refused by the gateway');
+  throw new Error(`${base.origin} answered HTTP ${response.status}`);
 }

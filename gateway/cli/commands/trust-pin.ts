@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { trustAnchorsProblem, type TrustAnchors } from '../../../ledger/index.ts';
 import { UsageError, writeLine, type Command } from '../command.ts';
-import { GATEWAY_OPTIONS, gatewayToken, gatewayUrl } from '../gateway-access.ts';
+import { GATEWAY_OPTIONS, gatewayCall, gatewayToken, gatewayUrl } from '../gateway-access.ts';
 import { anchorLines, readPinned, trustStorePath, writePinned } from '../trust-store.ts';
 
 /**
@@ -17,11 +17,12 @@ const trustPin: Command = {
   async run(args, io) {
     const { values, positionals } = parse(args);
     if (positionals.length !== 1) throw new UsageError('give exactly one gateway URL');
-    const origin = gatewayUrl(io, {}, positionals[0]).origin;
+    const base = gatewayUrl(io, {}, positionals[0]);
+    const origin = base.origin;
     const token = gatewayToken(io, values);
     const file = trustStorePath(io);
     if (!file) throw new UsageError('set SLUICE_TRUST_STORE (or HOME) to say where pinned anchors are kept');
-    const anchors = await fetchAnchors(origin, token);
+    const anchors = await fetchAnchors(base, token);
     const lines = anchorLines(anchors);
     writeLine(io.stdout, `trust anchors of ${origin}${anchors.ledger ? ` (${anchors.ledger} ledger)` : ''}:`);
     for (const line of lines) writeLine(io.stdout, `  ${line}`);
@@ -67,20 +68,9 @@ function parse(args: string[]) {
   }
 }
 
-async function fetchAnchors(origin: string, token: string): Promise<TrustAnchors> {
-  let response: Response;
-  try {
-    response = await fetch(`${origin}/v1/ledger/trust`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(30_000) });
-  } catch {
-    throw new Error(`${origin} could not be reached`);
-  }
-  const body = (await response.json().catch(() => undefined)) as unknown;
-  if (!response.ok) {
-    const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
-    throw new Error(`${origin} refused: HTTP ${response.status}${typeof code === 'string' ? ` ${code}` : ''}`);
-  }
+async function fetchAnchors(base: URL, token: string): Promise<TrustAnchors> {
+  const body = await gatewayCall(base, token, 'GET', '/v1/ledger/trust');
   const problem = trustAnchorsProblem(body);
-  if (problem) throw new Error(`${origin} served no usable trust anchors: ${problem}`);
+  if (problem) throw new Error(`${base.origin} served no usable trust anchors: ${problem}`);
   return body as TrustAnchors;
 }
-
