@@ -18,6 +18,10 @@ export interface Config {
   bodyLimit: number;
   /** Requests per minute per token (or per address when unauthenticated). */
   rateLimit: number;
+  /** Failed authentications per minute per client address before it is refused with 429. */
+  authFailureLimit: number;
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For names the client address; none by default. */
+  trustProxy: string[] | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -40,6 +44,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'SLUICE_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bodyLimit: positiveInt(env, 'SLUICE_BODY_LIMIT', 64 * 1024 * 1024),
     rateLimit: positiveInt(env, 'SLUICE_RATE_LIMIT', 600),
+    authFailureLimit: positiveInt(env, 'SLUICE_AUTH_FAILURE_LIMIT', 20),
+    trustProxy: addressList(env, 'SLUICE_TRUST_PROXY'),
   };
 }
 
@@ -65,6 +71,15 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value <= 0) throw invalid(name, 'a positive integer');
   return value;
+}
+
+function addressList(env: Env, name: string): string[] | undefined {
+  const raw = nonEmpty(env[name]);
+  if (raw === undefined) return undefined;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const address = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:]+:[0-9A-Fa-f:.]*)(?:\/\d{1,3})?$/;
+  if (entries.some((entry) => !address.test(entry))) throw invalid(name, 'a comma-separated list of IP addresses or CIDR ranges');
+  return entries;
 }
 
 function url(env: Env, name: string, protocols: string[]): string | undefined {

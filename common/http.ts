@@ -3,12 +3,21 @@ import rateLimit from '@fastify/rate-limit';
 import { createHash } from 'node:crypto';
 import { SluiceError, isSluiceError, type ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
+import type { rateLimitStore } from './rate-limit.ts';
 
 export interface HttpServerOptions {
   logger: Logger;
   bodyLimit: number;
   /** Requests per minute per bearer token, or per address without one. */
   rateLimit: number;
+  /**
+   * Where the request limiter counts and what it keys on, and when it runs: by default in
+   * memory, keyed by a digest of the Authorization header, on every request. The gateway counts
+   * per authenticated token after authentication (see gateway/auth/plugin.ts).
+   */
+  limiter?: { store: ReturnType<typeof rateLimitStore>; key(request: FastifyRequest): string; hook: 'onRequest' | 'preParsing' };
+  /** Fastify's `trustProxy`: which proxies' X-Forwarded-For names the client address. */
+  trustProxy?: string[] | boolean;
 }
 
 /** JSON schema of the SURFACE error body; every route lists it for its 4xx/5xx responses. */
@@ -37,6 +46,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // A malformed or overlong URL is refused by the router before any route runs; Fastify's own
     // answer would quote the path back.
@@ -74,7 +84,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     global: true,
     max: options.rateLimit,
     timeWindow: '1 minute',
-    keyGenerator: rateLimitKey,
+    keyGenerator: options.limiter?.key ?? rateLimitKey,
+    ...(options.limiter ? { store: options.limiter.store, hook: options.limiter.hook } : {}),
     allowList: (request) => request.url === '/healthz',
     errorResponseBuilder: () => new SluiceError('RATE_LIMITED', 'too many requests; retry later'),
   });

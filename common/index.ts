@@ -3,3 +3,4 @@ export { loadConfig, type Config } from './config.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { createHttpServer, errorResponseSchema, toSluiceError, type HttpServerOptions } from './http.ts';
 export * from './db/index.ts';
+export { clientAddressKey, MemoryWindowCounter, openWindowCounter, rateLimitStore, RedisWindowCounter, type WindowCount, type WindowCounter } from './rate-limit.ts';

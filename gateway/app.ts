@@ -1,11 +1,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { createHttpServer } from '../common/index.ts';
+import { createHttpServer, MemoryWindowCounter, rateLimitStore, type WindowCounter } from '../common/index.ts';
 import { recordAuditEvents } from './anchoring/audit-events.ts';
 import type { OutboxRelay } from './anchoring/outbox.ts';
 import { ledgerRoutes } from './anchoring/routes.ts';
-import { registerAuth } from './auth/plugin.ts';
+import { registerAuth, requestLimitKey } from './auth/plugin.ts';
 import { computeRoutes } from './compute/routes.ts';
 import type { GatewayContext } from './context.ts';
 import { contractRoutes } from './contracts/routes.ts';
@@ -18,8 +18,15 @@ import { transferRoutes } from './transfers/routes.ts';
 export const API_VERSION = '1.0.0';
 
 /** The gateway's HTTP surface: every route schema-checked, authenticated, errors per SURFACE. */
-export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): Promise<FastifyInstance> {
-  const app = await createHttpServer({ logger: ctx.logger, bodyLimit: ctx.config.bodyLimit, rateLimit: ctx.config.rateLimit });
+export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay, limits: WindowCounter = new MemoryWindowCounter()): Promise<FastifyInstance> {
+  const app = await createHttpServer({
+    logger: ctx.logger,
+    bodyLimit: ctx.config.bodyLimit,
+    rateLimit: ctx.config.rateLimit,
+    // Counted per authenticated token, so after authentication (onRequest) and before parsing.
+    limiter: { store: rateLimitStore(limits, 'requests:'), key: requestLimitKey, hook: 'preParsing' },
+    ...(ctx.config.trustProxy ? { trustProxy: ctx.config.trustProxy } : {}),
+  });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Sluice gateway', version: API_VERSION, description: 'Contract-bound, desensitized cross-border data exchange' },
@@ -28,7 +35,7 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  registerAuth(app, ctx.db, ctx.now);
+  registerAuth(app, ctx.db, { now: ctx.now, failures: limits, failureLimit: ctx.config.authFailureLimit });
   recordAuditEvents(app, ctx.db, ctx.logger);
   await app.register(partyRoutes, { ctx });
   await app.register(tokenRoutes, { ctx });

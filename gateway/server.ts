@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, migrate, openDatabase, type Config, type Logger } from '../common/index.ts';
+import { createLogger, migrate, openDatabase, openWindowCounter, type Config, type Logger } from '../common/index.ts';
 import { computeStore, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
 import { HeKeysetClient, KmsClient } from '../kms/index.ts';
 import { openLedger } from '../ledger/index.ts';
@@ -78,7 +78,9 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   const keyEvents = new KmsAuditFollower(database.db, kms, logger);
   keyEvents.start();
   void warmSubjectSets(ctx).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'subject sets not preloaded'));
-  const app = await buildGatewayApp(ctx, relay);
+  // On Redis, every gateway process shares the request and failed-authentication counts.
+  const limits = await openWindowCounter(config.redisUrl, 'sluice:limits:', logger);
+  const app = await buildGatewayApp(ctx, relay, limits);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -94,6 +96,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       await keyEvents.stop();
       await relay.stop();
       await ledger.close();
+      await limits.close();
       await database.close();
     },
   };
