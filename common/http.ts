@@ -20,6 +20,8 @@ export interface HttpServerOptions {
   trustProxy?: string[] | boolean;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** JSON schema of the SURFACE error body; every route lists it for its 4xx/5xx responses. */
 export const errorResponseSchema = {
   type: 'object',
@@ -58,11 +60,19 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   // POSTs that take no body (approve, revoke) are often sent with a JSON content type and an
   // empty body; treat that as no body instead of refusing it. Otherwise Fastify's own parser,
-  // which rejects prototype-poisoning keys.
+  // which rejects prototype-poisoning keys. Bytes that are not UTF-8 are refused as CSV and
+  // NDJSON uploads refuse them, never replaced by U+FFFD (which would change what is hashed
+  // or tokenized downstream).
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') return done(null, undefined);
-    return parseJson(request, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      return done(new SluiceError('VALIDATION_FAILED', 'request body is not valid UTF-8'), undefined);
+    }
+    if (text === '') return done(null, undefined);
+    return parseJson(request, text, done);
   });
 
   app.setErrorHandler((error: FastifyError | SluiceError, request, reply) => {

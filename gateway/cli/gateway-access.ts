@@ -58,6 +58,15 @@ export function gatewayToken(io: CliIO, options: GatewayAccessOptions): string {
   return token;
 }
 
+/**
+ * The token of a command that handles data (`sluice psi`, `sluice compute contribute`): from
+ * `SLUICE_TOKEN` or `--token-file FILE`, never from argv.
+ */
+export function tokenOutOfArgv(io: CliIO, options: { token?: string | undefined; 'token-file'?: string | undefined }): string {
+  if (options.token !== undefined) throw new UsageError('--token would show the token to every user of this machine (ps); set SLUICE_TOKEN or use --token-file FILE');
+  return gatewayToken(io, { 'token-file': options['token-file'] });
+}
+
 /** The gateway's base URL: `--gateway URL` or `SLUICE_URL`. */
 export function gatewayUrl(io: CliIO, options: GatewayAccessOptions, fallback?: string): URL {
   const raw = options.gateway ?? fallback ?? io.env.SLUICE_URL;
