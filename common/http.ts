@@ -1,6 +1,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { createHash } from 'node:crypto';
+import type http from 'node:http';
+import https from 'node:https';
 import { SluiceError, isSluiceError, type ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { rateLimitStore } from './rate-limit.ts';
@@ -18,6 +20,8 @@ export interface HttpServerOptions {
   limiter?: { store: ReturnType<typeof rateLimitStore>; key(request: FastifyRequest): string; hook: 'onRequest' | 'preParsing' };
   /** Fastify's `trustProxy`: which proxies' X-Forwarded-For names the client address. */
   trustProxy?: string[] | boolean;
+  /** Serve HTTPS with this key and certificate (and, with `requestCert`, mutual TLS). */
+  https?: https.ServerOptions;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -49,6 +53,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    ...(options.https ? { serverFactory: httpsFactory(options.https) } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // A malformed or overlong URL is refused by the router before any route runs; Fastify's own
     // answer would quote the path back.
@@ -113,6 +118,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   );
 
   return app;
+}
+
+/** An HTTPS server for Fastify; its request/response objects are those of `http`, so the HTTP typing holds. */
+function httpsFactory(tls: https.ServerOptions) {
+  return (handler: http.RequestListener): http.Server => https.createServer(tls, handler) as unknown as http.Server;
 }
 
 /** Keys the limiter by a digest of the bearer token so the token itself is never kept. */

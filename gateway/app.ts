@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { createHttpServer, MemoryWindowCounter, rateLimitStore, type WindowCounter } from '../common/index.ts';
+import { createHttpServer, MemoryWindowCounter, rateLimitStore, readPem, type Config, type WindowCounter } from '../common/index.ts';
 import { recordAuditEvents } from './anchoring/audit-events.ts';
 import type { OutboxRelay } from './anchoring/outbox.ts';
 import { ledgerRoutes } from './anchoring/routes.ts';
@@ -17,6 +17,13 @@ import { transferRoutes } from './transfers/routes.ts';
 
 export const API_VERSION = '1.0.0';
 
+/** HTTPS when `SLUICE_GATEWAY_TLS_CERT` and `…_KEY` are set. */
+function gatewayTls(config: Config): { https?: { cert: string; key: string; minVersion: 'TLSv1.2' } } {
+  const { gatewayCert, gatewayKey } = config.tls;
+  if (!gatewayCert || !gatewayKey) return {};
+  return { https: { cert: readPem(gatewayCert, 'SLUICE_GATEWAY_TLS_CERT'), key: readPem(gatewayKey, 'SLUICE_GATEWAY_TLS_KEY'), minVersion: 'TLSv1.2' } };
+}
+
 /** The gateway's HTTP surface: every route schema-checked, authenticated, errors per SURFACE. */
 export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay, limits: WindowCounter = new MemoryWindowCounter()): Promise<FastifyInstance> {
   const app = await createHttpServer({
@@ -26,6 +33,7 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay, l
     // Counted per authenticated token, so after authentication (onRequest) and before parsing.
     limiter: { store: rateLimitStore(limits, 'requests:'), key: requestLimitKey, hook: 'preParsing' },
     ...(ctx.config.trustProxy ? { trustProxy: ctx.config.trustProxy } : {}),
+    ...gatewayTls(ctx.config),
   });
   await app.register(swagger, {
     openapi: {
@@ -44,6 +52,6 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay, l
   await app.register(transferRoutes, { ctx, relay });
   await app.register(computeRoutes, { ctx, relay });
   await app.register(ledgerRoutes, { ctx, relay });
-  await app.register(complianceRoutes, { ctx });
+  await app.register(complianceRoutes, { ctx, relay });
   return app;
 }

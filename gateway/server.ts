@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, migrate, openDatabase, openWindowCounter, type Config, type Logger } from '../common/index.ts';
+import { createLogger, migrate, openDatabase, openWindowCounter, tlsClientSettings, type Config, type Logger } from '../common/index.ts';
 import { computeStore, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
 import { HeKeysetClient, KmsClient } from '../kms/index.ts';
 import { openLedger } from '../ledger/index.ts';
@@ -51,7 +51,10 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...tokenMigrations }, 'gateway');
   const ledger = await openLedger(config, logger);
   const token = kmsToken(config);
-  const kms = new KmsClient({ url: config.kmsUrl, token });
+  // One deadline for every KMS call (SLUICE_KMS_TIMEOUT_MS): a stalled KMS costs a request that
+  // long, then KMS_UNAVAILABLE, and nothing is released.
+  const kmsAccess = { url: config.kmsUrl, token, timeoutMs: config.kmsTimeoutMs, tls: tlsClientSettings(config) };
+  const kms = new KmsClient(kmsAccess);
   const ctx: GatewayContext = {
     config,
     db: database.db,
@@ -65,7 +68,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       store: computeStore(config.dataDir),
       encryption: new EncryptionPool(),
       psi: new X25519Pool(),
-      keysets: new HeKeysetClient({ url: config.kmsUrl, token }),
+      keysets: new HeKeysetClient(kmsAccess),
     },
     logger,
     now: () => new Date(),
@@ -89,7 +92,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     ctx,
     relay,
     generatedAdminToken,
-    url: `http://${config.host}:${port}`,
+    url: `${config.tls.gatewayCert ? 'https' : 'http'}://${config.host}:${port}`,
     async close() {
       await app.close();
       await Promise.all([ctx.compute.queue.close(), ctx.compute.encryption.close(), ctx.compute.psi.close()]);
