@@ -165,10 +165,6 @@ export class KmsTransport {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw unexpected();
     return body as Json;
   }
-
-  close(): void {
-    this.#client.close();
-  }
 }
 
 function keyPath(keyId: string, action?: string): string {

@@ -130,13 +130,13 @@ export function trustProblem(head: SignedTreeHead, trust: TrustAnchors): string 
  * The trust document of an embedded ledger: every signer's current key and the operator's
  * retired keys, each with the blocks it signed; what a regulator pins.
  */
-export function trustAnchorsFor(signers: readonly OrgSigner[], operator?: OperatorKeys): TrustAnchors {
+export function trustAnchorsFor(signers: readonly OrgSigner[], operator: OperatorKeys): TrustAnchors {
   const anchors: AnchorInput[] = signers.map((s) => {
-    const current: AnchorInput = { org: s.org, role: s === operator?.signer ? 'operator' : 'cosigner', alg: s.alg, key: s.publicKey };
-    return s === operator?.signer && operator.fromBlock > 0 ? { ...current, fromBlock: operator.fromBlock } : current;
+    const current: AnchorInput = { org: s.org, role: s === operator.signer ? 'operator' : 'cosigner', alg: s.alg, key: s.publicKey };
+    return s === operator.signer && operator.fromBlock > 0 ? { ...current, fromBlock: operator.fromBlock } : current;
   });
-  for (const old of operator?.retired ?? []) {
-    anchors.push({ org: operator!.signer.org, role: 'operator', alg: 'SM2', key: old.publicKey, fromBlock: old.fromBlock, untilBlock: old.untilBlock });
+  for (const old of operator.retired) {
+    anchors.push({ org: operator.signer.org, role: 'operator', alg: 'SM2', key: old.publicKey, fromBlock: old.fromBlock, untilBlock: old.untilBlock });
   }
   return trustDocument('embedded', anchors);
 }
