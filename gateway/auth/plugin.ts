@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { clientAddressKey, SluiceError, type WindowCounter } from '../../common/index.ts';
+import { clientAddressKey, isSluiceError, SluiceError, type WindowCounter } from '../../common/index.ts';
 import type { GatewaySchema } from '../db/schema.ts';
 import type { Principal } from './principal.ts';
 import { tokenHash, tokenUsable } from './tokens.ts';
@@ -43,8 +43,10 @@ export function registerAuth(app: FastifyInstance, db: Kysely<GatewaySchema>, op
     try {
       request.principal = await authenticate(db, request.headers.authorization, options.now());
     } catch (error) {
-      // Only a presented credential is a guess; a request without one is simply refused.
-      if (request.headers.authorization !== undefined) await options.failures.hit(`auth:${address}`, FAILURE_WINDOW_MS);
+      // Only a presented credential that fails is a guess; a request without one is simply
+      // refused, and a database error is not the caller's doing.
+      const guessed = request.headers.authorization !== undefined && isSluiceError(error) && error.code === 'UNAUTHENTICATED';
+      if (guessed) await options.failures.hit(`auth:${address}`, FAILURE_WINDOW_MS);
       throw error;
     }
   });
