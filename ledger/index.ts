@@ -7,6 +7,7 @@ export { openLedger } from './open.ts';
 export { openEmbeddedLedger, type BatchOptions, type EmbeddedLedger, type EmbeddedLedgerOptions } from './embedded.ts';
 export { verifyProof, verifyConsistency, verifyTreeHead } from './verify.ts';
 export { auditLedger, type AuditOptions } from './audit.ts';
-export { readTrustAnchorsFile, trustAnchorsProblem } from './trust.ts';
+export { anchorFingerprint, readTrustAnchorsFile, trustAnchorsProblem, TRUST_FORMAT } from './trust.ts';
+export { rotateEmbeddedOperatorKey } from './operator-key.ts';
 export { RECORD_TYPES, MAX_RECORD_BYTES } from './format/index.ts';
 export type { CoSignerConfig, TreeHeadAlg } from './signatures.ts';

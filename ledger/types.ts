@@ -57,9 +57,32 @@ export interface VerifyResult {
   reason?: string;
 }
 
-/** Public keys (or MSP certificates) an offline verifier trusts, by organization. */
+/**
+ * Public keys (or MSP CA certificates) an offline verifier trusts, by organization: what
+ * `GET /v1/ledger/trust` serves and `sluice verify --trust` takes. Only `orgs` is required;
+ * the gateway's document also says what it is (`format`, `ledger`) and describes each anchor
+ * (`keys`), including the blocks a rotated operator key was in force for.
+ */
 export interface TrustAnchors {
   orgs: Record<string, string[]>;
+  format?: 'sluice.trust.v1';
+  ledger?: 'embedded' | 'fabric';
+  keys?: AnchorDetail[];
+}
+
+/** One anchor of a trust document, described for people and consoles. */
+export interface AnchorDetail {
+  org: string;
+  /** `operator` signs every embedded head; `cosigner` witnesses it; `msp-root` is a Fabric organization's CA. */
+  role: 'operator' | 'cosigner' | 'msp-root';
+  alg: 'SM2' | 'Ed25519' | 'X.509';
+  /** Exactly as listed under `orgs[org]`. */
+  key: string;
+  /** `SHA256:` and the unpadded base64 of the SHA-256 of the key's binary form (see docs/LEDGER.md §8). */
+  fingerprint: string;
+  /** Embedded heads only: the key signs heads of blocks `fromBlock … untilBlock` (inclusive); open-ended when absent. */
+  fromBlock?: number;
+  untilBlock?: number;
 }
 
 export interface AuditFinding {
@@ -83,5 +106,7 @@ export interface Ledger {
    */
   append(record: LedgerRecord): Promise<Proof>;
   get(id: string): Promise<AnchoredRecord | undefined>;
+  /** What proofs of this ledger are verified against; undefined when none are configured (Fabric without SLUICE_FABRIC_TRUST_ANCHORS). */
+  trustAnchors(): TrustAnchors | undefined;
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { SluiceError, type Logger } from '../../common/index.ts';
 import { canonicalize } from '../../crypto/index.ts';
 import { REJECTION, checkRecord, decodeStoredRecord, type RecordEvent, type RecordPage, type StoredRecord } from '../format/index.ts';
 import type { AnchoredRecord, FabricProof, Ledger, LedgerRecord, Proof, TrustAnchors, VerifyResult } from '../types.ts';
+import { trustDocument } from '../trust.ts';
 import { fabricSettingsFromEnv, readTrustAnchors, type FabricSettings } from './config.ts';
 import { proofFromBlock, proofFromEnvelope, verifyFabricProof } from './proof.ts';
 import { bytesField, decode } from './protobuf.ts';
@@ -143,6 +144,13 @@ export class FabricLedger implements Ledger {
         }
       },
     };
+  }
+
+  /** The organizations' MSP CA certificates from `SLUICE_FABRIC_TRUST_ANCHORS`, as a trust document. */
+  trustAnchors(): TrustAnchors | undefined {
+    if (!this.trust) return undefined;
+    const anchors = Object.entries(this.trust.orgs).flatMap(([org, certificates]) => certificates.map((key) => ({ org, role: 'msp-root' as const, alg: 'X.509' as const, key })));
+    return trustDocument('fabric', anchors);
   }
 
   /** Verifies a proof against the trust anchors configured for this client. */
