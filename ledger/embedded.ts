@@ -12,9 +12,8 @@ import {
   signTreeHead,
   treeHeadOf,
   trustAnchorsFor,
-  type BlockHeader,
 } from './tree-head.ts';
-import type { AnchoredRecord, EmbeddedProof, Ledger, LedgerRecord, SignedTreeHead, TrustAnchors } from './types.ts';
+import type { AnchoredRecord, BlockHeader, EmbeddedProof, Ledger, LedgerRecord, SignedTreeHead, TrustAnchors } from './types.ts';
 
 export interface BatchOptions {
   /** A block is sealed as soon as this many records wait (default 1000). */

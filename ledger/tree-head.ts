@@ -10,18 +10,7 @@ import {
 } from './signatures.ts';
 import type { OperatorKeys } from './operator-key.ts';
 import { keyInForce, trustDocument, type AnchorInput } from './trust.ts';
-import type { OrgSignature, SignedTreeHead, TrustAnchors } from './types.ts';
-
-/** What a block commits to; its SM3 over JCS links the next block to it. */
-export interface BlockHeader {
-  height: number;
-  previousBlockHash: string;
-  treeSize: number;
-  rootHash: string;
-  timestamp: string;
-  firstLeafIndex: number;
-  lastLeafIndex: number;
-}
+import type { BlockHeader, OrgSignature, SignedTreeHead, TrustAnchors } from './types.ts';
 
 export type UnsignedTreeHead = Omit<SignedTreeHead, 'signatures'>;
 

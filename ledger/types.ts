@@ -110,3 +110,14 @@ export interface Ledger {
   trustAnchors(): TrustAnchors | undefined;
   close(): Promise<void>;
 }
+
+/** What a block commits to; its SM3 over JCS links the next block to it. */
+export interface BlockHeader {
+  height: number;
+  previousBlockHash: string;
+  treeSize: number;
+  rootHash: string;
+  timestamp: string;
+  firstLeafIndex: number;
+  lastLeafIndex: number;
+}
