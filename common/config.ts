@@ -18,6 +18,8 @@ export interface Config {
   bodyLimit: number;
   /** Requests per minute per token (or per address when unauthenticated). */
   rateLimit: number;
+  /** Platform floor on the persons behind any released figure; contracts and requests may only raise it. */
+  minGroupSize: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -40,6 +42,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'SLUICE_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bodyLimit: positiveInt(env, 'SLUICE_BODY_LIMIT', 64 * 1024 * 1024),
     rateLimit: positiveInt(env, 'SLUICE_RATE_LIMIT', 600),
+    minGroupSize: positiveInt(env, 'SLUICE_MIN_GROUP_SIZE', 10),
   };
 }
 
