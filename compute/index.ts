@@ -9,6 +9,8 @@ export {
   decodePublicKey,
   decodeResult,
   decryptResult,
+  decryptTotals,
+  finishTotals,
   encryptColumn,
   encryptColumns,
   EncryptionPool,
@@ -26,9 +28,13 @@ export {
   type KeygenOptions,
   type ParameterSet,
   type OperationKind,
+  type ResultTotals,
 } from './he/index.ts';
 export { createJobQueue, type JobHandler, type JobInfo, type JobOptions, type JobQueue, type JobStatus, type QueueConfig, type RunningJob } from './queue/index.ts';
-export { addDpNoise } from './dp.ts';
+export { sampleDiscreteLaplace, discreteLaplaceVariance, type Rational } from './dp.ts';
+export { OUTSIDE, rowShare, suppressCells, type CellShare, type SuppressedCell, type SuppressionReason } from './disclosure/cells.ts';
+export { dpFigures, plannedNoise, type DpRelease, type NoiseReport } from './disclosure/noise.ts';
+export { releaseTotals, type ReleasedResult, type ReleaseOptions } from './disclosure/release.ts';
 export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, type ComputeWorkerOptions } from './worker/worker.ts';
 export { ComputeStore } from './worker/store.ts';
 export { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './worker/handler.ts';
