@@ -1,5 +1,6 @@
 import { LEGAL_BASES, MODALITIES, SCENARIO_KINDS as SCENARIOS } from '../compliance/index.ts';
 import { countryCode, dateOrDateTime, freeObject } from '../http/schemas.ts';
+import { disclosureTermsSchema, type DisclosureTerms } from '../compute/disclosure/terms.ts';
 
 export const TRANSFORMS = ['keep', 'nullify', 'shuffle', 'mask', 'truncate', 'replace', 'generalize', 'hash', 'simulate', 'encrypt', 'tokenize', 'aggregate'] as const;
 export type FieldPolicyInput = { transform: (typeof TRANSFORMS)[number] } & Record<string, unknown>;
@@ -22,6 +23,8 @@ export interface ContractInput {
   minK?: number;
   /** Plant recipient-keyed canary rows in every package, for leak tracing. */
   fingerprint?: boolean;
+  /** What compute releases on this data must respect: a floor, weight signs, differential privacy. */
+  disclosure?: DisclosureTerms;
 }
 
 /** What the owner signs: every term, canonicalized by RFC 8785. Immutable once approved. */
@@ -43,6 +46,7 @@ export interface ContractTerms {
   maxRecordsPerTransfer?: number;
   minK?: number;
   fingerprint?: boolean;
+  disclosure?: DisclosureTerms;
   createdAt: string;
 }
 
@@ -81,6 +85,7 @@ export const createContractBody = {
     maxRecordsPerTransfer: { type: 'integer', minimum: 1 },
     minK: { type: 'integer', minimum: 2, maximum: 1000 },
     fingerprint: { type: 'boolean' },
+    disclosure: disclosureTermsSchema,
   },
 } as const;
 

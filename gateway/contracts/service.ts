@@ -12,6 +12,7 @@ import type { DataRecord } from '../datasets/records.ts';
 import { newId } from '../ids.ts';
 import { newWrappedKey } from '../keys.ts';
 import { getParty } from '../parties/service.ts';
+import { validateDisclosureTerms } from '../compute/disclosure/terms.ts';
 import type { ContractInput, ContractTerms } from './schemas.ts';
 
 export type ContractRow = ContractsTable;
@@ -31,6 +32,7 @@ export async function createContract(ctx: GatewayContext, owner: Party, input: C
   }
   const fields = datasetFields(dataset);
   validateFieldPolicies(input.fields, fields);
+  if (input.disclosure) validateDisclosureTerms(input.disclosure, input.fields);
   // R-CORE: core data must not leave the country, in any form.
   if (Object.keys(input.fields).some((name) => fields.find((f) => f.name === name)?.category === 'core')) {
     throw new SluiceError('CORE_DATA_PROHIBITED', 'core data may not be provided abroad (R-CORE)', { rules: ['R-CORE'] });
@@ -124,6 +126,7 @@ function buildTerms(contractId: string, ownerId: string, input: ContractInput, c
   if (input.minK !== undefined) terms.minK = input.minK;
   if (input.modality !== undefined) terms.modality = input.modality;
   if (input.fingerprint !== undefined) terms.fingerprint = input.fingerprint;
+  if (input.disclosure !== undefined) terms.disclosure = input.disclosure;
   return terms;
 }
 
