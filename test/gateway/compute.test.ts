@@ -8,6 +8,7 @@ import { createComputeQueue, startComputeWorker } from '../../compute/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { deriveWorkerToken } from '../../kms/index.ts';
 import { backendAvailable } from '../support/backends.ts';
+import { until, useWorker } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { engines, useGateway } from '../support/gateway.ts';
 import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
@@ -74,16 +75,6 @@ async function createJob(w: World, body: Record<string, unknown>, token = w.requ
   return api(w.url, 'POST', '/v1/compute/jobs', { token, json: { purpose: 'analytics', inputs: inputsOf(w), ...body } });
 }
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const status = (w: World, id: string, token = w.requester.token) => api(w.url, 'GET', `/v1/compute/jobs/${id}`, { token });
 
 async function approveAll(w: World, id: string) {
@@ -144,22 +135,6 @@ async function keysetsLeft(kms: KmsProcess, db: Kysely<any>): Promise<{ held: st
   }
   const live = await db.selectFrom('compute_jobs').select('keyset_id').where('keyset_id', 'is not', null).where('keyset_destroyed_at', 'is', null).where('stage', 'not in', ['released', 'failed']).execute();
   return { held: [...created].sort(), live: live.map((r) => r.keyset_id as string).sort() };
-}
-
-/** Starts a compute worker in this process on the gateway's data dir and queue. */
-function useWorker(harness: () => { dataDir: string; kms: KmsProcess }, redisUrl?: () => string) {
-  let worker: { close(): Promise<void> } | undefined;
-  beforeAll(async () => {
-    const { dataDir, kms } = harness();
-    worker = await startComputeWorker({
-      dataDir,
-      redisUrl: redisUrl?.(),
-      kmsUrl: kms.url,
-      workerToken: deriveWorkerToken(kms.token),
-      logger: createLogger('compute-worker-test', 'silent'),
-    });
-  });
-  afterAll(() => worker?.close());
 }
 
 describe.each(engines())('compute jobs through the gateway on %s', (engine) => {

@@ -59,7 +59,8 @@ async function remaining(db: DisclosureDb | DisclosureTrx, ownerId: string, reci
 /** The ledger record of a draw or a refund: owner, recipient, ε, and where the budget stands — never a figure. */
 function spendRecord(spend: PrivacySpendsTable, action: 'spend' | 'refund', spentMicros: number, timestamp: string): LedgerRecord {
   return {
-    id: `${spend.job_id}.privacy.${action}.${spend.owner_id}.${spend.period}`,
+    // Ledger ids stay under 128 characters: the period's kind is enough to tell a job's draws apart.
+    id: `${spend.job_id}.privacy-${action}.${spend.owner_id}.${spend.period.split(':')[0]}`,
     type: 'compute.privacy',
     timestamp,
     exporterId: spend.owner_id,
