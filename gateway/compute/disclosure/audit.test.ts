@@ -18,16 +18,16 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 describe('auditCells', () => {
   it('passes figures over the same persons, and over sets far apart', () => {
     const all = range(0, 200);
-    expect(auditCells([cell(all)], [cell(all)], 10).risk).toBeUndefined();
-    expect(auditCells([cell(range(0, 100))], [cell(all), cell(range(300, 400))], 10).risk).toBeUndefined();
+    expect(auditCells(key, [cell(all)], [cell(all)], 10).risk).toBeUndefined();
+    expect(auditCells(key, [cell(range(0, 100))], [cell(all), cell(range(300, 400))], 10).risk).toBeUndefined();
   });
 
   it('refuses a figure whose persons differ from an earlier one by fewer than the floor', () => {
     const all = range(0, 200);
-    expect(auditCells([cell([...all, 999])], [cell(all)], 10)).toMatchObject({ risk: 'differencing' });
-    expect(auditCells([cell(all.slice(0, 191))], [cell(all)], 10)).toMatchObject({ risk: 'differencing' });
+    expect(auditCells(key, [cell([...all, 999])], [cell(all)], 10)).toMatchObject({ risk: 'differencing' });
+    expect(auditCells(key, [cell(all.slice(0, 191))], [cell(all)], 10)).toMatchObject({ risk: 'differencing' });
     // Ten persons apart is a group as large as the floor.
-    expect(auditCells([cell(all.slice(0, 190))], [cell(all)], 10).risk).toBeUndefined();
+    expect(auditCells(key, [cell(all.slice(0, 190))], [cell(all)], 10).risk).toBeUndefined();
   });
 
   it('refuses the third figure of a tracker: D1 − D2 + D3 isolates one person though every pair is ≥ floor apart', () => {
@@ -35,23 +35,23 @@ describe('auditCells', () => {
     const y = range(500, 515);
     const d1 = cell([...x, 7777]);
     const d2 = cell([...x, ...y]);
-    expect(auditCells([d2], [d1], 10).risk).toBeUndefined();
-    expect(auditCells([cell(y)], [d1, d2], 10)).toMatchObject({ risk: 'tracker' });
+    expect(auditCells(key, [d2], [d1], 10).risk).toBeUndefined();
+    expect(auditCells(key, [cell(y)], [d1, d2], 10)).toMatchObject({ risk: 'tracker' });
     // In another order: D3 first, then D1; D2 is the one that closes the loop.
-    expect(auditCells([cell([...x, ...y])], [cell(y), cell([...x, 7777])], 10)).toMatchObject({ risk: 'tracker' });
+    expect(auditCells(key, [cell([...x, ...y])], [cell(y), cell([...x, 7777])], 10)).toMatchObject({ risk: 'tracker' });
   });
 
   it('combines a job’s own cells: two bins and the whole job leave a third, small, group', () => {
     const a = range(0, 40);
     const b = range(40, 80);
     const c = range(80, 83);
-    expect(auditCells([cell([...a, ...b, ...c]), cell(a), cell(b)], [], 10)).toMatchObject({ risk: 'tracker' });
-    expect(auditCells([cell([...a, ...b, ...c]), cell(a), cell(b)], [], 3).risk).toBeUndefined();
+    expect(auditCells(key, [cell([...a, ...b, ...c]), cell(a), cell(b)], [], 10)).toMatchObject({ risk: 'tracker' });
+    expect(auditCells(key, [cell([...a, ...b, ...c]), cell(a), cell(b)], [], 3).risk).toBeUndefined();
   });
 
   it('reports the nearest earlier figure for the owners', () => {
     const all = range(0, 300);
-    const result = auditCells([cell(all)], [cell(all.slice(0, 280), 'job_near'), cell(range(1000, 1300), 'job_far')], 10);
+    const result = auditCells(key, [cell(all)], [cell(all.slice(0, 280), 'job_near'), cell(range(1000, 1300), 'job_far')], 10);
     expect(result).toEqual({ closest: { jobId: 'job_near', differingPersons: 20 } });
   });
 });

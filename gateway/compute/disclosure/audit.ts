@@ -1,5 +1,4 @@
-import type { Sketch } from './sketch.ts';
-import { peel, type SketchOutcome } from './sketch.ts';
+import { countSignature, peel, type SketchKey, type SketchLanes, type SketchOutcome } from './sketch.ts';
 
 /** Why a job would single someone out (`details.reason` of DISCLOSURE_RISK). */
 export type DisclosureReason =
@@ -19,7 +18,7 @@ export interface AuditCell {
   persons: number;
   /** Keyed digest of the sketch: equal cells (a re-run over the same rows) differ by nobody. */
   digest: string;
-  sketch: Sketch;
+  sketch: SketchLanes;
 }
 
 export interface AuditResult {
@@ -28,8 +27,8 @@ export interface AuditResult {
   closest?: { jobId: string; differingPersons: number | null };
 }
 
-/** Peels at most this many combinations per job; beyond, the job is refused rather than waved through. */
-export const MAX_PEELS = 10_000;
+/** Examines at most this many combinations per job; beyond, the job is refused rather than waved through. */
+export const MAX_COMBINATIONS = 200_000;
 
 /**
  * The differencing audit of one owner's share, against that owner's earlier figures for the
@@ -45,53 +44,82 @@ export const MAX_PEELS = 10_000;
  * What is not caught: trackers over four or more figures, and combinations with other
  * coefficients. Contracts that must hold against those carry differential-privacy terms.
  */
-export function auditCells(fresh: readonly AuditCell[], stored: readonly AuditCell[], floor: number): AuditResult {
-  const pool = dedupe(stored);
+export function auditCells(key: SketchKey, fresh: readonly AuditCell[], stored: readonly AuditCell[], floor: number): AuditResult {
+  const width = Math.min(...[...fresh, ...stored].map((c) => c.sketch.width));
+  const signed = (cell: AuditCell): Signed => ({ cell, signature: countSignature(cell.sketch, width) });
+  const pool = dedupe(stored).map(signed);
   const result: AuditResult = {};
-  let peels = 0;
-  const risky = (outcome: SketchOutcome) => outcome.persons < floor && (outcome.kind === 'undecidable' || (outcome.kind === 'exact' && outcome.persons > 0));
-  for (const cell of fresh) {
-    const sorted = [...pool].sort((a, b) => a.weight - b.weight);
-    const weights = sorted.map((c) => c.weight);
+  let examined = 0;
+  const risky = (outcome: SketchOutcome) => outcome.kind !== 'large' && outcome.persons < floor && (outcome.kind === 'undecidable' || outcome.persons > 0);
+  // Each person is at most one element per term: fewer than `floor` persons are at most this many elements.
+  const pairElements = 2 * (floor - 1);
+  const tripleElements = 3 * (floor - 1);
+  for (const current of fresh.map(signed)) {
+    const { cell } = current;
+    const sorted = [...pool].sort((a, b) => a.cell.weight - b.cell.weight);
+    const weights = sorted.map((c) => c.cell.weight);
     // Pairs: C − R. For the whole-job cell, a wider window finds near misses to show the owners.
-    const window = cell === fresh[0] ? 4 * floor : 2 * floor;
-    for (const [i, other] of sorted.entries()) {
-      if (other.digest === cell.digest || Math.abs(cell.weight - other.weight) >= window) continue;
-      if (++peels > MAX_PEELS) return { ...result, risk: 'audit_limit' };
-      const outcome = peel([
-        { sketch: cell.sketch, coefficient: 1 },
-        { sketch: sorted[i]!.sketch, coefficient: -1 },
-      ]);
+    const whole = cell === fresh[0];
+    const window = whole ? 4 * floor : 2 * floor;
+    const pairLimit = whole ? 2 * pairElements : pairElements;
+    for (const other of sorted) {
+      if (other.cell.digest === cell.digest || Math.abs(cell.weight - other.cell.weight) >= window) continue;
+      if (++examined > MAX_COMBINATIONS) return { ...result, risk: 'audit_limit' };
+      const outcome = within([current, other], [1, -1], pairLimit)
+        ? peel(key, [{ sketch: cell.sketch, coefficient: 1 }, { sketch: other.cell.sketch, coefficient: -1 }], pairLimit)
+        : ({ kind: 'large' } as const);
       if (risky(outcome)) return { ...result, risk: outcome.kind === 'undecidable' ? 'undecidable' : 'differencing' };
-      if (cell === fresh[0]) note(result, other.jobId, outcome);
+      if (whole) note(result, other.cell.jobId, outcome);
     }
     // Triples: C − Rᵢ + Rⱼ, C + Rᵢ − Rⱼ, C − Rᵢ − Rⱼ.
     const reach = 3 * floor;
     for (const [i, a] of sorted.entries()) {
-      if (a.digest === cell.digest) continue;
+      if (a.cell.digest === cell.digest) continue;
       for (const [si, sj] of [
         [-1, 1],
         [1, -1],
         [-1, -1],
       ] as const) {
         // s_j·w_j must lie within reach of −(w_C + s_i·w_i).
-        const target = -(cell.weight + si * a.weight) * sj;
+        const target = -(cell.weight + si * a.cell.weight) * sj;
         for (let j = lowerBound(weights, target - reach + 1); j < sorted.length && weights[j]! < target + reach; j++) {
           const b = sorted[j]!;
-          if (j <= i || b.digest === cell.digest || b.digest === a.digest) continue;
-          if (++peels > MAX_PEELS) return { ...result, risk: 'audit_limit' };
-          const outcome = peel([
-            { sketch: cell.sketch, coefficient: 1 },
-            { sketch: a.sketch, coefficient: si },
-            { sketch: b.sketch, coefficient: sj },
-          ]);
+          if (j <= i || b.cell.digest === cell.digest || b.cell.digest === a.cell.digest) continue;
+          if (++examined > MAX_COMBINATIONS) return { ...result, risk: 'audit_limit' };
+          if (!within([current, a, b], [1, si, sj], tripleElements)) continue;
+          const outcome = peel(
+            key,
+            [
+              { sketch: cell.sketch, coefficient: 1 },
+              { sketch: a.cell.sketch, coefficient: si },
+              { sketch: b.cell.sketch, coefficient: sj },
+            ],
+            tripleElements,
+          );
           if (risky(outcome)) return { ...result, risk: outcome.kind === 'undecidable' ? 'undecidable' : 'tracker' };
         }
       }
     }
-    pool.push(cell);
+    pool.push(current);
   }
   return result;
+}
+
+interface Signed {
+  cell: AuditCell;
+  signature: Int32Array;
+}
+
+/** Whether the combination's multiplicities could total `limit` or fewer (else it is large). */
+function within(terms: readonly Signed[], coefficients: readonly number[], limit: number): boolean {
+  const [a, b, c] = terms.map((t) => t.signature);
+  const [ca, cb, cc] = coefficients;
+  let total = 0;
+  for (let i = 0; i < a!.length; i++) {
+    total += Math.abs(ca! * a![i]! + cb! * b![i]! + (c ? cc! * c[i]! : 0));
+    if (total > limit) return false;
+  }
+  return true;
 }
 
 function note(result: AuditResult, jobId: string, outcome: SketchOutcome): void {

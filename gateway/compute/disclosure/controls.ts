@@ -14,8 +14,11 @@ import { budgetStates, confirmSpends, refundSpends, reserveBudget, type BudgetSt
 import { ownerKeys, type OwnerKeys } from './keys.ts';
 import { disclosureRisk, planDisclosure, type DisclosurePlan } from './plan.ts';
 import { JobProfile, type ShareProfile } from './profile.ts';
-import { Sketch } from './sketch.ts';
+import { readSketch, type Sketch } from './sketch.ts';
 import { disclosureDb, type DisclosureCellsTable, type DisclosureDb, type DisclosureTrx } from './tables.ts';
+
+/** A figure of the job being created, with the sketch it will be stored as. */
+export type FreshCell = AuditCell & { sketch: Sketch };
 
 /** What an owner is shown before approving: what the job reveals of its persons. */
 export interface OwnerPreview {
@@ -107,8 +110,8 @@ export class JobControls {
           const keys = this.#keys!.get(share.owner)!;
           const stored = await storedCells(trx, keys, job.requester_id, share.owner);
           earlier = stored.length;
-          const fresh = released.map((c) => ({ jobId: job.id, weight: c.weight, persons: c.persons, digest: digestOf(keys, c.sketch!), sketch: c.sketch! }));
-          result = auditCells(fresh, stored, floor);
+          const fresh: FreshCell[] = released.map((c) => ({ jobId: job.id, weight: c.weight, persons: c.persons, digest: digestOf(keys, c.sketch!), sketch: c.sketch! }));
+          result = auditCells(keys.sketch, fresh, stored, floor);
           if (result.risk) throw disclosureRisk(result.risk, RISK_MESSAGES[result.risk]);
           for (const [i, cell] of released.entries()) await insertCell(trx, keys, job, share.owner, cell.cell, fresh[i]!, now);
         }
@@ -171,18 +174,20 @@ function digestOf(keys: OwnerKeys, sketch: Sketch): string {
   return createHmac('sha256', keys.digest).update(sketch.serialize()).digest('hex');
 }
 
-async function storedCells(db: DisclosureDb | DisclosureTrx, keys: OwnerKeys, requesterId: string, ownerId: string): Promise<AuditCell[]> {
+/** The owner's earlier figures for this requester, unsealed: what a new job is audited against. */
+export async function storedCells(db: DisclosureDb | DisclosureTrx, keys: OwnerKeys, requesterId: string, ownerId: string): Promise<AuditCell[]> {
   const rows = await db.selectFrom('disclosure_cells').selectAll().where('requester_id', '=', requesterId).where('owner_id', '=', ownerId).execute();
   return rows.map((row) => ({
     jobId: row.job_id,
     weight: Number(row.weight),
     persons: Number(row.persons),
     digest: row.digest,
-    sketch: Sketch.deserialize(keys.sketch, open('AES-256-GCM', keys.seal, row.sketch, row.id)),
+    sketch: readSketch(open('AES-256-GCM', keys.seal, row.sketch, row.id)),
   }));
 }
 
-async function insertCell(trx: DisclosureTrx, keys: OwnerKeys, job: JobRow, ownerId: string, cell: number, audited: AuditCell, now: string): Promise<void> {
+/** Records one audited figure as pending, sealed under the owner's key and bound to its row. */
+export async function insertCell(trx: DisclosureDb | DisclosureTrx, keys: OwnerKeys, job: Pick<JobRow, 'id' | 'requester_id'>, ownerId: string, cell: number, audited: FreshCell, now: string): Promise<void> {
   const id = `${job.id}:${ownerId}:${cell}`;
   const row: DisclosureCellsTable = {
     id,

@@ -74,12 +74,11 @@ export class PersonTable {
     return this.#slots[at + BINS]! | 0;
   }
 
-  /** Every entry: tag, person, multiset sums and rows. */
-  *entries(): Generator<{ at: number; tag: number; q1: number; q2: number; ms1: number; ms2: number; rows: number }> {
+  /** Calls `visit` with every entry's tag, person, multiset sums and rows (no object per entry). */
+  scan(visit: (tag: number, q1: number, q2: number, ms1: number, ms2: number, rows: number) => void): void {
     const s = this.#slots;
     for (let at = 0; at < s.length; at += FIELDS) {
-      if (s[at + Q1] === 0) continue;
-      yield { at, tag: s[at + TAG]!, q1: s[at + Q1]!, q2: s[at + Q2]!, ms1: s[at + MS1]!, ms2: s[at + MS2]!, rows: s[at + ROWS]! };
+      if (s[at + Q1] !== 0) visit(s[at + TAG]!, s[at + Q1]!, s[at + Q2]!, s[at + MS1]!, s[at + MS2]!, s[at + ROWS]!);
     }
   }
 

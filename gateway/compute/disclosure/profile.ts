@@ -44,6 +44,8 @@ export interface ShareProfile {
   share: CellShare;
 }
 
+/** Rows hashed per batch handed to the sketch. */
+const PAIRS = 4096;
 const numberBits = new Float64Array(1);
 const numberWords = new Uint32Array(numberBits.buffer);
 
@@ -62,6 +64,9 @@ export class JobProfile {
   readonly #shares = new Map<string, ShareState>();
   readonly #bins: number;
   readonly #hashOut = new Uint32Array(2);
+  #h1 = 0;
+  #h2 = 0;
+  readonly #pairs = new Uint32Array(2 * PAIRS);
 
   constructor(options: ProfileOptions) {
     this.#options = options;
@@ -76,14 +81,20 @@ export class JobProfile {
 
   /**
    * One input's column, in input order; returns the rows the job computes on: clamped and
-   * capped where the input's contract carries DP terms, unchanged otherwise.
+   * capped where the input's contract carries DP terms, the column itself otherwise.
    */
   add(index: number, column: ColumnValues): ColumnValues {
     const input = this.#options.inputs[index]!;
     const keys = this.#options.keys.get(input.owner)!;
     const state = this.#shares.get(input.owner)!;
     const { operation } = this.#options;
+    // The common case, rows without a subject summed as they are: one tight loop.
+    if (!column.subjects && !input.dp && this.#bins === 0 && operation !== 'count' && operation !== 'psi') {
+      this.#addValues(column.values as number[], input.weight, keys, state);
+      return column;
+    }
     const numeric = operation !== 'count' && operation !== 'psi';
+    const prepare = input.dp !== undefined;
     const values: Value[] = [];
     const subjects: Value[] = [];
     const cap = input.dp?.rowsPerPerson ?? Infinity;
@@ -103,12 +114,16 @@ export class JobProfile {
         if (state.table.rows(whole) >= cap) continue;
       }
       if (numeric && input.dp) value = clamp(value as number, input.dp.lower, input.dp.upper);
-      values.push(value);
-      if (column.subjects) subjects.push(column.subjects[r] ?? null);
+      if (prepare) {
+        values.push(value);
+        if (column.subjects) subjects.push(column.subjects[r] ?? null);
+      }
       const tag = this.#bins > 0 ? this.#tagOf(value as number) : 0;
-      let h1 = 0;
-      let h2 = 0;
-      if (operation !== 'psi') [h1, h2] = this.#valueHash(numeric ? (value as number) * input.weight : value, keys);
+      // A PSI element is its identifier alone: no values.
+      if (operation === 'psi') this.#h1 = this.#h2 = 0;
+      else this.#valueHash(numeric ? (value as number) * input.weight : value, keys);
+      const h1 = this.#h1;
+      const h2 = this.#h2;
       if (whole >= 0) {
         state.table.addRow(whole, h1, h2);
         if (tag > 0) {
@@ -124,7 +139,27 @@ export class JobProfile {
         }
       }
     }
+    if (!prepare) return column;
     return column.subjects ? { values, subjects } : { values };
+  }
+
+  #addValues(values: readonly number[], weight: number, keys: OwnerKeys, state: ShareState): void {
+    state.tagRows[0]! += values.length;
+    if (state.dp) return;
+    const sketch = this.#sketch(state, keys, 0);
+    const pairs = this.#pairs;
+    const [k0, k1, k2] = [keys.mix[0]!, keys.mix[1]!, keys.mix[2]!];
+    for (let from = 0; from < values.length; from += PAIRS) {
+      const count = Math.min(PAIRS, values.length - from);
+      for (let r = 0; r < count; r++) {
+        const value = values[from + r]! * weight;
+        numberBits[0] = value === 0 ? 0 : value;
+        const b = fmix((fmix(numberWords[0]! ^ k0) + (numberWords[1]! ^ k1)) >>> 0);
+        pairs[2 * r] = b % P;
+        pairs[2 * r + 1] = fmix(b ^ k2) % P;
+      }
+      sketch.addValues(pairs, count);
+    }
   }
 
   /** Per owner: persons and sketches of the whole job and of each bin, and its cell counts. */
@@ -139,19 +174,20 @@ export class JobProfile {
     // Persons whose rows fall in one bin count there; those in several are kept apart for unions.
     const single = new Array<number>(bins + 2).fill(0);
     const many = new Map<string, Set<number>>();
-    for (const e of state.table.entries()) {
-      persons[e.tag]! += 1;
-      if (e.tag > 0) {
-        if (state.table.bins(state.table.entry(0, e.q1, e.q2)) === MANY_BINS) {
-          const key = `${e.q1}:${e.q2}`;
-          many.set(key, (many.get(key) ?? new Set()).add(e.tag));
-        } else single[e.tag]! += 1;
+    const psi = this.#options.operation === 'psi';
+    state.table.scan((tag, q1, q2, ms1, ms2, rows) => {
+      persons[tag]! += 1;
+      if (tag > 0) {
+        if (state.table.bins(state.table.entry(0, q1, q2)) === MANY_BINS) {
+          const key = `${q1}:${q2}`;
+          many.set(key, (many.get(key) ?? new Set()).add(tag));
+        } else single[tag]! += 1;
       }
-      if (state.dp || e.tag > bins) continue;
+      if (state.dp || tag > bins) return;
       // A PSI set holds an identifier once however many rows repeat it.
-      const [a1, a2] = elementKey(keys.mix, e.q1, e.q2, e.ms1, e.ms2, this.#options.operation === 'psi' ? 1 : e.rows);
-      this.#sketch(state, keys, e.tag).add(a1, a2, e.q1, e.q2);
-    }
+      elementKey(keys.mix, q1, q2, ms1, ms2, psi ? 1 : rows, this.#hashOut);
+      this.#sketch(state, keys, tag).add(this.#hashOut[0]!, this.#hashOut[1]!, q1, q2);
+    });
     const released = bins === 0 ? [0] : [...Array(bins + 1).keys()];
     // Each person is one element of multiplicity 1, each row without a subject one of a value: the weight is the persons.
     const cells = released.map((tag) => ({ cell: tag, persons: persons[tag]!, weight: persons[tag]!, ...(state.dp ? {} : { sketch: this.#sketch(state, keys, tag) }) }));
@@ -182,15 +218,19 @@ export class JobProfile {
     return lo + 1;
   }
 
-  #valueHash(value: Value, keys: OwnerKeys): [number, number] {
+  /** The keyed hash of a value, left in #h1, #h2 (no array per row). */
+  #valueHash(value: Value, keys: OwnerKeys): void {
     if (typeof value === 'number') {
       numberBits[0] = value === 0 ? 0 : value;
-      const [lo, hi] = [numberWords[0]!, numberWords[1]!];
       const k = keys.mix;
-      return [fmix((fmix(lo ^ k[0]!) + (hi ^ k[1]!)) >>> 0) % P, fmix((fmix(hi ^ k[2]!) + (lo ^ k[3]!)) >>> 0) % P];
+      const b = fmix((fmix(numberWords[0]! ^ k[0]!) + (numberWords[1]! ^ k[1]!)) >>> 0);
+      this.#h1 = b % P;
+      this.#h2 = fmix(b ^ k[2]!) % P;
+      return;
     }
     keys.value.hash(String(value), this.#hashOut);
-    return [this.#hashOut[0]! % P, this.#hashOut[1]! % P];
+    this.#h1 = this.#hashOut[0]! % P;
+    this.#h2 = this.#hashOut[1]! % P;
   }
 
   #sketch(state: ShareState, keys: OwnerKeys, tag: number): Sketch {
@@ -206,8 +246,8 @@ interface ShareState {
   sketches: Sketch[];
 }
 
-/** A person's element: its key and the multiset of its values in the cell, mixed under the owner's key. */
-function elementKey(k: Uint32Array, q1: number, q2: number, ms1: number, ms2: number, rows: number): [number, number] {
+/** A person's element, written into `out`: its key and the multiset of its values in the cell, mixed under the owner's key. */
+function elementKey(k: Uint32Array, q1: number, q2: number, ms1: number, ms2: number, rows: number, out: Uint32Array): void {
   let a = fmix(q1 ^ k[4]!);
   a = fmix(((a + q2) >>> 0) ^ k[5]!);
   a = fmix(((a + ms1) >>> 0) ^ rows);
@@ -216,7 +256,8 @@ function elementKey(k: Uint32Array, q1: number, q2: number, ms1: number, ms2: nu
   b = fmix(((b + q1) >>> 0) ^ k[7]!);
   b = fmix(((b + ms2) >>> 0) ^ rows);
   b = fmix((b + ms1) >>> 0);
-  return [a % P, b % P];
+  out[0] = a % P;
+  out[1] = b % P;
 }
 
 function clamp(value: number, lower = -Infinity, upper = Infinity): number {
