@@ -4,6 +4,7 @@ export {
   HE_SCHEMES,
   PARAMETER_SETS,
   HE_RESULT_SCHEMA,
+  NOISE_SCHEMA,
   OPERATIONS,
   decodeColumn,
   decodePublicKey,

@@ -5,6 +5,13 @@ export type OperationKind = 'sum' | 'count' | 'mean' | 'variance' | 'histogram' 
 
 export const OPERATIONS: readonly OperationKind[] = ['sum', 'count', 'mean', 'variance', 'histogram', 'weightedSum'];
 
+/** JSON schema of the differential-privacy noise a release carries (compute/disclosure/noise.ts). */
+export const NOISE_SCHEMA = {
+  type: 'object',
+  required: ['mechanism', 'epsilon', 'scale'],
+  properties: { mechanism: { type: 'string' }, epsilon: { type: 'number' }, scale: { type: 'number' }, figures: { type: 'object', additionalProperties: { type: 'number' } } },
+} as const;
+
 /**
  * JSON schema of a released result as the KMS and the gateway answer it: the figure, with the
  * histogram bins that were suppressed (`null` in `value`, and why), the differential-privacy
@@ -21,11 +28,7 @@ export const HE_RESULT_SCHEMA = {
       type: 'array',
       items: { type: 'object', required: ['cell', 'reason'], properties: { cell: { type: 'integer' }, reason: { type: 'string' } } },
     },
-    noise: {
-      type: 'object',
-      required: ['mechanism', 'epsilon', 'scale'],
-      properties: { mechanism: { type: 'string' }, epsilon: { type: 'number' }, scale: { type: 'number' }, figures: { type: 'object', additionalProperties: { type: 'number' } } },
-    },
+    noise: NOISE_SCHEMA,
     budget: {
       type: 'object',
       required: ['spent', 'remaining'],

@@ -1,17 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadConfig } from '../../common/index.ts';
-import { startComputeWorker } from '../../compute/index.ts';
-import { startGateway, type RunningGateway } from '../../gateway/index.ts';
-import { deriveWorkerToken } from '../../kms/index.ts';
-import { until } from '../support/compute.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { until, useWorker } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type ContractFixture, type PartyFixture } from '../support/fixtures.ts';
-import { engines } from '../support/gateway.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
-import { startPostgres, type PostgresServer } from '../support/postgres.ts';
+import { engines, useGateway } from '../support/gateway.ts';
 import { api } from '../support/stack.ts';
 
 /**
@@ -20,65 +11,39 @@ import { api } from '../support/stack.ts';
  * on SQLite and on PostgreSQL alike.
  */
 describe.each(engines())('privacy budgets on %s', (engine) => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-budget-'));
-  const adminToken = `slc_admin_budget_${Date.now()}`;
-  let postgres: PostgresServer | undefined;
-  let kms: KmsProcess;
-  let gateway: RunningGateway;
-  let worker: { close(): Promise<void> };
+  const harness = useGateway(engine);
+  useWorker(harness);
   let owner: PartyFixture;
   let requester: PartyFixture;
   let datasetId: string;
   let contracts: ContractFixture[];
 
-  const start = async () =>
-    startGateway(
-      loadConfig({
-        SLUICE_DATA_DIR: dataDir,
-        SLUICE_PORT: '0',
-        SLUICE_KMS_URL: kms.url,
-        SLUICE_KMS_TOKEN: kms.token,
-        SLUICE_ADMIN_TOKEN: adminToken,
-        SLUICE_LOG_LEVEL: 'silent',
-        ...(postgres ? { SLUICE_DATABASE_URL: postgres.url } : {}),
-      }),
-    );
   const job = (contract: ContractFixture) =>
-    api(gateway.url, 'POST', '/v1/compute/jobs', { token: requester.token, json: { operation: 'sum', column: 'salary', purpose: 'analytics', inputs: [{ datasetId, contractId: contract.id }] } });
+    api(harness().url, 'POST', '/v1/compute/jobs', { token: requester.token, json: { operation: 'sum', column: 'salary', purpose: 'analytics', inputs: [{ datasetId, contractId: contract.id }] } });
   const spent = async () => {
-    const db = gateway.ctx.db as unknown as Kysely<any>;
+    const db = harness().gateway.ctx.db as unknown as Kysely<any>;
     const rows = await db.selectFrom('privacy_budgets').select('spent_micros').where('owner_id', '=', owner.id).where('recipient_id', '=', requester.id).execute();
     return rows.reduce((a, r) => a + Number(r.spent_micros), 0);
   };
-  const status = async (id: string) => (await api(gateway.url, 'GET', `/v1/compute/jobs/${id}`, { token: requester.token })).body.status as string;
+  const status = async (id: string) => (await api(harness().url, 'GET', `/v1/compute/jobs/${id}`, { token: requester.token })).body.status as string;
 
   beforeAll(async () => {
-    if (engine === 'postgres') postgres = await startPostgres();
-    kms = await startKmsProcess();
-    gateway = await start();
-    worker = await startComputeWorker({ dataDir, kmsUrl: kms.url, workerToken: deriveWorkerToken(kms.token), logger: createLogger('compute-worker-test', 'silent') });
-    owner = await registerParty(gateway.url, adminToken, { name: 'Owner', kind: 'domestic', jurisdiction: 'CN' });
-    requester = await registerParty(gateway.url, adminToken, { name: 'Requester', kind: 'overseas', jurisdiction: 'SG' });
-    const dataset = await api(gateway.url, 'POST', '/v1/datasets', {
+    owner = await registerParty(harness().url, harness().adminToken, { name: 'Owner', kind: 'domestic', jurisdiction: 'CN' });
+    requester = await registerParty(harness().url, harness().adminToken, { name: 'Requester', kind: 'overseas', jurisdiction: 'SG' });
+    const dataset = await api(harness().url, 'POST', '/v1/datasets', {
       token: owner.token,
       json: { name: 'staff', fields: [{ name: 'id', type: 'string', category: 'personal', subject: true }, { name: 'salary', type: 'number', category: 'personal' }] },
     });
     datasetId = dataset.body.id;
-    await api(gateway.url, 'POST', `/v1/datasets/${datasetId}/records`, { token: owner.token, json: Array.from({ length: 40 }, (_, i) => ({ id: `P${i}`, salary: 1000 + i })) });
+    await api(harness().url, 'POST', `/v1/datasets/${datasetId}/records`, { token: owner.token, json: Array.from({ length: 40 }, (_, i) => ({ id: `P${i}`, salary: 1000 + i })) });
     // Two contracts to one recipient: the budget is the owner's for that recipient, not the contract's.
     const terms = { disclosure: { dp: { epsilon: 0.25, budget: 0.5, period: 'month', bounds: { salary: { lower: 0, upper: 5000 } } } } };
     contracts = [];
     for (let i = 0; i < 2; i++) {
-      const contract = await proposeContract(gateway.url, owner, { datasetId, recipientId: requester.id, fields: { salary: { transform: 'aggregate' } }, ...terms });
-      await approveContract(gateway.url, owner, contract);
+      const contract = await proposeContract(harness().url, owner, { datasetId, recipientId: requester.id, fields: { salary: { transform: 'aggregate' } }, ...terms });
+      await approveContract(harness().url, owner, contract);
       contracts.push(contract);
     }
-  });
-  afterAll(async () => {
-    await worker?.close();
-    await gateway?.close();
-    await kms?.stop();
-    await postgres?.stop();
   });
 
   let first: string;
@@ -101,11 +66,11 @@ describe.each(engines())('privacy budgets on %s', (engine) => {
   });
 
   it('gives the ε of a job that released nothing back, and anchors the refund', { timeout: 120_000 }, async () => {
-    expect((await api(gateway.url, 'POST', `/v1/contracts/${contracts[1]!.id}/revoke`, { token: owner.token })).status).toBe(200);
-    expect((await api(gateway.url, 'POST', `/v1/compute/jobs/${winner}/approve`, { token: owner.token })).status).toBe(200);
+    expect((await api(harness().url, 'POST', `/v1/contracts/${contracts[1]!.id}/revoke`, { token: owner.token })).status).toBe(200);
+    expect((await api(harness().url, 'POST', `/v1/compute/jobs/${winner}/approve`, { token: owner.token })).status).toBe(200);
     await until(() => status(winner), (s) => s === 'failed', 'the job under a revoked contract to fail');
     expect(await spent()).toBe(250_000);
-    const refund = await api(gateway.url, 'GET', `/v1/ledger/records/${winner}.privacy-refund.${owner.id}.month`, { token: owner.token });
+    const refund = await api(harness().url, 'GET', `/v1/ledger/records/${winner}.privacy-refund.${owner.id}.month`, { token: owner.token });
     expect(refund.body.record, refund.text).toMatchObject({ type: 'compute.privacy', data: { action: 'refund', epsilon: 0.25, spent: 0.25 } });
     const again = await job(contracts[0]!);
     expect(again.status, again.text).toBe(201);
@@ -113,12 +78,11 @@ describe.each(engines())('privacy budgets on %s', (engine) => {
   });
 
   it('keeps what was spent across a restart', { timeout: 120_000 }, async () => {
-    await gateway.close();
-    gateway = await start();
+    await harness().restart();
     const refused = await job(contracts[0]!);
     expect([refused.status, refused.body.error.code]).toEqual([403, 'PRIVACY_BUDGET_EXHAUSTED']);
-    expect(await api(gateway.url, 'POST', `/v1/compute/jobs/${first}/approve`, { token: owner.token })).toMatchObject({ status: 200 });
-    const result = await until(() => api(gateway.url, 'GET', `/v1/compute/jobs/${first}/result`, { token: requester.token }), (r) => r.status !== 409, 'the first job’s release');
+    expect(await api(harness().url, 'POST', `/v1/compute/jobs/${first}/approve`, { token: owner.token })).toMatchObject({ status: 200 });
+    const result = await until(() => api(harness().url, 'GET', `/v1/compute/jobs/${first}/result`, { token: requester.token }), (r) => r.status !== 409, 'the first job’s release');
     expect(result.body).toMatchObject({ operation: 'sum', noise: { epsilon: 0.25 }, budget: { spent: 0.5, remaining: 0 } });
   });
 });

@@ -1,4 +1,5 @@
 import { fail } from '../../../common/index.ts';
+import { NOISE_SCHEMA } from '../../../compute/index.ts';
 
 export const BUDGET_PERIODS = ['day', 'month', 'year'] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
@@ -90,11 +91,7 @@ export const ownerPreviewSchema = {
         },
       },
     },
-    noise: {
-      type: 'object',
-      required: ['mechanism', 'epsilon', 'scale'],
-      properties: { mechanism: { type: 'string' }, epsilon: { type: 'number' }, scale: { type: 'number' }, figures: { type: 'object', additionalProperties: { type: 'number' } } },
-    },
+    noise: NOISE_SCHEMA,
     budget: {
       type: 'object',
       required: ['epsilon', 'spent', 'remaining', 'period'],
