@@ -11,7 +11,6 @@ export {
   decodeResult,
   decryptResult,
   decryptTotals,
-  finishTotals,
   encryptColumn,
   encryptColumns,
   EncryptionPool,
@@ -29,13 +28,11 @@ export {
   type KeygenOptions,
   type ParameterSet,
   type OperationKind,
-  type ResultTotals,
 } from './he/index.ts';
 export { createJobQueue, type JobHandler, type JobInfo, type JobOptions, type JobQueue, type JobStatus, type QueueConfig, type RunningJob } from './queue/index.ts';
-export { sampleDiscreteLaplace, discreteLaplaceVariance, type Rational } from './dp.ts';
-export { OUTSIDE, rowShare, suppressCells, type CellShare, type SuppressedCell, type SuppressionReason } from './disclosure/cells.ts';
-export { dpFigures, plannedNoise, type DpRelease, type NoiseReport } from './disclosure/noise.ts';
-export { releaseTotals, type ReleasedResult, type ReleaseOptions } from './disclosure/release.ts';
+export { OUTSIDE, suppressCells, type CellShare, type SuppressedCell } from './disclosure/cells.ts';
+export { plannedNoise, type DpRelease, type NoiseReport } from './disclosure/noise.ts';
+export { releaseTotals, type ReleasedResult } from './disclosure/release.ts';
 export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, type ComputeWorkerOptions } from './worker/worker.ts';
 export { ComputeStore } from './worker/store.ts';
 export { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './worker/handler.ts';

@@ -4,6 +4,6 @@ export { encryptColumn } from './encrypt.ts';
 export { evaluate, type EvaluateKeys, type EvaluateRequest } from './evaluate.ts';
 export { decodeColumn, decodePublicKey, decodeResult } from './artifacts.ts';
 export { keygen, type HeKeyset, type KeygenOptions } from './secret/keygen.ts';
-export { decryptResult, decryptTotals, finishTotals, type DecryptOptions, type HeResult, type ResultTotals } from './secret/decrypt.ts';
+export { decryptResult, decryptTotals, type DecryptOptions, type HeResult } from './secret/decrypt.ts';
 export { EncryptionPool, encryptColumns } from './parallel.ts';
 export { verifyContribution } from './verify.ts';

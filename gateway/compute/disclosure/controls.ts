@@ -92,7 +92,7 @@ export class JobControls {
     const audited = shares.filter((s) => !s.dp);
     for (const share of audited) {
       const whole = share.cells[0]!.persons;
-      if (whole > 0 && whole < floor) throw disclosureRisk('small_share', 'one owner’s share of the job covers fewer persons than the floor: other jobs could subtract it out');
+      if (whole > 0 && whole < floor) throw disclosureRisk('small_share');
     }
     const bins = this.#body.operation === 'histogram' ? this.#body.buckets!.length - 1 : 0;
     const suppress = bins > 0 ? suppressCells(bins, audited.map((s) => s.share), floor) : [];
@@ -112,7 +112,7 @@ export class JobControls {
           earlier = stored.length;
           const fresh: FreshCell[] = released.map((c) => ({ jobId: job.id, weight: c.weight, persons: c.persons, digest: digestOf(keys, c.sketch!), sketch: c.sketch! }));
           result = auditCells(keys.sketch, fresh, stored, floor);
-          if (result.risk) throw disclosureRisk(result.risk, RISK_MESSAGES[result.risk]);
+          if (result.risk) throw disclosureRisk(result.risk);
           for (const [i, cell] of released.entries()) await insertCell(trx, keys, job, share.owner, cell.cell, fresh[i]!, now);
         }
         previews[share.owner] = preview(share, released, suppress, share.dp ? null : { earlierFigures: earlier, closest: result.closest ?? null });
@@ -134,20 +134,10 @@ export class JobControls {
     }
     // A weighted sum is a sum of weighted inputs: each must be a group in its own right.
     if (this.#body.operation === 'weightedSum' && columns.some((c, i) => this.#body.weights![i] !== 0 && distinctPersons([c]) < floor)) {
-      throw disclosureRisk('small_input', 'a weighted input covers fewer persons than the floor');
+      throw disclosureRisk('small_input');
     }
   }
 }
-
-const RISK_MESSAGES = {
-  signed_weights: 'negative weights subtract inputs from each other',
-  small_input: 'a weighted input covers fewer persons than the floor',
-  small_share: 'one owner’s share covers fewer persons than the floor',
-  differencing: 'the job’s persons differ from an earlier release’s by fewer than the floor: subtracting the two would single them out',
-  tracker: 'together with two earlier releases the job isolates fewer persons than the floor',
-  undecidable: 'the job is too close to an earlier release to tell how many persons differ',
-  audit_limit: 'the job is near too many earlier releases to audit',
-} as const;
 
 function preview(share: ShareProfile, released: ShareProfile['cells'], suppress: SuppressedCell[], overlap: OwnerPreview['overlap']): OwnerPreview {
   return {
@@ -176,7 +166,12 @@ function digestOf(keys: OwnerKeys, sketch: Sketch): string {
 
 /** The owner's earlier figures for this requester, unsealed: what a new job is audited against. */
 export async function storedCells(db: DisclosureDb | DisclosureTrx, keys: OwnerKeys, requesterId: string, ownerId: string): Promise<AuditCell[]> {
-  const rows = await db.selectFrom('disclosure_cells').selectAll().where('requester_id', '=', requesterId).where('owner_id', '=', ownerId).execute();
+  const rows = await db
+    .selectFrom('disclosure_cells')
+    .select(['id', 'job_id', 'weight', 'persons', 'digest', 'sketch'])
+    .where('requester_id', '=', requesterId)
+    .where('owner_id', '=', ownerId)
+    .execute();
   return rows.map((row) => ({
     jobId: row.job_id,
     weight: Number(row.weight),

@@ -28,8 +28,19 @@ export interface DisclosurePlan {
 
 const SUM_LIKE = new Set(['sum', 'mean', 'variance', 'weightedSum']);
 
-export function disclosureRisk(reason: DisclosureReason, message: string): SluiceError {
-  return new SluiceError('DISCLOSURE_RISK', message, { reason });
+const RISK_MESSAGES: Record<DisclosureReason, string> = {
+  signed_weights: 'negative weights subtract inputs from each other; every contract must allow signed weights',
+  small_input: 'a weighted input covers fewer persons than the floor',
+  small_share: 'one owner’s share of the job covers fewer persons than the floor: other jobs could subtract it out',
+  differencing: 'the job’s persons differ from an earlier release’s by fewer than the floor: subtracting the two would single them out',
+  tracker: 'together with two earlier releases the job isolates fewer persons than the floor',
+  undecidable: 'the job is too close to an earlier release to tell how many persons differ',
+  audit_limit: 'the job is near too many earlier releases to audit',
+};
+
+/** `403 DISCLOSURE_RISK` with `details: {reason}`; the message says what the reason means, never which persons. */
+export function disclosureRisk(reason: DisclosureReason): SluiceError {
+  return new SluiceError('DISCLOSURE_RISK', RISK_MESSAGES[reason], { reason });
 }
 
 /**
@@ -43,7 +54,7 @@ export function planDisclosure(config: Config, body: CreateJobBody, authorized: 
   const floor = Math.max(config.minGroupSize, body.minGroupSize ?? 0, ...terms.map((t) => t.minGroupSize ?? 0));
   const weights = body.weights ?? [];
   if (weights.some((w) => w < 0) && !terms.every((t) => t.signedWeights === true)) {
-    throw disclosureRisk('signed_weights', 'negative weights subtract inputs from each other; every contract must allow signed weights');
+    throw disclosureRisk('signed_weights');
   }
   const dpInputs = terms.flatMap((t, i) => (t.dp ? [{ dp: t.dp, index: i }] : []));
   if (dpInputs.length > 0 && body.operation === 'psi') {
