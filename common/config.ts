@@ -26,6 +26,8 @@ export interface Config {
   kmsTimeoutMs: number;
   /** TLS between Sluice's processes (files of PEM material); all optional, see docs/OPERATIONS.md. */
   tls: TlsConfig;
+  /** Platform floor on the persons behind any released figure; contracts and requests may only raise it. */
+  minGroupSize: number;
 }
 
 export interface TlsConfig {
@@ -69,6 +71,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: addressList(env, 'SLUICE_TRUST_PROXY'),
     kmsTimeoutMs: positiveInt(env, 'SLUICE_KMS_TIMEOUT_MS', 5000),
     tls,
+    minGroupSize: positiveInt(env, 'SLUICE_MIN_GROUP_SIZE', 10),
   };
 }
 

@@ -5,6 +5,7 @@
 export { bytesToHex, hexToBytes, type BytesLike } from './bytes.ts';
 export { sm3, sm3Hex } from './sm3.ts';
 export { createKeyedHash, type KeyedHash, type KeyedHashAlg } from './keyed-hash.ts';
+export { createSipHash, type SipHash } from './siphash.ts';
 export { hkdf, type HkdfHash } from './hkdf.ts';
 export { canonicalize, canonicalBytes } from './jcs.ts';
 export { randomBytes, randomToken, constantTimeEqual } from './random.ts';

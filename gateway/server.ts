@@ -13,6 +13,7 @@ import type { GatewayContext } from './context.ts';
 import { discardOpenUploads } from './datasets/service.ts';
 import { chinaDate, complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
 import { computeMigrations } from './compute/migrations.ts';
+import { disclosureMigrations } from './compute/disclosure/tables.ts';
 import { coreMigrations } from './db/migrations.ts';
 import { egressMigrations } from './egress/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
@@ -49,7 +50,7 @@ async function warmSubjectSets(ctx: GatewayContext): Promise<void> {
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
-  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...tokenMigrations, ...egressMigrations }, 'gateway');
+  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...tokenMigrations, ...egressMigrations, ...disclosureMigrations }, 'gateway');
   const ledger = await openLedger(config, logger);
   const token = kmsToken(config);
   // One deadline for every KMS call (SLUICE_KMS_TIMEOUT_MS): a stalled KMS costs a request that

@@ -1,6 +1,7 @@
 import { LEGAL_BASES, MODALITIES, SCENARIO_KINDS as SCENARIOS } from '../compliance/index.ts';
 import { TRANSFORMS, type TransformName } from '../desensitize/index.ts';
 import { countryCode, dateOrDateTime, freeObject } from '../http/schemas.ts';
+import { disclosureTermsSchema, type DisclosureTerms } from '../compute/disclosure/terms.ts';
 
 export type FieldPolicyInput = { transform: TransformName } & Record<string, unknown>;
 
@@ -28,6 +29,8 @@ export interface ContractInput {
   minK?: number;
   /** Plant recipient-keyed canary rows in every package, for leak tracing. */
   fingerprint?: boolean;
+  /** What compute releases on this data must respect: a floor, weight signs, differential privacy. */
+  disclosure?: DisclosureTerms;
 }
 
 /** What the owner signs: every term, canonicalized by RFC 8785. Immutable once approved. */
@@ -49,6 +52,7 @@ export interface ContractTerms {
   maxRecordsPerTransfer?: number;
   minK?: number;
   fingerprint?: boolean;
+  disclosure?: DisclosureTerms;
   createdAt: string;
 }
 
@@ -110,6 +114,7 @@ export const createContractBody = {
     maxRecordsPerTransfer: { type: 'integer', minimum: 1 },
     minK: { type: 'integer', minimum: 2, maximum: 1000 },
     fingerprint: { type: 'boolean' },
+    disclosure: disclosureTermsSchema,
   },
 } as const;
 

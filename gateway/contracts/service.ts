@@ -12,6 +12,7 @@ import type { DataRecord } from '../datasets/records.ts';
 import { newId } from '../ids.ts';
 import { newWrappedKey } from '../keys.ts';
 import { getParty } from '../parties/service.ts';
+import { validateDisclosureTerms } from '../compute/disclosure/terms.ts';
 import type { ContractInput, ContractTerms, EgressTerms } from './schemas.ts';
 
 type DataContractInput = ContractInput & Required<Pick<ContractInput, 'datasetId' | 'fields'>>;
@@ -32,6 +33,7 @@ export async function createContract(ctx: GatewayContext, owner: Party, input: C
   const recipient = await recipientOf(ctx, owner, input.recipientId);
   const fields = datasetFields(dataset);
   validateFieldPolicies(dataInput.fields, fields);
+  if (dataInput.disclosure) validateDisclosureTerms(dataInput.disclosure, dataInput.fields);
   // R-CORE: core data must not leave the country, in any form.
   if (Object.keys(dataInput.fields).some((name) => fields.find((f) => f.name === name)?.category === 'core')) {
     throw new SluiceError('CORE_DATA_PROHIBITED', 'core data may not be provided abroad (R-CORE)', { rules: ['R-CORE'] });
@@ -55,7 +57,7 @@ async function recipientOf(ctx: GatewayContext, owner: Party, recipientId: strin
 }
 
 /** Terms of a data contract that an egress contract cannot have: it carries prompts, always redacted in token mode. */
-const NOT_FOR_EGRESS = ['datasetId', 'fields', 'maxRecordsPerTransfer', 'minK', 'fingerprint', 'modality'] as const;
+const NOT_FOR_EGRESS = ['datasetId', 'fields', 'maxRecordsPerTransfer', 'minK', 'fingerprint', 'modality', 'disclosure'] as const;
 
 async function createEgressContract(ctx: GatewayContext, owner: Party, input: ContractInput) {
   const extra = NOT_FOR_EGRESS.find((field) => input[field] !== undefined);
@@ -162,6 +164,7 @@ function buildTerms(contractId: string, ownerId: string, input: DataContractInpu
   if (input.minK !== undefined) terms.minK = input.minK;
   if (input.modality !== undefined) terms.modality = input.modality;
   if (input.fingerprint !== undefined) terms.fingerprint = input.fingerprint;
+  if (input.disclosure !== undefined) terms.disclosure = input.disclosure;
   return terms;
 }
 

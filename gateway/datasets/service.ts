@@ -210,9 +210,9 @@ export interface ColumnChunk {
  * One column of the dataset in upload order, chunk by chunk: from the chunks' by-column copy
  * where it holds the field (numeric fields), otherwise from the records.
  */
-export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, field: string): AsyncGenerator<ColumnChunk> {
+export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, field: string, uploads?: readonly string[]): AsyncGenerator<ColumnChunk> {
   const subject = dataset.subject_field;
-  for (const { upload_id, seq } of await committedChunks(ctx, dataset)) {
+  for (const { upload_id, seq } of await committedChunks(ctx, dataset, uploads)) {
     const stored = await ctx.db.selectFrom('dataset_chunks').select('columns').where('upload_id', '=', upload_id).where('seq', '=', seq).executeTakeFirstOrThrow();
     const columns = stored.columns ? openColumns(dek, dataset.id, upload_id, seq, stored.columns) : undefined;
     const numbers = columns?.numbers.get(field);
@@ -226,13 +226,29 @@ export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow
   }
 }
 
-async function committedChunks(ctx: GatewayContext, dataset: DatasetRow): Promise<{ upload_id: string; seq: number }[]> {
+/** The dataset's committed uploads, in reading order: a state of the dataset that later appends do not change. */
+export async function committedUploads(ctx: GatewayContext, datasetId: string): Promise<string[]> {
+  const rows = await ctx.db
+    .selectFrom('dataset_uploads')
+    .select('id')
+    .where('dataset_id', '=', datasetId)
+    .where('status', '=', 'committed')
+    .orderBy('committed_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Chunks of the committed uploads, or of the given ones only (a pinned state). */
+async function committedChunks(ctx: GatewayContext, dataset: DatasetRow, uploads?: readonly string[]): Promise<{ upload_id: string; seq: number }[]> {
+  if (uploads?.length === 0) return [];
   return ctx.db
     .selectFrom('dataset_chunks')
     .innerJoin('dataset_uploads', 'dataset_uploads.id', 'dataset_chunks.upload_id')
     .select(['dataset_chunks.upload_id', 'dataset_chunks.seq'])
     .where('dataset_uploads.dataset_id', '=', dataset.id)
     .where('dataset_uploads.status', '=', 'committed')
+    .$if(uploads !== undefined, (q) => q.where('dataset_uploads.id', 'in', uploads!))
     .orderBy('dataset_uploads.committed_at')
     .orderBy('dataset_uploads.id')
     .orderBy('dataset_chunks.seq')

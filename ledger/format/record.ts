@@ -18,6 +18,7 @@ export const RECORD_TYPES = [
   'compute.job',
   'compute.approval',
   'compute.release',
+  'compute.privacy',
   'egress',
 ] as const;
 

@@ -16,6 +16,8 @@ export interface GatewayHarness {
   gateway: RunningGateway;
   kms: KmsProcess;
   dataDir: string;
+  /** Stops the gateway and starts it again on the same data dir and database (a new port). */
+  restart(): Promise<void>;
 }
 
 /** The engines this run covers: SQLite always; PostgreSQL when installed (required in CI). */
@@ -47,7 +49,18 @@ export function useGateway(engine: Engine, env: Record<string, string> | (() => 
       ...(typeof env === 'function' ? env() : env),
     });
     const gateway = await startGateway(config);
-    harness = { url: gateway.url, adminToken, gateway, kms, dataDir };
+    harness = {
+      url: gateway.url,
+      adminToken,
+      gateway,
+      kms,
+      dataDir,
+      async restart() {
+        await harness!.gateway.close();
+        harness!.gateway = await startGateway(config);
+        harness!.url = harness!.gateway.url;
+      },
+    };
   });
   afterAll(async () => {
     await harness?.gateway.close();
