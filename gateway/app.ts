@@ -11,6 +11,7 @@ import type { GatewayContext } from './context.ts';
 import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
 import { partyRoutes } from './parties/routes.ts';
+import { registerIdempotency } from './http/idempotency.ts';
 import { complianceRoutes } from './reports/routes.ts';
 import { transferRoutes } from './transfers/routes.ts';
 
@@ -29,6 +30,7 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerAuth(app, ctx.db);
   recordAuditEvents(app, ctx.db, ctx.logger);
+  registerIdempotency(app, ctx.db, ctx.logger);
   await app.register(partyRoutes, { ctx });
   await app.register(datasetRoutes, { ctx });
   await app.register(contractRoutes, { ctx, relay });

@@ -25,6 +25,12 @@ export class SubjectSet {
     return new SubjectSet(sortDistinct(packed));
   }
 
+  /** Hashes already cut to SUBJECT_BYTES and packed back to back (e.g. as stored per dataset chunk). */
+  static fromPacked(packed: Uint8Array): SubjectSet {
+    if (packed.length % SUBJECT_BYTES !== 0) throw fail.validation(`packed subject hashes are multiples of ${SUBJECT_BYTES} bytes`);
+    return new SubjectSet(sortDistinct(packed));
+  }
+
   static union(a: SubjectSet, b: SubjectSet): SubjectSet {
     const both = new Uint8Array(a.keys.length + b.keys.length);
     both.set(a.keys);

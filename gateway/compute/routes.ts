@@ -39,7 +39,7 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
   app.addHook('preClose', async () => rt.events.endAll());
   app.addHook('onClose', () => service.stop());
   // Encrypted columns and PSI messages arrive whole: they are verified and stored as one artifact.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.bodyLimit }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.artifactLimit }, (_request, body, done) => done(null, body));
 
   const readable = async (principal: Principal, id: string) => {
     const job = await getJob(rt.db, id);

@@ -6,10 +6,12 @@ import type { GatewayContext } from '../context.ts';
 import type { DatasetsTable } from '../db/schema.ts';
 import { newId } from '../ids.ts';
 import { newWrappedKey } from '../keys.ts';
-import { partyKek } from '../parties/service.ts';
+import { getParty, ownerSecret, partyKek } from '../parties/service.ts';
 import { DATASET_AEAD, openChunk, openColumns, sealChunk, sealColumns } from './chunks.ts';
+import { SUBJECT_BYTES } from '../compliance/index.ts';
 import { coerceRecord, type DataRecord, type Value } from './records.ts';
 import { FIELD_NAME_PATTERN, type Category, type DatasetField, type FieldInput } from './schemas.ts';
+import { hashSubjects, subjectCountingKey } from './subjects.ts';
 
 export type DatasetRow = DatasetsTable;
 
@@ -99,7 +101,19 @@ export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, ba
   const fields = datasetFields(dataset);
   // Computations read numeric columns and count persons by subject: those are kept by column too.
   const byColumn = fields.some((f) => f.type === 'number' || f.subject);
+  const subjectField = dataset.subject_field;
   const dek = await unwrapDatasetKey(ctx, dataset);
+  let countingKey: Uint8Array | undefined;
+  if (subjectField !== null) {
+    try {
+      const secret = await ownerSecret(ctx, await getParty(ctx, dataset.owner_id));
+      countingKey = subjectCountingKey(secret);
+      secret.fill(0);
+    } catch (error) {
+      dek.fill(0);
+      throw error;
+    }
+  }
   const uploadId = newId('upl');
   await ctx.db
     .insertInto('dataset_uploads')
@@ -113,7 +127,8 @@ export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, ba
     if (pending.length === 0) return;
     const payload = sealChunk(dek, dataset.id, uploadId, seq, pending);
     const columns = byColumn ? sealColumns(dek, dataset.id, uploadId, seq, pending, fields) : null;
-    await ctx.db.insertInto('dataset_chunks').values({ dataset_id: dataset.id, upload_id: uploadId, seq, records: pending.length, payload, columns }).execute();
+    const subjects = subjectField !== null && countingKey ? hashSubjects(pending, subjectField, countingKey) : null;
+    await ctx.db.insertInto('dataset_chunks').values({ dataset_id: dataset.id, upload_id: uploadId, seq, records: pending.length, payload, columns, subjects }).execute();
     seq += 1;
     pending = [];
   };
@@ -134,6 +149,7 @@ export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, ba
     throw error;
   } finally {
     dek.fill(0);
+    countingKey?.fill(0);
   }
   return inserted;
 }
@@ -188,16 +204,59 @@ export async function discardOpenUploads(ctx: GatewayContext): Promise<number> {
   return open.length;
 }
 
+/** One stored chunk a read touches, and how many of its records (from the first) it takes. */
+export interface PlannedChunk {
+  uploadId: string;
+  seq: number;
+  take: number;
+}
+
+/**
+ * The chunks holding the dataset's first `limit` records in upload order. Chunks are only ever
+ * appended (an upload becomes visible at its commit, after every earlier one), so the same limit
+ * gives the same chunks later; a plan can be made again from its record count.
+ */
+export async function planChunks(ctx: GatewayContext, dataset: DatasetRow, limit = Infinity): Promise<{ chunks: PlannedChunk[]; records: number }> {
+  const chunks: PlannedChunk[] = [];
+  let records = 0;
+  for (const chunk of await committedChunks(ctx, dataset)) {
+    if (records >= limit) break;
+    const take = Math.min(chunk.records, limit - records);
+    chunks.push({ uploadId: chunk.upload_id, seq: chunk.seq, take });
+    records += take;
+  }
+  return { chunks, records };
+}
+
 /** Decrypted records of the dataset in upload order, chunk by chunk, stopping after `limit`. */
 export async function* readRecords(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, limit = Infinity): AsyncGenerator<DataRecord[]> {
-  let remaining = limit;
-  for (const { upload_id, seq } of await committedChunks(ctx, dataset)) {
-    if (remaining <= 0) return;
-    const records = await openRecords(ctx, dataset, dek, upload_id, seq);
-    const slice = records.length > remaining ? records.slice(0, remaining) : records;
-    remaining -= slice.length;
-    yield slice;
-  }
+  for (const chunk of (await planChunks(ctx, dataset, limit)).chunks) yield (await readPlannedChunk(ctx, dataset, dek, chunk)).records;
+}
+
+/**
+ * One planned chunk: its records (decrypted, cut to the plan) and the stored subject hashes of
+ * those records (`hashSubjects`), or null for a chunk stored before hashes were kept.
+ */
+export async function readPlannedChunk(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, chunk: PlannedChunk): Promise<{ records: DataRecord[]; subjects: Uint8Array | null }> {
+  const row = await ctx.db.selectFrom('dataset_chunks').select(['payload', 'subjects']).where('upload_id', '=', chunk.uploadId).where('seq', '=', chunk.seq).executeTakeFirstOrThrow();
+  const records = openChunk(dek, dataset.id, chunk.uploadId, chunk.seq, row.payload);
+  return { records: records.length > chunk.take ? records.slice(0, chunk.take) : records, subjects: row.subjects && cutSubjects(row.subjects, chunk.take) };
+}
+
+/** The stored subject hashes of a planned chunk without decrypting anything; null where none were stored. */
+export async function plannedSubjects(ctx: GatewayContext, chunk: PlannedChunk): Promise<Uint8Array | null> {
+  const row = await ctx.db.selectFrom('dataset_chunks').select('subjects').where('upload_id', '=', chunk.uploadId).where('seq', '=', chunk.seq).executeTakeFirstOrThrow();
+  return row.subjects && cutSubjects(row.subjects, chunk.take);
+}
+
+/** Stores the subject hashes of a chunk kept before they were computed at upload. */
+export async function storeChunkSubjects(ctx: GatewayContext, chunk: PlannedChunk, subjects: Uint8Array): Promise<void> {
+  await ctx.db.updateTable('dataset_chunks').set({ subjects }).where('upload_id', '=', chunk.uploadId).where('seq', '=', chunk.seq).where('subjects', 'is', null).execute();
+}
+
+function cutSubjects(stored: Uint8Array, take: number): Uint8Array {
+  const bytes = Uint8Array.from(stored);
+  return bytes.length > take * SUBJECT_BYTES ? bytes.subarray(0, take * SUBJECT_BYTES) : bytes;
 }
 
 /** One chunk of one column: per row its value — null, or NaN for a numeric field, where the row has none — and its subject when the dataset has a subject field. */
@@ -226,11 +285,11 @@ export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow
   }
 }
 
-async function committedChunks(ctx: GatewayContext, dataset: DatasetRow): Promise<{ upload_id: string; seq: number }[]> {
+async function committedChunks(ctx: GatewayContext, dataset: DatasetRow): Promise<{ upload_id: string; seq: number; records: number }[]> {
   return ctx.db
     .selectFrom('dataset_chunks')
     .innerJoin('dataset_uploads', 'dataset_uploads.id', 'dataset_chunks.upload_id')
-    .select(['dataset_chunks.upload_id', 'dataset_chunks.seq'])
+    .select(['dataset_chunks.upload_id', 'dataset_chunks.seq', 'dataset_chunks.records'])
     .where('dataset_uploads.dataset_id', '=', dataset.id)
     .where('dataset_uploads.status', '=', 'committed')
     .orderBy('dataset_uploads.committed_at')

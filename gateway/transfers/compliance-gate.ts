@@ -1,6 +1,6 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { SluiceError } from '../../common/index.ts';
-import { assess, chinaDate, type Assessment, type Filing, type Mechanism, type Scenario } from '../compliance/index.ts';
+import { assess, chinaDate, SubjectSet, type Assessment, type Filing, type Mechanism, type Scenario, type SubjectBatch } from '../compliance/index.ts';
 import type { Party } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import type { ContractTerms } from '../contracts/schemas.ts';
@@ -21,12 +21,14 @@ export interface ComplianceClearance {
 /** Transforms after which nothing of the person's value reaches the recipient. */
 const WITHHOLDS_VALUE = new Set(['nullify', 'aggregate']);
 
+const NOBODY = SubjectSet.fromPacked(new Uint8Array(0));
+
 /** Persons whose non-sensitive / sensitive PI this transfer carries, by keyed subject hash. */
-function subjectBatch(fields: ReleasedField[], subjects: Uint8Array[]) {
+function subjectBatch(fields: ReleasedField[], subjects: SubjectSet): SubjectBatch {
   const carried = fields.filter((f) => !WITHHOLDS_VALUE.has(f.transform));
   return {
-    personal: carried.some((f) => f.category === 'personal') ? subjects : [],
-    sensitive: carried.some((f) => f.category === 'sensitive') ? subjects : [],
+    personal: carried.some((f) => f.category === 'personal') ? subjects : NOBODY,
+    sensitive: carried.some((f) => f.category === 'sensitive') ? subjects : NOBODY,
   };
 }
 
@@ -43,28 +45,33 @@ export async function candidateFilings(ctx: GatewayContext, exporterId: string, 
   return out;
 }
 
+export interface ExportInput {
+  exporter: Party;
+  terms: ContractTerms;
+  fields: ReleasedField[];
+  /** Keyed subject hashes of the records, packed (SUBJECT_BYTES each). */
+  subjects: SubjectSet;
+  at: Date;
+  filings: Partial<Record<Mechanism, Filing>>;
+}
+
+interface Decision {
+  scenario: Scenario;
+  batch: SubjectBatch;
+  assessment: Assessment;
+  filingReference: string | null;
+}
+
 /**
- * Counts, assesses and, if the export may go, commits the counts — all inside the transfer's
- * transaction under the exporter's lock, so two racing transfers cannot both slip under a
- * threshold (R-NO-SPLIT). Throws COMPLIANCE_BLOCKED (or CORE_DATA_PROHIBITED) otherwise.
+ * Assesses the export as the counts would stand with it, and refuses it (COMPLIANCE_BLOCKED,
+ * CORE_DATA_PROHIBITED) unless a filing covers the mechanism it needs. Reads only counters and
+ * keyed hashes: no key is unwrapped and no record decrypted to decide.
  */
-export async function clearForExport(
-  ctx: GatewayContext,
-  trx: Transaction<any>,
-  input: {
-    exporter: Party;
-    terms: ContractTerms;
-    fields: ReleasedField[];
-    subjects: Uint8Array[];
-    at: Date;
-    filings: Partial<Record<Mechanism, Filing>>;
-  },
-): Promise<ComplianceClearance> {
+async function decide(ctx: GatewayContext, executor: Kysely<any>, input: ExportInput): Promise<Decision> {
   const { exporter, terms, fields } = input;
   const date = chinaDate(input.at.toISOString());
   const batch = subjectBatch(fields, input.subjects);
-  await ctx.compliance.counter.lockExporter(trx, exporter.id);
-  const counts = await ctx.compliance.counter.preview(exporter.id, Number(date.slice(0, 4)), batch, trx);
+  const counts = await ctx.compliance.counter.preview(exporter.id, Number(date.slice(0, 4)), batch, executor);
   const carried = fields.filter((f) => !WITHHOLDS_VALUE.has(f.transform));
   const scenario: Scenario = {
     date,
@@ -97,6 +104,26 @@ export async function clearForExport(
     }
     filingReference = filing.reference;
   }
-  const committed = await ctx.compliance.counter.commit(trx, exporter.id, scenario, batch);
+  return { scenario, batch, assessment, filingReference };
+}
+
+/**
+ * The gate a transfer passes before any key is unwrapped: the decision on the counts as they
+ * stand now. Throws as `clearForExport` would; commits nothing (the counts are committed when
+ * the transfer completes, where the decision is taken again under the exporter's lock).
+ */
+export async function precheckExport(ctx: GatewayContext, input: ExportInput): Promise<void> {
+  await decide(ctx, ctx.db, input);
+}
+
+/**
+ * Counts, assesses and, if the export may go, commits the counts — all inside the transfer's
+ * transaction under the exporter's lock, so two racing transfers cannot both slip under a
+ * threshold (R-NO-SPLIT). Throws COMPLIANCE_BLOCKED (or CORE_DATA_PROHIBITED) otherwise.
+ */
+export async function clearForExport(ctx: GatewayContext, trx: Transaction<any>, input: ExportInput): Promise<ComplianceClearance> {
+  await ctx.compliance.counter.lockExporter(trx, input.exporter.id);
+  const { scenario, batch, assessment, filingReference } = await decide(ctx, trx, input);
+  const committed = await ctx.compliance.counter.commit(trx, input.exporter.id, scenario, batch);
   return { assessment, filingReference, counted: committed.counted };
 }

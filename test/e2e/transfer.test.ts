@@ -87,7 +87,7 @@ describe('a transfer end to end through the started stack', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack({ SLUICE_BODY_LIMIT: String(256 * 1024) });
+    stack = await startStack({ SLUICE_BODY_LIMIT: String(256 * 1024), SLUICE_UPLOAD_LIMIT: String(256 * 1024) });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-'));
     for (const who of ['owner', 'recipient', 'stranger']) {
       const out = await runCli(['keygen', '--out', path.join(work, `${who}.json`)]);
