@@ -12,11 +12,11 @@ import { discardPackage, producePackage } from './produce.ts';
 import { completeTransfer } from './service.ts';
 
 /** A lease not renewed for this long is abandoned (its gateway died) and another takes the job. */
-const LEASE_MS = 30_000;
+const LEASE_MS = 10_000;
 const RENEW_MS = 1_000;
-const SCAN_MS = 5_000;
-/** Package sweeps run every this many scans. */
-const SWEEP_EVERY = 12;
+const SCAN_MS = 2_000;
+/** Package sweeps run every this many scans (a minute). */
+const SWEEP_EVERY = 30;
 /** Attempts after which a job that keeps being abandoned is failed instead of started again. */
 const MAX_ATTEMPTS = 3;
 

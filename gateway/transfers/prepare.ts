@@ -1,5 +1,5 @@
 import { SluiceError } from '../../common/index.ts';
-import { randomBytes } from '../../crypto/index.ts';
+import { concatBytes, randomBytes } from '../../crypto/index.ts';
 import { SUBJECT_BYTES, SubjectSet } from '../compliance/index.ts';
 import type { Party } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
@@ -87,37 +87,87 @@ export async function prepareTransfer(ctx: GatewayContext, recipient: Party, req
  * of its own: the conservative reading when de-duplication is impossible.
  */
 export async function transferSubjects(ctx: GatewayContext, dataset: DatasetRow, owner: Party, chunks: PlannedChunk[], records: number): Promise<SubjectSet> {
-  const packed = new Uint8Array(records * SUBJECT_BYTES);
-  const missing: Array<{ chunk: PlannedChunk; at: number }> = [];
-  let at = 0;
-  for (const chunk of chunks) {
-    const stored = dataset.subject_field === null ? null : await plannedSubjects(ctx, chunk);
-    if (stored) packed.set(stored, at);
-    else if (dataset.subject_field !== null) missing.push({ chunk, at });
-    at += chunk.take * SUBJECT_BYTES;
-  }
-  if (missing.length > 0) await backfillSubjects(ctx, dataset, owner, missing, packed);
-  fillAbsent(packed);
-  return SubjectSet.fromPacked(packed);
-}
-
-/** Chunks stored before subject hashes were kept get them now, once; this needs the keys. */
-async function backfillSubjects(ctx: GatewayContext, dataset: DatasetRow, owner: Party, missing: Array<{ chunk: PlannedChunk; at: number }>, packed: Uint8Array): Promise<void> {
-  const dek = await unwrapDatasetKey(ctx, dataset);
-  let key: Uint8Array | undefined;
+  const distinct = new DistinctSubjects();
+  const backfill = new SubjectBackfill(ctx, dataset, owner);
   try {
-    const secret = await ownerSecret(ctx, owner);
-    key = subjectCountingKey(secret);
-    secret.fill(0);
-    for (const { chunk, at } of missing) {
-      const whole = { ...chunk, take: Number.MAX_SAFE_INTEGER };
-      const hashes = hashSubjects((await readPlannedChunk(ctx, dataset, dek, whole)).records, dataset.subject_field!, key);
-      await storeChunkSubjects(ctx, chunk, hashes);
-      packed.set(hashes.subarray(0, chunk.take * SUBJECT_BYTES), at);
+    for (const chunk of chunks) {
+      if (dataset.subject_field === null) distinct.add(new Uint8Array(chunk.take * SUBJECT_BYTES));
+      else distinct.add((await plannedSubjects(ctx, chunk)) ?? (await backfill.hash(chunk)));
     }
   } finally {
-    dek.fill(0);
-    key?.fill(0);
+    backfill.wipe();
+  }
+  if (distinct.records !== records) throw new SluiceError('INTERNAL', 'subject hashes do not cover the planned records');
+  return distinct.set();
+}
+
+/** Hashes of several chunks, de-duplicated in rounds so memory follows the persons, not the records. */
+class DistinctSubjects {
+  #set = SubjectSet.fromPacked(new Uint8Array(0));
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  records = 0;
+
+  add(hashes: Uint8Array): void {
+    fillAbsent(hashes);
+    this.#pending.push(hashes);
+    this.#pendingBytes += hashes.length;
+    this.records += hashes.length / SUBJECT_BYTES;
+    // Merging once the batch is as large as the set keeps the total work O(n log n).
+    if (this.#pendingBytes >= Math.max(1 << 20, this.#set.keys.length)) this.#merge();
+  }
+
+  set(): SubjectSet {
+    this.#merge();
+    return this.#set;
+  }
+
+  #merge(): void {
+    if (this.#pending.length === 0) return;
+    this.#set = SubjectSet.union(this.#set, SubjectSet.fromPacked(concatBytes(...this.#pending)));
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+}
+
+/**
+ * Chunks stored before subject hashes were kept (migration 0030) get them on their first
+ * transfer, once: the only case where keys are unwrapped before compliance has decided.
+ */
+class SubjectBackfill {
+  #keys: { dek: Uint8Array; counting: Uint8Array } | undefined;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly dataset: DatasetRow,
+    private readonly owner: Party,
+  ) {}
+
+  async hash(chunk: PlannedChunk): Promise<Uint8Array> {
+    const { dek, counting } = await this.#unwrapped();
+    const { records } = await readPlannedChunk(this.ctx, this.dataset, dek, { ...chunk, take: Number.MAX_SAFE_INTEGER });
+    const hashes = hashSubjects(records, this.dataset.subject_field!, counting);
+    await storeChunkSubjects(this.ctx, chunk, hashes);
+    return hashes.slice(0, chunk.take * SUBJECT_BYTES);
+  }
+
+  wipe(): void {
+    this.#keys?.dek.fill(0);
+    this.#keys?.counting.fill(0);
+  }
+
+  async #unwrapped(): Promise<{ dek: Uint8Array; counting: Uint8Array }> {
+    if (this.#keys) return this.#keys;
+    const dek = await unwrapDatasetKey(this.ctx, this.dataset);
+    try {
+      const secret = await ownerSecret(this.ctx, this.owner);
+      this.#keys = { dek, counting: subjectCountingKey(secret) };
+      secret.fill(0);
+      return this.#keys;
+    } catch (error) {
+      dek.fill(0);
+      throw error;
+    }
   }
 }
 
