@@ -49,7 +49,7 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
 
   app.post<{ Body: CreateJobBody }>(
     '/v1/compute/jobs',
-    { schema: { tags, body: createJobBody, response: responses({ 201: createdJobResponse }) } },
+    { config: { idempotent: true }, schema: { tags, body: createJobBody, response: responses({ 201: createdJobResponse }) } },
     async (request, reply) => {
       const requester = requireParty(request.principal, ['overseas', 'domestic']);
       const created = await createJob(rt, requester, request.body);

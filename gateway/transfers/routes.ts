@@ -172,7 +172,7 @@ export function byteRange(header: string | undefined, size: number): { start: nu
     return suffix === 0 || size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(match[1]);
-  const last = match[2] === '' ? size - 1 : Number(match[2]);
+  const last = match[2] === '' ? Infinity : Number(match[2]);
   if (last < start) return undefined;
   return start >= size ? 'unsatisfiable' : { start, end: Math.min(last, size - 1) };
 }
