@@ -7,7 +7,7 @@ import type { DatasetsTable } from '../db/schema.ts';
 import { newId } from '../ids.ts';
 import { newWrappedKey } from '../keys.ts';
 import { getParty, ownerSecret, partyKek } from '../parties/service.ts';
-import { DATASET_AEAD, openChunk, openColumns, sealChunk, sealColumns } from './chunks.ts';
+import { chunkAad, DATASET_AEAD, openChunk, openColumns, sealChunk, sealColumns } from './chunks.ts';
 import { SUBJECT_BYTES } from '../compliance/index.ts';
 import { coerceRecord, type DataRecord, type Value } from './records.ts';
 import { FIELD_NAME_PATTERN, type Category, type DatasetField, type FieldInput } from './schemas.ts';
@@ -241,6 +241,15 @@ export async function readPlannedChunk(ctx: GatewayContext, dataset: DatasetRow,
   const row = await ctx.db.selectFrom('dataset_chunks').select(['payload', 'subjects']).where('upload_id', '=', chunk.uploadId).where('seq', '=', chunk.seq).executeTakeFirstOrThrow();
   const records = openChunk(dek, dataset.id, chunk.uploadId, chunk.seq, row.payload);
   return { records: records.length > chunk.take ? records.slice(0, chunk.take) : records, subjects: row.subjects && cutSubjects(row.subjects, chunk.take) };
+}
+
+/**
+ * One planned chunk as stored — its sealed records and their associated data — for a reader
+ * that opens it elsewhere (a worker thread holding the dataset key).
+ */
+export async function readSealedChunk(ctx: GatewayContext, dataset: DatasetRow, chunk: PlannedChunk): Promise<{ sealed: Uint8Array; aad: Uint8Array; take: number }> {
+  const row = await ctx.db.selectFrom('dataset_chunks').select('payload').where('upload_id', '=', chunk.uploadId).where('seq', '=', chunk.seq).executeTakeFirstOrThrow();
+  return { sealed: row.payload, aad: chunkAad(dataset.id, chunk.uploadId, chunk.seq), take: chunk.take };
 }
 
 /** The stored subject hashes of a planned chunk without decrypting anything; null where none were stored. */

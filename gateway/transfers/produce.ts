@@ -3,7 +3,7 @@ import { SluiceError } from '../../common/index.ts';
 import { createThreadedDesensitizer, deriveTransformKeys, encryptAlgorithms, type DesensitizerSpec, type EncryptAlg } from '../desensitize/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { transformSecretContext } from '../contracts/service.ts';
-import { readPlannedChunk, unwrapDatasetKey } from '../datasets/service.ts';
+import { readSealedChunk, unwrapDatasetKey } from '../datasets/service.ts';
 import { PackageWriter } from '../package/stream.ts';
 import { ownerSecret } from '../parties/service.ts';
 import { deletePackageParts, destroyPackageKey, newPackageKey, PackagePartWriter } from './package-store.ts';
@@ -60,11 +60,13 @@ export async function producePackage(ctx: GatewayContext, t: PreparedTransfer, o
     });
     const parts = new PackagePartWriter(ctx, t.transferId, t.attempt, packageKey.plaintext);
     await parts.writeHead(writer.prologue);
+    // The threads open the stored chunks too: decrypting and parsing them is most of the work.
     const desensitizer = createThreadedDesensitizer(material.spec, {
       threads: t.plan.records >= THREADS_FROM_RECORDS ? Math.min(4, os.availableParallelism()) : 0,
+      input: { alg: t.dataset.dek_alg, key: material.dek },
     });
     const encoder = new TextEncoder();
-    for await (const text of desensitizer.serialize(readChunks(ctx, t, material.dek, options), 'ndjson')) {
+    for await (const text of desensitizer.serialize(readChunks(ctx, t, options), 'ndjson')) {
       for (const segment of writer.push(typeof text === 'string' ? encoder.encode(text) : text)) await parts.write(segment);
     }
     await parts.write(writer.finish());
@@ -88,13 +90,12 @@ export async function discardPackage(ctx: GatewayContext, transferId: string, at
   if (packageKeyId) await destroyPackageKey(ctx, packageKeyId);
 }
 
-async function* readChunks(ctx: GatewayContext, t: PreparedTransfer, dek: Uint8Array, options: ProduceOptions) {
+async function* readChunks(ctx: GatewayContext, t: PreparedTransfer, options: ProduceOptions) {
   let done = 0;
   for (const chunk of t.plan.chunks) {
     if (options.signal?.aborted) throw new SluiceError('CONFLICT', 'transfer attempt stopped');
-    const { records } = await readPlannedChunk(ctx, t.dataset, dek, chunk);
-    done += records.length;
-    yield records;
+    yield await readSealedChunk(ctx, t.dataset, chunk);
+    done += chunk.take;
     options.onProgress?.(done);
   }
 }
