@@ -161,11 +161,16 @@ export const coreMigrations: Record<string, VersionedMigration> = {
         .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('lease_owner', 'text')
         .addColumn('lease_until', 'text')
-        .addColumn('package_key_id', 'text')
         .addColumn('created_at', 'text', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('transfer_jobs_running').on('transfer_jobs').columns(['status', 'lease_until']).execute();
+      await db.schema
+        .createTable('package_key_epochs')
+        .addColumn('day', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('destroyed_at', 'text')
+        .execute();
       await db.schema.alterTable('dataset_chunks').addColumn('subjects', types.blob).execute();
       await db.schema
         .createTable('idempotency_keys')

@@ -100,7 +100,7 @@ export interface TransfersTable {
   package_size: number | null;
   /** The production attempt whose parts are the package (0 for packages stored before migration 0030). */
   package_attempt: number;
-  /** Per-transfer KMS key whose data key seals the package's first part at rest; destroyed with the package. Null for packages stored before migration 0030. */
+  /** The KMS key (of the transfer's day, `package_key_epochs`) whose data key seals the package's first part at rest. Null for packages stored before migration 0030. */
   package_key_id: string | null;
   /** That data key, wrapped by the KMS. */
   package_key: string | null;
@@ -137,10 +137,16 @@ export interface TransferJobsTable {
   attempts: number;
   lease_owner: string | null;
   lease_until: string | null;
-  /** The current attempt's package key, destroyed if the attempt is abandoned. */
-  package_key_id: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** One KMS key per UTC day seals the heads of that day's packages; destroyed once the day's download windows are all over. */
+export interface PackageKeyEpochsTable {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  key_id: string;
+  destroyed_at: string | null;
 }
 
 /** First responses of requests sent with `Idempotency-Key`, per caller and route. */
@@ -184,6 +190,7 @@ export interface GatewaySchema {
   transfers: TransfersTable;
   transfer_package_parts: TransferPackagePartsTable;
   transfer_jobs: TransferJobsTable;
+  package_key_epochs: PackageKeyEpochsTable;
   idempotency_keys: IdempotencyKeysTable;
   outbox: OutboxTable;
   cursors: CursorsTable;

@@ -76,7 +76,6 @@ export class TransferRunner {
           attempts: 1,
           lease_owner: this.owner,
           lease_until: this.#leaseEnd(),
-          package_key_id: null,
           created_at: now,
           updated_at: now,
         })
@@ -134,21 +133,18 @@ export class TransferRunner {
     }, RENEW_MS);
     try {
       const job = await this.ctx.db.selectFrom('transfer_jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      // What earlier attempts left (parts, a package key) goes first; none of it was released.
-      if (job.attempts > 1) await discardPackage(this.ctx, id, { below: job.attempts }, job.package_key_id);
+      // What earlier attempts wrote goes first; none of it was released.
+      if (job.attempts > 1) await discardPackage(this.ctx, id, { below: job.attempts });
       if (job.attempts > MAX_ATTEMPTS) throw new SluiceError('INTERNAL', `transfer abandoned ${MAX_ATTEMPTS} times; not started again`);
       const t = prepared ?? (await this.#prepareAgain(job));
       const produced = await producePackage(this.ctx, t, {
         signal: stop.signal,
         onProgress: (n) => (done = n),
-        onPackageKey: async (keyId) => {
-          await this.ctx.db.updateTable('transfer_jobs').set({ package_key_id: keyId }).where('id', '=', id).where('lease_owner', '=', this.owner).execute();
-        },
       });
       await completeTransfer(this.ctx, this.relay, t, produced, async (trx) => {
         const marked = await trx
           .updateTable('transfer_jobs')
-          .set({ status: 'completed', done: t.plan.records, package_key_id: null, updated_at: this.ctx.now().toISOString() })
+          .set({ status: 'completed', done: t.plan.records, updated_at: this.ctx.now().toISOString() })
           .where('id', '=', id)
           .where('status', '=', 'running')
           .where('lease_owner', '=', this.owner)
@@ -212,7 +208,6 @@ export class TransferRunner {
         error_message: error instanceof SluiceError ? error.message : 'internal error',
         lease_owner: null,
         lease_until: null,
-        package_key_id: null,
         updated_at: this.ctx.now().toISOString(),
       })
       .where('id', '=', id)

@@ -8,9 +8,10 @@ import type { TransferRow } from './service.ts';
  * Packages live in the gateway database as parts of about a megabyte (every gateway on one
  * PostgreSQL serves any download; no row holds a whole package). Part 0 is the package's
  * prologue — its header, holding the package key wrapped to the recipient — sealed at rest under
- * a data key of a KMS key made for this one transfer. Destroying that KMS key when the package is
- * deleted makes every leftover copy of the parts (free pages, WAL, backups) unopenable by anyone,
- * the recipient included.
+ * a data key of the KMS key of the transfer's day. Once every download window of that day is over
+ * the sweep destroys that KMS key, which makes every leftover copy of those parts (free pages,
+ * WAL, backups) unopenable by anyone, the recipient included. One key per day, not per transfer,
+ * keeps a transfer at one extra KMS call.
  */
 const PART_BYTES = 1 << 20;
 
@@ -23,10 +24,23 @@ export interface PackageKey {
 const headContext = (transferId: string) => ({ purpose: 'package-head', transferId });
 const headAad = (transferId: string) => `sluice.package-head.v1/${transferId}`;
 
-export async function newPackageKey(ctx: GatewayContext, transferId: string): Promise<PackageKey> {
-  const { keyId } = await ctx.kms.createKey('SM4', { purpose: 'package' });
+/** A data key for one package's head, under the KMS key of the day `at`. */
+export async function newPackageKey(ctx: GatewayContext, transferId: string, at: Date): Promise<PackageKey> {
+  const keyId = await epochKey(ctx, at.toISOString().slice(0, 10));
   const data = await ctx.kms.dataKey(keyId, headContext(transferId), { bytes: 16 });
   return { keyId, wrapped: data.ciphertext, plaintext: data.plaintext };
+}
+
+/** The day's key, created by whichever gateway needs it first; a gateway that loses the race destroys its own. */
+async function epochKey(ctx: GatewayContext, day: string): Promise<string> {
+  const known = await ctx.db.selectFrom('package_key_epochs').select(['key_id', 'destroyed_at']).where('day', '=', day).executeTakeFirst();
+  if (known && known.destroyed_at === null) return known.key_id;
+  if (known) throw new SluiceError('CONFLICT', 'the package key of this day was already destroyed');
+  const { keyId } = await ctx.kms.createKey('SM4', { purpose: 'package' });
+  await ctx.db.insertInto('package_key_epochs').values({ day, key_id: keyId, destroyed_at: null }).onConflict((oc) => oc.column('day').doNothing()).execute();
+  const winner = await ctx.db.selectFrom('package_key_epochs').select('key_id').where('day', '=', day).executeTakeFirstOrThrow();
+  if (winner.key_id !== keyId) await destroyPackageKey(ctx, keyId);
+  return winner.key_id;
 }
 
 /** Writes a package's bytes as parts, in order, and keeps the SM3 of the package as served. */

@@ -124,7 +124,8 @@ class DistinctSubjects {
 
   #merge(): void {
     if (this.#pending.length === 0) return;
-    this.#set = SubjectSet.union(this.#set, SubjectSet.fromPacked(concatBytes(...this.#pending)));
+    const batch = SubjectSet.fromPacked(this.#pending.length === 1 ? this.#pending[0]! : concatBytes(...this.#pending));
+    this.#set = this.#set.size === 0 ? batch : SubjectSet.union(this.#set, batch);
     this.#pending = [];
     this.#pendingBytes = 0;
   }

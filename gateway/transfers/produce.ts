@@ -6,7 +6,7 @@ import { transformSecretContext } from '../contracts/service.ts';
 import { readSealedChunk, unwrapDatasetKey } from '../datasets/service.ts';
 import { PackageWriter } from '../package/stream.ts';
 import { ownerSecret } from '../parties/service.ts';
-import { deletePackageParts, destroyPackageKey, newPackageKey, PackagePartWriter } from './package-store.ts';
+import { deletePackageParts, newPackageKey, PackagePartWriter } from './package-store.ts';
 import type { PreparedTransfer } from './prepare.ts';
 
 /** What a produced (stored, not yet released) package is. */
@@ -25,8 +25,6 @@ export interface ProduceOptions {
   onProgress?: (done: number) => void;
   /** Stops between chunks (a lost lease, a stopping gateway). */
   signal?: AbortSignal;
-  /** Called once the package key exists, so a crashed attempt's key can be found and destroyed. */
-  onPackageKey?: (keyId: string) => Promise<void>;
 }
 
 /**
@@ -49,8 +47,7 @@ export async function producePackage(ctx: GatewayContext, t: PreparedTransfer, o
   const material = await unwrapKeys(ctx, t);
   let packageKey: Awaited<ReturnType<typeof newPackageKey>> | undefined;
   try {
-    packageKey = await newPackageKey(ctx, t.transferId);
-    await options.onPackageKey?.(packageKey.keyId);
+    packageKey = await newPackageKey(ctx, t.transferId, t.createdAt);
     const writer = new PackageWriter(t.recipient.public_key, {
       transferId: t.transferId,
       contractId: t.contract.id,
@@ -73,9 +70,9 @@ export async function producePackage(ctx: GatewayContext, t: PreparedTransfer, o
     const stored = await parts.finish();
     return { ...stored, attempt: t.attempt, packageKeyId: packageKey.keyId, packageKey: packageKey.wrapped, wrappedFieldKeys: material.wrappedFieldKeys };
   } catch (error) {
-    await discardPackage(ctx, t.transferId, { only: t.attempt }, packageKey?.keyId ?? null).catch((cleanup: unknown) =>
-      // The failure may be the KMS itself: a key left behind seals only a header that is gone.
-      ctx.logger.warn({ transferId: t.transferId, code: cleanup instanceof SluiceError ? cleanup.code : 'unknown' }, 'package of a failed transfer not fully discarded'),
+    await discardPackage(ctx, t.transferId, { only: t.attempt }).catch((cleanup: unknown) =>
+      // Parts left by a failed cleanup belong to an attempt that is never released; a retry or the sweep removes them.
+      ctx.logger.warn({ transferId: t.transferId, code: cleanup instanceof SluiceError ? cleanup.code : 'unknown' }, 'package of a failed transfer not discarded'),
     );
     throw error;
   } finally {
@@ -84,10 +81,9 @@ export async function producePackage(ctx: GatewayContext, t: PreparedTransfer, o
   }
 }
 
-/** Removes a package that will not be released: the parts of the attempts selected, and its key from the KMS. */
-export async function discardPackage(ctx: GatewayContext, transferId: string, attempts: { only: number } | { below: number }, packageKeyId: string | null): Promise<void> {
+/** Removes the parts of a package that will not be released (of the attempts selected). */
+export async function discardPackage(ctx: GatewayContext, transferId: string, attempts: { only: number } | { below: number }): Promise<void> {
   await deletePackageParts(ctx, transferId, attempts);
-  if (packageKeyId) await destroyPackageKey(ctx, packageKeyId);
 }
 
 async function* readChunks(ctx: GatewayContext, t: PreparedTransfer, options: ProduceOptions) {

@@ -103,7 +103,7 @@ export async function completeTransfer(
       return completed;
     });
   } catch (error) {
-    await discardPackage(ctx, t.transferId, { only: produced.attempt }, produced.packageKeyId);
+    await discardPackage(ctx, t.transferId, { only: produced.attempt });
     throw error;
   }
   await relay.anchor(response.receipt.id);

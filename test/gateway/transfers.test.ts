@@ -147,52 +147,6 @@ describe.each(engines())('transfers of any size on %s', (engine) => {
     expect((await call('GET', `/v1/compliance/status?year=${year}`, owner.token)).body.personal).toBe(counted);
   });
 
-  it('refuses packages once the contract is revoked or expired, and deletes them (keys destroyed) after the download window', async () => {
-    const kms = new KmsClient({ url: harness().kms.url, token: harness().kms.token });
-    const { ctx } = harness().gateway;
-    const clock = ctx.now;
-    try {
-      // Expired: the contract ends tomorrow; seen from the day after, its package is no longer released.
-      ctx.now = () => new Date(Date.now() + 2 * DAY);
-      const expired = await download(large.id);
-      expect([expired.status, JSON.parse(Buffer.from(expired.bytes).toString()).error.code]).toEqual([403, 'CONTRACT_EXPIRED']);
-    } finally {
-      ctx.now = clock;
-    }
-    const shortLived = await contractOver({ validUntil: new Date(Date.now() + 30 * DAY).toISOString() });
-    const sync = await call('POST', '/v1/transfers', recipient.token, { contractId: shortLived, purpose: 'analytics', limit: 20 });
-    expect(sync.status, sync.text).toBe(201);
-    expect(sync.body.receipt.data.retentionDays).toBe(90);
-    expect((await download(sync.body.id)).status).toBe(200);
-    const row = await ctx.db.selectFrom('transfers').select(['package_key_id']).where('id', '=', sync.body.id).executeTakeFirstOrThrow();
-    expect((await kms.getKey(row.package_key_id!)).state).toBe('active');
-
-    // Past the download window (7 days by default): refused at once, then deleted by the sweep.
-    const later = new Date(Date.now() + 8 * DAY);
-    try {
-      ctx.now = () => later;
-      const gone = await download(sync.body.id);
-      expect([gone.status, JSON.parse(Buffer.from(gone.bytes).toString()).error.code]).toEqual([410, 'PACKAGE_EXPIRED']);
-    } finally {
-      ctx.now = clock;
-    }
-    expect(await sweepPackages(ctx, later)).toBeGreaterThanOrEqual(1);
-    expect(await ctx.db.selectFrom('transfer_package_parts').select('seq').where('transfer_id', '=', sync.body.id).execute()).toEqual([]);
-    expect((await kms.getKey(row.package_key_id!)).state).toBe('destroyed');
-    expect((await download(sync.body.id)).status).toBe(410);
-    const receipt = await call('GET', `/v1/transfers/${sync.body.id}/receipt`, recipient.token);
-    expect((await call('POST', '/v1/ledger/verify', recipient.token, receipt.body)).body).toEqual({ valid: true });
-
-    // Revoked: the package of an earlier transfer is refused, then swept.
-    const revocable = await contractOver();
-    const before = await call('POST', '/v1/transfers', recipient.token, { contractId: revocable, purpose: 'analytics', limit: 20 });
-    expect((await call('POST', `/v1/contracts/${revocable}/revoke`, owner.token)).body.status).toBe('revoked');
-    const revoked = await download(before.body.id);
-    expect([revoked.status, JSON.parse(Buffer.from(revoked.bytes).toString()).error.code]).toEqual([403, 'CONTRACT_REVOKED']);
-    await sweepPackages(ctx);
-    expect(await ctx.db.selectFrom('transfer_package_parts').select('seq').where('transfer_id', '=', before.body.id).execute()).toEqual([]);
-  });
-
   it('replays the first response for a retried Idempotency-Key, counted once, even after a dropped connection', async () => {
     const contractId = await contractOver();
     const headers = { 'idempotency-key': `retry-${engine}-1` };
@@ -262,5 +216,51 @@ describe.each(engines())('transfers of any size on %s', (engine) => {
     expect(body.length).toBeGreaterThan(1024 * 1024);
     const json = await api(url(), 'POST', `/v1/datasets/${dataset}/records`, { token: owner.token, raw: body });
     expect(json.body).toEqual({ inserted: 20_000 });
+  });
+  // Last: the sweep at a clock days ahead also destroys today's package key.
+  it('refuses packages once the contract is revoked or expired, and deletes them (keys destroyed) after the download window', async () => {
+    const kms = new KmsClient({ url: harness().kms.url, token: harness().kms.token });
+    const { ctx } = harness().gateway;
+    const clock = ctx.now;
+    try {
+      // Expired: the contract ends tomorrow; seen from the day after, its package is no longer released.
+      ctx.now = () => new Date(Date.now() + 2 * DAY);
+      const expired = await download(large.id);
+      expect([expired.status, JSON.parse(Buffer.from(expired.bytes).toString()).error.code]).toEqual([403, 'CONTRACT_EXPIRED']);
+    } finally {
+      ctx.now = clock;
+    }
+    // Revoked: the package of an earlier transfer is refused, then swept.
+    const revocable = await contractOver();
+    const before = await call('POST', '/v1/transfers', recipient.token, { contractId: revocable, purpose: 'analytics', limit: 20 });
+    expect((await call('POST', `/v1/contracts/${revocable}/revoke`, owner.token)).body.status).toBe('revoked');
+    const revoked = await download(before.body.id);
+    expect([revoked.status, JSON.parse(Buffer.from(revoked.bytes).toString()).error.code]).toEqual([403, 'CONTRACT_REVOKED']);
+    await sweepPackages(ctx);
+    expect(await ctx.db.selectFrom('transfer_package_parts').select('seq').where('transfer_id', '=', before.body.id).execute()).toEqual([]);
+
+    const shortLived = await contractOver({ validUntil: new Date(Date.now() + 30 * DAY).toISOString() });
+    const sync = await call('POST', '/v1/transfers', recipient.token, { contractId: shortLived, purpose: 'analytics', limit: 20 });
+    expect(sync.status, sync.text).toBe(201);
+    expect(sync.body.receipt.data.retentionDays).toBe(90);
+    expect((await download(sync.body.id)).status).toBe(200);
+    const row = await ctx.db.selectFrom('transfers').select(['package_key_id']).where('id', '=', sync.body.id).executeTakeFirstOrThrow();
+    expect((await kms.getKey(row.package_key_id!)).state).toBe('active');
+
+    // Past the download window (7 days by default): refused at once, then deleted by the sweep.
+    const later = new Date(Date.now() + 8 * DAY);
+    try {
+      ctx.now = () => later;
+      const gone = await download(sync.body.id);
+      expect([gone.status, JSON.parse(Buffer.from(gone.bytes).toString()).error.code]).toEqual([410, 'PACKAGE_EXPIRED']);
+    } finally {
+      ctx.now = clock;
+    }
+    expect(await sweepPackages(ctx, later)).toBeGreaterThanOrEqual(1);
+    expect(await ctx.db.selectFrom('transfer_package_parts').select('seq').where('transfer_id', '=', sync.body.id).execute()).toEqual([]);
+    expect((await kms.getKey(row.package_key_id!)).state).toBe('destroyed');
+    expect((await download(sync.body.id)).status).toBe(410);
+    const receipt = await call('GET', `/v1/transfers/${sync.body.id}/receipt`, recipient.token);
+    expect((await call('POST', '/v1/ledger/verify', recipient.token, receipt.body)).body).toEqual({ valid: true });
   });
 });
