@@ -185,8 +185,8 @@ export async function transferView(ctx: GatewayContext, principal: Principal, id
     .executeTakeFirst();
   if (!job) throw new SluiceError('NOT_FOUND', 'transfer not found');
   assertMayReadReceipt(principal, { recipient_id: job.recipient_id, exporter_id: job.owner_id });
-  // A job marked completed has its transfer row in the same transaction; read again in case it just landed.
-  if (job.status === 'completed') return transferView(ctx, principal, id);
+  // A job is marked completed in the transaction that writes its transfer row (which may have landed since the first read).
+  if (job.status === 'completed') return { id, status: 'completed', progress: 1, records: job.records };
   const progress = job.status === 'failed' || job.records === 0 ? 0 : Math.min(1, job.done / job.records);
   return {
     id,
