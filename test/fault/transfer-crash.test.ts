@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,9 +6,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPackage } from '../../gateway/index.ts';
 import { approveContract, proposeContract, registerParty } from '../support/fixtures.ts';
+import { GatewayProcess } from '../support/gateway-process.ts';
 import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
 import { freePort } from '../support/ports.ts';
-import { api, repoRoot, runCli } from '../support/stack.ts';
+import { api, runCli } from '../support/stack.ts';
 
 const ROWS = 200_000;
 const PERSONS = 150_000;
@@ -21,45 +21,24 @@ const PERSONS = 150_000;
  */
 describe('crash in the middle of a background transfer', () => {
   let kms: KmsProcess;
-  let gateway: ChildProcess | undefined;
+  let gateway: GatewayProcess;
   let url: string;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-transfer-crash-'));
   const adminToken = `slc_admin_crash_${Date.now()}`;
   const db = () => new Database(path.join(dataDir, 'gateway.db'), { readonly: true });
 
-  const launch = async (port: number) => {
-    gateway = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'gateway/main.ts')], {
-      env: { ...process.env, SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(port), SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_ADMIN_TOKEN: adminToken, SLUICE_LOG_LEVEL: 'warn' },
-      stdio: 'ignore',
-    });
-    url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 600; i++) {
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    throw new Error('gateway did not start');
-  };
-  const terminate = (signal: NodeJS.Signals) =>
-    new Promise<void>((resolve) => {
-      if (!gateway || gateway.exitCode !== null || gateway.signalCode !== null) return resolve();
-      gateway.once('exit', () => resolve());
-      gateway.kill(signal);
-    });
-
   beforeAll(async () => {
     kms = await startKmsProcess();
+    gateway = new GatewayProcess({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_ADMIN_TOKEN: adminToken });
+    url = gateway.url;
   });
   afterAll(async () => {
-    await terminate('SIGTERM');
+    await gateway.stop();
     await kms.stop();
   });
 
   it('resumes an interrupted transfer in the next process and releases it once', { timeout: 240_000 }, async () => {
-    const port = await freePort();
-    await launch(port);
+    await gateway.start();
     const owner = await registerParty(url, adminToken, { name: 'Owner', kind: 'domestic', jurisdiction: 'CN' });
     const recipient = await registerParty(url, adminToken, { name: 'Recipient', kind: 'overseas', jurisdiction: 'JP' });
     const year = new Date().getUTCFullYear();
@@ -90,13 +69,13 @@ describe('crash in the middle of a background transfer', () => {
       if (Date.now() > deadline) throw new Error('the package was never being written');
       await new Promise((r) => setTimeout(r, 10));
     }
-    await terminate('SIGKILL');
+    await gateway.stop('SIGKILL');
     expect(parts(1)).toBeGreaterThanOrEqual(3);
     const interrupted = db();
     expect(interrupted.prepare('SELECT count(*) AS n FROM transfers WHERE id = ?').get(id)).toEqual({ n: 0 });
     interrupted.close();
 
-    await launch(port);
+    await gateway.start();
     let view;
     for (let deadline = Date.now() + 90_000; ; ) {
       view = await api(url, 'GET', `/v1/transfers/${id}`, { token: recipient.token });
@@ -130,7 +109,7 @@ describe('crash in the middle of a background transfer', () => {
     let lines = 0;
     for (const byte of records) if (byte === 10) lines++;
     expect(lines).toBe(ROWS);
-    await terminate('SIGTERM');
+    await gateway.stop();
     const audit = await runCli(['ledger', 'audit', '--data-dir', dataDir]);
     expect(audit.code, audit.stdout + audit.stderr).toBe(0);
   });
