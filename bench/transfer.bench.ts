@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { createSm3 } from '../crypto/index.ts';
 import { approveContract, proposeContract, registerParty } from '../test/support/fixtures.ts';
 import { api } from '../test/support/stack.ts';
-import { timed, type Measured } from './desensitize.bench.ts';
+import { median, timed, type Measured } from './desensitize.bench.ts';
 import { startGatewayProcess } from './gateway-process.ts';
 import type { BenchResult } from './types.ts';
 
@@ -85,8 +85,6 @@ export async function run(): Promise<BenchResult[]> {
     const { url, adminToken } = gateway;
     const owner = await registerParty(url, adminToken, { name: 'Owner', kind: 'domestic', jurisdiction: 'CN' });
     const recipient = await registerParty(url, adminToken, { name: 'Recipient', kind: 'overseas', jurisdiction: 'SG' });
-    const year = new Date().getUTCFullYear();
-    await api(url, 'POST', '/v1/compliance/filings', { token: owner.token, json: { mechanism: 'standard_contract', reference: 'BENCH-SC', validFrom: `${year - 1}-01-01`, validUntil: `${year + 1}-12-31` } });
     const dataset = await api(url, 'POST', '/v1/datasets', { token: owner.token, json: { name: 'bench', fields: FIELDS } });
 
     const upload = await seconds(async () => {
@@ -100,6 +98,17 @@ export async function run(): Promise<BenchResult[]> {
     });
     const contract = await proposeContract(url, owner, { datasetId: dataset.body.id, recipientId: recipient.id, fields: TRANSFORMS });
     await approveContract(url, owner, contract);
+
+    // Without a filing the export needs a standard contract it does not have: refused before any key is unwrapped.
+    const blockedMs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const refused = await api(url, 'POST', '/v1/transfers', { token: recipient.token, json: { contractId: contract.id, purpose: 'analytics' } });
+      blockedMs.push(performance.now() - started);
+      if (refused.body?.error?.code !== 'COMPLIANCE_BLOCKED') throw new Error(`expected COMPLIANCE_BLOCKED: ${refused.text}`);
+    }
+    const year = new Date().getUTCFullYear();
+    await api(url, 'POST', '/v1/compliance/filings', { token: owner.token, json: { mechanism: 'standard_contract', reference: 'BENCH-SC', validFrom: `${year - 1}-01-01`, validUntil: `${year + 1}-12-31` } });
 
     let transferId = '';
     const transfer = await seconds(async () => {
@@ -145,7 +154,7 @@ export async function run(): Promise<BenchResult[]> {
     const cli = await timed(['bin/sluice.js', 'desensitize', '--policy', path.join(dir, 'policy.json'), '--key-file', path.join(dir, 'key.json'), '--in', csv, '--out', path.join(dir, 'cli.csv')]);
     process.stderr.write(
       `  ${ROWS.toLocaleString('en-US')} rows: upload ${upload.toFixed(2)} s, transfer ${transfer.toFixed(2)} s, download ${download.toFixed(2)} s, open ${open.wall.toFixed(2)} s (${open.rssMb.toFixed(0)} MB); ` +
-        `sluice desensitize ${cli.wall.toFixed(2)} s (${cli.rssMb.toFixed(0)} MB); gateway peak RSS ${rssMb.toFixed(0)} MB; load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+        `sluice desensitize ${cli.wall.toFixed(2)} s (${cli.rssMb.toFixed(0)} MB); gateway peak RSS ${rssMb.toFixed(0)} MB; blocked transfer ${median(blockedMs).toFixed(0)} ms; load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
     );
     const label = `${ROWS >= 1e6 ? `${ROWS / 1e6}M` : `${ROWS / 1e3}k`} rows`;
     const vsCli = (name: string, value: number): BenchResult => ({
@@ -161,6 +170,13 @@ export async function run(): Promise<BenchResult[]> {
       vsCli('download', download),
       vsCli('sluice open', open.wall),
       vsCli('upload + transfer + download + open', upload + transfer + download + open.wall),
+      {
+        name: `transfer refused by compliance (no filing), ${label}`,
+        value: median(blockedMs) / 1000,
+        unit: 's',
+        baseline: { name: 'the same transfer allowed', value: transfer },
+        ratio: median(blockedMs) / 1000 / transfer,
+      },
       {
         name: `gateway peak RSS over the run (target < 512 MB), ${label}`,
         value: rssMb,
