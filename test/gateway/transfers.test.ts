@@ -127,6 +127,23 @@ describe.each(engines())('transfers of any size on %s', (engine) => {
     expect(jobs).toEqual([]);
   });
 
+  it('hashes the subjects of chunks stored before hashes were kept, once, and counts them as the others', async () => {
+    const { db } = harness().gateway.ctx;
+    const dataset = (await call('POST', '/v1/datasets', owner.token, { name: 'older', fields })).body.id;
+    await api(url(), 'POST', `/v1/datasets/${dataset}/records`, { token: owner.token, raw: csv(900_000, 900_060) + csv(900_000, 900_020).split('\n').slice(1).join('\n'), contentType: 'text/csv' });
+    const stored = await db.selectFrom('dataset_chunks').select('subjects').where('dataset_id', '=', dataset).executeTakeFirstOrThrow();
+    await db.updateTable('dataset_chunks').set({ subjects: null }).where('dataset_id', '=', dataset).execute();
+    const contract = await proposeContract(url(), owner, { datasetId: dataset, recipientId: recipient.id, fields: transforms });
+    await approveContract(url(), owner, contract);
+    const year = new Date().getUTCFullYear();
+    const counted = (await call('GET', `/v1/compliance/status?year=${year}`, owner.token)).body.personal;
+    const transfer = await call('POST', '/v1/transfers', recipient.token, { contractId: contract.id, purpose: 'analytics' });
+    expect(transfer.body).toMatchObject({ status: 'completed', records: 80, subjects: 60 });
+    expect((await call('GET', `/v1/compliance/status?year=${year}`, owner.token)).body.personal).toBe(counted + 60);
+    const again = await db.selectFrom('dataset_chunks').select('subjects').where('dataset_id', '=', dataset).executeTakeFirstOrThrow();
+    expect(Buffer.from(again.subjects!).equals(Buffer.from(stored.subjects!))).toBe(true);
+  });
+
   it('fails a background transfer cleanly when the KMS is down: nothing stored, nothing counted', async () => {
     const contractId = await contractOver();
     const year = new Date().getUTCFullYear();
