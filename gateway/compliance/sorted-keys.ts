@@ -110,6 +110,36 @@ function mergeLopsided(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** The union of two sorted runs of distinct keys, each key once: one forward pass, keys copied as words. */
+export function mergeDistinct(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const { bytes: a, words: aw } = words(left);
+  const { bytes: b, words: bw } = words(right);
+  const out = new Uint8Array(a.length + b.length);
+  const ow = new Int32Array(out.buffer);
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < a.length && j < b.length) {
+    let d = a[i]! - b[j]!;
+    for (let k = 1; k < K && d === 0; k++) d = a[i + k]! - b[j + k]!;
+    const from = d <= 0 ? aw : bw;
+    const at = (d <= 0 ? i : j) >> 2;
+    const to = o >> 2;
+    ow[to] = from[at]!;
+    ow[to + 1] = from[at + 1]!;
+    ow[to + 2] = from[at + 2]!;
+    ow[to + 3] = from[at + 3]!;
+    o += K;
+    if (d <= 0) i += K;
+    if (d >= 0) j += K;
+  }
+  out.set(a.subarray(i), o);
+  o += a.length - i;
+  out.set(b.subarray(j), o);
+  o += b.length - j;
+  return out.subarray(0, o);
+}
+
 /** A view whose words can be read as Int32: copied when a database driver handed back an unaligned buffer. */
 function words(keys: Uint8Array): { bytes: Uint8Array; words: Int32Array } {
   const bytes = keys.byteOffset % 4 === 0 ? keys : new Uint8Array(keys);

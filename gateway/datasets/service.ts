@@ -252,10 +252,33 @@ export async function readSealedChunk(ctx: GatewayContext, dataset: DatasetRow, 
   return { sealed: row.payload, aad: chunkAad(dataset.id, chunk.uploadId, chunk.seq), take: chunk.take };
 }
 
-/** The stored subject hashes of a planned chunk without decrypting anything; null where none were stored. */
-export async function plannedSubjects(ctx: GatewayContext, chunk: PlannedChunk): Promise<Uint8Array | null> {
-  const row = await ctx.db.selectFrom('dataset_chunks').select('subjects').where('upload_id', '=', chunk.uploadId).where('seq', '=', chunk.seq).executeTakeFirstOrThrow();
-  return row.subjects && cutSubjects(row.subjects, chunk.take);
+/** Chunks whose subject hashes are read in one query. */
+const SUBJECT_PAGE = 256;
+
+/**
+ * The stored subject hashes of planned chunks, in plan order, without decrypting anything (null
+ * for a chunk stored without them); read a page of chunks of one upload per query.
+ */
+export async function* plannedSubjects(ctx: GatewayContext, chunks: readonly PlannedChunk[]): AsyncGenerator<{ chunk: PlannedChunk; subjects: Uint8Array | null }> {
+  for (let at = 0; at < chunks.length; ) {
+    const upload = chunks[at]!.uploadId;
+    let end = at;
+    while (end < chunks.length && end - at < SUBJECT_PAGE && chunks[end]!.uploadId === upload) end++;
+    const page = chunks.slice(at, end);
+    const rows = await ctx.db
+      .selectFrom('dataset_chunks')
+      .select(['seq', 'subjects'])
+      .where('upload_id', '=', upload)
+      .where('seq', '>=', page[0]!.seq)
+      .where('seq', '<=', page.at(-1)!.seq)
+      .execute();
+    const bySeq = new Map(rows.map((r) => [r.seq, r.subjects]));
+    for (const chunk of page) {
+      const stored = bySeq.get(chunk.seq);
+      yield { chunk, subjects: stored ? cutSubjects(stored, chunk.take) : null };
+    }
+    at = end;
+  }
 }
 
 /** Stores the subject hashes of a chunk kept before they were computed at upload. */

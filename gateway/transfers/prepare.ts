@@ -90,10 +90,8 @@ export async function transferSubjects(ctx: GatewayContext, dataset: DatasetRow,
   const distinct = new DistinctSubjects();
   const backfill = new SubjectBackfill(ctx, dataset, owner);
   try {
-    for (const chunk of chunks) {
-      if (dataset.subject_field === null) distinct.add(new Uint8Array(chunk.take * SUBJECT_BYTES));
-      else distinct.add((await plannedSubjects(ctx, chunk)) ?? (await backfill.hash(chunk)));
-    }
+    if (dataset.subject_field === null) for (const chunk of chunks) distinct.add(new Uint8Array(chunk.take * SUBJECT_BYTES));
+    else for await (const { chunk, subjects } of plannedSubjects(ctx, chunks)) distinct.add(subjects ?? (await backfill.hash(chunk)));
   } finally {
     backfill.wipe();
   }
@@ -101,9 +99,13 @@ export async function transferSubjects(ctx: GatewayContext, dataset: DatasetRow,
   return distinct.set();
 }
 
-/** Hashes of several chunks, de-duplicated in rounds so memory follows the persons, not the records. */
+/**
+ * Hashes of many chunks, de-duplicated: each megabyte is sorted on its own (it fits in cache,
+ * where one sort of millions of keys does not), and the sorted runs merged like a binary counter
+ * (runs of similar size together), so every key is sorted once and copied O(log n) times.
+ */
 class DistinctSubjects {
-  #set = SubjectSet.fromPacked(new Uint8Array(0));
+  readonly #runs: SubjectSet[] = [];
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   records = 0;
@@ -113,21 +115,23 @@ class DistinctSubjects {
     this.#pending.push(hashes);
     this.#pendingBytes += hashes.length;
     this.records += hashes.length / SUBJECT_BYTES;
-    // Merging once the batch is as large as the set keeps the total work O(n log n).
-    if (this.#pendingBytes >= Math.max(1 << 20, this.#set.keys.length)) this.#merge();
+    if (this.#pendingBytes >= 1 << 20) this.#sortPending();
   }
 
   set(): SubjectSet {
-    this.#merge();
-    return this.#set;
+    this.#sortPending();
+    let set = SubjectSet.fromPacked(new Uint8Array(0));
+    while (this.#runs.length > 0) set = this.#runs.pop()!.merge(set);
+    return set;
   }
 
-  #merge(): void {
+  #sortPending(): void {
     if (this.#pending.length === 0) return;
-    const batch = SubjectSet.fromPacked(this.#pending.length === 1 ? this.#pending[0]! : concatBytes(...this.#pending));
-    this.#set = this.#set.size === 0 ? batch : SubjectSet.union(this.#set, batch);
+    let run = SubjectSet.fromPacked(this.#pending.length === 1 ? this.#pending[0]! : concatBytes(...this.#pending));
     this.#pending = [];
     this.#pendingBytes = 0;
+    while (this.#runs.length > 0 && this.#runs.at(-1)!.size <= 2 * run.size) run = this.#runs.pop()!.merge(run);
+    this.#runs.push(run);
   }
 }
 
