@@ -1,13 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openEmbeddedLedger } from '../../ledger/index.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { GatewayProcess } from '../support/gateway-process.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
-import { freePort } from '../support/ports.ts';
+import { useGatewayProcess } from '../support/gateway.ts';
 import { api, runCli } from '../support/stack.ts';
 
 /**
@@ -15,16 +11,12 @@ import { api, runCli } from '../support/stack.ts';
  * checks that every committed transfer ends up anchored exactly once.
  */
 describe('crash between database commit and ledger anchoring', () => {
-  let kms: KmsProcess;
-  let gateway: GatewayProcess;
-  let url: string;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-crash-'));
-  const adminToken = `slc_admin_crash_${Date.now()}`;
+  const harness = useGatewayProcess();
 
   const waitDrained = async () => {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const check = new Database(path.join(dataDir, 'gateway.db'), { readonly: true });
+      const check = new Database(path.join(harness().dataDir, 'gateway.db'), { readonly: true });
       const pending = (check.prepare('SELECT count(*) AS n FROM outbox WHERE anchored_at IS NULL').get() as { n: number }).n;
       check.close();
       if (pending === 0) return;
@@ -33,17 +25,8 @@ describe('crash between database commit and ledger anchoring', () => {
     }
   };
 
-  beforeAll(async () => {
-    kms = await startKmsProcess();
-    gateway = new GatewayProcess({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_ADMIN_TOKEN: adminToken });
-    url = gateway.url;
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await kms.stop();
-  });
-
   it('anchors every committed receipt exactly once after a kill -9', async () => {
+    const { gateway, url, dataDir, adminToken } = harness();
     await gateway.start();
     const owner: PartyFixture = await registerParty(url, adminToken, { name: 'Owner', kind: 'domestic', jurisdiction: 'CN' });
     const recipient = await registerParty(url, adminToken, { name: 'Recipient', kind: 'overseas', jurisdiction: 'JP' });

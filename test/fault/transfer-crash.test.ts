@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPackage } from '../../gateway/index.ts';
 import { approveContract, proposeContract, registerParty } from '../support/fixtures.ts';
-import { GatewayProcess } from '../support/gateway-process.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
-import { freePort } from '../support/ports.ts';
+import { useGatewayProcess } from '../support/gateway.ts';
 import { api, runCli } from '../support/stack.ts';
 
 const ROWS = 200_000;
@@ -20,24 +16,11 @@ const PERSONS = 150_000;
  * receipt, its persons counted once, the half-written attempt gone — and that the package opens.
  */
 describe('crash in the middle of a background transfer', () => {
-  let kms: KmsProcess;
-  let gateway: GatewayProcess;
-  let url: string;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-transfer-crash-'));
-  const adminToken = `slc_admin_crash_${Date.now()}`;
-  const db = () => new Database(path.join(dataDir, 'gateway.db'), { readonly: true });
-
-  beforeAll(async () => {
-    kms = await startKmsProcess();
-    gateway = new GatewayProcess({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_ADMIN_TOKEN: adminToken });
-    url = gateway.url;
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await kms.stop();
-  });
+  const harness = useGatewayProcess();
+  const db = () => new Database(path.join(harness().dataDir, 'gateway.db'), { readonly: true });
 
   it('resumes an interrupted transfer in the next process and releases it once', { timeout: 240_000 }, async () => {
+    const { gateway, url, dataDir, adminToken } = harness();
     await gateway.start();
     const owner = await registerParty(url, adminToken, { name: 'Owner', kind: 'domestic', jurisdiction: 'CN' });
     const recipient = await registerParty(url, adminToken, { name: 'Recipient', kind: 'overseas', jurisdiction: 'JP' });
