@@ -14,8 +14,16 @@ export interface Config {
   redisUrl: string | undefined;
   ledger: 'embedded' | 'fabric';
   logLevel: string;
-  /** Largest accepted request body, bytes. */
+  /** Largest accepted JSON request body, bytes. */
   bodyLimit: number;
+  /** Largest dataset upload (CSV, NDJSON, JSON array), streamed, bytes. */
+  uploadLimit: number;
+  /** Largest binary artifact a compute route buffers (encrypted columns, PSI messages), bytes. */
+  artifactLimit: number;
+  /** Transfers of at most this many records answer 201 when done; larger ones 202 and run in the background. */
+  transferSyncRecords: number;
+  /** Hours a completed transfer's package stays downloadable; then it is deleted and its key destroyed. */
+  packageWindowHours: number;
   /** Requests per minute per token (or per address when unauthenticated). */
   rateLimit: number;
   /** Failed authentications per minute per client address before it is refused with 429. */
@@ -65,7 +73,11 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'SLUICE_REDIS_URL', ['redis:', 'rediss:']),
     ledger: oneOf(env, 'SLUICE_LEDGER', ['embedded', 'fabric'] as const, 'embedded'),
     logLevel: oneOf(env, 'SLUICE_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    bodyLimit: positiveInt(env, 'SLUICE_BODY_LIMIT', 64 * 1024 * 1024),
+    bodyLimit: positiveInt(env, 'SLUICE_BODY_LIMIT', 1024 * 1024),
+    uploadLimit: positiveInt(env, 'SLUICE_UPLOAD_LIMIT', 16 * 1024 ** 3),
+    artifactLimit: positiveInt(env, 'SLUICE_ARTIFACT_LIMIT', 64 * 1024 * 1024),
+    transferSyncRecords: positiveInt(env, 'SLUICE_TRANSFER_SYNC_RECORDS', 10_000),
+    packageWindowHours: positiveInt(env, 'SLUICE_PACKAGE_WINDOW_HOURS', 7 * 24),
     rateLimit: positiveInt(env, 'SLUICE_RATE_LIMIT', 600),
     authFailureLimit: positiveInt(env, 'SLUICE_AUTH_FAILURE_LIMIT', 20),
     trustProxy: addressList(env, 'SLUICE_TRUST_PROXY'),

@@ -2,8 +2,8 @@
  * Sluice cryptographic primitives: the only entry other components import.
  * Pure functions over Uint8Array; strings are UTF-8 unless a parameter says hex.
  */
-export { bytesToHex, hexToBytes, type BytesLike } from './bytes.ts';
-export { sm3, sm3Hex } from './sm3.ts';
+export { bytesToHex, concatBytes, hexToBytes, type BytesLike } from './bytes.ts';
+export { sm3, sm3Hex, createSm3 } from './sm3.ts';
 export { createKeyedHash, type KeyedHash, type KeyedHashAlg } from './keyed-hash.ts';
 export { createSipHash, type SipHash } from './siphash.ts';
 export { hkdf, type HkdfHash } from './hkdf.ts';
@@ -36,6 +36,7 @@ export {
   type Aead,
   type AeadAlg,
 } from './aead.ts';
+export { StreamDecryptor, StreamEncryptor, streamSegmentNonce, STREAM_NONCE_PREFIX_BYTES, STREAM_TAG_BYTES, type StreamParams } from './stream-aead.ts';
 export { ff1 } from './ff1.ts';
 export { ff3_1, FF3_1_TWEAK_BYTES } from './ff3.ts';
 export type { Ff1Cipher, FpeCipher } from './fpe.ts';

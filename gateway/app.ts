@@ -12,6 +12,7 @@ import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
 import { egressRoutes } from './egress/routes.ts';
 import { partyRoutes } from './parties/routes.ts';
+import { registerIdempotency } from './http/idempotency.ts';
 import { complianceRoutes } from './reports/routes.ts';
 import { tokenRoutes } from './tokens/routes.ts';
 import { transferRoutes } from './transfers/routes.ts';
@@ -46,6 +47,7 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay, l
   await app.register(swaggerUi, { routePrefix: '/docs' });
   registerAuth(app, ctx.db, { now: ctx.now, failures: limits, failureLimit: ctx.config.authFailureLimit });
   recordAuditEvents(app, ctx.db, ctx.logger);
+  registerIdempotency(app, ctx.db, ctx.logger);
   await app.register(partyRoutes, { ctx });
   await app.register(tokenRoutes, { ctx });
   await app.register(datasetRoutes, { ctx });

@@ -41,7 +41,7 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
   app.addHook('preClose', async () => rt.events.endAll());
   app.addHook('onClose', () => service.stop());
   // Encrypted columns and PSI messages arrive whole: they are verified and stored as one artifact.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.bodyLimit }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.artifactLimit }, (_request, body, done) => done(null, body));
 
   const readable = async (principal: Principal, id: string) => {
     const job = await getJob(rt.db, id);
@@ -51,7 +51,7 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
 
   app.post<{ Body: CreateJobBody }>(
     '/v1/compute/jobs',
-    { schema: { tags, body: createJobBody, response: responses({ 201: createdJobResponse }) } },
+    { config: { idempotent: true }, schema: { tags, body: createJobBody, response: responses({ 201: createdJobResponse }) } },
     async (request, reply) => {
       const requester = requireParty(request.principal, ['overseas', 'domestic']);
       const created = await createJob(rt, requester, request.body);

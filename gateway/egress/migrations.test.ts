@@ -25,7 +25,7 @@ describe('egress migrations on an existing SQLite database', () => {
     await db.insertInto('datasets').values({ id: 'ds_1', owner_id: 'pty_a', name: 'd', fields: '[]', subject_field: null, kek_id: 'k', wrapped_dek: 'w', dek_alg: 'SM4-GCM', record_count: 0, created_at: now }).execute();
     const contract = { id: 'ctr_1', dataset_id: 'ds_1', owner_id: 'pty_a', recipient_id: 'pty_b', status: 'approved' as const, terms: '{}', digest: 'd', signature: 's', valid_from: now, valid_until: now, kek_id: 'k', secret: 's', created_at: now, approved_at: now, revoked_at: null };
     await db.insertInto('contracts').values(contract).execute();
-    await db.insertInto('transfers').values({ id: 'trf_1', contract_id: 'ctr_1', exporter_id: 'pty_a', recipient_id: 'pty_b', dataset_id: 'ds_1', purpose: 'p', records: 1, subjects: 1, wrapped_field_key: null, receipt: '{}', package_digest: 'x', created_at: now }).execute();
+    await db.insertInto('transfers').values({ id: 'trf_1', contract_id: 'ctr_1', exporter_id: 'pty_a', recipient_id: 'pty_b', dataset_id: 'ds_1', purpose: 'p', records: 1, subjects: 1, wrapped_field_key: null, receipt: '{}', package_digest: 'x', package_attempt: 0, created_at: now }).execute();
 
     await migrate(db, dialect, { ...before, ...egressMigrations }, 'gateway');
 
@@ -35,7 +35,7 @@ describe('egress migrations on an existing SQLite database', () => {
     await db.insertInto('contracts').values({ ...contract, id: 'ctr_2', dataset_id: null }).execute();
     // Foreign keys are enforced again: a contract naming an unknown dataset or owner is refused.
     await expect(db.insertInto('contracts').values({ ...contract, id: 'ctr_3', dataset_id: 'ds_missing' }).execute()).rejects.toThrow(/FOREIGN KEY/);
-    await expect(db.insertInto('transfers').values({ id: 'trf_2', contract_id: 'ctr_missing', exporter_id: 'pty_a', recipient_id: 'pty_b', dataset_id: 'ds_1', purpose: 'p', records: 1, subjects: 1, wrapped_field_key: null, receipt: '{}', package_digest: 'x', created_at: now }).execute()).rejects.toThrow(/FOREIGN KEY/);
+    await expect(db.insertInto('transfers').values({ id: 'trf_2', contract_id: 'ctr_missing', exporter_id: 'pty_a', recipient_id: 'pty_b', dataset_id: 'ds_1', purpose: 'p', records: 1, subjects: 1, wrapped_field_key: null, receipt: '{}', package_digest: 'x', package_attempt: 0, created_at: now }).execute()).rejects.toThrow(/FOREIGN KEY/);
     await db.updateTable('parties').set({ endpoint: 'https://api.example.com/v1' }).where('id', '=', 'pty_b').execute();
     await database.close();
   });

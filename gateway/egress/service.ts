@@ -11,7 +11,7 @@ import { ENTITY_CATEGORY, type EntityKind } from '../discovery/index.ts';
 import { newId } from '../ids.ts';
 import { getParty, ownerSecret } from '../parties/service.ts';
 import { assertContractUsable } from '../transfers/checks.ts';
-import { candidateFilings, clearSubjects, type ComplianceClearance, type SubjectBatch } from '../transfers/compliance-gate.ts';
+import { candidateFilings, clearSubjects, type ComplianceClearance } from '../transfers/compliance-gate.ts';
 import { redactRequest, type PromptFindings } from './messages.ts';
 import type { ChatCompletionRequest } from './schemas.ts';
 
@@ -95,7 +95,7 @@ async function unwrapKeys(ctx: GatewayContext, contract: ContractRow, owner: Par
  * times, the conservative reading when a prompt cannot say who is who. A USCC names an
  * organisation and counts nobody.
  */
-function personsOf(findings: PromptFindings, countingKey: Uint8Array): SubjectBatch {
+function personsOf(findings: PromptFindings, countingKey: Uint8Array): PromptPersons {
   const hash = createKeyedHash('hmac-sm3', countingKey);
   const personal = new Map<string, Uint8Array>();
   const sensitive = new Map<string, Uint8Array>();
@@ -108,6 +108,12 @@ function personsOf(findings: PromptFindings, countingKey: Uint8Array): SubjectBa
   return { personal: [...personal.values()], sensitive: [...sensitive.values()] };
 }
 
+/** Keyed hashes of the persons a prompt names, by the category of what it says about them. */
+interface PromptPersons {
+  personal: Uint8Array[];
+  sensitive: Uint8Array[];
+}
+
 interface EgressRecordInput {
   egressId: string;
   contract: ContractRow;
@@ -115,7 +121,7 @@ interface EgressRecordInput {
   provider: Party;
   request: ChatCompletionRequest;
   findings: PromptFindings;
-  batch: SubjectBatch;
+  batch: PromptPersons;
   body: string;
   createdAt: string;
   clearance: ComplianceClearance;
