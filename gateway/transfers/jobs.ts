@@ -9,7 +9,7 @@ import { getParty } from '../parties/service.ts';
 import { sweepPackages } from './lifecycle.ts';
 import { prepareTransfer, type PreparedTransfer } from './prepare.ts';
 import { discardPackage, producePackage } from './produce.ts';
-import { completeTransfer } from './service.ts';
+import { completeTransfer } from './complete.ts';
 
 /** A lease not renewed for this long is abandoned (its gateway died) and another takes the job. */
 const LEASE_MS = 10_000;
