@@ -1,6 +1,10 @@
 import type { GatewayContext } from '../context.ts';
 import { deletePackageParts, destroyPackageKey } from './package-store.ts';
-import { downloadDeadline } from './service.ts';
+
+/** When a package's download window closes (ms since the epoch). */
+export function downloadDeadline(ctx: GatewayContext, transfer: { created_at: string }): number {
+  return Date.parse(transfer.created_at) + ctx.config.packageWindowHours * 3_600_000;
+}
 
 const DAY_MS = 86_400_000;
 

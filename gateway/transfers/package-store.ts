@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { SluiceError } from '../../common/index.ts';
 import { createSm3, open, seal } from '../../crypto/index.ts';
 import type { GatewayContext } from '../context.ts';
-import type { TransferRow } from './service.ts';
+import type { TransfersTable } from '../db/schema.ts';
 
 /**
  * Packages live in the gateway database as parts of about a megabyte (every gateway on one
@@ -98,7 +98,7 @@ export class PackagePartWriter {
  * head's data key is unwrapped before the first byte is produced, so a KMS failure is an error
  * response, not a cut stream.
  */
-export async function readPackage(ctx: GatewayContext, transfer: TransferRow, start: number, end: number): Promise<AsyncGenerator<Uint8Array>> {
+export async function readPackage(ctx: GatewayContext, transfer: TransfersTable, start: number, end: number): Promise<AsyncGenerator<Uint8Array>> {
   const parts = await ctx.db
     .selectFrom('transfer_package_parts')
     .select(['seq', 'first_byte', 'size'])
@@ -120,7 +120,7 @@ export async function readPackage(ctx: GatewayContext, transfer: TransferRow, st
   })();
 }
 
-async function partBytes(ctx: GatewayContext, transfer: TransferRow, seq: number): Promise<Uint8Array> {
+async function partBytes(ctx: GatewayContext, transfer: TransfersTable, seq: number): Promise<Uint8Array> {
   const row = await ctx.db
     .selectFrom('transfer_package_parts')
     .select('bytes')
@@ -133,7 +133,7 @@ async function partBytes(ctx: GatewayContext, transfer: TransferRow, seq: number
   return row.bytes;
 }
 
-async function openHead(ctx: GatewayContext, transfer: TransferRow): Promise<Uint8Array> {
+async function openHead(ctx: GatewayContext, transfer: TransfersTable): Promise<Uint8Array> {
   const stored = await partBytes(ctx, transfer, 0);
   // Packages stored before migration 0030 were kept whole and in clear (they are sealed to the recipient).
   if (!transfer.package_key_id || !transfer.package_key) return stored;

@@ -8,6 +8,7 @@ import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { newId } from '../ids.ts';
 import type { TransferRunner } from './jobs.ts';
 import { completeTransfer, type CompletedTransfer } from './complete.ts';
+import { downloadDeadline } from './lifecycle.ts';
 import { prepareTransfer, type TransferRequest } from './prepare.ts';
 import { producePackage } from './produce.ts';
 
@@ -112,11 +113,6 @@ export async function downloadableTransfer(ctx: GatewayContext, principal: Princ
     throw new SluiceError('PACKAGE_EXPIRED', 'the download window of this package has closed; it was deleted', { windowHours: ctx.config.packageWindowHours });
   }
   return transfer;
-}
-
-/** When a package's download window closes (ms since the epoch). */
-export function downloadDeadline(ctx: GatewayContext, transfer: Pick<TransferRow, 'created_at'>): number {
-  return Date.parse(transfer.created_at) + ctx.config.packageWindowHours * 3_600_000;
 }
 
 function assertRecipient(principal: Principal, recipientId: string): void {
