@@ -10,7 +10,9 @@ import { computeRoutes } from './compute/routes.ts';
 import type { GatewayContext } from './context.ts';
 import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
+import { listingRoutes } from './listings/routes.ts';
 import { partyRoutes } from './parties/routes.ts';
+import { regulatorRoutes } from './regulator/routes.ts';
 import { complianceRoutes } from './reports/routes.ts';
 import { transferRoutes } from './transfers/routes.ts';
 
@@ -36,5 +38,7 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
   await app.register(computeRoutes, { ctx, relay });
   await app.register(ledgerRoutes, { ctx, relay });
   await app.register(complianceRoutes, { ctx });
+  await app.register(listingRoutes, { ctx });
+  await app.register(regulatorRoutes, { ctx });
   return app;
 }

@@ -20,6 +20,8 @@ const MAX_DEPTH = 32;
 const RECORD_KEYS = new Set(['id', 'type', 'timestamp', 'contractId', 'exporterId', 'data']);
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// TextEncoder rather than Buffer: the console bundles this verifier for the browser.
+const utf8 = new TextEncoder();
 
 /**
  * What is wrong with a would-be record, or undefined when it is a well-formed LedgerRecord.
@@ -48,7 +50,7 @@ export function canonicalRecord(value: unknown): string {
   const problem = recordProblem(value);
   if (problem) throw fail.validation(problem);
   const json = canonicalize(value as LedgerRecord);
-  if (Buffer.byteLength(json) > MAX_RECORD_BYTES) {
+  if (utf8.encode(json).length > MAX_RECORD_BYTES) {
     throw new SluiceError('PAYLOAD_TOO_LARGE', `a ledger record may hold at most ${MAX_RECORD_BYTES} bytes of canonical JSON`);
   }
   return json;
