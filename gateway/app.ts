@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../common/index.ts';
+import { consoleRoutes } from '../console/index.ts';
 import { recordAuditEvents } from './anchoring/audit-events.ts';
 import type { OutboxRelay } from './anchoring/outbox.ts';
 import { ledgerRoutes } from './anchoring/routes.ts';
@@ -10,7 +11,7 @@ import { computeRoutes } from './compute/routes.ts';
 import type { GatewayContext } from './context.ts';
 import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
-import { listingRoutes } from './listings/routes.ts';
+import { viewRoutes } from './views/routes.ts';
 import { partyRoutes } from './parties/routes.ts';
 import { regulatorRoutes } from './regulator/routes.ts';
 import { complianceRoutes } from './reports/routes.ts';
@@ -38,7 +39,8 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
   await app.register(computeRoutes, { ctx, relay });
   await app.register(ledgerRoutes, { ctx, relay });
   await app.register(complianceRoutes, { ctx });
-  await app.register(listingRoutes, { ctx });
+  await app.register(viewRoutes, { ctx });
   await app.register(regulatorRoutes, { ctx });
+  await app.register(consoleRoutes);
   return app;
 }

@@ -1,7 +1,7 @@
 import type { VersionedMigration } from '../../common/index.ts';
 
 /** Indexes behind the newest-first lists of a party's objects (recipients, owners, job inputs). */
-export const listingMigrations: Record<string, VersionedMigration> = {
+export const viewMigrations: Record<string, VersionedMigration> = {
   '0070_listing_indexes': () => ({
     up: async (db) => {
       await db.schema.createIndex('transfers_recipient').on('transfers').columns(['recipient_id', 'created_at']).execute();

@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { SluiceError } from '../../common/index.ts';
 import { publicView } from '../parties/service.ts';
+import { releaseRisk, WARN_BELOW_K } from '../contracts/risk.ts';
+import { contractTerms, getContract } from '../contracts/service.ts';
+import { getDataset } from '../datasets/service.ts';
 import type { GatewayContext } from '../context.ts';
-import { dateOrDateTime, responses } from '../http/schemas.ts';
+import { dateOrDateTime, idParams, responses } from '../http/schemas.ts';
 import { pageQuery, readPage } from '../http/paging.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { listComputeJobs, listContracts, listDatasets, listTransfers, type ContractFilter, type TransferFilter } from './queries.ts';
@@ -10,6 +14,7 @@ import {
   contractListResponse,
   datasetListResponse,
   meResponse,
+  riskResponse,
   transferListResponse,
 } from './schemas.ts';
 
@@ -25,7 +30,7 @@ type Paged = { limit?: string; after?: string };
  * contracts, transfers and compute jobs (everything for regulators). Each list is newest first,
  * paged by `limit` and the `next` cursor; each item is what the object's own GET route shows.
  */
-export async function listingRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function viewRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
   app.get(
     '/v1/me',
     { schema: { tags: ['parties'], response: responses({ 200: meResponse }) } },
@@ -78,5 +83,22 @@ export async function listingRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
       },
     },
     async (request) => listComputeJobs(ctx, request.principal, request.query.status, readPage(request.query)),
+  );
+
+  // Re-identification risk of what a contract releases, measured on the records as they are now
+  // (they may have grown since the proposal): for the owner, who decides whether to sign.
+  app.get<{ Params: { id: string } }>(
+    '/v1/contracts/:id/risk',
+    { schema: { tags: ['contracts'], params: idParams, response: responses({ 200: riskResponse }) } },
+    async (request) => {
+      const contract = await getContract(ctx, request.params.id);
+      if (request.principal.role !== 'party' || request.principal.party.id !== contract.owner_id) {
+        throw new SluiceError('FORBIDDEN', 'only the data owner may measure this');
+      }
+      const terms = contractTerms(contract);
+      const risk = await releaseRisk(ctx, await getDataset(ctx, contract.dataset_id), terms.fields);
+      const floor = terms.minK ?? WARN_BELOW_K;
+      return { ...risk, minK: terms.minK ?? null, warn: risk.k !== null && risk.k < floor };
+    },
   );
 }

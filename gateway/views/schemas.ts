@@ -81,3 +81,15 @@ export const computeJobListResponse = list('jobs', {
     },
   },
 });
+
+export const riskResponse = {
+  type: 'object',
+  required: ['quasiIdentifiers', 'k', 'sampled', 'minK', 'warn'],
+  properties: {
+    quasiIdentifiers: { type: 'array', items: { type: 'string' } },
+    k: { type: ['integer', 'null'] },
+    sampled: { type: 'integer' },
+    minK: { type: ['integer', 'null'] },
+    warn: { type: 'boolean' },
+  },
+} as const;

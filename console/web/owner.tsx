@@ -1,0 +1,330 @@
+import { useState } from 'preact/hooks';
+import { type Api, query, saveFile } from './api.ts';
+import { OwnerAssessment, PlainTerms } from './contract-view.tsx';
+import { useI18n } from './i18n.tsx';
+import { SigningError, privateKeyOf, signTerms } from './signing.ts';
+import type { Contract, Dataset, Job, Party } from './types.ts';
+import { describeError, Empty, Note, SectionNav, Show, shortDate, StatusBadge, useLoad } from './ui.tsx';
+import { TransfersList } from './recipient.tsx';
+
+type Section = 'datasets' | 'contracts' | 'compute' | 'compliance' | 'received';
+const SECTIONS: Section[] = ['datasets', 'contracts', 'compute', 'compliance', 'received'];
+
+/** A domestic data handler: its datasets, the contracts over them, compute releases, compliance. */
+export function OwnerConsole({ api, me }: { api: Api; me: Party }) {
+  const [section, setSection] = useState<Section>('contracts');
+  return (
+    <>
+      <SectionNav items={SECTIONS} current={section} onSelect={setSection} />
+      <main id="main" tabIndex={-1}>
+        {section === 'datasets' && <Datasets api={api} />}
+        {section === 'contracts' && <OwnerContracts api={api} me={me} />}
+        {section === 'compute' && <ComputeReleases api={api} me={me} />}
+        {section === 'compliance' && <Compliance api={api} />}
+        {section === 'received' && <TransfersList api={api} me={me} role="recipient" />}
+      </main>
+    </>
+  );
+}
+
+function Datasets({ api }: { api: Api }) {
+  const { t } = useI18n();
+  const datasets = useLoad(() => api.get<{ datasets: Dataset[] }>('/v1/datasets?limit=200'), []);
+  return (
+    <section aria-labelledby="datasets-title">
+      <h2 id="datasets-title">{t('datasets')}</h2>
+      <Show loaded={datasets}>
+        {({ datasets: list }) =>
+          list.length === 0 ? (
+            <Empty />
+          ) : (
+            list.map((d) => (
+              <article key={d.id} class="card">
+                <h3>{d.name}</h3>
+                <p class="small">
+                  <code>{d.id}</code> · {t('records')}: {d.records} · {t('created')}: {shortDate(d.createdAt)}
+                </p>
+                <table>
+                  <caption>{t('fields')}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('field')}</th>
+                      <th scope="col">{t('type')}</th>
+                      <th scope="col">{t('category')}</th>
+                      <th scope="col">{t('source')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {d.fields.map((f) => (
+                      <tr key={f.name}>
+                        <th scope="row">
+                          {f.name}
+                          {f.subject ? ` (${t('subjectField')})` : ''}
+                        </th>
+                        <td>{f.type}</td>
+                        <td>{t(`category.${f.category}`)}</td>
+                        <td>{t(f.categorySource === 'discovered' ? 'discovered' : 'declared')}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </article>
+            ))
+          )
+        }
+      </Show>
+    </section>
+  );
+}
+
+function OwnerContracts({ api, me }: { api: Api; me: Party }) {
+  const { t } = useI18n();
+  const [status, setStatus] = useState<'pending' | 'approved' | 'revoked' | ''>('pending');
+  const [openId, setOpenId] = useState<string | null>(null);
+  const contracts = useLoad(() => api.get<{ contracts: Contract[] }>(`/v1/contracts${query({ role: 'owner', status: status || undefined, limit: '200' })}`), [status]);
+  const datasets = useLoad(() => api.get<{ datasets: Dataset[] }>('/v1/datasets?limit=200'), []);
+  return (
+    <section aria-labelledby="contracts-title">
+      <h2 id="contracts-title">{t('contracts')}</h2>
+      <div class="filters" role="group" aria-label={t('status')}>
+        {(['pending', 'approved', 'revoked', ''] as const).map((s) => (
+          <button key={s || 'all'} type="button" aria-pressed={status === s} onClick={() => setStatus(s)}>
+            {s ? t(`status.${s}`) : t('all')}
+          </button>
+        ))}
+      </div>
+      <Show loaded={contracts}>
+        {({ contracts: list }) =>
+          list.length === 0 ? (
+            <Empty />
+          ) : (
+            <ul class="list">
+              {list.map((c) => (
+                <li key={c.id} class="card">
+                  <h3>
+                    {c.datasetName} → {c.recipientName}
+                  </h3>
+                  <p class="small">
+                    <StatusBadge status={c.status} /> <code>{c.id}</code> · {c.terms.purposes.join('、')} · {shortDate(c.createdAt)}
+                  </p>
+                  <button type="button" aria-expanded={openId === c.id} aria-controls={`contract-${c.id}`} onClick={() => setOpenId(openId === c.id ? null : c.id)}>
+                    {openId === c.id ? t('close') : t('open')}
+                    <span class="sr-only"> {c.id}</span>
+                  </button>
+                  {openId === c.id && (
+                    <div id={`contract-${c.id}`}>
+                      <Show loaded={datasets}>
+                        {({ datasets: all }) => {
+                          const dataset = all.find((d) => d.id === c.terms.datasetId);
+                          return dataset ? <OwnerContract api={api} me={me} contract={c} dataset={dataset} onChange={contracts.reload} /> : <Empty />;
+                        }}
+                      </Show>
+                    </div>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Show>
+    </section>
+  );
+}
+
+function OwnerContract({ api, me, contract, dataset, onChange }: { api: Api; me: Party; contract: Contract; dataset: Dataset; onChange(): void }) {
+  const { t } = useI18n();
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const approve = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const input = form.elements.namedItem('keyfile') as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return setMessage({ kind: 'error', text: t('keyUnreadable') });
+    setBusy(true);
+    try {
+      const signature = signTerms(contract.terms, contract.digest, privateKeyOf(await file.text()), me.publicKey);
+      // Only the signature leaves the page; the key file's contents are dropped with the form.
+      form.reset();
+      await api.post(`/v1/contracts/${contract.id}/approve`, { signature });
+      setMessage({ kind: 'ok', text: t('approved') });
+      onChange();
+    } catch (error) {
+      form.reset();
+      setMessage({ kind: 'error', text: error instanceof SigningError ? t(error.problem) : describeError(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const revoke = async () => {
+    if (!window.confirm(t('revokeConfirm'))) return;
+    try {
+      await api.post(`/v1/contracts/${contract.id}/revoke`);
+      setMessage({ kind: 'ok', text: t('revoked') });
+      onChange();
+    } catch (error) {
+      setMessage({ kind: 'error', text: describeError(error) });
+    }
+  };
+
+  return (
+    <div class="contract">
+      <PlainTerms contract={contract} fields={dataset.fields} />
+      <OwnerAssessment api={api} me={me} contract={contract} dataset={dataset} />
+      {message && <Note kind={message.kind}>{message.text}</Note>}
+      {contract.status === 'pending' && (
+        <form class="approve" onSubmit={approve} aria-labelledby={`approve-${contract.id}`}>
+          <h4 id={`approve-${contract.id}`}>{t('approveTitle')}</h4>
+          <p class="small">{t('approveHelp')}</p>
+          <label>
+            {t('keyFile')}
+            <input type="file" name="keyfile" accept=".json,application/json" required />
+          </label>
+          <button type="submit" disabled={busy}>
+            {busy ? t('approving') : t('approve')}
+          </button>
+        </form>
+      )}
+      {contract.status === 'approved' && contract.signature && (
+        <p class="small">
+          {t('signature')}: <code class="wrap">{contract.signature}</code>
+        </p>
+      )}
+      {contract.status !== 'revoked' && (
+        <button type="button" class="danger" onClick={revoke}>
+          {t('revoke')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function ComputeReleases({ api, me }: { api: Api; me: Party }) {
+  const { t } = useI18n();
+  const jobs = useLoad(() => api.get<{ jobs: Job[] }>('/v1/compute/jobs?status=awaiting_approval&limit=200'), []);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const release = async (job: Job) => {
+    try {
+      await api.post(`/v1/compute/jobs/${job.id}/approve`);
+      setMessage({ kind: 'ok', text: t('releaseApproved') });
+      jobs.reload();
+    } catch (error) {
+      setMessage({ kind: 'error', text: describeError(error) });
+    }
+  };
+  return (
+    <section aria-labelledby="compute-title">
+      <h2 id="compute-title">{t('jobsAwaiting')}</h2>
+      {message && <Note kind={message.kind}>{message.text}</Note>}
+      <Show loaded={jobs}>
+        {({ jobs: list }) => {
+          const mine = list.filter((j) => j.pending.includes(me.id));
+          return mine.length === 0 ? (
+            <Empty />
+          ) : (
+            <ul class="list">
+              {mine.map((job) => (
+                <li key={job.id} class="card">
+                  <p>{t('reveals', { requester: job.requesterId, operation: job.operation, column: job.column, purpose: job.purpose, min: job.minGroupSize })}</p>
+                  <p class="small">
+                    <StatusBadge status={job.status} /> <code>{job.id}</code> · {t('inputs')}:{' '}
+                    {job.inputs.map((i) => `${i.datasetId ?? i.partyId}${i.rows !== null ? ` (${i.rows})` : ''}`).join(', ')}
+                  </p>
+                  <button type="button" onClick={() => release(job)}>
+                    {t('approveRelease')}
+                    <span class="sr-only"> {job.id}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          );
+        }}
+      </Show>
+    </section>
+  );
+}
+
+interface StatusView {
+  year: number;
+  personal: number;
+  sensitive: number;
+  mechanism: string;
+  rules: string[];
+  coveredBy?: string | null;
+}
+
+interface ReportView {
+  exporters: Array<{ volumes: { transfers: number; records: number }; recipients: Array<{ name: string; jurisdiction: string; transfers: number; records: number }> }>;
+}
+
+function Compliance({ api }: { api: Api }) {
+  const { t } = useI18n();
+  const [year, setYear] = useState(String(new Date().getFullYear()));
+  const status = useLoad(() => api.get<StatusView>(`/v1/compliance/status?year=${year}`), [year]);
+  const report = useLoad(() => api.get<ReportView>(`/v1/reports/annual?year=${year}`), [year]);
+  const markdown = async () => {
+    const text = await api.text(`/v1/reports/annual?year=${year}`, 'text/markdown');
+    saveFile(new Blob([text], { type: 'text/markdown' }), `sluice-annual-report-${year}.md`);
+  };
+  return (
+    <section aria-labelledby="compliance-title">
+      <h2 id="compliance-title">{t('compliance')}</h2>
+      <label>
+        {t('year')}
+        <input type="number" min={2000} max={2100} value={year} onChange={(e) => setYear((e.currentTarget as HTMLInputElement).value)} />
+      </label>
+      <Show loaded={status}>
+        {(s) => (
+          <dl>
+            <dt>{t('personal')}</dt>
+            <dd>{s.personal}</dd>
+            <dt>{t('sensitive')}</dt>
+            <dd>{s.sensitive}</dd>
+            <dt>{t('mechanismNeeded')}</dt>
+            <dd>{t(`mechanism.${s.mechanism}`)}</dd>
+            <dt>{t('rules')}</dt>
+            <dd>{s.rules.join(', ')}</dd>
+            <dt>{t('coveredBy')}</dt>
+            <dd>{s.coveredBy ?? t('none')}</dd>
+          </dl>
+        )}
+      </Show>
+      <h3>{t('annualReport')}</h3>
+      <Show loaded={report}>
+        {(r) => {
+          const mine = r.exporters[0];
+          return !mine ? (
+            <Empty />
+          ) : (
+            <table>
+              <caption>{t('total', { transfers: mine.volumes.transfers, records: mine.volumes.records })}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{t('recipient')}</th>
+                  <th scope="col">{t('destination')}</th>
+                  <th scope="col">{t('transfersCount')}</th>
+                  <th scope="col">{t('records')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {mine.recipients.map((rec) => (
+                  <tr key={rec.name}>
+                    <th scope="row">{rec.name}</th>
+                    <td>{rec.jurisdiction}</td>
+                    <td>{rec.transfers}</td>
+                    <td>{rec.records}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          );
+        }}
+      </Show>
+      <button type="button" onClick={markdown}>
+        {t('downloadMarkdown')}
+      </button>
+    </section>
+  );
+}
