@@ -5,6 +5,9 @@ type Words = Record<string, string>;
 /** Every phrase of the plain-words rendering, in Chinese and English. `{name}` marks a parameter. */
 export const WORDS: Record<Lang, Words> = {
   zh: {
+    'status.pending': '待批准',
+    'status.approved': '已批准',
+    'status.revoked': '已撤销',
     keep: '原样发送',
     nullify: '置空后发送（不含原值）',
     shuffle: '在同一次传输的记录之间打乱后发送',
@@ -73,6 +76,9 @@ export const WORDS: Record<Lang, Words> = {
     riskNone: '再识别风险：没有发送可关联的准标识符',
   },
   en: {
+    'status.pending': 'pending',
+    'status.approved': 'approved',
+    'status.revoked': 'revoked',
     keep: 'sent unchanged',
     nullify: 'sent empty (null): the value does not leave',
     shuffle: 'values shuffled across the records of each transfer',
