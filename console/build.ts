@@ -21,7 +21,7 @@ const BROWSER_SUBSTITUTES: Record<string, string> = {
 /** Built-ins that bundled server modules import for functions the page never calls. */
 const UNUSED_BUILTINS = new Set(['node:fs']);
 
-const browserPlatform: Plugin = {
+export const browserPlatform: Plugin = {
   name: 'sluice-browser-platform',
   setup(builder) {
     builder.onResolve({ filter: /^\.\.?\// }, (args) => {
@@ -88,21 +88,4 @@ export async function buildConsole(): Promise<ConsoleBuild> {
     style: asset('app', 'css', 'text/css; charset=utf-8', css.contents),
     buildMs: performance.now() - started,
   };
-}
-
-/** A bundle of one module of the web sources with the browser substitutes, for tests that hold the page's code to the server's. */
-export async function bundleForTest(entry: string): Promise<string> {
-  const { build } = await import('esbuild');
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'neutral',
-    mainFields: ['module', 'main'],
-    format: 'esm',
-    write: false,
-    logLevel: 'silent',
-    plugins: [browserPlatform],
-  });
-  return result.outputFiles[0]!.text;
 }

@@ -81,6 +81,12 @@ function OwnerContracts({ api, me }: { api: Api; me: Party }) {
   const { t } = useI18n();
   const [status, setStatus] = useState<'pending' | 'approved' | 'revoked' | ''>('pending');
   const [openId, setOpenId] = useState<string | null>(null);
+  // Kept here, not in the contract's card: an approved or revoked contract may leave the filtered list.
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const changed = (text: string) => {
+    setOutcome(text);
+    contracts.reload();
+  };
   const contracts = useLoad(() => api.get<{ contracts: Contract[] }>(`/v1/contracts${query({ role: 'owner', status: status || undefined, limit: '200' })}`), [status]);
   const datasets = useLoad(() => api.get<{ datasets: Dataset[] }>('/v1/datasets?limit=200'), []);
   return (
@@ -93,6 +99,7 @@ function OwnerContracts({ api, me }: { api: Api; me: Party }) {
           </button>
         ))}
       </div>
+      {outcome && <Note kind="ok">{outcome}</Note>}
       <Show loaded={contracts}>
         {({ contracts: list }) =>
           list.length === 0 ? (
@@ -116,7 +123,7 @@ function OwnerContracts({ api, me }: { api: Api; me: Party }) {
                       <Show loaded={datasets}>
                         {({ datasets: all }) => {
                           const dataset = all.find((d) => d.id === c.terms.datasetId);
-                          return dataset ? <OwnerContract api={api} me={me} contract={c} dataset={dataset} onChange={contracts.reload} /> : <Empty />;
+                          return dataset ? <OwnerContract api={api} me={me} contract={c} dataset={dataset} onChange={changed} /> : <Empty />;
                         }}
                       </Show>
                     </div>
@@ -131,7 +138,7 @@ function OwnerContracts({ api, me }: { api: Api; me: Party }) {
   );
 }
 
-function OwnerContract({ api, me, contract, dataset, onChange }: { api: Api; me: Party; contract: Contract; dataset: Dataset; onChange(): void }) {
+function OwnerContract({ api, me, contract, dataset, onChange }: { api: Api; me: Party; contract: Contract; dataset: Dataset; onChange(outcome: string): void }) {
   const { t } = useI18n();
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -148,8 +155,8 @@ function OwnerContract({ api, me, contract, dataset, onChange }: { api: Api; me:
       // Only the signature leaves the page; the key file's contents are dropped with the form.
       form.reset();
       await api.post(`/v1/contracts/${contract.id}/approve`, { signature });
-      setMessage({ kind: 'ok', text: t('approved') });
-      onChange();
+      setMessage(null);
+      onChange(t('approved'));
     } catch (error) {
       form.reset();
       setMessage({ kind: 'error', text: error instanceof SigningError ? t(error.problem) : describeError(error) });
@@ -162,8 +169,8 @@ function OwnerContract({ api, me, contract, dataset, onChange }: { api: Api; me:
     if (!window.confirm(t('revokeConfirm'))) return;
     try {
       await api.post(`/v1/contracts/${contract.id}/revoke`);
-      setMessage({ kind: 'ok', text: t('revoked') });
-      onChange();
+      setMessage(null);
+      onChange(t('revoked'));
     } catch (error) {
       setMessage({ kind: 'error', text: describeError(error) });
     }

@@ -154,7 +154,9 @@ export async function listTransfers(ctx: GatewayContext, principal: Principal, f
 /** A date (China time zone, as filings and reports use) or a full timestamp, as an ISO instant. */
 function instant(value: string): string {
   const ms = Date.parse(value.length === 10 ? `${value}T00:00:00+08:00` : value);
-  if (Number.isNaN(ms)) throw new SluiceError('VALIDATION_FAILED', 'from and to must be valid dates', { field: 'from/to' });
+  // Date.parse rolls 2026-02-31 over to March; a calendar date must survive the round trip.
+  const calendar = value.length !== 10 || new Date(Date.parse(`${value}T00:00:00Z`)).toISOString().startsWith(value);
+  if (Number.isNaN(ms) || !calendar) throw new SluiceError('VALIDATION_FAILED', 'from and to must be valid dates', { field: 'from/to' });
   return new Date(ms).toISOString();
 }
 

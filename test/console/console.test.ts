@@ -124,7 +124,7 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
   it('an owner reads a contract in plain words, signs it in the page, and the gateway then accepts a transfer', async () => {
     const { context, page, requests, problems } = await signedIn(owner);
     // Chinese by default for a domestic party.
-    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    await page.waitForFunction("document.documentElement.lang === 'zh-CN'");
     await page.getByRole('button', { name: new RegExp(`查看 ${contractId}`) }).click();
     const detail = page.locator(`#contract-${contractId}`);
     await detail.getByText('掩码后发送：保留前 3 位和后 2 位').waitFor();
@@ -176,7 +176,7 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
 
   it('a recipient sees its contract and transfers in English and downloads the package', async () => {
     const { context, page, problems } = await signedIn(recipient);
-    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await page.waitForFunction("document.documentElement.lang === 'en'");
     await page.getByText(/masked: the first 3 and last 2 characters kept/).waitFor();
     await expectAccessible(page, 'recipient-contracts');
     await page.getByRole('button', { name: 'Transfers', exact: true }).click();
