@@ -3,32 +3,23 @@ import { describeContract, exportScenario, mechanismWords, type Assessment, type
 import type { Api } from './api.ts';
 import { useI18n } from './i18n.tsx';
 import type { Contract, Dataset, Party } from './types.ts';
-import { Note, Show, StatusBadge, useLoad } from './ui.tsx';
+import { DataTable, Note, Show, StatusBadge, useLoad } from './ui.tsx';
 
 /** A contract in plain words: what leaves and how, what stays, and every other term. */
 export function PlainTerms({ contract, fields }: { contract: Contract; fields: readonly DatasetFieldInfo[] }) {
   const { t, lang } = useI18n();
   const plain = describeContract(contract.terms, fields, lang, contract.recipientName);
   const fieldTable = (caption: string, rows: typeof plain.leaving) => (
-    <table>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{t('field')}</th>
-          <th scope="col">{t('category')}</th>
-          <th scope="col">{t('transform')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={row.field}>
-            <th scope="row">{row.field}</th>
-            <td>{row.category}</td>
-            <td>{row.words}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      caption={caption}
+      rows={rows}
+      rowKey={(row) => row.field}
+      columns={[
+        { title: t('field'), cell: (row) => row.field },
+        { title: t('category'), cell: (row) => row.category },
+        { title: t('transform'), cell: (row) => row.words },
+      ]}
+    />
   );
   return (
     <div class="plain">

@@ -4,26 +4,22 @@ import { OwnerAssessment, PlainTerms } from './contract-view.tsx';
 import { useI18n } from './i18n.tsx';
 import { SigningError, privateKeyOf, signTerms } from './signing.ts';
 import type { Contract, Dataset, Job, Party } from './types.ts';
-import { describeError, Empty, Note, SectionNav, Show, shortDate, StatusBadge, useLoad } from './ui.tsx';
+import { DataTable, describeError, Empty, Note, Sections, Show, shortDate, StatusBadge, useLoad } from './ui.tsx';
 import { TransfersList } from './recipient.tsx';
-
-type Section = 'datasets' | 'contracts' | 'compute' | 'compliance' | 'received';
-const SECTIONS: Section[] = ['datasets', 'contracts', 'compute', 'compliance', 'received'];
 
 /** A domestic data handler: its datasets, the contracts over them, compute releases, compliance. */
 export function OwnerConsole({ api, me }: { api: Api; me: Party }) {
-  const [section, setSection] = useState<Section>('contracts');
   return (
-    <>
-      <SectionNav items={SECTIONS} current={section} onSelect={setSection} />
-      <main id="main" tabIndex={-1}>
-        {section === 'datasets' && <Datasets api={api} />}
-        {section === 'contracts' && <OwnerContracts api={api} me={me} />}
-        {section === 'compute' && <ComputeReleases api={api} me={me} />}
-        {section === 'compliance' && <Compliance api={api} />}
-        {section === 'received' && <TransfersList api={api} me={me} role="recipient" />}
-      </main>
-    </>
+    <Sections
+      initial="contracts"
+      views={{
+        datasets: () => <Datasets api={api} />,
+        contracts: () => <OwnerContracts api={api} me={me} />,
+        compute: () => <ComputeReleases api={api} me={me} />,
+        compliance: () => <Compliance api={api} />,
+        received: () => <TransfersList api={api} me={me} role="recipient" />,
+      }}
+    />
   );
 }
 
@@ -44,30 +40,17 @@ function Datasets({ api }: { api: Api }) {
                 <p class="small">
                   <code>{d.id}</code> · {t('records')}: {d.records} · {t('created')}: {shortDate(d.createdAt)}
                 </p>
-                <table>
-                  <caption>{t('fields')}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('field')}</th>
-                      <th scope="col">{t('type')}</th>
-                      <th scope="col">{t('category')}</th>
-                      <th scope="col">{t('source')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {d.fields.map((f) => (
-                      <tr key={f.name}>
-                        <th scope="row">
-                          {f.name}
-                          {f.subject ? ` (${t('subjectField')})` : ''}
-                        </th>
-                        <td>{f.type}</td>
-                        <td>{t(`category.${f.category}`)}</td>
-                        <td>{t(f.categorySource === 'discovered' ? 'discovered' : 'declared')}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <DataTable
+                  caption={t('fields')}
+                  rows={d.fields}
+                  rowKey={(f) => f.name}
+                  columns={[
+                    { title: t('field'), cell: (f) => `${f.name}${f.subject ? ` (${t('subjectField')})` : ''}` },
+                    { title: t('type'), cell: (f) => f.type },
+                    { title: t('category'), cell: (f) => t(`category.${f.category}`) },
+                    { title: t('source'), cell: (f) => t(f.categorySource === 'discovered' ? 'discovered' : 'declared') },
+                  ]}
+                />
               </article>
             ))
           )
@@ -305,27 +288,17 @@ function Compliance({ api }: { api: Api }) {
           return !mine ? (
             <Empty />
           ) : (
-            <table>
-              <caption>{t('total', { transfers: mine.volumes.transfers, records: mine.volumes.records })}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('recipient')}</th>
-                  <th scope="col">{t('destination')}</th>
-                  <th scope="col">{t('transfersCount')}</th>
-                  <th scope="col">{t('records')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {mine.recipients.map((rec) => (
-                  <tr key={rec.name}>
-                    <th scope="row">{rec.name}</th>
-                    <td>{rec.jurisdiction}</td>
-                    <td>{rec.transfers}</td>
-                    <td>{rec.records}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              caption={t('total', { transfers: mine.volumes.transfers, records: mine.volumes.records })}
+              rows={mine.recipients}
+              rowKey={(rec) => rec.name}
+              columns={[
+                { title: t('recipient'), cell: (rec) => rec.name },
+                { title: t('destination'), cell: (rec) => rec.jurisdiction },
+                { title: t('transfersCount'), cell: (rec) => rec.transfers },
+                { title: t('records'), cell: (rec) => rec.records },
+              ]}
+            />
           );
         }}
       </Show>

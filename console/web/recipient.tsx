@@ -3,21 +3,15 @@ import { type Api, ApiError, query, saveFile } from './api.ts';
 import { PlainTerms } from './contract-view.tsx';
 import { useI18n } from './i18n.tsx';
 import type { Contract, Dataset, Party, Transfer } from './types.ts';
-import { describeError, Empty, Note, Progress, SectionNav, Show, shortDate, StatusBadge, useLoad } from './ui.tsx';
-
-type Section = 'contracts' | 'transfers';
+import { DataTable, describeError, Empty, Note, Progress, Sections, Show, shortDate, StatusBadge, useLoad } from './ui.tsx';
 
 /** An overseas recipient: the contracts naming it, its transfers with their progress, the packages. */
 export function RecipientConsole({ api, me }: { api: Api; me: Party }) {
-  const [section, setSection] = useState<Section>('contracts');
   return (
-    <>
-      <SectionNav items={['contracts', 'transfers'] as Section[]} current={section} onSelect={setSection} />
-      <main id="main" tabIndex={-1}>
-        {section === 'contracts' && <RecipientContracts api={api} />}
-        {section === 'transfers' && <TransfersList api={api} me={me} role="recipient" />}
-      </main>
-    </>
+    <Sections
+      initial="contracts"
+      views={{ contracts: () => <RecipientContracts api={api} />, transfers: () => <TransfersList api={api} me={me} role="recipient" /> }}
+    />
   );
 }
 
@@ -146,42 +140,35 @@ export function TransfersList({ api, me, role }: { api: Api; me: Party; role: 'r
           list.length === 0 ? (
             <Empty />
           ) : (
-            <table>
-              <caption>{t('transfers')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('id')}</th>
-                  <th scope="col">{t('owner')}</th>
-                  <th scope="col">{t('purpose')}</th>
-                  <th scope="col">{t('records')}</th>
-                  <th scope="col">{t('status')}</th>
-                  <th scope="col">{t('created')}</th>
-                  <th scope="col">{t('download')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((tr) => (
-                  <tr key={tr.id}>
-                    <th scope="row">
-                      <code>{tr.id}</code>
-                    </th>
-                    <td>{tr.exporterName}</td>
-                    <td>{tr.purpose}</td>
-                    <td>{tr.records}</td>
-                    <td>
+            <DataTable
+              caption={t('transfers')}
+              rows={list}
+              rowKey={(tr) => tr.id}
+              columns={[
+                { title: t('id'), cell: (tr) => <code>{tr.id}</code> },
+                { title: t('owner'), cell: (tr) => tr.exporterName },
+                { title: t('purpose'), cell: (tr) => tr.purpose },
+                { title: t('records'), cell: (tr) => tr.records },
+                {
+                  title: t('status'),
+                  cell: (tr) => (
+                    <>
                       <StatusBadge status={tr.status} /> <Progress value={tr.progress} label={`${t('progress')} ${tr.id}`} />
-                    </td>
-                    <td>{shortDate(tr.createdAt)}</td>
-                    <td>
-                      <button type="button" disabled={tr.status !== 'completed'} onClick={() => download(tr)}>
-                        {t('download')}
-                        <span class="sr-only"> {tr.id}</span>
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                { title: t('created'), cell: (tr) => shortDate(tr.createdAt) },
+                {
+                  title: t('download'),
+                  cell: (tr) => (
+                    <button type="button" disabled={tr.status !== 'completed'} onClick={() => download(tr)}>
+                      {t('download')}
+                      <span class="sr-only"> {tr.id}</span>
+                    </button>
+                  ),
+                },
+              ]}
+            />
           )
         }
       </Show>

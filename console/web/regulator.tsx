@@ -3,31 +3,27 @@ import { type Api, ApiError, query } from './api.ts';
 import { useI18n } from './i18n.tsx';
 import { remember, remembered } from './session.ts';
 import type { Filing, Flows, Party, Transfer } from './types.ts';
-import { BarChart, describeError, Empty, Note, SectionNav, Show, shortDate, useLoad } from './ui.tsx';
+import { BarChart, DataTable, describeError, Empty, Note, Sections, Show, shortDate, useLoad } from './ui.tsx';
 import { anchorsOfHead, checkConsistency, checkHead, parseTrustAnchors, sameAnchors, verifyReceiptBody, type SignedTreeHead, type TrustAnchors } from './verifier.ts';
-
-type Section = 'ledger' | 'receipts' | 'trust' | 'filings' | 'flows';
-const SECTIONS: Section[] = ['ledger', 'receipts', 'trust', 'filings', 'flows'];
 
 /** A regulator: the ledger's growth, receipts verified in the page against pinned anchors, filings, flows. */
 export function RegulatorConsole({ api, me }: { api: Api; me: Party }) {
-  const [section, setSection] = useState<Section>('receipts');
   const [trust, setTrustState] = useState<TrustAnchors | null>(() => remembered<TrustAnchors>('trust', me.id));
   const setTrust = (anchors: TrustAnchors | null) => {
     remember('trust', me.id, anchors);
     setTrustState(anchors);
   };
   return (
-    <>
-      <SectionNav items={SECTIONS} current={section} onSelect={setSection} />
-      <main id="main" tabIndex={-1}>
-        {section === 'ledger' && <LedgerHead api={api} me={me} trust={trust} />}
-        {section === 'receipts' && <Receipts api={api} trust={trust} />}
-        {section === 'trust' && <TrustAnchorsView api={api} trust={trust} setTrust={setTrust} />}
-        {section === 'filings' && <Filings api={api} />}
-        {section === 'flows' && <FlowCharts api={api} />}
-      </main>
-    </>
+    <Sections
+      initial="receipts"
+      views={{
+        ledger: () => <LedgerHead api={api} me={me} trust={trust} />,
+        receipts: () => <Receipts api={api} trust={trust} />,
+        trust: () => <TrustAnchorsView api={api} trust={trust} setTrust={setTrust} />,
+        filings: () => <Filings api={api} />,
+        flows: () => <FlowCharts api={api} />,
+      }}
+    />
   );
 }
 
@@ -164,31 +160,21 @@ function Receipts({ api, trust }: { api: Api; trust: TrustAnchors | null }) {
           list.length === 0 ? (
             <Empty />
           ) : (
-            <table>
-              <caption>{t('receipts')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('id')}</th>
-                  <th scope="col">{t('exporter')}</th>
-                  <th scope="col">{t('recipient')}</th>
-                  <th scope="col">{t('destination')}</th>
-                  <th scope="col">{t('records')}</th>
-                  <th scope="col">{t('created')}</th>
-                  <th scope="col">{t('verify')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((tr) => (
-                  <tr key={tr.id}>
-                    <th scope="row">
-                      <code>{tr.id}</code>
-                    </th>
-                    <td>{tr.exporterName}</td>
-                    <td>{tr.recipientName}</td>
-                    <td>{tr.destination?.country}</td>
-                    <td>{tr.records}</td>
-                    <td>{shortDate(tr.createdAt)}</td>
-                    <td>
+            <DataTable
+              caption={t('receipts')}
+              rows={list}
+              rowKey={(tr) => tr.id}
+              columns={[
+                { title: t('id'), cell: (tr) => <code>{tr.id}</code> },
+                { title: t('exporter'), cell: (tr) => tr.exporterName },
+                { title: t('recipient'), cell: (tr) => tr.recipientName },
+                { title: t('destination'), cell: (tr) => tr.destination?.country },
+                { title: t('records'), cell: (tr) => tr.records },
+                { title: t('created'), cell: (tr) => shortDate(tr.createdAt) },
+                {
+                  title: t('verify'),
+                  cell: (tr) => (
+                    <>
                       <button type="button" disabled={!trust} onClick={() => verify(tr.id)}>
                         {t('verify')}
                         <span class="sr-only"> {tr.id}</span>
@@ -198,11 +184,11 @@ function Receipts({ api, trust }: { api: Api; trust: TrustAnchors | null }) {
                           {verdicts[tr.id]!.text}
                         </span>
                       )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+              ]}
+            />
           )
         }
       </Show>
@@ -267,29 +253,23 @@ function TrustAnchorsView({ api, trust, setTrust }: { api: Api; trust: TrustAnch
       {trust && served.data && !sameAnchors(trust, served.data) && <Note kind="warn">{t('trustChanged')}</Note>}
       <h3>{t('anchorsPinned')}</h3>
       {trust ? (
-        <table>
-          <caption>{t('anchorsPinned')}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('org')}</th>
-              <th scope="col">{t('keys')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {Object.entries(trust.orgs).map(([org, keys]) => (
-              <tr key={org}>
-                <th scope="row">{org}</th>
-                <td>
-                  {keys.map((k) => (
-                    <code key={k} class="wrap">
-                      {k}
-                    </code>
-                  ))}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption={t('anchorsPinned')}
+          rows={Object.entries(trust.orgs)}
+          rowKey={([org]) => org}
+          columns={[
+            { title: t('org'), cell: ([org]) => org },
+            {
+              title: t('keys'),
+              cell: ([, keys]) =>
+                keys.map((k) => (
+                  <code key={k} class="wrap">
+                    {k}
+                  </code>
+                )),
+            },
+          ]}
+        />
       ) : (
         <Empty />
       )}
@@ -358,31 +338,19 @@ function Filings({ api }: { api: Api }) {
           list.length === 0 ? (
             <Empty />
           ) : (
-            <table>
-              <caption>{t('filings')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('exporter')}</th>
-                  <th scope="col">{t('mechanism')}</th>
-                  <th scope="col">{t('reference')}</th>
-                  <th scope="col">{t('validFrom')}</th>
-                  <th scope="col">{t('validUntil')}</th>
-                  <th scope="col">{t('recorded')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((f) => (
-                  <tr key={`${f.exporterId}/${f.reference}`}>
-                    <th scope="row">{f.exporterName ?? f.exporterId}</th>
-                    <td>{f.mechanism}</td>
-                    <td>{f.reference}</td>
-                    <td>{f.validFrom}</td>
-                    <td>{f.validUntil}</td>
-                    <td>{shortDate(f.recordedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              caption={t('filings')}
+              rows={list}
+              rowKey={(f) => `${f.exporterId}/${f.reference}`}
+              columns={[
+                { title: t('exporter'), cell: (f) => f.exporterName ?? f.exporterId },
+                { title: t('mechanism'), cell: (f) => f.mechanism },
+                { title: t('reference'), cell: (f) => f.reference },
+                { title: t('validFrom'), cell: (f) => f.validFrom },
+                { title: t('validUntil'), cell: (f) => f.validUntil },
+                { title: t('recorded'), cell: (f) => shortDate(f.recordedAt) },
+              ]}
+            />
           )
         }
       </Show>

@@ -86,6 +86,53 @@ export function SectionNav<K extends string>({ items, current, onSelect }: { ite
   );
 }
 
+export interface Column<T> {
+  title: string;
+  cell(row: T): ComponentChildren;
+}
+
+/** A captioned table whose first column heads each row (what screen readers announce per cell). */
+export function DataTable<T>({ caption, columns, rows, rowKey }: { caption: string; columns: Column<T>[]; rows: T[]; rowKey(row: T): string }) {
+  const [first, ...rest] = columns;
+  return (
+    <table>
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th key={c.title} scope="col">
+              {c.title}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row) => (
+          <tr key={rowKey(row)}>
+            <th scope="row">{first?.cell(row)}</th>
+            {rest.map((c) => (
+              <td key={c.title}>{c.cell(row)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The sections of one person's console, each a view, behind a labelled navigation bar. */
+export function Sections<K extends string>({ views, initial }: { views: Record<K, () => ComponentChildren>; initial: NoInfer<K> }) {
+  const [current, setCurrent] = useState<K>(initial);
+  return (
+    <>
+      <SectionNav items={Object.keys(views) as K[]} current={current} onSelect={setCurrent} />
+      <main id="main" tabIndex={-1}>
+        {views[current]()}
+      </main>
+    </>
+  );
+}
+
 export function shortDate(iso: string | null | undefined): string {
   return iso ? iso.replace('T', ' ').slice(0, 16) : '';
 }
@@ -126,24 +173,16 @@ export function BarChart({ title, buckets, label }: { title: string; buckets: Ar
       )}
       <details>
         <summary>{t('showData')}</summary>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{title}</th>
-              <th scope="col">{t('transfersCount')}</th>
-              <th scope="col">{t('records')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {buckets.map((b) => (
-              <tr key={b.key}>
-                <th scope="row">{label(b.key)}</th>
-                <td>{b.transfers}</td>
-                <td>{b.records}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption={title}
+          rows={buckets}
+          rowKey={(b) => b.key}
+          columns={[
+            { title, cell: (b) => label(b.key) },
+            { title: t('transfersCount'), cell: (b) => b.transfers },
+            { title: t('records'), cell: (b) => b.records },
+          ]}
+        />
       </details>
     </figure>
   );

@@ -4,6 +4,7 @@ import type { GatewayContext } from '../context.ts';
 import { responses } from '../http/schemas.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { transferFactSource } from '../reports/facts.ts';
+import { filingResponse } from '../reports/routes.ts';
 import { outboundFlows } from './flows.ts';
 
 const bucket = {
@@ -31,21 +32,7 @@ const filingsResponse = {
   type: 'object',
   required: ['filings'],
   properties: {
-    filings: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          exporterId: { type: 'string' },
-          exporterName: { type: ['string', 'null'] },
-          mechanism: { type: 'string' },
-          reference: { type: 'string' },
-          validFrom: { type: 'string' },
-          validUntil: { type: 'string' },
-          recordedAt: { type: 'string' },
-        },
-      },
-    },
+    filings: { type: 'array', items: { ...filingResponse, properties: { ...filingResponse.properties, exporterName: { type: ['string', 'null'] } } } },
   },
 } as const;
 
