@@ -3,10 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../common/index.ts';
+import { startComputeWorker } from '../../compute/index.ts';
 import { sm2GenerateKeyPair } from '../../crypto/index.ts';
+import { deriveWorkerToken } from '../../kms/index.ts';
 import { openEmbeddedLedger } from '../../ledger/index.ts';
 import { accessibilityViolations, chromiumAvailable, keyboardProblems, launchChromium, recordProblems, recordRequests, screenshot } from '../support/browser.ts';
-import { proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
+import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
 import { api } from '../support/stack.ts';
 
@@ -25,6 +28,8 @@ const PEOPLE = [
 describe.runIf(chromiumAvailable())('web console in Chromium', () => {
   const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '1000000' });
   let browser: Browser;
+  let worker: { close(): Promise<void> } | undefined;
+  let jobId: string;
   let owner: PartyFixture;
   let recipient: PartyFixture;
   let regulator: PartyFixture;
@@ -63,10 +68,31 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
       fields: { name: { transform: 'hash' }, phone: { transform: 'mask', keepStart: 3, keepEnd: 2 }, age: { transform: 'generalize', step: 10 } },
     });
     contractId = contract.id;
+
+    // A compute job over a second dataset, run by a worker to the point where it waits for the owner.
+    const { dataDir, kms } = harness();
+    worker = await startComputeWorker({ dataDir, kmsUrl: kms.url, workerToken: deriveWorkerToken(kms.token), logger: createLogger('compute-worker-test', 'silent') });
+    const spend = await api(url, 'POST', '/v1/datasets', {
+      token: owner.token,
+      json: { name: '消费额', fields: [{ name: 'member', type: 'string', category: 'personal', subject: true }, { name: 'amount', type: 'number', category: 'general' }] },
+    });
+    await api(url, 'POST', `/v1/datasets/${spend.body.id}/records`, { token: owner.token, json: Array.from({ length: 12 }, (_, i) => ({ member: `m${i}`, amount: 100 * (i + 1) })) });
+    const aggregate = await proposeContract(url, owner, { datasetId: spend.body.id, recipientId: recipient.id, purposes: ['会员分析'], fields: { amount: { transform: 'aggregate' } } });
+    await approveContract(url, owner, aggregate);
+    const job = await api(url, 'POST', '/v1/compute/jobs', {
+      token: recipient.token,
+      json: { operation: 'sum', column: 'amount', purpose: '会员分析', inputs: [{ datasetId: spend.body.id, contractId: aggregate.id }] },
+    });
+    jobId = job.body.id;
+    for (let waited = 0; (await api(url, 'GET', `/v1/compute/jobs/${jobId}`, { token: recipient.token })).body.status !== 'awaiting_approval'; waited += 100) {
+      if (waited > 60_000) throw new Error('the compute job did not reach awaiting_approval');
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 
   afterAll(async () => {
     await browser?.close();
+    await worker?.close();
   });
 
   async function signedIn(party: PartyFixture): Promise<{ context: BrowserContext; page: Page; requests: ReturnType<typeof recordRequests>; problems: string[] }> {
@@ -164,7 +190,16 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
     expect([201, 202]).toContain(transfer.status);
     transferId = transfer.body.id;
 
-    for (const section of ['数据集', '计算任务', '合规', '收到的数据']) {
+    // The compute job waiting for this owner, with what it would reveal; released from the page.
+    await page.getByRole('button', { name: '计算任务', exact: true }).click();
+    await page.getByText(`将向 ${recipient.id} 发布：sum（列“amount”），用途“会员分析”，结果至少覆盖 10 人`).waitFor();
+    await expectAccessible(page, 'owner-compute');
+    await page.getByRole('button', { name: `批准发布 ${jobId}` }).click();
+    await page.getByText('已批准发布。').waitFor();
+    const result = await api(harness().url, 'GET', `/v1/compute/jobs/${jobId}/result`, { token: recipient.token });
+    expect(result.body).toMatchObject({ operation: 'sum', value: 7800, n: 12 });
+
+    for (const section of ['数据集', '合规', '收到的数据']) {
       await page.getByRole('button', { name: section, exact: true }).click();
       await page.getByRole('heading', { level: 2 }).first().waitFor();
       await page.waitForLoadState('networkidle');
@@ -189,6 +224,7 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
     expect(pkg).toMatchObject({ format: 'sluice.package.v1', transferId });
 
     // A transfer requested in the page, followed to completion.
+    await page.getByLabel('Contract').selectOption(contractId);
     await page.getByLabel('Purpose').fill('会员分析');
     await page.getByRole('button', { name: 'Request', exact: true }).click();
     await page.getByText(/Transfer trf_[0-9a-f]{32} completed: 4 records/).waitFor();
