@@ -1,6 +1,6 @@
 import { SluiceError } from '../../common/index.ts';
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
-import type { Principal } from '../auth/principal.ts';
+import { requireParty, type Principal } from '../auth/principal.ts';
 import { jobInputs, jobView, type JobView } from '../compute/jobs.ts';
 import { computeDb, type JobStage } from '../compute/tables.ts';
 import type { GatewayContext } from '../context.ts';
@@ -180,6 +180,8 @@ export interface ComputeJobListing extends JobView {
  * would reveal. Filtering by `queued` or `running` is exact but may leave a page short.
  */
 export async function listComputeJobs(ctx: GatewayContext, principal: Principal, status: JobView['status'] | undefined, page: Page) {
+  // As for a single job (GET /v1/compute/jobs/:id): parties only, not the admin.
+  requireParty(principal);
   const db = computeDb(ctx.db);
   const scope = scopeOf(principal);
   let query = db.selectFrom('compute_jobs').selectAll();

@@ -137,5 +137,6 @@ describe('lists of a party’s objects and the regulator’s aggregates', () => 
     expect(await listed(recipient2.token)).toEqual([]);
     expect((await listed(regulator.token)).map((j) => j.id)).toEqual([job.body.id]);
     expect((await get(ownerA.token, '/v1/compute/jobs?status=released')).body.jobs).toEqual([]);
+    expect((await get(harness().adminToken, '/v1/compute/jobs')).status).toBe(403);
   });
 });
