@@ -82,13 +82,15 @@ function day(instant: string): string {
 
 export function describeContract(terms: ContractTerms, fields: readonly DatasetFieldInfo[], lang: Lang, recipientName?: string): PlainContract {
   const categoryOf = (name: string) => categoryWords(fields.find((f) => f.name === name)?.category, lang);
-  const lines = Object.entries(terms.fields).map(([field, policy]) => ({
+  // An AI egress contract releases prompts (redacted) instead of a dataset's fields.
+  const released = terms.prompts ? { [say(lang, 'prompts')]: terms.prompts } : (terms.fields ?? {});
+  const lines = Object.entries(released).map(([field, policy]) => ({
     field,
     category: categoryOf(field),
     transform: policy.transform,
     words: describeTransform(policy, lang),
   }));
-  const listed = new Set(Object.keys(terms.fields));
+  const listed = new Set(Object.keys(released));
   const termLines: TermLine[] = [
     { label: say(lang, 'recipient'), value: recipientName ? `${recipientName} (${terms.recipientId})` : terms.recipientId },
     { label: say(lang, 'destination'), value: `${terms.destination.location}, ${terms.destination.country}` },
@@ -101,6 +103,7 @@ export function describeContract(terms: ContractTerms, fields: readonly DatasetF
   if (terms.maxRecordsPerTransfer !== undefined) termLines.push({ label: say(lang, 'cap'), value: say(lang, 'capRecords', { n: terms.maxRecordsPerTransfer }) });
   if (terms.minK !== undefined) termLines.push({ label: say(lang, 'minK'), value: String(terms.minK) });
   if (terms.fingerprint) termLines.push({ label: say(lang, 'fingerprint'), value: say(lang, 'fingerprintOn') });
+  termLines.push(...disclosureLines(terms.disclosure, lang));
   return {
     leaving: lines.filter((l) => l.transform !== 'aggregate'),
     computeOnly: lines.filter((l) => l.transform === 'aggregate'),
@@ -108,6 +111,29 @@ export function describeContract(terms: ContractTerms, fields: readonly DatasetF
     purposes: terms.purposes,
     terms: termLines,
   };
+}
+
+/** The release terms for compute jobs on the data, when the contract sets them. */
+function disclosureLines(disclosure: ContractTerms['disclosure'], lang: Lang): TermLine[] {
+  if (!disclosure) return [];
+  const lines: TermLine[] = [];
+  if (disclosure.minGroupSize !== undefined) lines.push({ label: say(lang, 'releaseFloor'), value: say(lang, 'releaseFloorValue', { n: disclosure.minGroupSize }) });
+  if (disclosure.signedWeights !== undefined) lines.push({ label: say(lang, 'signedWeights'), value: say(lang, disclosure.signedWeights ? 'allowed' : 'forbidden') });
+  const dp = disclosure.dp;
+  if (dp) {
+    const bounds = Object.entries(dp.bounds ?? {}).map(([column, b]) => `${column} [${b.lower}, ${b.upper}]`);
+    lines.push({
+      label: say(lang, 'dp'),
+      value: say(lang, 'dpValue', {
+        epsilon: dp.epsilon,
+        budget: dp.budget,
+        period: say(lang, dp.period),
+        rows: dp.rowsPerPerson ?? 1,
+        bounds: bounds.length > 0 ? say(lang, 'dpBounds', { bounds: bounds.join(', ') }) : '',
+      }),
+    });
+  }
+  return lines;
 }
 
 /** The plain-words contract as terminal text (`sluice contract show`). */

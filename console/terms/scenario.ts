@@ -19,7 +19,7 @@ export function exportScenario(
   date: string,
 ): Record<string, unknown> {
   const categoryOf = (name: string) => fields.find((f) => f.name === name)?.category;
-  const listed = Object.entries(terms.fields);
+  const listed = Object.entries(terms.fields ?? {});
   const carried = listed.filter(([, policy]) => !WITHHOLDS_VALUE.has(policy.transform)).map(([name]) => categoryOf(name));
   return {
     date,

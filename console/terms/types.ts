@@ -9,14 +9,18 @@ export interface FieldPolicy {
 
 export interface ContractTerms {
   contractId: string;
-  datasetId: string;
+  /** `ai_egress` contracts (SURFACE wave 2) cover prompts to a model provider: no dataset, no fields. */
+  kind?: string;
+  datasetId?: string;
   ownerId: string;
   recipientId: string;
   purposes: string[];
   legalBasis: string;
   scenario: string;
   modality?: string;
-  fields: Record<string, FieldPolicy>;
+  fields?: Record<string, FieldPolicy>;
+  /** What an `ai_egress` contract does to prompts. */
+  prompts?: FieldPolicy;
   validFrom: string;
   validUntil: string;
   retentionDays: number;
@@ -25,6 +29,12 @@ export interface ContractTerms {
   maxRecordsPerTransfer?: number;
   minK?: number;
   fingerprint?: boolean;
+  /** Release terms for compute jobs on the data (SURFACE wave 2, disclosure control). */
+  disclosure?: {
+    minGroupSize?: number;
+    signedWeights?: boolean;
+    dp?: { epsilon: number; budget: number; period: string; rowsPerPerson?: number; bounds?: Record<string, { lower: number; upper: number }> };
+  };
   createdAt: string;
 }
 

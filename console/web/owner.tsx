@@ -106,7 +106,7 @@ function OwnerContracts({ api, me }: { api: Api; me: Party }) {
                       <Show loaded={datasets}>
                         {({ datasets: all }) => {
                           const dataset = all.find((d) => d.id === c.terms.datasetId);
-                          return dataset ? <OwnerContract api={api} me={me} contract={c} dataset={dataset} onChange={changed} /> : <Empty />;
+                          return <OwnerContract api={api} me={me} contract={c} dataset={dataset} onChange={changed} />;
                         }}
                       </Show>
                     </div>
@@ -121,7 +121,8 @@ function OwnerContracts({ api, me }: { api: Api; me: Party }) {
   );
 }
 
-function OwnerContract({ api, me, contract, dataset, onChange }: { api: Api; me: Party; contract: Contract; dataset: Dataset; onChange(outcome: string): void }) {
+/** `dataset` is absent for contracts over no dataset (AI egress: prompts). */
+function OwnerContract({ api, me, contract, dataset, onChange }: { api: Api; me: Party; contract: Contract; dataset: Dataset | undefined; onChange(outcome: string): void }) {
   const { t } = useI18n();
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -161,8 +162,8 @@ function OwnerContract({ api, me, contract, dataset, onChange }: { api: Api; me:
 
   return (
     <div class="contract">
-      <PlainTerms contract={contract} fields={dataset.fields} />
-      <OwnerAssessment api={api} me={me} contract={contract} dataset={dataset} />
+      <PlainTerms contract={contract} fields={dataset?.fields ?? []} />
+      {dataset && <OwnerAssessment api={api} me={me} contract={contract} dataset={dataset} />}
       {message && <Note kind={message.kind}>{message.text}</Note>}
       {contract.status === 'pending' && (
         <form class="approve" onSubmit={approve} aria-labelledby={`approve-${contract.id}`}>

@@ -44,7 +44,8 @@ function RecipientContracts({ api }: { api: Api }) {
 }
 
 function RecipientContract({ api, contract }: { api: Api; contract: Contract }) {
-  const dataset = useLoad(() => api.get<Dataset>(`/v1/datasets/${contract.terms.datasetId}`), [contract.id]);
+  const { datasetId } = contract.terms;
+  const dataset = useLoad(async () => (datasetId ? api.get<Dataset>(`/v1/datasets/${datasetId}`) : { fields: [] }), [contract.id]);
   return <Show loaded={dataset}>{(d) => <PlainTerms contract={contract} fields={d.fields} />}</Show>;
 }
 

@@ -37,7 +37,7 @@ export interface Contract {
   createdAt: string;
   ownerName?: string;
   recipientName?: string;
-  datasetName?: string;
+  datasetName?: string | null;
 }
 
 export interface Transfer {

@@ -41,16 +41,18 @@ function chinaToday(): string {
  * (with whether a filing covers it) and the re-identification risk of the release.
  */
 export async function renderContract(client: GatewayClient, contract: ContractBody, me: Caller | undefined, lang: Lang): Promise<string> {
-  const dataset = await client.get<{ name: string; fields: DatasetFieldInfo[]; records: number }>(`/v1/datasets/${contract.terms.datasetId}`);
+  const { datasetId } = contract.terms;
+  // An AI egress contract covers prompts, not a dataset.
+  const dataset = datasetId ? await client.get<{ name: string; fields: DatasetFieldInfo[]; records: number }>(`/v1/datasets/${datasetId}`) : undefined;
   const recipient = await client.get<{ name: string }>(`/v1/parties/${contract.terms.recipientId}`);
   const lines = [
     `${contract.id}  ${say(lang, `status.${contract.status}`)}`,
-    `${dataset.name} (${contract.terms.datasetId})`,
+    dataset ? `${dataset.name} (${datasetId})` : say(lang, 'prompts'),
     '',
-    contractText(describeContract(contract.terms, dataset.fields, lang, recipient.name), lang),
+    contractText(describeContract(contract.terms, dataset?.fields ?? [], lang, recipient.name), lang),
     `${say(lang, 'digest')}  ${contract.digest}`,
   ];
-  if (me && me.id === contract.terms.ownerId) {
+  if (dataset && me && me.id === contract.terms.ownerId) {
     const status = await client.get<ComplianceStatusInfo>(`/v1/compliance/status?year=${chinaToday().slice(0, 4)}`);
     const scenario = exportScenario(contract.terms, dataset.fields, { ciio: me.ciio, ftz: me.ftz }, status, dataset.records, chinaToday());
     const { body: assessment } = await client.post<Assessment>('/v1/compliance/assess', scenario);

@@ -56,7 +56,8 @@ export async function listContracts(ctx: GatewayContext, principal: Principal, f
     .selectFrom('contracts')
     .innerJoin('parties as owner', 'owner.id', 'contracts.owner_id')
     .innerJoin('parties as recipient', 'recipient.id', 'contracts.recipient_id')
-    .innerJoin('datasets', 'datasets.id', 'contracts.dataset_id')
+    // A left join: AI egress contracts (SURFACE wave 2) cover prompts, not a dataset.
+    .leftJoin('datasets', 'datasets.id', 'contracts.dataset_id')
     .selectAll('contracts')
     .select(['owner.name as owner_name', 'recipient.name as recipient_name', 'recipient.jurisdiction as recipient_jurisdiction', 'datasets.name as dataset_name']);
   if (!scope.all) {

@@ -96,7 +96,8 @@ export async function viewRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayCo
         throw new SluiceError('FORBIDDEN', 'only the data owner may measure this');
       }
       const terms = contractTerms(contract);
-      const risk = await releaseRisk(ctx, await getDataset(ctx, contract.dataset_id), terms.fields);
+      // Contracts without fields (AI egress: prompts, always redacted) release no quasi-identifier.
+      const risk = terms.fields ? await releaseRisk(ctx, await getDataset(ctx, contract.dataset_id), terms.fields) : { quasiIdentifiers: [], k: null, sampled: 0 };
       const floor = terms.minK ?? WARN_BELOW_K;
       return { ...risk, minK: terms.minK ?? null, warn: risk.k !== null && risk.k < floor };
     },

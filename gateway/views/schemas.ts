@@ -22,7 +22,7 @@ export const contractListResponse = list('contracts', {
     ownerName: { type: 'string' },
     recipientName: { type: 'string' },
     recipientJurisdiction: { type: 'string' },
-    datasetName: { type: 'string' },
+    datasetName: { type: ['string', 'null'] },
   },
 });
 
