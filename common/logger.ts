@@ -12,6 +12,8 @@ const REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',
+  'req.headers["x-provider-authorization"]',
+  'headers["x-provider-authorization"]',
   'authorization',
   'token',
   '*.token',

@@ -30,6 +30,7 @@ const RECORD_TYPES: Record<LedgerRecordType, true> = {
   'compute.job': true,
   'compute.approval': true,
   'compute.release': true,
+  egress: true,
 };
 
 export const RECORD_KEY_TYPE = 'sluice.record';

@@ -11,6 +11,7 @@ import { computeRoutes } from './compute/routes.ts';
 import type { GatewayContext } from './context.ts';
 import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
+import { egressRoutes } from './egress/routes.ts';
 import { viewRoutes } from './views/routes.ts';
 import { partyRoutes } from './parties/routes.ts';
 import { regulatorRoutes } from './regulator/routes.ts';
@@ -39,6 +40,7 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay): 
   await app.register(computeRoutes, { ctx, relay });
   await app.register(ledgerRoutes, { ctx, relay });
   await app.register(complianceRoutes, { ctx });
+  await app.register(egressRoutes, { ctx, relay });
   await app.register(viewRoutes, { ctx });
   await app.register(regulatorRoutes, { ctx });
   await app.register(consoleRoutes);

@@ -14,6 +14,7 @@ import { discardOpenUploads } from './datasets/service.ts';
 import { chinaDate, complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
 import { computeMigrations } from './compute/migrations.ts';
 import { coreMigrations } from './db/migrations.ts';
+import { egressMigrations } from './egress/migrations.ts';
 import { viewMigrations } from './views/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
 
@@ -48,7 +49,7 @@ async function warmSubjectSets(ctx: GatewayContext): Promise<void> {
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
-  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...viewMigrations }, 'gateway');
+  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...egressMigrations, ...viewMigrations }, 'gateway');
   const ledger = await openLedger(config, logger);
   const token = kmsToken(config);
   const kms = new KmsClient({ url: config.kmsUrl, token });

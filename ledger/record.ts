@@ -11,6 +11,7 @@ export const RECORD_TYPES: readonly LedgerRecordType[] = [
   'compute.job',
   'compute.approval',
   'compute.release',
+  'egress',
 ];
 
 /** Records carry digests and counts; anything bigger is a misuse of the ledger. */

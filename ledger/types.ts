@@ -14,7 +14,8 @@ export type LedgerRecordType =
   | 'audit.event'
   | 'compute.job'
   | 'compute.approval'
-  | 'compute.release';
+  | 'compute.release'
+  | 'egress';
 
 export interface LedgerRecord {
   /** Unique; appending the same id twice anchors it once (idempotency key). */

@@ -14,6 +14,8 @@ export interface PartiesTable {
   /** Wrapped secret for owner-scoped transform keys (`scope: "owner"`). */
   owner_secret: string | null;
   created_at: string;
+  /** An overseas model provider's OpenAI-compatible base URL (AI egress); null for other parties. */
+  endpoint: string | null;
 }
 
 export interface TokensTable {
@@ -61,7 +63,8 @@ export interface DatasetChunksTable {
 
 export interface ContractsTable {
   id: string;
-  dataset_id: string;
+  /** Null for an AI egress contract, which covers prompts rather than a dataset. */
+  dataset_id: string | null;
   owner_id: string;
   recipient_id: string;
   status: 'pending' | 'approved' | 'revoked';

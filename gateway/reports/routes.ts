@@ -14,7 +14,7 @@ import {
 } from '../compliance/index.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { assertOwner, contractTerms, getContract } from '../contracts/service.ts';
+import { assertOwner, contractDatasetId, contractTerms, getContract } from '../contracts/service.ts';
 import { datasetFields, getDataset } from '../datasets/service.ts';
 import { freeObject, idParams, responses } from '../http/schemas.ts';
 import { ID_PATTERN } from '../ids.ts';
@@ -126,7 +126,7 @@ export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: Gat
       const contract = await getContract(ctx, request.params.id);
       const owner = assertOwner(request.principal, contract);
       const terms = contractTerms(contract);
-      const dataset = await getDataset(ctx, contract.dataset_id);
+      const dataset = await getDataset(ctx, contractDatasetId(contract));
       const recipient = await getParty(ctx, contract.recipient_id);
       const markdown = pipiaDraft(
         { id: contract.id, ...terms, maxRecordsPerTransfer: terms.maxRecordsPerTransfer ?? null },

@@ -3,7 +3,7 @@ import type { ContractRow } from '../contracts/service.ts';
 import type { ContractTerms } from '../contracts/schemas.ts';
 
 /** Deny by default: a transfer proceeds only through every one of these gates. */
-export function assertContractUsable(contract: ContractRow, terms: ContractTerms, purpose: string, now: Date): void {
+export function assertContractUsable(contract: ContractRow, terms: Pick<ContractTerms, 'validFrom' | 'validUntil' | 'purposes'>, purpose: string, now: Date): void {
   if (contract.status === 'revoked') throw new SluiceError('CONTRACT_REVOKED', 'contract was revoked');
   if (contract.status !== 'approved') throw new SluiceError('CONTRACT_NOT_APPROVED', 'contract is not approved by the data owner');
   if (now.getTime() >= Date.parse(terms.validUntil)) throw new SluiceError('CONTRACT_EXPIRED', 'contract has expired');

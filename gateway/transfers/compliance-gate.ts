@@ -60,12 +60,43 @@ export async function clearForExport(
     filings: Partial<Record<Mechanism, Filing>>;
   },
 ): Promise<ComplianceClearance> {
-  const { exporter, terms, fields } = input;
+  const { fields } = input;
+  const carried = fields.filter((f) => !WITHHOLDS_VALUE.has(f.transform));
+  return clearSubjects(ctx, trx, {
+    ...input,
+    batch: subjectBatch(fields, input.subjects),
+    important: carried.some((f) => f.category === 'important'),
+    core: fields.some((f) => f.category === 'core'),
+  });
+}
+
+/** Persons whose non-sensitive and sensitive personal information an export carries, by keyed hash. */
+export interface SubjectBatch {
+  personal: Uint8Array[];
+  sensitive: Uint8Array[];
+}
+
+/**
+ * The same gate for exports that know their persons by category directly (AI egress: the
+ * kinds found in a prompt say which persons' data is sensitive).
+ */
+export async function clearSubjects(
+  ctx: GatewayContext,
+  trx: Transaction<any>,
+  input: {
+    exporter: Party;
+    terms: Pick<ContractTerms, 'scenario' | 'modality' | 'legalBasis'>;
+    batch: SubjectBatch;
+    important: boolean;
+    core: boolean;
+    at: Date;
+    filings: Partial<Record<Mechanism, Filing>>;
+  },
+): Promise<ComplianceClearance> {
+  const { exporter, terms, batch } = input;
   const date = chinaDate(input.at.toISOString());
-  const batch = subjectBatch(fields, input.subjects);
   await ctx.compliance.counter.lockExporter(trx, exporter.id);
   const counts = await ctx.compliance.counter.preview(exporter.id, Number(date.slice(0, 4)), batch, trx);
-  const carried = fields.filter((f) => !WITHHOLDS_VALUE.has(f.transform));
   const scenario: Scenario = {
     date,
     exporter: { ciio: exporter.ciio === 1, ftz: (exporter.ftz as Scenario['exporter']['ftz']) ?? null },
@@ -75,8 +106,8 @@ export async function clearForExport(
     data: {
       personal: counts.personal,
       sensitive: counts.sensitive,
-      important: carried.some((f) => f.category === 'important'),
-      core: fields.some((f) => f.category === 'core'),
+      important: input.important,
+      core: input.core,
       personalSincePreviousYear: counts.personalSincePreviousYear,
       sensitiveSincePreviousYear: counts.sensitiveSincePreviousYear,
       processedPersons: null,

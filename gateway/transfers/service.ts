@@ -5,7 +5,7 @@ import { createDesensitizer, createFieldEncryptor, deriveTransformKeys, encryptA
 import { enqueue, type OutboxRelay } from '../anchoring/outbox.ts';
 import type { Party, Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { contractTerms, getContract, transformSecretContext, type ContractRow } from '../contracts/service.ts';
+import { contractDatasetId, contractTerms, getContract, transformSecretContext, type ContractRow } from '../contracts/service.ts';
 import type { ContractTerms, FieldPolicyInput } from '../contracts/schemas.ts';
 import type { TransfersTable } from '../db/schema.ts';
 import { datasetFields, getDataset, readRecords, unwrapDatasetKey, type DatasetRow } from '../datasets/service.ts';
@@ -49,7 +49,7 @@ export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, re
   assertContractUsable(contract, terms, request.purpose, now);
   const allowance = recordAllowance(terms, request.limit);
   if (!recipient.public_key) throw new SluiceError('VALIDATION_FAILED', 'register an SM2 public key before receiving packages');
-  const dataset = await getDataset(ctx, contract.dataset_id);
+  const dataset = await getDataset(ctx, contractDatasetId(contract));
   const delivered = deliveredFields(terms, datasetFields(dataset));
   if (delivered.some((f) => f.category === 'core')) {
     throw new SluiceError('CORE_DATA_PROHIBITED', 'core data may not be provided abroad (R-CORE)', { rules: ['R-CORE'] });

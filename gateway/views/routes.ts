@@ -97,7 +97,8 @@ export async function viewRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayCo
       }
       const terms = contractTerms(contract);
       // Contracts without fields (AI egress: prompts, always redacted) release no quasi-identifier.
-      const risk = terms.fields ? await releaseRisk(ctx, await getDataset(ctx, contract.dataset_id), terms.fields) : { quasiIdentifiers: [], k: null, sampled: 0 };
+      const risk =
+        terms.fields && contract.dataset_id ? await releaseRisk(ctx, await getDataset(ctx, contract.dataset_id), terms.fields) : { quasiIdentifiers: [], k: null, sampled: 0 };
       const floor = terms.minK ?? WARN_BELOW_K;
       return { ...risk, minK: terms.minK ?? null, warn: risk.k !== null && risk.k < floor };
     },

@@ -108,6 +108,20 @@ describe('lists of a party’s objects and the regulator’s aggregates', () => 
     expect((await get(ownerA.token, `/v1/contracts/${contracts[2]}/risk`)).body).toMatchObject({ quasiIdentifiers: [], k: null });
   });
 
+  it('an AI egress contract (prompts, no dataset) is listed and releases no quasi-identifier', async () => {
+    const { url, adminToken } = harness();
+    const provider = await registerParty(url, adminToken, { name: 'Model Provider', kind: 'overseas', jurisdiction: 'US', endpoint: 'http://127.0.0.1:9/v1' });
+    const egress = await api(url, 'POST', '/v1/contracts', {
+      token: ownerB.token,
+      json: { kind: 'ai_egress', recipientId: provider.id, purposes: ['drafting'], legalBasis: 'contract', validUntil: '2030-01-01', retentionDays: 30, onwardTransfer: false, destination: { country: 'US', location: 'Oregon' } },
+    });
+    expect(egress.status).toBe(201);
+    const listed = (await get(ownerB.token, '/v1/contracts')).body.contracts as Array<{ id: string; datasetName: string | null; terms: { kind?: string } }>;
+    expect(listed.find((c) => c.id === egress.body.id)).toMatchObject({ datasetName: null, terms: { kind: 'ai_egress' } });
+    expect((await get(provider.token, '/v1/contracts')).body.contracts.map((c: { id: string }) => c.id)).toEqual([egress.body.id]);
+    expect((await get(ownerB.token, `/v1/contracts/${egress.body.id}/risk`)).body).toEqual({ quasiIdentifiers: [], k: null, sampled: 0, minK: null, warn: false });
+  });
+
   it('regulator flows and filings are for regulators, as counts', async () => {
     const year = new Date().getUTCFullYear();
     const flows = await get(regulator.token, `/v1/regulator/flows?year=${year}`);
