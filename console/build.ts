@@ -18,8 +18,11 @@ const BROWSER_SUBSTITUTES: Record<string, string> = {
   [path.join(ROOT, 'ledger/fabric/proof.ts')]: path.join(WEB, 'platform/fabric-proof.ts'),
 };
 
-/** Built-ins that bundled server modules import for functions the page never calls. */
-const UNUSED_BUILTINS = new Set(['node:fs']);
+/** Built-ins that bundled server modules import for functions the page never calls (file reading, trust-document building). */
+const UNUSED_BUILTINS: Record<string, string> = {
+  'node:fs': path.join(WEB, 'platform/empty.ts'),
+  'node:crypto': path.join(WEB, 'platform/unused-crypto.ts'),
+};
 
 export const browserPlatform: Plugin = {
   name: 'sluice-browser-platform',
@@ -29,7 +32,9 @@ export const browserPlatform: Plugin = {
       return substitute ? { path: substitute } : undefined;
     });
     builder.onResolve({ filter: /^node:/ }, (args) => {
-      if (UNUSED_BUILTINS.has(args.path)) return { path: path.join(WEB, 'platform/empty.ts') };
+      const unused = UNUSED_BUILTINS[args.path];
+      // node:crypto only where it is server-side bookkeeping; anywhere else it would be a real use.
+      if (unused && (args.path !== 'node:crypto' || args.importer === path.join(ROOT, 'ledger/trust.ts'))) return { path: unused };
       return { errors: [{ text: `${args.path} (imported by ${path.relative(ROOT, args.importer)}) does not exist in a browser` }] };
     });
   },

@@ -1,6 +1,7 @@
 import { hexToBytes } from '../crypto/index.ts';
 import { equalHashes, leafHash, rootFromInclusionPath, verifyConsistencyPath } from './merkle.ts';
-import { canonicalRecord, isPlainObject } from './record.ts';
+import { isPlainObject } from './format/index.ts';
+import { canonicalRecord } from './record.ts';
 import { treeHeadShapeProblem, treeHeadSignatureProblem } from './tree-head.ts';
 import { trustAnchorsProblem } from './trust.ts';
 // proof.ts rather than fabric/index.ts: the index also loads the gRPC client (seconds), which an

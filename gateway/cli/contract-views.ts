@@ -44,12 +44,13 @@ export async function renderContract(client: GatewayClient, contract: ContractBo
   const { datasetId } = contract.terms;
   // An AI egress contract covers prompts, not a dataset.
   const dataset = datasetId ? await client.get<{ name: string; fields: DatasetFieldInfo[]; records: number }>(`/v1/datasets/${datasetId}`) : undefined;
-  const recipient = await client.get<{ name: string }>(`/v1/parties/${contract.terms.recipientId}`);
+  // Party records are for the admin, the party itself and regulators: others see the recipient's id.
+  const recipient = await client.get<{ name: string }>(`/v1/parties/${contract.terms.recipientId}`).catch(() => undefined);
   const lines = [
     `${contract.id}  ${say(lang, `status.${contract.status}`)}`,
     dataset ? `${dataset.name} (${datasetId})` : say(lang, 'prompts'),
     '',
-    contractText(describeContract(contract.terms, dataset?.fields ?? [], lang, recipient.name), lang),
+    contractText(describeContract(contract.terms, dataset?.fields ?? [], lang, recipient?.name), lang),
     `${say(lang, 'digest')}  ${contract.digest}`,
   ];
   if (dataset && me && me.id === contract.terms.ownerId) {

@@ -9,7 +9,7 @@ export { NEGATIVE_LISTS, type ListField, type ListThreshold, type NegativeList }
 export { complianceMigrations } from './migrations.ts';
 export type { ComplianceDatabase } from './database.ts';
 export { SubjectCounter, type CommitResult, type SubjectBatch, type SubjectCounterOptions, type SubjectCounts } from './subject-counter.ts';
-export { FilingsStore, filingSchema, FILING_MECHANISMS, type Filing, type FilingInput, type FilingMechanism } from './filings.ts';
+export { FilingsStore, filingSchema, FILING_MECHANISMS, type Filing, type FilingInput, type FilingMechanism, type FilingStatus } from './filings.ts';
 export { complianceStatus, type ComplianceStatus, type ExporterProfile } from './status.ts';
 export type { FactQuery, FieldCategory, ReportedEvent, TransferFact, TransferFactSource } from './transfer-facts.ts';
 export { annualReport, type AnnualReport, type ExporterAnnualReport } from './annual-report.ts';

@@ -1,8 +1,5 @@
 import { fail } from '../../common/index.ts';
-import { sortDistinct } from './sorted-keys.ts';
-
-/** Bytes of a subject hash kept in the store: 128 bits leave collisions negligible at 10^7 subjects. */
-export const SUBJECT_BYTES = 16;
+import { SUBJECT_BYTES, sortDistinct } from './sorted-keys.ts';
 
 /**
  * A batch of subject hashes, distinct and sorted, packed back to back. The store sees only keyed

@@ -21,9 +21,16 @@ export interface PartiesTable {
 export interface TokensTable {
   /** Hex SHA-256 of the bearer token; the token itself is never stored. */
   hash: string;
+  /** `tok_…`: how listings, rotation and revocation name the token (migration 0020). */
+  id: string;
   party_id: string | null;
   role: 'admin' | 'party';
   created_at: string;
+  /** Refused from this instant on; null = no expiry. */
+  expires_at: string | null;
+  revoked_at: string | null;
+  /** 1 for the admin token bootstrapped from SLUICE_ADMIN_TOKEN (or generated at first start). */
+  bootstrap: number;
 }
 
 export interface DatasetsTable {

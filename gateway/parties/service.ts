@@ -1,6 +1,6 @@
 import { SluiceError } from '../../common/index.ts';
 import { normalizeSm2PublicKey } from '../../crypto/index.ts';
-import { newToken, tokenHash } from '../auth/tokens.ts';
+import { issueToken, newToken } from '../auth/tokens.ts';
 import type { Party } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { parseEndpoint } from '../egress/endpoint.ts';
@@ -13,7 +13,8 @@ export async function createParty(ctx: GatewayContext, input: CreatePartyInput):
   const publicKey = input.publicKey === undefined ? null : parsePublicKey(input.publicKey);
   const id = newId('pty');
   const token = newToken();
-  const createdAt = ctx.now().toISOString();
+  const now = ctx.now();
+  const createdAt = now.toISOString();
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('parties')
@@ -33,7 +34,7 @@ export async function createParty(ctx: GatewayContext, input: CreatePartyInput):
         endpoint,
       })
       .execute();
-    await trx.insertInto('tokens').values({ hash: tokenHash(token), party_id: id, role: 'party', created_at: createdAt }).execute();
+    await issueToken(trx, { role: 'party', partyId: id }, now, token);
   });
   return { id, token };
 }

@@ -8,7 +8,7 @@ export function assertContractUsable(contract: ContractRow, terms: Pick<Contract
   if (contract.status !== 'approved') throw new SluiceError('CONTRACT_NOT_APPROVED', 'contract is not approved by the data owner');
   if (now.getTime() >= Date.parse(terms.validUntil)) throw new SluiceError('CONTRACT_EXPIRED', 'contract has expired');
   if (now.getTime() < Date.parse(terms.validFrom)) {
-    throw new SluiceError('CONTRACT_NOT_APPROVED', 'contract is not yet in force', { validFrom: terms.validFrom });
+    throw new SluiceError('CONTRACT_NOT_YET_VALID', 'contract is not yet in force', { validFrom: terms.validFrom });
   }
   if (!terms.purposes.includes(purpose)) {
     throw new SluiceError('PURPOSE_NOT_ALLOWED', 'purpose is not among the contract purposes', { allowed: terms.purposes });

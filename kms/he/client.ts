@@ -31,8 +31,20 @@ export class HeKeysetClient {
   readonly #http: KmsTransport;
 
   constructor(options: KmsClientOptions) {
-    // Key generation and decryption build SEAL contexts in the KMS: seconds on a busy host.
-    this.#http = new KmsTransport({ timeoutMs: 60_000, ...options });
+    this.#http = new KmsTransport(options);
+  }
+
+  /** Every key set not destroyed yet, page by page: what the gateway's sweep reconciles with its jobs. */
+  async live(): Promise<{ keysetId: string; jobId: string; createdAt: string }[]> {
+    const out: { keysetId: string; jobId: string; createdAt: string }[] = [];
+    let after: string | null = null;
+    do {
+      const body: Json = await this.#http.call('GET', `/v1/he/keysets?limit=500${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      if (!Array.isArray(body.keysets)) throw unexpected();
+      for (const entry of body.keysets as Json[]) out.push({ keysetId: string(entry.keysetId), jobId: string(entry.jobId), createdAt: string(entry.createdAt) });
+      after = body.next === null ? null : string(body.next);
+    } while (after !== null);
+    return out;
   }
 
   async createKeyset(request: KeysetRequest): Promise<KeysetPublic> {

@@ -42,6 +42,18 @@ const publicView = {
   properties: { keysetId: { type: 'string' }, jobId: { type: 'string' }, scheme: { type: 'string' }, keyId: { type: 'string' }, publicKey: { type: 'string' } },
 } as const;
 
+const liveList = {
+  type: 'object',
+  required: ['keysets', 'next'],
+  properties: {
+    keysets: {
+      type: 'array',
+      items: { type: 'object', required: ['keysetId', 'jobId', 'createdAt'], properties: { keysetId: { type: 'string' }, jobId: { type: 'string' }, createdAt: { type: 'string' } } },
+    },
+    next: { type: ['string', 'null'] },
+  },
+} as const;
+
 interface CreateBody {
   jobId: string;
   scheme: HeScheme;
@@ -142,6 +154,30 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
         return row;
       });
       return reply.status(stored.id === row.id ? 201 : 200).send(view(stored));
+    },
+  );
+
+  // The gateway's sweep compares these with its live jobs: a key set created after the gateway
+  // gave up on the call (a stalled KMS finishing late) has no job, and is destroyed.
+  app.get<{ Querystring: { after?: string; limit?: string } }>(
+    '/v1/he/keysets',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { after: { type: 'string', pattern: '^hks_[A-Za-z0-9_-]{1,64}$' }, limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' } },
+        },
+        response: { 200: liveList, ...errors },
+      },
+    },
+    async (request) => {
+      service(deps, request);
+      const limit = Math.min(Number(request.query.limit ?? 500), 1000);
+      let query = db.selectFrom('kms_he_keysets').select(['id', 'job_id', 'created_at']).where('destroyed_at', 'is', null).orderBy('id').limit(limit);
+      if (request.query.after) query = query.where('id', '>', request.query.after);
+      const rows = await query.execute();
+      return { keysets: rows.map((r) => ({ keysetId: r.id, jobId: r.job_id, createdAt: new Date(Number(r.created_at)).toISOString() })), next: rows.length === limit ? rows.at(-1)!.id : null };
     },
   );
 

@@ -54,6 +54,7 @@ describe('people-facing CLI verbs', () => {
 
   it('shows a contract in plain words: Chinese for its owner with the mechanism, English for an overseas recipient', async () => {
     const asOwner = await runCli(['contract', 'show', contractId], { env: env(owner), cwd });
+    expect(asOwner.stderr).toBe("");
     expect(asOwner.code).toBe(0);
     expect(asOwner.stdout).toContain('离境的字段');
     expect(asOwner.stdout).toContain('phone [个人信息]: 掩码后发送：保留前 3 位和后 4 位');

@@ -195,12 +195,16 @@ describe('a transfer end to end through the started stack', () => {
     expect(receipt.text).not.toContain(CANARY.phone);
     const receiptFile = path.join(work, 'receipt.json');
     fs.writeFileSync(receiptFile, receipt.text);
-    const verified = await runCli(['verify', receiptFile]);
+    expect((await runCli(['verify', receiptFile])).code).toBe(3);
+    const regulatorEnv = { SLUICE_TOKEN: parties.regulator!.token, SLUICE_TRUST_STORE: path.join(work, 'anchors.json') };
+    const pinned = await runCli(['trust', 'pin', stack.gatewayUrl], regulatorEnv);
+    expect(pinned.code, pinned.stdout + pinned.stderr).toBe(0);
+    const verified = await runCli(['verify', receiptFile], regulatorEnv);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     const tampered = JSON.parse(receipt.text);
     tampered.receipt.data.records = 3;
     fs.writeFileSync(receiptFile, JSON.stringify(tampered));
-    expect((await runCli(['verify', receiptFile])).code).toBe(1);
+    expect((await runCli(['verify', receiptFile], regulatorEnv)).code).toBe(1);
     const online = await call('POST', '/v1/ledger/verify', parties.regulator!.token, JSON.parse(receipt.text));
     expect(online.body).toEqual({ valid: true });
   });

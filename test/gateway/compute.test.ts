@@ -360,7 +360,7 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     const partnerAmounts = Array.from({ length: 700 }, (_, i) => (i * 7919) % 20_000);
     fs.writeFileSync(path.join(dir, 'mine.csv'), ['amount,note', ...partnerAmounts.map((a) => `${a},x`), ',empty'].join('\n') + '\n');
     const contribute = (token: string) =>
-      runCli(['compute', 'contribute', '--server', w.url, '--token', token, '--job', id, '--column', 'amount', '--in', path.join(dir, 'mine.csv')]);
+      runCli(['compute', 'contribute', '--server', w.url, '--job', id, '--column', 'amount', '--in', path.join(dir, 'mine.csv')], { SLUICE_TOKEN: token });
     // Without the KMS nothing is answered: the job key, like new jobs, waits for it.
     await harness().kms.kill();
     const unavailable = await api(w.url, 'GET', `/v1/compute/jobs/${id}/key`, { token: w.partner.token });
@@ -387,7 +387,7 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     const ids = w.data.flatMap((d) => d.map((r) => r.customer_id));
     const mine = [...ids.filter((_, i) => i % 9 === 0), ...Array.from({ length: 50 }, (_, i) => `X-${i}`)];
     fs.writeFileSync(path.join(dir, 'ids.txt'), mine.join('\n') + '\n');
-    const psi = (job: string) => runCli(['psi', '--server', w.url, '--token', w.requester.token, '--job', job, '--in', path.join(dir, 'ids.txt'), '--threads', '2']);
+    const psi = (job: string) => runCli(['psi', '--server', w.url, '--job', job, '--in', path.join(dir, 'ids.txt'), '--threads', '2'], { SLUICE_TOKEN: w.requester.token });
 
     const created = await createJob(w, { operation: 'psi', column: 'customer_id' });
     expect(created.body.status).toBe('awaiting_approval');

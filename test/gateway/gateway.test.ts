@@ -30,7 +30,7 @@ describe.each(engines())('gateway on %s', (engine) => {
     expect([badKey.status, badKey.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
     const notAdmin = await call('POST', '/v1/parties', owner.token, { name: 'x', kind: 'overseas', jurisdiction: 'DE' });
     expect([notAdmin.status, notAdmin.body.error.code]).toEqual([403, 'FORBIDDEN']);
-    const profile = await call('GET', `/v1/parties/${recipient.id}`, owner.token);
+    const profile = await call('GET', `/v1/parties/${recipient.id}`, recipient.token);
     expect(profile.body).toMatchObject({ id: recipient.id, kind: 'overseas', jurisdiction: 'DE', publicKey: recipient.keys.publicKey });
     expect(profile.text).not.toContain(recipient.token);
   });

@@ -1,5 +1,3 @@
-import type { DiscoveredCategory } from '../types.ts';
-
 /** What the free-text scanner finds inside prose; names shared with column discovery where they overlap. */
 export const ENTITY_KINDS = [
   'cn_resident_id',
@@ -29,7 +27,7 @@ export interface EntitySpan {
  * passport are sensitive; contact and descriptive identifiers personal; a USCC names an
  * organisation, so it is general.
  */
-export const ENTITY_CATEGORY: Readonly<Record<EntityKind, DiscoveredCategory>> = {
+export const ENTITY_CATEGORY: Readonly<Record<EntityKind, 'general' | 'personal' | 'sensitive'>> = {
   cn_resident_id: 'sensitive',
   bank_card: 'sensitive',
   passport: 'sensitive',
