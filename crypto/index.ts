@@ -21,7 +21,7 @@ export {
   type Sm2KeyPair,
   type Sm2Options,
 } from './sm2.ts';
-export { ed25519GenerateKeyPair, ed25519RawPublicKey, ed25519Sign, ed25519Verify, type Ed25519KeyPair } from './ed25519.ts';
+export { ed25519CanonicalPublicKey, ed25519GenerateKeyPair, ed25519RawPublicKey, ed25519Sign, ed25519Verify, type Ed25519KeyPair } from './ed25519.ts';
 export { createBlockCipher, sm4EncryptBlocks, sm4DecryptBlocks, type BlockCipher } from './block.ts';
 export {
   aeadDecrypt,

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer, MemoryWindowCounter, rateLimitStore, readPem, type Config, type WindowCounter } from '../common/index.ts';
+import { consoleRoutes } from '../console/index.ts';
 import { recordAuditEvents } from './anchoring/audit-events.ts';
 import type { OutboxRelay } from './anchoring/outbox.ts';
 import { ledgerRoutes } from './anchoring/routes.ts';
@@ -11,8 +12,10 @@ import type { GatewayContext } from './context.ts';
 import { contractRoutes } from './contracts/routes.ts';
 import { datasetRoutes } from './datasets/routes.ts';
 import { egressRoutes } from './egress/routes.ts';
+import { viewRoutes } from './views/routes.ts';
 import { partyRoutes } from './parties/routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
+import { regulatorRoutes } from './regulator/routes.ts';
 import { complianceRoutes } from './reports/routes.ts';
 import { tokenRoutes } from './tokens/routes.ts';
 import { transferRoutes } from './transfers/routes.ts';
@@ -57,5 +60,8 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay, l
   await app.register(ledgerRoutes, { ctx, relay });
   await app.register(complianceRoutes, { ctx, relay });
   await app.register(egressRoutes, { ctx, relay });
+  await app.register(viewRoutes, { ctx });
+  await app.register(regulatorRoutes, { ctx });
+  await app.register(consoleRoutes);
   return app;
 }

@@ -16,6 +16,7 @@ import { computeMigrations } from './compute/migrations.ts';
 import { disclosureMigrations } from './compute/disclosure/tables.ts';
 import { coreMigrations } from './db/migrations.ts';
 import { egressMigrations } from './egress/migrations.ts';
+import { viewMigrations } from './views/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
 import { tokenMigrations } from './tokens/migrations.ts';
 
@@ -50,7 +51,7 @@ async function warmSubjectSets(ctx: GatewayContext): Promise<void> {
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
-  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...tokenMigrations, ...egressMigrations, ...disclosureMigrations }, 'gateway');
+  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...tokenMigrations, ...egressMigrations, ...disclosureMigrations, ...viewMigrations }, 'gateway');
   const ledger = await openLedger(config, logger);
   const token = kmsToken(config);
   // One deadline for every KMS call (SLUICE_KMS_TIMEOUT_MS): a stalled KMS costs a request that

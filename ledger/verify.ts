@@ -53,7 +53,7 @@ function verifyEmbeddedProof(recordJson: string, proof: Record<string, unknown>,
   if (headProblem) return invalid(headProblem);
   if (!Number.isSafeInteger(leafIndex) || leafIndex < 0) return invalid('leafIndex must be a non-negative integer');
   if (!isHashList(auditPath)) return invalid(`auditPath must be a list of at most ${MAX_PATH} lowercase hex SM3 hashes`);
-  const root = rootFromInclusionPath(leafIndex, treeHead.treeSize, leafHash(Buffer.from(recordJson)), auditPath.map(hexToBytes));
+  const root = rootFromInclusionPath(leafIndex, treeHead.treeSize, leafHash(new TextEncoder().encode(recordJson)), auditPath.map(hexToBytes));
   if (!root) return invalid('audit path does not fit the leaf index and tree size');
   if (!equalHashes(root, hexToBytes(treeHead.rootHash))) {
     return invalid('root mismatch: the record is not in the tree the signed head commits to');

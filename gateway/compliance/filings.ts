@@ -134,6 +134,14 @@ export class FilingsStore {
     return rows.map(toFiling);
   }
 
+  /** Every exporter's filings (regulator view), or one exporter's. */
+  async listAll(exporterId?: string): Promise<Filing[]> {
+    let query = this.db.selectFrom('compliance_filings').selectAll();
+    if (exporterId) query = query.where('exporter_id', '=', exporterId);
+    const rows = await query.orderBy('recorded_at', 'desc').orderBy('exporter_id').orderBy('reference').execute();
+    return rows.map(toFiling);
+  }
+
   /**
    * The filing that covers `required` on `date` (a China date or timestamp), preferring the one
    * valid longest; undefined when none does. `none` needs no filing and `prohibited` has none.

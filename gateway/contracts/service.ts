@@ -1,18 +1,17 @@
 import { SluiceError } from '../../common/index.ts';
 import { canonicalize, sm2Verify, sm3Hex } from '../../crypto/index.ts';
 import type { LedgerRecord } from '../../ledger/index.ts';
-import { createDesensitizer, deriveTransformKeys, enforceMinK, kAnonymity, quasiIdentifiersOf, validateFieldPolicies } from '../desensitize/index.ts';
-import { randomBytes } from '../../crypto/index.ts';
+import { enforceMinK, kAnonymity, quasiIdentifiersOf, validateFieldPolicies } from '../desensitize/index.ts';
 import { enqueue, type AnchorResult, type OutboxRelay } from '../anchoring/outbox.ts';
 import type { Party, Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import type { ContractsTable } from '../db/schema.ts';
-import { datasetFields, getDataset, readRecords, unwrapDatasetKey, type DatasetRow } from '../datasets/service.ts';
-import type { DataRecord } from '../datasets/records.ts';
+import { datasetFields, getDataset, type DatasetRow } from '../datasets/service.ts';
 import { newId } from '../ids.ts';
 import { newWrappedKey } from '../keys.ts';
 import { getParty } from '../parties/service.ts';
 import { validateDisclosureTerms } from '../compute/disclosure/terms.ts';
+import { transformedSample, WARN_BELOW_K } from './risk.ts';
 import type { ContractInput, ContractTerms, EgressTerms } from './schemas.ts';
 
 type DataContractInput = ContractInput & Required<Pick<ContractInput, 'datasetId' | 'fields'>>;
@@ -119,11 +118,6 @@ async function insertContract(
   return { id, status: 'pending' as const, terms, digest };
 }
 
-/** Records examined for re-identification risk when a contract is proposed. */
-const K_SAMPLE = 100_000;
-/** Below this k a contract without `minK` is accepted with a warning. */
-const WARN_BELOW_K = 5;
-
 /**
  * k-anonymity of the quasi-identifiers the contract releases, computed on the stored records
  * after the contract's transforms. With `minK` the owner asked for a floor: below it the
@@ -132,17 +126,8 @@ const WARN_BELOW_K = 5;
 async function reidentificationCheck(ctx: GatewayContext, dataset: DatasetRow, input: DataContractInput): Promise<string[]> {
   const quasi = quasiIdentifiersOf(input.fields);
   if (quasi.length === 0 || dataset.record_count === 0) return [];
-  const dek = await unwrapDatasetKey(ctx, dataset);
-  const sample: DataRecord[] = [];
-  try {
-    for await (const batch of readRecords(ctx, dataset, dek, K_SAMPLE)) sample.push(...batch);
-  } finally {
-    dek.fill(0);
-  }
-  // Deterministic transforms group equal inputs equally under any key, so a throwaway key
-  // measures the same classes the recipient will see.
   const policies = Object.fromEntries(quasi.map((name) => [name, input.fields[name]]));
-  const transformed = createDesensitizer(policies, deriveTransformKeys(randomBytes(32))).transformAll(sample);
+  const transformed = await transformedSample(ctx, dataset, policies);
   if (input.minK !== undefined) {
     enforceMinK(transformed, policies, { minK: input.minK });
     return [];

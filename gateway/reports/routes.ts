@@ -30,7 +30,7 @@ const yearQuery = {
   properties: { year: { type: 'string', pattern: '^(19|20|21)\\d{2}$' }, exporter: { type: 'string', pattern: ID_PATTERN } },
 } as const;
 
-const filingResponse = {
+export const filingResponse = {
   type: 'object',
   required: ['exporterId', 'mechanism', 'reference', 'validFrom', 'validUntil'],
   properties: {

@@ -19,6 +19,8 @@ export interface SupervisorOptions {
   /** One `<service>.pid` file per running child, for operators and fault tests. */
   runDir: string;
   stdout: Writable;
+  /** For a terminal: how each line a child prints is shown there (the log files keep it as written). */
+  pretty?: (line: string) => string;
   /** Receives what a child writes on its secret channel (fd 3): shown to the operator, never logged. */
   onSecret: (service: string, text: string) => void;
   onEvent: (message: string) => void;
@@ -73,8 +75,9 @@ export class Supervisor {
     this.children.set(spec.name, child);
     fs.writeFileSync(path.join(this.options.runDir, `${spec.name}.pid`), `${child.pid}\n`);
     for (const stream of [child.stdout, child.stderr]) {
+      const show = this.console();
       stream?.on('data', (chunk: Buffer) => {
-        this.options.stdout.write(chunk);
+        show(chunk);
         log.write(chunk);
       });
     }
@@ -89,6 +92,18 @@ export class Supervisor {
       }
       setTimeout(() => !this.stopping && this.launch(spec), RESTART_DELAY_MS);
     });
+  }
+
+  /** Writes a child's output to the console, line by line through `pretty` when set. */
+  private console(): (chunk: Buffer) => void {
+    const { stdout, pretty } = this.options;
+    if (!pretty) return (chunk) => stdout.write(chunk);
+    let pending = '';
+    return (chunk) => {
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) stdout.write(pretty(line));
+    };
   }
 
   private mayRestart(name: string): boolean {

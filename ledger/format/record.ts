@@ -68,7 +68,7 @@ export function checkRecord(value: unknown): RecordCheck {
   } catch {
     return { problem: 'record must be well-formed JSON (no lone surrogates)', tooLarge: false };
   }
-  if (Buffer.byteLength(canonical) > MAX_RECORD_BYTES) {
+  if (new TextEncoder().encode(canonical).length > MAX_RECORD_BYTES) {
     return { problem: `a ledger record may hold at most ${MAX_RECORD_BYTES} bytes of canonical JSON`, tooLarge: true };
   }
   return { record, canonical };

@@ -1,23 +1,10 @@
-import fs from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readFileChunks } from '../../formats/index.ts';
 import { PackageReader } from '../../package/stream.ts';
 import { UsageError, type Command } from '../command.ts';
-
-function readKeyFile(file: string): string {
-  let parsed: { alg?: unknown; privateKey?: unknown };
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as typeof parsed;
-  } catch {
-    throw new Error('key file is not readable JSON');
-  }
-  if (parsed.alg !== 'sm2' || typeof parsed.privateKey !== 'string' || !/^[0-9a-fA-F]{64}$/.test(parsed.privateKey)) {
-    throw new Error('key file must hold {"alg":"sm2","privateKey":"<64 hex>"}');
-  }
-  return parsed.privateKey;
-}
+import { readKeyFile } from '../key-file.ts';
 
 /**
  * `sluice open PACKAGE_FILE --key FILE`: decrypts a transfer package to NDJSON on stdout, one

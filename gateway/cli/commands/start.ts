@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, tlsClientSettings } from '../../../common/index.ts';
+import { loadConfig, prettyLogLine, tlsClientSettings } from '../../../common/index.ts';
 import { randomToken } from '../../../crypto/index.ts';
 import { deriveWorkerToken } from '../../../kms/index.ts';
 import { Supervisor, type ServiceSpec } from '../../supervisor/supervisor.ts';
@@ -37,6 +37,8 @@ const start: Command = {
       logDir: path.join(config.dataDir, 'logs'),
       runDir: path.join(config.dataDir, 'run'),
       stdout: io.stdout,
+      // A person at a terminal reads prettified lines; pipes and the log files get JSON.
+      ...((io.stdout as NodeJS.WriteStream).isTTY ? { pretty: prettyLogLine() } : {}),
       onSecret: (_service, text) => io.stdout.write(text),
       onEvent: (message) => writeLine(io.stderr, `sluice: ${message}`),
       tls: tlsClientSettings(config),
