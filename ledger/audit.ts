@@ -1,6 +1,6 @@
 import { bytesToHex } from '../crypto/index.ts';
 import { CompactRange, equalHashes, leafHash } from './merkle.ts';
-import { readOperatorPublicKey } from './operator-key.ts';
+import { readOperatorPublicKeys } from './operator-key.ts';
 import { canonicalRecord } from './record.ts';
 import { orgSignatureProblem, verifySignature, type TreeHeadAlg } from './signatures.ts';
 import { ledgerDbPath, LedgerStore, type BlockRow, type LeafRow, type StoredNode } from './store.ts';
@@ -23,10 +23,10 @@ const MAX_FINDINGS = 1000;
 export async function auditLedger(dataDir: string, options: AuditOptions = {}): Promise<AuditReport> {
   const store = LedgerStore.open(ledgerDbPath(dataDir), { readonly: true });
   try {
-    let operator: { org: string; publicKey: string } | undefined;
+    let operator: OperatorHistory | undefined;
     let keyFinding: AuditFinding | undefined;
     try {
-      operator = readOperatorPublicKey(dataDir);
+      operator = readOperatorPublicKeys(dataDir);
     } catch (error) {
       keyFinding = { where: 'operator key', problem: (error as Error).message };
     }
@@ -36,6 +36,8 @@ export async function auditLedger(dataDir: string, options: AuditOptions = {}): 
     store.close();
   }
 }
+
+type OperatorHistory = NonNullable<ReturnType<typeof readOperatorPublicKeys>>;
 
 class Audit {
   private readonly findings: AuditFinding[] = [];
@@ -52,7 +54,7 @@ class Audit {
 
   constructor(
     private readonly store: LedgerStore,
-    private readonly operator: { org: string; publicKey: string } | undefined,
+    private readonly operator: OperatorHistory | undefined,
     private readonly trust: TrustAnchors | undefined,
   ) {}
 
@@ -113,10 +115,15 @@ class Audit {
     if (this.operator) {
       const operator = block.signatures.find((s) => s.org === this.operator!.org);
       if (!operator) this.find(where, `no signature of operator ${this.operator.org}`);
-      else if (operator.publicKey !== this.operator.publicKey) this.find(where, 'operator signed with a key other than the ledger operator key');
+      else if (operator.publicKey !== this.operatorKeyAt(block.header.height)) this.find(where, 'operator signed with a key other than the ledger operator key');
     }
     const untrusted = this.trust && trustProblem(head, this.trust);
     if (untrusted) this.find(where, untrusted);
+  }
+
+  /** The operator key in force at a block height: keys retired by rotations signed the blocks before theirs. */
+  private operatorKeyAt(height: number): string | undefined {
+    return this.operator!.keys.find((k) => height >= k.fromBlock && height <= (k.untilBlock ?? Number.MAX_SAFE_INTEGER))?.publicKey;
   }
 
   /** Feeds leaves into the recomputed tree until it reaches `treeSize` or the leaves run out. */

@@ -2,7 +2,7 @@ import { fail, SluiceError } from '../common/errors.ts';
 import type { Logger } from '../common/index.ts';
 import { bytesToHex } from '../crypto/index.ts';
 import { CompactRange, leafHash, ProofBuilder, type NodeSource } from './merkle.ts';
-import { loadOrCreateOperatorSigner } from './operator-key.ts';
+import { loadOrCreateOperatorKeys, type OperatorKeys } from './operator-key.ts';
 import { canonicalRecord } from './record.ts';
 import { signerFromConfig, type CoSignerConfig, type OrgSigner } from './signatures.ts';
 import { ledgerDbPath, LedgerStore, type BlockRow, type StoredNode } from './store.ts';
@@ -12,9 +12,8 @@ import {
   signTreeHead,
   treeHeadOf,
   trustAnchorsFor,
-  type BlockHeader,
 } from './tree-head.ts';
-import type { AnchoredRecord, EmbeddedProof, Ledger, LedgerRecord, SignedTreeHead, TrustAnchors } from './types.ts';
+import type { AnchoredRecord, BlockHeader, EmbeddedProof, Ledger, LedgerRecord, SignedTreeHead, TrustAnchors } from './types.ts';
 
 export interface BatchOptions {
   /** A block is sealed as soon as this many records wait (default 1000). */
@@ -41,7 +40,7 @@ export interface EmbeddedLedger extends Ledger {
   treeHead(blockHeight?: number): Promise<SignedTreeHead | undefined>;
   /** RFC 9162 consistency proof (hex) between two tree sizes, by default up to the latest head. */
   consistencyProof(fromSize: number, toSize?: number): Promise<string[]>;
-  /** The signing organizations and keys, as a regulator would pin them. */
+  /** The signing organizations and keys (with the operator's retired keys), as a regulator would pin them. */
   trustAnchors(): TrustAnchors;
 }
 
@@ -53,12 +52,12 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
     throw fail.validation('batch.maxRecords must be an integer from 1 to 100000');
   }
   if (!Number.isFinite(batch.maxDelayMs) || batch.maxDelayMs < 0) throw fail.validation('batch.maxDelayMs must be ≥ 0');
-  const operator = loadOrCreateOperatorSigner(options.dataDir, options.operatorOrg ?? 'operator', options.logger);
-  const signers = [operator, ...(options.organizations ?? []).map(signerFromConfig)];
+  const operator = loadOrCreateOperatorKeys(options.dataDir, options.operatorOrg ?? 'operator', options.logger);
+  const signers = [operator.signer, ...(options.organizations ?? []).map(signerFromConfig)];
   if (new Set(signers.map((s) => s.org)).size !== signers.length) throw fail.validation('signing organizations need distinct names');
   const store = LedgerStore.open(ledgerDbPath(options.dataDir));
   try {
-    return new EmbeddedLedgerNode(store, signers, batch, options.logger);
+    return new EmbeddedLedgerNode(store, signers, operator, batch, options.logger);
   } catch (error) {
     store.close();
     throw error;
@@ -92,6 +91,7 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
   constructor(
     private readonly store: LedgerStore,
     private readonly signers: readonly OrgSigner[],
+    private readonly operator: OperatorKeys,
     private readonly batch: Required<BatchOptions>,
     private readonly logger: Logger | undefined,
   ) {
@@ -156,7 +156,7 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
   }
 
   trustAnchors(): TrustAnchors {
-    return trustAnchorsFor(this.signers);
+    return trustAnchorsFor(this.signers, this.operator);
   }
 
   async close(): Promise<void> {

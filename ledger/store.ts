@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SluiceError } from '../common/errors.ts';
-import type { BlockHeader } from './tree-head.ts';
-import type { OrgSignature } from './types.ts';
+import type { BlockHeader, OrgSignature } from './types.ts';
 
 /**
  * The embedded ledger node's own SQLite file. Every table is append-only (triggers refuse

@@ -109,7 +109,7 @@ function requestPoints(session: PsiSession, request: Uint8Array): Uint8Array {
   if (blobs.length !== 1 || !points || points.length % POINT_BYTES !== 0 || header.count !== points.length / POINT_BYTES) {
     throw new SluiceError('VALIDATION_FAILED', 'malformed PSI request');
   }
-  if (points.length / POINT_BYTES < session.minSetSize) throw new SluiceError('GROUP_TOO_SMALL', 'the partner set is smaller than this job allows');
+  if (!distinctAtLeast(points, session.minSetSize)) throw new SluiceError('GROUP_TOO_SMALL', 'the partner set is smaller than this job allows');
   return points;
 }
 
@@ -155,6 +155,13 @@ export async function psiRespond(session: PsiSession, serverElements: Iterable<s
   const { doubled, own } = await blindBoth(session, serverElements, request, pool);
   const header = { type: 'psi-response', protocol: PSI_PROTOCOL, sessionId: session.sessionId, mode: session.mode };
   return pack(header, [session.mode === 'cardinality' ? shuffle(doubled, TAG_BYTES) : doubled, shuffle(own, POINT_BYTES)]);
+}
+
+/** Whether `points` holds at least `needed` different points: one element sent ten times is a set of one. */
+function distinctAtLeast(points: Uint8Array, needed: number): boolean {
+  const seen = new Set<string>();
+  for (let o = 0; o < points.length && seen.size < needed; o += POINT_BYTES) seen.add(Buffer.from(points.buffer, points.byteOffset + o, POINT_BYTES).toString('hex'));
+  return seen.size >= needed;
 }
 
 /** Partner side, step 2: blinds the server's values with its own scalar and compares. */

@@ -1,6 +1,6 @@
 // The compute worker process, started by the supervisor (`npm start`). It holds no secret key
 // and no service token: only SLUICE_KMS_WORKER_TOKEN, derived from the KMS token by the supervisor.
-import { createLogger, loadConfig } from '../../common/index.ts';
+import { createLogger, loadConfig, tlsClientSettings } from '../../common/index.ts';
 import { startComputeWorker } from './worker.ts';
 
 const env = process.env;
@@ -31,6 +31,7 @@ const worker = await startComputeWorker({
   redisUrl: config.redisUrl,
   kmsUrl: config.kmsUrl,
   workerToken,
+  kmsAccess: { timeoutMs: config.kmsTimeoutMs, tls: tlsClientSettings(config) },
   concurrency: positive('SLUICE_COMPUTE_CONCURRENCY') ?? 1,
   ...(leaseMs ? { leaseMs } : {}),
   limits: { ...(timeoutMs ? { timeoutMs } : {}), ...(maxOldSpaceMb ? { maxOldSpaceMb } : {}) },

@@ -3,7 +3,7 @@ import type { Logger } from '../../common/index.ts';
 import { createJobQueue, type JobQueue } from '../queue/index.ts';
 import { buildChildBundle } from './bundle.ts';
 import { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './handler.ts';
-import { workerKms } from './kms-client.ts';
+import { workerKms, type WorkerKmsAccess } from './kms-client.ts';
 import { SandboxChild, SpareChildren, type SandboxLimits } from './sandbox.ts';
 import { ComputeStore } from './store.ts';
 
@@ -13,6 +13,8 @@ export interface ComputeWorkerOptions {
   kmsUrl: string;
   /** The derived worker token: reads public key material and reports result digests, nothing more. */
   workerToken: string;
+  /** Deadline and TLS material of its KMS calls. */
+  kmsAccess?: WorkerKmsAccess;
   concurrency?: number;
   leaseMs?: number;
   limits?: Partial<SandboxLimits>;
@@ -42,7 +44,7 @@ export async function startComputeWorker(options: ComputeWorkerOptions): Promise
   const spares = new SpareChildren(() => new SandboxChild(bundle.file, scratchRoot, limits), concurrency);
   const handler = createComputeHandler({
     store: computeStore(options.dataDir),
-    kms: workerKms(options.kmsUrl, options.workerToken),
+    kms: workerKms(options.kmsUrl, options.workerToken, options.kmsAccess),
     spares,
     limits,
     ...(options.run ? { run: options.run } : {}),

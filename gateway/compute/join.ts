@@ -2,7 +2,7 @@ import { SluiceError } from '../../common/index.ts';
 import { joinMask, joinRespond, maskWeight, type ComputeJobPayload } from '../../compute/index.ts';
 import type { Party, Principal } from '../auth/principal.ts';
 import { approversOf, getJob, jobInputs, pendingOwners, type InputRow, type JobRow } from './jobs.ts';
-import { ownerElements, requesterPsiJob, session } from './psi.ts';
+import { ownerElements, requesterPsiJob, session } from './psi-session.ts';
 import { isPrivateJoin, jobParams, type CreateJobBody } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import { failJob } from './stages.ts';
@@ -31,9 +31,12 @@ export function contributorsOf(body: CreateJobBody, requester: Party): string[] 
 }
 
 /**
- * The smallest intersection whose sum is released. The KMS enforces the job's floor again when
- * it decrypts (GROUP_TOO_SMALL); refusing here spares the upload and the evaluation.
- * Hook for disclosure control: the effective floor of the job (platform, contracts, request).
+ * The smallest intersection whose sum is released: the job's effective floor (the platform's,
+ * every input contract's, the request's — the largest; disclosure/plan.ts), which its row keeps.
+ * The gateway cannot see which persons the intersection covers, so the person-based controls
+ * that ran on the owners' set at creation cannot run on it: its size is checked here, as soon
+ * as the tags decide the mask, before any value is uploaded. The KMS checks n against the same
+ * floor again when it decrypts.
  */
 export function intersectionFloor(job: JobRow): number {
   return job.min_group_size;

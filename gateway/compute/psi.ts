@@ -1,23 +1,10 @@
 import { SluiceError } from '../../common/index.ts';
-import { PSI_PROTOCOL, psiRespond, type PsiSession } from '../../compute/index.ts';
+import { psiRespond, type PsiSession } from '../../compute/index.ts';
 import type { Principal } from '../auth/principal.ts';
-import { getDataset } from '../datasets/service.ts';
-import { readColumn, recheckContracts } from './inputs.ts';
-import { assertRequester, contractsOf, getJob, jobInputs, type JobRow } from './jobs.ts';
+import { getJob } from './jobs.ts';
 import { isJoinJob, joinExchange } from './join.ts';
-import { jobParams } from './request.ts';
+import { ownerElements, requesterPsiJob, session } from './psi-session.ts';
 import type { ComputeRuntime } from './runtime.ts';
-
-export function session(job: JobRow): PsiSession {
-  return { protocol: PSI_PROTOCOL, sessionId: job.id, mode: jobParams(job).mode ?? 'cardinality', minSetSize: job.min_group_size };
-}
-
-export async function requesterPsiJob(rt: ComputeRuntime, principal: Principal, jobId: string): Promise<JobRow> {
-  const job = await getJob(rt.db, jobId);
-  assertRequester(principal, job);
-  if (job.operation !== 'psi') throw new SluiceError('VALIDATION_FAILED', 'not a PSI job');
-  return job;
-}
 
 /** `GET /v1/compute/jobs/:id/psi`: the session the requester's `sluice psi` runs against. */
 export async function psiSession(rt: ComputeRuntime, principal: Principal, jobId: string): Promise<PsiSession> {
@@ -30,7 +17,7 @@ export async function psiSession(rt: ComputeRuntime, principal: Principal, jobId
  * blinded under a scalar used for this exchange only; with the default `cardinality` the
  * requester learns how many of its elements match, and which only in `intersection` mode (every
  * contract `keep`s the column). One exchange per job, so a requester cannot probe membership
- * with set after set.
+ * with set after set; the owners' sets are those the job pinned and audited when it was made.
  */
 export async function psiExchange(rt: ComputeRuntime, principal: Principal, jobId: string, request: Uint8Array): Promise<Uint8Array> {
   await requesterPsiJob(rt, principal, jobId);
@@ -45,19 +32,4 @@ export async function psiExchange(rt: ComputeRuntime, principal: Principal, jobI
     rt.ctx.logger.info({ jobId, ownerValues: values.length }, 'PSI exchange answered');
     return response;
   });
-}
-
-/**
- * The owners' side of an exchange: the job's column of every input dataset, as strings, read
- * after the contracts are re-checked (a revoked or lapsed contract answers nothing).
- */
-export async function ownerElements(rt: ComputeRuntime, job: JobRow): Promise<string[]> {
-  const inputs = await jobInputs(rt.db, job.id);
-  await recheckContracts(rt.ctx, contractsOf(inputs), job.purpose);
-  const values: string[] = [];
-  for (const input of inputs.filter((i) => i.kind === 'dataset')) {
-    const column = await readColumn(rt.ctx, await getDataset(rt.ctx, input.dataset_id!), job.column_name);
-    for (const value of column.values) values.push(String(value));
-  }
-  return values;
 }

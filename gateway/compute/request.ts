@@ -1,5 +1,5 @@
 import { fail } from '../../common/index.ts';
-import { BFV, CKKS, type ColumnSpec, type HeScheme, type OperationKind, type PsiMode } from '../../compute/index.ts';
+import { BFV, CKKS, type ColumnSpec, type DpRelease, type HeScheme, type OperationKind, type PsiMode } from '../../compute/index.ts';
 import type { ComputeJobsTable, JobOperation } from './tables.ts';
 
 export interface CreateJobBody {
@@ -14,7 +14,6 @@ export interface CreateJobBody {
   /** `weightedSum`: one plaintext weight per input, then per contributor, in order. */
   weights?: number[];
   contributors?: string[];
-  dp?: { epsilon: number; sensitivity: number };
   mode?: PsiMode;
   /** Aggregates: owners and contributors reduce their columns to partial aggregates (default true). */
   pushdown?: boolean;
@@ -25,13 +24,12 @@ export interface JobParams {
   buckets?: number[];
   decimals?: number;
   weights?: number[];
-  dp?: { epsilon: number; sensitivity: number };
+  /** The noise the owners' contracts require of the release (the KMS applies it). */
+  dp?: DpRelease;
   mode?: PsiMode;
   /** Kept explicitly for every aggregate: jobs stored before push-down existed are row-level. */
   pushdown?: boolean;
 }
-
-export const DEFAULT_MIN_GROUP_SIZE = 10;
 
 const DECIMAL_OPERATIONS: readonly JobOperation[] = ['sum', 'mean', 'variance', 'weightedSum'];
 
@@ -47,7 +45,6 @@ export function checkRequest(body: CreateJobBody): void {
   only('scheme', homomorphic, 'homomorphic operations');
   only('contributors', he, 'homomorphic aggregates');
   only('pushdown', he, 'homomorphic aggregates');
-  only('dp', homomorphic, 'homomorphic operations');
   only('buckets', operation === 'histogram', 'histogram');
   only('decimals', DECIMAL_OPERATIONS.includes(operation) || isPrivateJoin(operation, body), `${DECIMAL_OPERATIONS.join(', ')} and psi sums`);
   only('weights', operation === 'weightedSum', 'weightedSum');
@@ -69,12 +66,12 @@ export function checkRequest(body: CreateJobBody): void {
   if (new Set(contracts).size !== contracts.length) throw fail.validation('each contract may be an input once', { field: 'inputs' });
 }
 
-export function paramsOf(body: CreateJobBody): JobParams {
+export function paramsOf(body: CreateJobBody, dp?: DpRelease): JobParams {
   const params: JobParams = {};
   if (body.buckets) params.buckets = body.buckets;
   if (body.decimals !== undefined) params.decimals = body.decimals;
   if (body.weights) params.weights = body.weights;
-  if (body.dp) params.dp = body.dp;
+  if (dp) params.dp = dp;
   if (body.operation === 'psi') params.mode = body.mode ?? 'cardinality';
   else params.pushdown = body.pushdown ?? true;
   return params;

@@ -79,7 +79,7 @@ describe('a compute job end to end through the started stack', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-join-'));
     const file = path.join(dir, 'claims.ndjson');
     fs.writeFileSync(file, [...claims, canary].map((c) => JSON.stringify(c)).join('\n') + '\n');
-    const joined = await runCli(['psi', '--server', url, '--token', requester.token, '--job', created.body.id, '--in', file, '--column', 'customer', '--sum', 'amount']);
+    const joined = await runCli(['psi', '--server', url, '--job', created.body.id, '--in', file, '--column', 'customer', '--sum', 'amount'], { SLUICE_TOKEN: requester.token });
     expect(joined.code, joined.stderr).toBe(0);
     const shared = claims.filter((c) => Number(c.customer.slice(2)) % 3 === 0 && Number(c.customer.slice(2)) < 6000);
     expect(JSON.parse(joined.stdout)).toMatchObject({ mode: 'sum', elements: 1501, cardinality: shared.length, sum: shared.reduce((a, c) => a + c.amount, 0) });

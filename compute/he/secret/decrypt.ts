@@ -1,5 +1,5 @@
 import { SluiceError } from '../../../common/index.ts';
-import { BFV, heContext } from '../params.ts';
+import { BFV, heContext, type HeScheme } from '../params.ts';
 import { bucketsOf, histogramRowsPerChunk, type OperationKind } from '../operations.ts';
 import { decodeResult, type ResultArtifact } from '../artifacts.ts';
 import { partialLayout, readLimbs, type Place } from '../partials.ts';
@@ -18,10 +18,28 @@ export interface DecryptOptions {
 }
 
 /**
- * Secret-key holder side (the KMS): decrypts an evaluated result and folds its slots into
- * the released figure. Only that figure leaves the KMS; the per-slot partial sums never do.
+ * What a released figure is computed from: the folded totals of the decrypted slots, and the
+ * row count. Exact integers under BFV (in units of 10^−decimals; squares in 10^−2·decimals),
+ * reals under CKKS. The KMS adds differential-privacy noise to these, not to the figure.
  */
-export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, options: DecryptOptions = {}): Promise<HeResult> {
+export interface ResultTotals {
+  operation: OperationKind;
+  scheme: HeScheme;
+  n: number;
+  decimals: number;
+  /** Σx (sum, mean, variance, weightedSum, intersectionSum). */
+  sum?: bigint | number;
+  /** Σx² (variance). */
+  squares?: bigint | number;
+  /** Rows per bucket (histogram). */
+  counts?: number[];
+}
+
+/**
+ * Secret-key holder side (the KMS): decrypts an evaluated result and folds its slots into
+ * totals. Only a figure computed from them leaves the KMS; the per-slot partial sums never do.
+ */
+export async function decryptTotals(secretKey: Uint8Array, result: Uint8Array, options: DecryptOptions = {}): Promise<ResultTotals> {
   const sk = decodeSecretKey(secretKey);
   const artifact = decodeResult(result);
   if (artifact.keyId !== sk.keyId || artifact.scheme !== sk.scheme || artifact.params !== sk.params) {
@@ -31,7 +49,13 @@ export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, o
     throw new SluiceError('GROUP_TOO_SMALL', 'the result covers too few rows to be released');
   }
   const slots = await decodeSlots(sk.key, artifact);
-  return { operation: artifact.spec.operation, value: finish(artifact, totalsOf(artifact, slots)), n: artifact.n };
+  const { spec, scheme, n } = artifact;
+  return { operation: spec.operation, scheme, n, decimals: spec.decimals ?? 0, ...fold(artifact, slots) };
+}
+
+/** The exact figure: decrypt, fold, finish. */
+export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, options: DecryptOptions = {}): Promise<HeResult> {
+  return finishTotals(await decryptTotals(secretKey, result, options));
 }
 
 /** Decrypted slot vectors per component; absent when no row contributed to the component. */
@@ -69,29 +93,26 @@ async function decodeSlots(secretKey: Uint8Array, artifact: ResultArtifact): Pro
   return slots;
 }
 
-/** The job's totals, whichever layout the contributors used; BFV totals are exact. */
-interface Totals {
-  x: bigint | number;
-  x2: bigint | number;
-  bins: number[];
-}
-
-function totalsOf(artifact: ResultArtifact, slots: Slots): Totals {
+/** The totals the operation needs, whichever layout the contributors used; BFV totals are exact. */
+function fold(artifact: ResultArtifact, slots: Slots): Pick<ResultTotals, 'sum' | 'squares' | 'counts'> {
   const { spec, scheme } = artifact;
+  if (spec.operation === 'count') return {};
+  const variance = spec.operation === 'variance';
   if (spec.pushdown) {
     // One vector of partials, summed over the inputs: read each quantity where the layout put it.
     const layout = partialLayout(scheme, spec);
     const p = slots.get('p');
     if (scheme === 'bfv') {
       const limbs = (place: Place | undefined) => (p && place ? readLimbs(p as BigInt64Array, place) : 0n);
-      return { x: limbs(layout.x), x2: limbs(layout.x2), bins: (layout.bins ?? []).map((place) => Number(limbs(place))) };
+      if (layout.bins) return { counts: layout.bins.map((place) => Number(limbs(place))) };
+      return { sum: limbs(layout.x), ...(variance ? { squares: limbs(layout.x2) } : {}) };
     }
     const real = (place: Place | undefined) => (p && place ? (p as Float64Array)[place.offset]! : 0);
-    return { x: real(layout.x), x2: real(layout.x2), bins: [] };
+    return { sum: real(layout.x), ...(variance ? { squares: real(layout.x2) } : {}) };
   }
-  if (scheme === 'ckks') return { x: realTotal(slots, 'x'), x2: realTotal(slots, 'x2'), bins: [] };
-  const bins = spec.operation === 'histogram' ? histogramCounts(spec, slots) : [];
-  return { x: exactTotal(slots, 'x'), x2: exactTotal(slots, 'x2lo') + (exactTotal(slots, 'x2hi') << 31n), bins };
+  if (spec.operation === 'histogram') return { counts: histogramCounts(spec, slots) };
+  if (scheme === 'ckks') return { sum: realTotal(slots, 'x'), ...(variance ? { squares: realTotal(slots, 'x2') } : {}) };
+  return { sum: exactTotal(slots, 'x'), ...(variance ? { squares: exactTotal(slots, 'x2lo') + (exactTotal(slots, 'x2hi') << 31n) } : {}) };
 }
 
 /** Row layout: the slots of every chunk were added up by the worker; fold them here. */
@@ -118,26 +139,31 @@ function histogramCounts(spec: ResultArtifact['spec'], slots: Slots): number[] {
   return counts;
 }
 
-function finish(artifact: ResultArtifact, totals: Totals): HeResult['value'] {
-  const { spec, n } = artifact;
-  if (spec.operation === 'count') return n;
-  if (spec.operation === 'histogram') return totals.bins;
-  const summed = spec.operation === 'sum' || spec.operation === 'weightedSum' || spec.operation === 'intersectionSum';
-  if (artifact.scheme === 'ckks') {
-    const s = totals.x as number;
+/** The released figure of some totals (exact, or with noise already added to them). */
+export function finishTotals(totals: ResultTotals): HeResult {
+  const { operation, n } = totals;
+  return { operation, value: figure(totals), n };
+}
+
+function figure(totals: ResultTotals): HeResult['value'] {
+  const { operation, n } = totals;
+  if (operation === 'count') return n;
+  if (operation === 'histogram') return totals.counts!;
+  const summed = operation === 'sum' || operation === 'weightedSum' || operation === 'intersectionSum';
+  if (!summed && n === 0) return null;
+  if (totals.scheme === 'ckks') {
+    const s = totals.sum as number;
     if (summed) return s;
-    if (n === 0) return null;
-    if (spec.operation === 'mean') return s / n;
     const mean = s / n;
-    return Math.max(0, (totals.x2 as number) / n - mean * mean);
+    if (operation === 'mean') return mean;
+    return Math.max(0, (totals.squares as number) / n - mean * mean);
   }
-  const scale = 10n ** BigInt(spec.decimals ?? 0);
-  const s = totals.x as bigint;
+  const scale = 10n ** BigInt(totals.decimals);
+  const s = totals.sum as bigint;
   if (summed) return ratio(s, scale);
-  if (n === 0) return null;
-  if (spec.operation === 'mean') return ratio(s, BigInt(n) * scale);
-  // Population variance, exact up to the final division: (n·Σx² − (Σx)²) / (n²·scale²).
-  return ratio(BigInt(n) * (totals.x2 as bigint) - s * s, BigInt(n) * BigInt(n) * scale * scale);
+  if (operation === 'mean') return ratio(s, BigInt(n) * scale);
+  // Population variance, exact up to the final division: (n·Σx² − (Σx)²) / (n²·scale²); noisy totals may dip below 0.
+  return Math.max(0, ratio(BigInt(n) * (totals.squares as bigint) - s * s, BigInt(n) * BigInt(n) * scale * scale));
 }
 
 /** num/den as the nearest double, exact whenever the quotient is representable. */

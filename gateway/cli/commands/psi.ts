@@ -5,6 +5,7 @@ import { fail, SluiceError } from '../../../common/index.ts';
 import { computeGatewayClient, encryptColumns, joinInput, joinTags, psiFinish, psiRequest, X25519Pool, type PsiSession } from '../../../compute/index.ts';
 import { openRecords } from '../../formats/index.ts';
 import { UsageError, writeLine, type CliIO, type Command } from '../command.ts';
+import { tokenOutOfArgv } from '../gateway-access.ts';
 
 /**
  * `sluice psi`: the partner side of a private set intersection with a data owner's column.
@@ -15,9 +16,9 @@ import { UsageError, writeLine, type CliIO, type Command } from '../command.ts';
  */
 const psi: Command = {
   summary: 'private set intersection, or intersection sum, with a compute job (partner side)',
-  usage: 'sluice psi --server URL --token T --job ID --in FILE [--column NAME] [--sum COLUMN] [--threads N] [--wait SECONDS]',
+  usage: 'sluice psi --server URL --job ID --in FILE [--column NAME] [--sum COLUMN] [--threads N] [--wait SECONDS] [--token-file FILE]   (token from SLUICE_TOKEN or --token-file, never argv)',
   async run(args, io) {
-    const options = parse(args);
+    const options = parse(args, io);
     const gateway = computeGatewayClient(options.server, options.token);
     const session = await gateway.psiSession(options.job);
     if ((session.mode === 'sum') !== (options.sum !== undefined)) {
@@ -42,7 +43,7 @@ export default psi;
 
 type Options = ReturnType<typeof parse>;
 
-function parse(args: string[]) {
+function parse(args: string[], io: CliIO) {
   let parsed;
   try {
     parsed = parseArgs({
@@ -50,6 +51,7 @@ function parse(args: string[]) {
       options: {
         server: { type: 'string' },
         token: { type: 'string' },
+        'token-file': { type: 'string' },
         job: { type: 'string' },
         in: { type: 'string' },
         column: { type: 'string' },
@@ -63,8 +65,9 @@ function parse(args: string[]) {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const { server, token, job, in: input, column, sum, threads, wait } = parsed;
-  if (!server || !token || !job || !input) throw new UsageError('--server, --token, --job and --in are required');
+  const { server, job, in: input, column, sum, threads, wait } = parsed;
+  const token = tokenOutOfArgv(io, parsed);
+  if (!server || !job || !input) throw new UsageError('--server, --job and --in are required');
   if (sum !== undefined && column === undefined) throw new UsageError('--sum needs --column: the file’s identifier column');
   const count = threads === undefined ? undefined : Number(threads);
   if (count !== undefined && !(Number.isInteger(count) && count > 0 && count <= 64)) throw new UsageError('--threads must be a positive integer');

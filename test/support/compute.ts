@@ -1,0 +1,32 @@
+import { afterAll, beforeAll } from 'vitest';
+import { createLogger } from '../../common/index.ts';
+import { startComputeWorker } from '../../compute/index.ts';
+import { deriveWorkerToken } from '../../kms/index.ts';
+import type { KmsProcess } from './kms.ts';
+
+/** Polls `probe` until `done` holds, or fails naming `what`. */
+export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Starts a compute worker in this process on the gateway's data dir and queue. */
+export function useWorker(harness: () => { dataDir: string; kms: KmsProcess }, redisUrl?: () => string): void {
+  let worker: { close(): Promise<void> } | undefined;
+  beforeAll(async () => {
+    const { dataDir, kms } = harness();
+    worker = await startComputeWorker({
+      dataDir,
+      redisUrl: redisUrl?.(),
+      kmsUrl: kms.url,
+      workerToken: deriveWorkerToken(kms.token),
+      logger: createLogger('compute-worker-test', 'silent'),
+    });
+  });
+  afterAll(() => worker?.close());
+}
