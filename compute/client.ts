@@ -1,5 +1,5 @@
 import { ERROR_STATUS, SluiceError, type ErrorCode } from '../common/index.ts';
-import type { ColumnSpec, HeScheme } from './he/index.ts';
+import type { ColumnSpec, HeResult, HeScheme } from './he/index.ts';
 import type { PsiSession } from './psi/index.ts';
 
 /** What `GET /v1/compute/jobs/:id/key` returns: what a contributor needs to encrypt its column. */
@@ -17,8 +17,8 @@ export interface ContributionReceipt {
 }
 
 /**
- * The partner side of the gateway's compute routes, for the CLI: session and exchange for PSI,
- * job key and upload for contributed columns. Ciphertexts and PSI messages travel as
+ * The partner side of the gateway's compute routes, for the CLI: session and exchange for PSI
+ * (and the tags of a private join), job key and upload for contributed columns, status and result. Ciphertexts and PSI messages travel as
  * `application/octet-stream` in our binary container.
  */
 export function computeGatewayClient(server: string, token: string) {
@@ -52,6 +52,17 @@ export function computeGatewayClient(server: string, token: string) {
     },
     async contribute(jobId: string, column: Uint8Array): Promise<ContributionReceipt> {
       return (await (await request('POST', `${job(jobId)}/contributions`, column)).json()) as ContributionReceipt;
+    },
+    /** A private join's step 3: the owners' set under the partner's scalar. */
+    async psiTags(jobId: string, message: Uint8Array): Promise<{ id: string; status: string }> {
+      return (await (await request('POST', `${job(jobId)}/psi/tags`, message)).json()) as { id: string; status: string };
+    },
+    async status(jobId: string): Promise<{ status: string }> {
+      return (await (await request('GET', job(jobId))).json()) as { status: string };
+    },
+    /** The released result; the gateway's refusal (RESULT_NOT_RELEASED, GROUP_TOO_SMALL, …) otherwise. */
+    async result(jobId: string): Promise<HeResult> {
+      return (await (await request('GET', `${job(jobId)}/result`)).json()) as HeResult;
     },
   };
 }

@@ -1,4 +1,5 @@
 export {
+  AGGREGATES,
   BFV,
   CKKS,
   HE_SCHEMES,
@@ -16,6 +17,8 @@ export {
   EncryptionPool,
   evaluate,
   keygen,
+  maskWeight,
+  needsPlaintextMultiply,
   verifyContribution,
   warmHeContexts,
   type ColumnSpec,
@@ -38,6 +41,22 @@ export { ComputeStore } from './worker/store.ts';
 export { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './worker/handler.ts';
 export { buildChildBundle, type ChildBundle } from './worker/bundle.ts';
 export { SandboxChild, SpareChildren } from './worker/sandbox.ts';
-export { PSI_PROTOCOL, X25519Pool, dedupe, psiFinish, psiRequest, psiRespond, type PsiMode, type PsiOutcome, type PsiSession } from './psi/index.ts';
+export {
+  PSI_PROTOCOL,
+  X25519Pool,
+  dedupe,
+  joinInput,
+  joinMask,
+  joinRespond,
+  joinTags,
+  psiFinish,
+  psiRequest,
+  psiRespond,
+  type JoinInput,
+  type PsiMode,
+  type PsiOutcome,
+  type PsiRequestState,
+  type PsiSession,
+} from './psi/index.ts';
 export { computeGatewayClient, type ContributionReceipt, type JobKey } from './client.ts';
 export { computeJobStatus, type ComputeJobStatus } from './worker/status.ts';

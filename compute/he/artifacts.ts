@@ -23,6 +23,8 @@ export interface ColumnArtifact extends Common {
   components: string[];
   /** ciphertexts[c][k]: chunk k of component c. */
   ciphertexts: Uint8Array[][];
+  /** Push-down under CKKS: log2 of the largest partial, rounded up (the evaluator's capacity check). */
+  bits?: number;
 }
 
 export interface ResultArtifact extends Common {
@@ -74,7 +76,7 @@ export function decodePublicKey(bytes: Uint8Array): PublicKeyArtifact {
 
 export function encodeColumn(a: Omit<ColumnArtifact, 'type'>): Uint8Array {
   const chunks = a.ciphertexts[0]?.length ?? 0;
-  const header = { type: 'column', scheme: a.scheme, params: a.params, keyId: a.keyId, spec: a.spec, n: a.n, components: a.components, chunks };
+  const header = { type: 'column', scheme: a.scheme, params: a.params, keyId: a.keyId, spec: a.spec, n: a.n, components: a.components, chunks, ...(a.bits === undefined ? {} : { bits: a.bits }) };
   return pack(header, a.ciphertexts.flat());
 }
 
@@ -85,7 +87,12 @@ export function decodeColumn(bytes: Uint8Array): ColumnArtifact {
   const chunks = count(header.chunks, 'column');
   if (blobs.length !== components.length * chunks) throw invalid('column');
   const ciphertexts = components.map((_, c) => blobs.slice(c * chunks, (c + 1) * chunks));
-  return { type: 'column', ...base, spec: spec(header.spec, 'column'), n: count(header.n, 'column'), components, ciphertexts };
+  const column: ColumnArtifact = { type: 'column', ...base, spec: spec(header.spec, 'column'), n: count(header.n, 'column'), components, ciphertexts };
+  if (header.bits !== undefined) {
+    if (typeof header.bits !== 'number' || !Number.isInteger(header.bits) || header.bits < 0 || header.bits > 1024) throw invalid('column');
+    column.bits = header.bits;
+  }
+  return column;
 }
 
 export function encodeResult(a: Omit<ResultArtifact, 'type'>): Uint8Array {

@@ -1,6 +1,6 @@
-import { SluiceError } from '../../common/index.ts';
 import { BFV, CKKS, type HeScheme } from './params.ts';
 import { bucketsOf, componentsFor, histogramRowsPerChunk, type ColumnSpec } from './operations.ts';
+import { bucketIndex, encodePartials, outOfRange } from './partials.ts';
 
 /**
  * One plaintext vector per component, cut into ciphertexts of `slots` values; the last chunk
@@ -8,18 +8,28 @@ import { bucketsOf, componentsFor, histogramRowsPerChunk, type ColumnSpec } from
  */
 export type ComponentVectors = (Int32Array | Float64Array)[];
 
-const outOfRange = (index: number) =>
-  new SluiceError('VALIDATION_FAILED', 'value outside the range the homomorphic scheme computes on exactly', { index });
+export interface EncodedColumn {
+  vectors: ComponentVectors;
+  /** Push-down under CKKS: the partials' magnitude (`EncodedPartials.bits`). */
+  bits?: number;
+}
 
-/** Turns a column into the vectors its operation needs, validating every value's range. */
-export function encodeComponents(scheme: HeScheme, spec: ColumnSpec, values: ArrayLike<number>): ComponentVectors {
+/**
+ * Turns a column into the vectors its operation needs, validating every value's range: per row
+ * (one slot per row and component), or reduced to its partial aggregates (push-down).
+ */
+export function encodeComponents(scheme: HeScheme, spec: ColumnSpec, values: ArrayLike<number>): EncodedColumn {
   const components = componentsFor(scheme, spec);
   if (components.length === 0) {
     for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) throw outOfRange(i);
-    return [];
+    return { vectors: [] };
   }
-  if (spec.operation === 'histogram') return histogram(spec, values);
-  return scheme === 'bfv' ? bfvMoments(spec, values, components.length > 1) : ckksMoments(values, components.length > 1);
+  if (spec.pushdown) {
+    const { vector, bits } = encodePartials(scheme, spec, values);
+    return bits === undefined ? { vectors: [vector] } : { vectors: [vector], bits };
+  }
+  if (spec.operation === 'histogram') return { vectors: histogram(spec, values) };
+  return { vectors: scheme === 'bfv' ? bfvMoments(spec, values, components.length > 1) : ckksMoments(values, components.length > 1) };
 }
 
 function bfvMoments(spec: ColumnSpec, values: ArrayLike<number>, squares: boolean): ComponentVectors {
@@ -67,17 +77,4 @@ function histogram(spec: ColumnSpec, values: ArrayLike<number>): ComponentVector
     if (bucket >= 0) layout[Math.floor(i / rows) * BFV.slots + (i % rows) * width + bucket] = 1;
   }
   return [layout];
-}
-
-/** Index of the half-open bucket [b_i, b_{i+1}) holding v, or -1 outside all buckets. */
-export function bucketIndex(buckets: readonly number[], v: number): number {
-  if (v < buckets[0]! || v >= buckets[buckets.length - 1]!) return -1;
-  let low = 0;
-  let high = buckets.length - 1;
-  while (high - low > 1) {
-    const mid = (low + high) >> 1;
-    if (v >= buckets[mid]!) low = mid;
-    else high = mid;
-  }
-  return low;
 }

@@ -5,13 +5,15 @@ import { encodeComponents } from './encode.ts';
 import type { SealCipherText, SealPlainText } from './seal.ts';
 
 /**
- * Contributor side: encrypts one column under a job's public key. Needs no secret of any kind,
- * so it runs in the gateway for an owner's dataset and in the partner's own CLI alike.
+ * Contributor side: encrypts one column under a job's public key — row by row, or for a
+ * push-down spec its partial aggregates in one ciphertext. Needs no secret of any kind, so it
+ * runs in the gateway for an owner's dataset and in the partner's own CLI alike: either way the
+ * reduction happens in the contributor's own trust zone.
  */
 export async function encryptColumn(publicKey: Uint8Array, values: ArrayLike<number>, spec: ColumnSpec): Promise<Uint8Array> {
   const key = decodePublicKey(publicKey);
   validateSpec(key.scheme, spec);
-  const vectors = encodeComponents(key.scheme, spec, values);
+  const { vectors, bits } = encodeComponents(key.scheme, spec, values);
   const { seal, context } = await heContext(key.params);
   const slots = slotCount(key.scheme);
   const pk = seal.PublicKey();
@@ -35,7 +37,8 @@ export async function encryptColumn(publicKey: Uint8Array, values: ArrayLike<num
       }
       return out;
     });
-    return encodeColumn({ scheme: key.scheme, params: key.params, keyId: key.keyId, spec: canonicalSpec(spec), n: values.length, components: componentsFor(key.scheme, spec), ciphertexts });
+    const column = { scheme: key.scheme, params: key.params, keyId: key.keyId, spec: canonicalSpec(spec), n: values.length, components: componentsFor(key.scheme, spec), ciphertexts };
+    return encodeColumn(bits === undefined ? column : { ...column, bits });
   } finally {
     for (const o of [plain, cipher, encryptor, pk, batch, ckks]) o?.delete();
   }
@@ -54,6 +57,7 @@ export function canonicalSpec(spec: ColumnSpec): ColumnSpec {
   const out: ColumnSpec = { operation: spec.operation };
   if (spec.operation === 'histogram') out.buckets = [...(spec.buckets ?? [])];
   if (spec.decimals) out.decimals = spec.decimals;
+  if (spec.pushdown) out.pushdown = true;
   return out;
 }
 

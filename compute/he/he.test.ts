@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../common/index.ts';
 import { decodeResult, decryptResult, encryptColumn, encryptColumns, EncryptionPool, evaluate, keygen, verifyContribution, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
-import { bucketIndex } from './encode.ts';
+import { bucketIndex } from './partials.ts';
 import { decodeColumn, encodeColumn } from './artifacts.ts';
 
 /** A deterministic generator so failures reproduce. */
@@ -210,5 +210,163 @@ describe('parallel encryption', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('push-down: each contributor’s partial aggregates, one ciphertext per column', () => {
+  let keys: HeKeyset;
+  let weighted: HeKeyset;
+  let reals: HeKeyset;
+  let realsWeighted: HeKeyset;
+  beforeAll(async () => {
+    [keys, weighted, reals, realsWeighted] = await Promise.all([keygen('bfv'), keygen('bfv', { plaintextMultiply: true }), keygen('ckks'), keygen('ckks', { plaintextMultiply: true })]);
+  });
+  const owners = [column(9000, 41, -1e6, 1e6), column(100, 42, -5, 5), [0, 0, 0, -2147483647, 2147483647], []];
+  const all = owners.flat();
+
+  it.each(['sum', 'count', 'mean', 'variance'] as OperationKind[])('%s: push-down and row-level agree exactly, and with the plaintext', async (operation) => {
+    const pushed = await run(keys, { operation, pushdown: true }, owners);
+    const rows = await run(keys, { operation }, owners);
+    expect(pushed).toEqual(rows);
+    expect(pushed.n).toBe(all.length);
+    const want = operation === 'count' ? all.length : exactMoments(all)[operation as 'sum'];
+    expect(Math.abs((pushed.value as number) - want)).toBeLessThanOrEqual(Math.abs(want) * 2 ** -51);
+  });
+
+  it('histogram: the same counts as the row layout, from 4 slots per bucket instead of one per row and bucket', async () => {
+    const buckets = [-1e6, -1000, 0, 10, 1e5, 1e6];
+    const spec: ColumnSpec = { operation: 'histogram', buckets, pushdown: true };
+    const pushed = await run(keys, spec, owners);
+    expect(pushed).toEqual(await run(keys, { operation: 'histogram', buckets }, owners));
+    expect(pushed.value).toEqual(buckets.slice(1).map((high, i) => all.filter((v) => v >= buckets[i]! && v < high).length));
+  });
+
+  it('weighted sum: each input weighted once, as the row layout weights every row', async () => {
+    const w = [3, -7, 2147483647, 5];
+    const want = owners.reduce((acc, c, i) => acc + c.reduce((a, v) => a + BigInt(v), 0n) * BigInt(w[i]!), 0n);
+    const pushed = await run(weighted, { operation: 'weightedSum', pushdown: true }, owners, w.map((x) => [x]));
+    expect(pushed).toMatchObject({ value: Number(want), n: all.length });
+    // Rows of |v| < 2^31 times a 31-bit weight could wrap the row layout's slots: refused there.
+    const perRow = (ws: number[]) => owners.map((c, i) => c.map(() => ws[i]!));
+    await expect(run(weighted, { operation: 'weightedSum' }, owners, perRow(w))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const small = [3, -7, 65535, 5];
+    const rows = await run(weighted, { operation: 'weightedSum' }, owners, perRow(small));
+    expect(rows.value).toBe((await run(weighted, { operation: 'weightedSum', pushdown: true }, owners, small.map((x) => [x]))).value);
+    // One weight per push-down input, not per row; the additive key set cannot multiply.
+    await expect(run(weighted, { operation: 'weightedSum', pushdown: true }, owners, owners.map((c, i) => c.map(() => w[i]!)))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(run(keys, { operation: 'weightedSum', pushdown: true }, owners, w.map((x) => [x]))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+
+  it('decimals are reduced exactly at the stated precision', async () => {
+    const values = [column(5000, 43, -1000, 1000, 2), column(20, 44, 0, 1, 2)];
+    for (const operation of ['sum', 'mean', 'variance'] as const) {
+      const pushed = await run(keys, { operation, decimals: 2, pushdown: true }, values);
+      expect(pushed).toEqual(await run(keys, { operation, decimals: 2 }, values));
+    }
+  });
+
+  it('sums and sums of squares stay exact for values up to 2^53 − 1, which the row layout refuses', async () => {
+    const big = [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 52 + 1, -(2 ** 40) - 3, 7, ...column(2000, 45, -1e15, 1e15)];
+    const ints = big.map(BigInt);
+    const s = ints.reduce((a, b) => a + b, 0n);
+    const q = ints.reduce((a, b) => a + b * b, 0n);
+    const n = BigInt(big.length);
+    const sum = await run(keys, { operation: 'sum', pushdown: true }, [big]);
+    expect(BigInt(sum.value as number)).toBe(BigInt(Number(s)));
+    const variance = await run(keys, { operation: 'variance', pushdown: true }, [big, big]);
+    // Exact to the final division: compare with the BigInt figure over the doubled input.
+    const exact = (4n * n * q - 4n * s * s) / (4n * n * n);
+    expect(Math.abs((variance.value as number) - Number(exact)) / Number(exact)).toBeLessThan(2 ** -50);
+    await expect(encryptColumn(keys.publicKey, big, { operation: 'sum' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { index: 0 } });
+    const error = await encryptColumn(keys.publicKey, [1, 2 ** 53], { operation: 'variance', pushdown: true }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { index: 1 } });
+    expect((error as Error).message).not.toContain(String(2 ** 53));
+  });
+
+  it('squares of 31-bit values summed over more than 2^20 rows (the reducer’s double-precision blocks) stay exact', async () => {
+    const values = Array.from({ length: 2 ** 20 + 7 }, (_, i) => (i % 2 ? 1 : -1) * (2147483647 - (i % 1000)));
+    const ints = values.map(BigInt);
+    const s = ints.reduce((a, b) => a + b, 0n);
+    const q = ints.reduce((a, b) => a + b * b, 0n);
+    const n = BigInt(values.length);
+    const out = await run(keys, { operation: 'variance', pushdown: true }, [values]);
+    expect(out.value).toBe(Number(n * q - s * s) / Number(n * n));
+  });
+
+  it('a push-down column is one ciphertext whatever its rows; the pool encrypts it whole', async () => {
+    const large = await encryptColumn(keys.publicKey, column(50_000, 46, -10, 10), { operation: 'variance', pushdown: true });
+    const small = await encryptColumn(keys.publicKey, [1, 2, 3], { operation: 'variance', pushdown: true });
+    expect(decodeColumn(large).ciphertexts).toEqual([[expect.any(Uint8Array)]]);
+    expect(Math.abs(large.length - small.length)).toBeLessThan(64);
+    const [pooled] = await encryptColumns(keys.publicKey, [column(50_000, 46, -10, 10)], { operation: 'variance', pushdown: true }, 2);
+    expect(decodeColumn(pooled!).ciphertexts).toHaveLength(1);
+    const result = await evaluate({ operation: 'variance' }, [pooled!, large], { publicKey: keys.publicKey });
+    const doubled = [...column(50_000, 46, -10, 10), ...column(50_000, 46, -10, 10)];
+    expect((await decryptResult(keys.secretKey, result)).value).toBeCloseTo(exactMoments(doubled).variance, 9);
+  });
+
+  it('CKKS: sums, means, variances and weighted sums of reals from compensated partials', async () => {
+    const values = [column(6000, 47, -1000, 1000).map((v, i) => v + i / 7), column(300, 48, 0, 1).map((v) => v / 3)];
+    const flat = values.flat();
+    const mean = flat.reduce((a, b) => a + b, 0) / flat.length;
+    const relative = (a: unknown, b: number) => Math.abs((a as number) - b) / Math.max(1, Math.abs(b));
+    expect(relative((await run(reals, { operation: 'sum', pushdown: true }, values)).value, mean * flat.length)).toBeLessThan(1e-9);
+    expect(relative((await run(reals, { operation: 'mean', pushdown: true }, values)).value, mean)).toBeLessThan(1e-9);
+    const variance = flat.reduce((a, b) => a + (b - mean) ** 2, 0) / flat.length;
+    expect(relative((await run(reals, { operation: 'variance', pushdown: true }, values)).value, variance)).toBeLessThan(1e-9);
+    const w = [0.25, -4];
+    const want = values.reduce((acc, c, i) => acc + c.reduce((a, v) => a + v, 0) * w[i]!, 0);
+    expect(relative((await run(realsWeighted, { operation: 'weightedSum', pushdown: true }, values, w.map((x) => [x]))).value, want)).toBeLessThan(1e-9);
+  });
+
+  it('refuses, before any work, jobs whose sums could wrap or overflow — never a wrong figure', async () => {
+    // BFV: 2^11 inputs × 16-bit limbs × a 2^30 weight reach 2^57.
+    const one = await encryptColumn(weighted.publicKey, [1, 2, 3], { operation: 'weightedSum', pushdown: true });
+    const many = (k: number) => new Array<Uint8Array>(k).fill(one);
+    await expect(evaluate({ operation: 'weightedSum', weights: many(2048).map(() => [2 ** 30]) }, many(2048), { publicKey: weighted.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const fits = await evaluate({ operation: 'weightedSum', weights: many(1024).map(() => [2 ** 30]) }, many(1024), { publicKey: weighted.publicKey });
+    expect((await decryptResult(weighted.secretKey, fits)).value).toBe(1024 * 6 * 2 ** 30);
+    // CKKS: the weighted partials must fit the modulus with the squared scale; each column states its magnitude.
+    const large = await encryptColumn(realsWeighted.publicKey, column(4096, 49, 1e5, 1e6), { operation: 'weightedSum', pushdown: true });
+    await expect(evaluate({ operation: 'weightedSum', weights: [[2 ** 30]] }, [large], { publicKey: realsWeighted.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((await decryptResult(realsWeighted.secretKey, await evaluate({ operation: 'weightedSum', weights: [[2]] }, [large], { publicKey: realsWeighted.publicKey }))).n).toBe(4096);
+    const { bits: _, ...silent } = decodeColumn(large);
+    await expect(evaluate({ operation: 'weightedSum', weights: [[2]] }, [encodeColumn(silent)], { publicKey: realsWeighted.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { input: 0 } });
+  });
+
+  it('refuses mixed layouts and contributions of the wrong layout', async () => {
+    const pushed = await encryptColumn(keys.publicKey, [1, 2], { operation: 'sum', pushdown: true });
+    const rows = await encryptColumn(keys.publicKey, [1, 2], { operation: 'sum' });
+    await expect(evaluate({ operation: 'sum' }, [pushed, rows], { publicKey: keys.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(verifyContribution(pushed, keys.publicKey, { operation: 'sum', pushdown: true })).toEqual({ n: 2 });
+    expect(() => verifyContribution(rows, keys.publicKey, { operation: 'sum', pushdown: true })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    expect(() => verifyContribution(pushed, keys.publicKey, { operation: 'sum' })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    const decoded = decodeColumn(pushed);
+    const twice = encodeColumn({ ...decoded, ciphertexts: [[decoded.ciphertexts[0]![0]!, decoded.ciphertexts[0]![0]!]] });
+    expect(() => verifyContribution(twice, keys.publicKey, { operation: 'sum', pushdown: true })).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    await expect(encryptColumn(keys.publicKey, [1], { operation: 'intersectionSum', pushdown: true })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
+
+describe('intersectionSum: the worker sums the rows a mask selects', () => {
+  it('counts the selected rows as n and refuses malformed masks', async () => {
+    const keys = await keygen('bfv', { plaintextMultiply: true });
+    const values = column(9000, 51, -1000, 1000);
+    const mask = Uint8Array.from(values, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const col = await encryptColumn(keys.publicKey, values, { operation: 'intersectionSum' });
+    const out = await decryptResult(keys.secretKey, await evaluate({ operation: 'intersectionSum', mask }, [col], { publicKey: keys.publicKey }), { minGroupSize: 3000 });
+    expect(out).toEqual({ operation: 'intersectionSum', value: values.filter((_, i) => i % 3 === 0).reduce((a, b) => a + b, 0), n: 3000 });
+    await expect(decryptResult(keys.secretKey, await evaluate({ operation: 'intersectionSum', mask }, [col], { publicKey: keys.publicKey }), { minGroupSize: 3001 })).rejects.toMatchObject({
+      code: 'GROUP_TOO_SMALL',
+    });
+    const refused = (request: Parameters<typeof evaluate>[0], columns = [col], publicKey = keys.publicKey) => expect(evaluate(request, columns, { publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await refused({ operation: 'intersectionSum' });
+    await refused({ operation: 'intersectionSum', mask: mask.subarray(1) });
+    await refused({ operation: 'intersectionSum', mask: Uint8Array.from(mask, (b) => b * 2) });
+    await refused({ operation: 'intersectionSum', mask }, [col, col]);
+    await refused({ operation: 'intersectionSum', mask, weights: [[1]] });
+    await refused({ operation: 'sum', mask });
+    const additive = await keygen('bfv');
+    await refused({ operation: 'intersectionSum', mask }, [await encryptColumn(additive.publicKey, values, { operation: 'intersectionSum' })], additive.publicKey);
   });
 });

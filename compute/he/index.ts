@@ -1,5 +1,5 @@
 export { BFV, CKKS, HE_SCHEMES, PARAMETER_SETS, warmHeContexts, type HeScheme, type ParameterSet } from './params.ts';
-export { HE_RESULT_SCHEMA, NOISE_SCHEMA, OPERATIONS, type ColumnSpec, type OperationKind } from './operations.ts';
+export { AGGREGATES, HE_RESULT_SCHEMA, NOISE_SCHEMA, OPERATIONS, maskWeight, needsPlaintextMultiply, type ColumnSpec, type OperationKind } from './operations.ts';
 export { encryptColumn } from './encrypt.ts';
 export { evaluate, type EvaluateKeys, type EvaluateRequest } from './evaluate.ts';
 export { decodeColumn, decodePublicKey, decodeResult } from './artifacts.ts';

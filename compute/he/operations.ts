@@ -1,9 +1,21 @@
 import { SluiceError } from '../../common/index.ts';
 import type { HeScheme } from './params.ts';
 
-export type OperationKind = 'sum' | 'count' | 'mean' | 'variance' | 'histogram' | 'weightedSum';
+export type OperationKind = 'sum' | 'count' | 'mean' | 'variance' | 'histogram' | 'weightedSum' | 'intersectionSum';
 
-export const OPERATIONS: readonly OperationKind[] = ['sum', 'count', 'mean', 'variance', 'histogram', 'weightedSum'];
+/** The decomposable aggregates a job asks for by name: each owner's part reduces to a few sums. */
+export const AGGREGATES: readonly OperationKind[] = ['sum', 'count', 'mean', 'variance', 'histogram', 'weightedSum'];
+
+/** Every operation an artifact may carry; `intersectionSum` is what a PSI job in `sum` mode evaluates. */
+export const OPERATIONS: readonly OperationKind[] = [...AGGREGATES, 'intersectionSum'];
+
+/**
+ * Whether the worker multiplies ciphertexts by plaintexts: by the requester's weights, or by the
+ * 0/1 membership mask of a private join. Such jobs need a key set with the noise budget for it.
+ */
+export function needsPlaintextMultiply(operation: OperationKind): boolean {
+  return operation === 'weightedSum' || operation === 'intersectionSum';
+}
 
 /** JSON schema of the differential-privacy noise a release carries (compute/disclosure/noise.ts). */
 export const NOISE_SCHEMA = {
@@ -37,6 +49,19 @@ export const HE_RESULT_SCHEMA = {
   },
 } as const;
 
+/**
+ * The rows an `intersectionSum` mask selects (the intersection's size), or -1 when it holds
+ * anything but zeros and ones.
+ */
+export function maskWeight(mask: Uint8Array): number {
+  let n = 0;
+  for (const bit of mask) {
+    if (bit > 1) return -1;
+    n += bit;
+  }
+  return n;
+}
+
 /** What a contributor encrypts a column for; fixed when the job is created. */
 export interface ColumnSpec {
   operation: OperationKind;
@@ -44,6 +69,12 @@ export interface ColumnSpec {
   buckets?: number[];
   /** BFV: values are rounded to this many decimal places and computed on exactly (0–9). */
   decimals?: number;
+  /**
+   * Push-down: the contributor reduces its column to its partial aggregates (sum, sum of
+   * squares, bin counts) and encrypts those — one ciphertext, whatever the number of rows —
+   * instead of one ciphertext per 8192 rows. Absent: the row-level layout.
+   */
+  pushdown?: boolean;
 }
 
 /**
@@ -54,13 +85,15 @@ export interface ColumnSpec {
  * is a single ciphertext whatever the number of buckets.
  */
 export function componentsFor(scheme: HeScheme, spec: ColumnSpec): string[] {
+  if (spec.operation === 'count') return [];
+  // Push-down: every partial aggregate of the column in one vector (layout in partials.ts).
+  if (spec.pushdown) return ['p'];
   switch (spec.operation) {
     case 'sum':
     case 'mean':
     case 'weightedSum':
+    case 'intersectionSum':
       return ['x'];
-    case 'count':
-      return [];
     case 'variance':
       return scheme === 'bfv' ? ['x', 'x2lo', 'x2hi'] : ['x', 'x2'];
     case 'histogram':
@@ -75,6 +108,9 @@ export function validateSpec(scheme: HeScheme, spec: ColumnSpec): void {
     throw new SluiceError('VALIDATION_FAILED', 'decimals must be an integer from 0 to 9');
   }
   if (scheme === 'ckks' && decimals !== 0) throw new SluiceError('VALIDATION_FAILED', 'decimals apply to BFV only');
+  if (spec.pushdown !== undefined && typeof spec.pushdown !== 'boolean') throw new SluiceError('VALIDATION_FAILED', 'pushdown is true or false');
+  // The mask of a private join selects rows: there is nothing to reduce before it is known.
+  if (spec.pushdown && spec.operation === 'intersectionSum') throw new SluiceError('VALIDATION_FAILED', 'an intersection sum is evaluated on rows');
   if (spec.operation === 'histogram') {
     if (scheme !== 'bfv') throw new SluiceError('VALIDATION_FAILED', 'histograms are exact counts: use BFV');
     bucketsOf(spec);

@@ -63,8 +63,9 @@ export class EncryptionPool {
     const rows = rowsPerChunk(scheme, spec);
     const chunks = columns.reduce((sum, c) => sum + Math.ceil(c.length / rows), 0);
     // Parts of at most PART_CIPHERTEXTS ciphertexts (~0.1 s each): the last parts end close
-    // together, where a few large parts left one thread finishing alone.
-    const partRows = rows * Math.max(1, Math.min(PART_CIPHERTEXTS, Math.ceil(chunks / (this.threads * 2))));
+    // together, where a few large parts left one thread finishing alone. A push-down column is
+    // one part: its thread reduces it whole and encrypts a single ciphertext.
+    const partRows = spec.pushdown ? Infinity : rows * Math.max(1, Math.min(PART_CIPHERTEXTS, Math.ceil(chunks / (this.threads * 2))));
     await this.start();
     const encrypted = columns.map((column) => {
       const parts: Promise<Uint8Array>[] = [];

@@ -17,5 +17,9 @@ export function verifyContribution(column: Uint8Array, publicKey: Uint8Array, sp
   if (JSON.stringify(canonicalSpec(decoded.spec)) !== JSON.stringify(canonicalSpec(spec))) {
     throw new SluiceError('VALIDATION_FAILED', 'the column is encoded for another operation');
   }
+  // A push-down contribution is its partial aggregates: one ciphertext (none for a count).
+  if (spec.pushdown && decoded.ciphertexts.some((chunks) => chunks.length !== 1)) {
+    throw new SluiceError('VALIDATION_FAILED', 'a push-down column is one ciphertext of partial aggregates');
+  }
   return { n: decoded.n };
 }

@@ -7,13 +7,17 @@ import type { Batch, TaskInput, X25519Pool } from './x25519-pool.ts';
 
 export const PSI_PROTOCOL = 'sluice-psi-x25519-sha256-v1';
 
-export type PsiMode = 'cardinality' | 'intersection';
+/**
+ * `cardinality`: the partner learns |X ∩ Y|; `intersection`: also which of its elements;
+ * `sum`: a private join (join.ts) — the gateway learns which of the partner's blinded elements
+ * match and sums the partner's encrypted values over them; the KMS releases the sum.
+ */
+export type PsiMode = 'cardinality' | 'intersection' | 'sum';
 
 /** Fixed by the server (the gateway) per job, fetched by the partner before it starts. */
 export interface PsiSession {
   protocol: typeof PSI_PROTOCOL;
   sessionId: string;
-  /** `cardinality`: the partner learns |X ∩ Y| only; `intersection`: also which of its elements. */
   mode: PsiMode;
   /** The server refuses smaller partner sets: one-element sets would test membership. */
   minSetSize: number;
@@ -26,8 +30,8 @@ export interface PsiOutcome {
 }
 
 /** Doubly-blinded values are compared, never re-multiplied: 128 bits keep false matches < 2^-88 at 2^20 × 2^20. */
-const TAG_BYTES = 16;
-const POINT_BYTES = 32;
+export const TAG_BYTES = 16;
+export const POINT_BYTES = 32;
 
 /** PSI works on sets: duplicates are dropped, first occurrence kept. */
 export function dedupe(elements: Iterable<string>): string[] {
@@ -81,7 +85,7 @@ async function hashAndBlind(pool: X25519Pool, scalar: Uint8Array, session: PsiSe
   return output;
 }
 
-async function blind(pool: X25519Pool, scalar: Uint8Array, points: Uint8Array, outBytes: number, options: BatchOptions = {}): Promise<Uint8Array> {
+export async function blind(pool: X25519Pool, scalar: Uint8Array, points: Uint8Array, outBytes: number, options: BatchOptions = {}): Promise<Uint8Array> {
   const output = options.output ?? new Uint8Array((points.length / POINT_BYTES) * outBytes);
   await pool.run({ ...options, op: 'mult', scalar, domain: new Uint8Array(0), outBytes, output, inputs: pointTasks(points) });
   return output;
@@ -91,10 +95,22 @@ function secretScalar(): Uint8Array {
   return new Uint8Array(randomBytes(32));
 }
 
-function checkSession(header: Record<string, unknown>, session: PsiSession, type: string): void {
+export function checkSession(header: Record<string, unknown>, session: PsiSession, type: string): void {
   if (header.type !== type || header.protocol !== PSI_PROTOCOL || header.sessionId !== session.sessionId) {
     throw new SluiceError('VALIDATION_FAILED', 'PSI message is not for this session');
   }
+}
+
+/** The partner's blinded points from a psi-request, refused when malformed or below the session's set size. */
+function requestPoints(session: PsiSession, request: Uint8Array): Uint8Array {
+  const { header, blobs } = unpack(request);
+  checkSession(header, session, 'psi-request');
+  const points = blobs[0];
+  if (blobs.length !== 1 || !points || points.length % POINT_BYTES !== 0 || header.count !== points.length / POINT_BYTES) {
+    throw new SluiceError('VALIDATION_FAILED', 'malformed PSI request');
+  }
+  if (!distinctAtLeast(points, session.minSetSize)) throw new SluiceError('GROUP_TOO_SMALL', 'the partner set is smaller than this job allows');
+  return points;
 }
 
 /** Partner side, step 1: the blinded set to send. Keep `state` for step 2; it holds the secret scalar. */
@@ -107,18 +123,12 @@ export async function psiRequest(session: PsiSession, elements: Iterable<string>
 }
 
 /**
- * Server side (the gateway, for the data owner): blinds the partner's values a second time and
- * its own once, under a scalar used for this exchange only. In `cardinality` mode the partner's
- * doubly-blinded values go back shuffled, so it can count matches but not tell which they are.
+ * The server's work in both protocols, under a scalar used for this exchange only and zeroed
+ * after: the partner's points blinded a second time (truncated, in the partner's order) and its
+ * own set blinded once.
  */
-export async function psiRespond(session: PsiSession, serverElements: Iterable<string>, request: Uint8Array, pool: X25519Pool): Promise<Uint8Array> {
-  const { header, blobs } = unpack(request);
-  checkSession(header, session, 'psi-request');
-  const points = blobs[0];
-  if (blobs.length !== 1 || !points || points.length % POINT_BYTES !== 0 || header.count !== points.length / POINT_BYTES) {
-    throw new SluiceError('VALIDATION_FAILED', 'malformed PSI request');
-  }
-  if (!distinctAtLeast(points, session.minSetSize)) throw new SluiceError('GROUP_TOO_SMALL', 'the partner set is smaller than this job allows');
+export async function blindBoth(session: PsiSession, serverElements: Iterable<string>, request: Uint8Array, pool: X25519Pool): Promise<{ doubled: Uint8Array; own: Uint8Array }> {
+  const points = requestPoints(session, request);
   const scalar = secretScalar();
   try {
     // Queued together, so the threads go from the partner's values to the server's without a
@@ -130,11 +140,21 @@ export async function psiRespond(session: PsiSession, serverElements: Iterable<s
       abandon.abort();
       throw error;
     });
-    const header = { type: 'psi-response', protocol: PSI_PROTOCOL, sessionId: session.sessionId, mode: session.mode };
-    return pack(header, [session.mode === 'cardinality' ? shuffle(doubled, TAG_BYTES) : doubled, shuffle(own, POINT_BYTES)]);
+    return { doubled, own };
   } finally {
     scalar.fill(0);
   }
+}
+
+/**
+ * Server side (the gateway, for the data owner): blinds the partner's values a second time and
+ * its own once. In `cardinality` mode the partner's doubly-blinded values go back shuffled, so
+ * it can count matches but not tell which they are.
+ */
+export async function psiRespond(session: PsiSession, serverElements: Iterable<string>, request: Uint8Array, pool: X25519Pool): Promise<Uint8Array> {
+  const { doubled, own } = await blindBoth(session, serverElements, request, pool);
+  const header = { type: 'psi-response', protocol: PSI_PROTOCOL, sessionId: session.sessionId, mode: session.mode };
+  return pack(header, [session.mode === 'cardinality' ? shuffle(doubled, TAG_BYTES) : doubled, shuffle(own, POINT_BYTES)]);
 }
 
 /** Whether `points` holds at least `needed` different points: one element sent ten times is a set of one. */
@@ -145,7 +165,9 @@ function distinctAtLeast(points: Uint8Array, needed: number): boolean {
 }
 
 /** Partner side, step 2: blinds the server's values with its own scalar and compares. */
-export async function psiFinish(state: Awaited<ReturnType<typeof psiRequest>>['state'], response: Uint8Array, pool: X25519Pool): Promise<PsiOutcome> {
+export type PsiRequestState = Awaited<ReturnType<typeof psiRequest>>['state'];
+
+export async function psiFinish(state: PsiRequestState, response: Uint8Array, pool: X25519Pool): Promise<PsiOutcome> {
   const { header, blobs } = unpack(response);
   checkSession(header, state.session, 'psi-response');
   const [doubled, serverPoints] = blobs;

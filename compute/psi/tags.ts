@@ -1,11 +1,12 @@
 /**
- * A set of the 16-byte tags the partner computed itself (X25519 under its own secret scalar,
- * truncated), kept as indices into their packed words: no string or object per tag, which at
- * 2^20 tags is most of the comparison's time and memory.
+ * A set of 16-byte tags computed under the holder's own secret scalar (X25519, truncated): the
+ * partner's in PSI, the server's in a private join. Kept as indices into their packed words: no
+ * string or object per tag, which at 2^20 tags is most of the comparison's time and memory.
  *
- * Open addressing on the tag's first 32 bits: those are uniform and unpredictable to the server,
- * which does not know the scalar, so it cannot make the probe sequences long; a point it sends
- * twice gives an equal tag, which is stored once.
+ * Open addressing on the tag's first 32 bits: those are uniform and unpredictable to the other
+ * side, which does not know the scalar, so it cannot make the probe sequences long; a point it
+ * sends twice gives an equal tag, which is stored once. Only tags the holder computed go in;
+ * the other side's are only looked up.
  */
 export class TagSet {
   /** Where the tags are written (16 bytes each), before `addRange` takes them in. */
@@ -42,11 +43,16 @@ export class TagSet {
 
   /** Whether tag `index` of `other` (four words per tag) is in the set. */
   has(other: Uint32Array, index: number): boolean {
+    return this.find(other, index) >= 0;
+  }
+
+  /** Where tag `index` of `other` was added (the first time, if twice), or -1. */
+  find(other: Uint32Array, index: number): number {
     const { tags, slots, mask } = this;
     for (let slot = other[4 * index]! & mask; ; slot = (slot + 1) & mask) {
       const held = slots[slot]!;
-      if (held === 0) return false;
-      if (equal(tags, 4 * (held - 1), other, 4 * index)) return true;
+      if (held === 0) return -1;
+      if (equal(tags, 4 * (held - 1), other, 4 * index)) return held - 1;
     }
   }
 }

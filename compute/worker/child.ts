@@ -40,6 +40,7 @@ try {
   const publicKey = fs.readFileSync(path.join(scratch, SANDBOX_FILES.publicKey));
   const columns = job.inputs.map((name) => fs.readFileSync(path.join(scratch, SANDBOX_FILES.inputsDir, name)));
   const request: EvaluateRequest = { operation: job.operation, ...(job.weights ? { weights: job.weights } : {}) };
+  if (job.mask) request.mask = new Uint8Array(fs.readFileSync(path.join(scratch, SANDBOX_FILES.mask)));
   const result = await evaluate(request, columns, { publicKey }, (progress) => report({ progress }));
   const partial = path.join(scratch, `${SANDBOX_FILES.result}.partial`);
   fs.writeFileSync(partial, result);

@@ -15,8 +15,10 @@ export interface ComputeJobPayload {
   operation: OperationKind;
   /** Names of the encrypted columns in the store (`ComputeStore.putInput`). */
   inputs: string[];
-  /** `weightedSum`: per input, one plaintext weight per row. */
+  /** `weightedSum`: per input, one plaintext weight per row (one per input for push-down columns). */
   weights?: number[][];
+  /** `intersectionSum`: name in the store of the join's mask, one byte (0 or 1) per row of the input. */
+  mask?: string;
 }
 
 export interface ComputeJobResult {
@@ -57,10 +59,12 @@ export function createComputeHandler(deps: ComputeHandlerDeps): JobHandler<Compu
     try {
       const sandboxJob: SandboxJob = { operation: job.payload.operation, inputs: job.payload.inputs.map((_, i) => `${i}.col`) };
       if (job.payload.weights) sandboxJob.weights = job.payload.weights;
+      if (job.payload.mask) sandboxJob.mask = SANDBOX_FILES.mask;
       fs.writeFileSync(path.join(scratch, SANDBOX_FILES.job), JSON.stringify(sandboxJob));
       fs.writeFileSync(path.join(scratch, SANDBOX_FILES.publicKey), publicKey);
       fs.mkdirSync(path.join(scratch, SANDBOX_FILES.inputsDir));
       job.payload.inputs.forEach((name, i) => linkOrCopy(deps.store.inputPath(jobId, name), path.join(scratch, SANDBOX_FILES.inputsDir, sandboxJob.inputs[i]!)));
+      if (job.payload.mask) linkOrCopy(deps.store.inputPath(jobId, job.payload.mask), path.join(scratch, SANDBOX_FILES.mask));
       const result = await run(child, deps.limits.timeoutMs, (f) => void job.progress(f * 0.95).catch(() => undefined), jobId);
       deps.store.putResult(jobId, result);
       const digest = sha256Hex(result);

@@ -17,6 +17,15 @@ function writeAtomically(file: string, bytes: Uint8Array): void {
   fs.renameSync(partial, file);
 }
 
+function readIfPresent(file: string): Uint8Array | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -42,13 +51,17 @@ export class ComputeStore {
     writeAtomically(this.inputPath(jobId, name), column);
   }
 
+  /** A stored input (or exchange state, such as a private join's), or undefined if there is none. */
+  readInput(jobId: string, name: string): Uint8Array | undefined {
+    return readIfPresent(this.inputPath(jobId, name));
+  }
+
+  removeInput(jobId: string, name: string): void {
+    fs.rmSync(this.inputPath(jobId, name), { force: true });
+  }
+
   readResult(jobId: string): Uint8Array | undefined {
-    try {
-      return fs.readFileSync(path.join(this.jobDir(jobId), 'result.bin'));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    return readIfPresent(path.join(this.jobDir(jobId), 'result.bin'));
   }
 
   /** Idempotent: the first result of a job stands, and a re-run must reproduce it byte for byte. */

@@ -3,6 +3,7 @@ import type { ComputeJobPayload, OperationKind, ReleasedResult } from '../../com
 import { enqueue } from '../anchoring/outbox.ts';
 import { recheckContracts } from './inputs.ts';
 import { approversOf, contractsOf, findJob, jobInputs, ownersOf, type JobRow } from './jobs.ts';
+import { isJoinJob, joinPayload } from './join.ts';
 import { releaseRecord } from './records.ts';
 import { jobParams } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
@@ -55,10 +56,12 @@ async function destroyKeyset(rt: ComputeRuntime, job: JobRow): Promise<boolean> 
 
 async function payloadOf(rt: ComputeRuntime, job: JobRow): Promise<ComputeJobPayload> {
   const inputs = await jobInputs(rt.db, job.id);
+  if (isJoinJob(job)) return joinPayload(job, inputs);
   const payload: ComputeJobPayload = { jobId: job.id, keysetId: job.keyset_id!, operation: job.operation as OperationKind, inputs: inputs.map((i) => i.name) };
-  // The requester weights whole inputs; the evaluator multiplies per row.
-  const { weights } = jobParams(job);
-  if (weights) payload.weights = inputs.map((input, i) => new Array<number>(input.rows ?? 0).fill(weights[i]!));
+  // The requester weights whole inputs: a push-down input is one partial sum, weighted once;
+  // a row-level input is weighted row by row.
+  const { weights, pushdown } = jobParams(job);
+  if (weights) payload.weights = inputs.map((input, i) => (pushdown ? [weights[i]!] : new Array<number>(input.rows ?? 0).fill(weights[i]!)));
   return payload;
 }
 
@@ -83,7 +86,8 @@ async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boo
   try {
     await recheckContracts(rt.ctx, contractsOf(inputs), job.purpose);
     let released: { resultDigest: string; result: ReleasedResult } | undefined;
-    if (job.operation !== 'psi') {
+    // Homomorphic jobs (a private join too) release through the KMS; a plain PSI has nothing to decrypt.
+    if (job.keyset_id !== null) {
       const ciphertext = rt.ctx.compute.store.readResult(job.id);
       if (!ciphertext) return failJob(rt, job, 'INTERNAL');
       await rt.ctx.compute.keysets.release(job.keyset_id!, approvals.map((a) => ({ party: a.owner_id, approvedAt: a.approved_at })));

@@ -3,6 +3,7 @@ import { verifyContribution } from '../../compute/index.ts';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import { advance } from './advance.ts';
 import { getJob, jobInputs, type InputRow, type JobRow } from './jobs.ts';
+import { checkJoinContribution, isJoinJob } from './join.ts';
 import { columnSpec } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import { codeOf, moveStage } from './stages.ts';
@@ -36,6 +37,7 @@ export async function contribute(rt: ComputeRuntime, principal: Principal, jobId
     if (job.stage !== 'awaiting_contributions') throw new SluiceError('CONFLICT', 'the job takes no contributions now');
     const key = await rt.ctx.compute.keysets.publicKey(job.keyset_id!);
     const { n } = verifyContribution(column, key.publicKey, columnSpec(job));
+    if (isJoinJob(job)) checkJoinContribution(rt, job, n);
     rt.ctx.compute.store.putInput(jobId, input.name, column);
     const complete = await rt.db.transaction().execute(async (trx) => {
       await trx.updateTable('compute_job_inputs').set({ rows: n }).where('job_id', '=', jobId).where('name', '=', input.name).execute();

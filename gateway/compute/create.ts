@@ -8,7 +8,8 @@ import { unwrapDatasetKey } from '../datasets/service.ts';
 import { authorizeInputs, checkContributors, distinctPersons, readColumn, type AuthorizedInput, type ColumnValues } from './inputs.ts';
 import type { InputRow, JobRow } from './jobs.ts';
 import { jobRecord } from './records.ts';
-import { checkRequest, paramsOf, type CreateJobBody } from './request.ts';
+import { contributorsOf } from './join.ts';
+import { checkRequest, isHomomorphic, paramsOf, type CreateJobBody } from './request.ts';
 import { discardJob, jobCreated, JobControls } from './disclosure/controls.ts';
 import { disclosureDb, disclosureTrx } from './disclosure/tables.ts';
 import type { ComputeRuntime } from './runtime.ts';
@@ -19,7 +20,8 @@ import { outboxTransaction, type JobStage } from './tables.ts';
  * `POST /v1/compute/jobs`. The request and its contracts are checked before anything is
  * written. Then the job row is written as `preparing` and, for a homomorphic job, its key set
  * requested from the KMS; each owner's column is decrypted (its dataset key unwrapped for this
- * request only) and handed to the encryption threads while the next is read. The disclosure
+ * request only) and handed to the encryption threads (which reduce it to its partial aggregates
+ * first, under push-down) while the next is read. The disclosure
  * controls (disclosure/controls.ts) fix the group-size floor and draw the owners' privacy
  * budgets before any data is read, measure each column as it is read, and audit the job before
  * it exists. A job over fewer persons than the floor, one that would single someone out, or
@@ -33,8 +35,8 @@ import { outboxTransaction, type JobStage } from './tables.ts';
 export async function createJob(rt: ComputeRuntime, requester: Party, body: CreateJobBody): Promise<{ id: string; status: 'queued' | 'awaiting_approval' }> {
   const { ctx } = rt;
   checkRequest(body);
-  const contributors = body.contributors ?? [];
-  await checkContributors(ctx, contributors);
+  await checkContributors(ctx, body.contributors ?? []);
+  const contributors = contributorsOf(body, requester);
   const authorized = await authorizeInputs(ctx, requester, body);
   const controls = new JobControls(rt, body, authorized);
   const now = ctx.now().toISOString();
@@ -46,8 +48,9 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
   let he: Awaited<ReturnType<InputEncryption['settle']>> | undefined;
   try {
     await controls.start(job);
-    encryption = body.operation === 'psi' ? undefined : new InputEncryption(rt, job, body, controls.plan.dp);
-    columns = await readInputs(ctx, authorized, body, encryption, controls);
+    // A private join's key set is for the requester's values: the owners' ids are not encrypted.
+    encryption = isHomomorphic(body) ? new InputEncryption(rt, job, body, controls.plan.dp) : undefined;
+    columns = await readInputs(ctx, authorized, body, body.operation === 'psi' ? undefined : encryption, controls);
     if (distinctPersons(columns) < job.min_group_size) {
       throw new SluiceError('GROUP_TOO_SMALL', 'the inputs hold fewer persons than the job’s minimum group size', { minGroupSize: job.min_group_size });
     }
@@ -92,7 +95,8 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
 /**
  * Each owner's column in request order, at the dataset state the job pinned and as the
  * controls prepare it (DP clamping and caps); a homomorphic job's encryption starts column by
- * column.
+ * column, on what the controls returned — which, under push-down, is what is reduced to the
+ * owner's partial aggregates.
  */
 async function readInputs(ctx: GatewayContext, authorized: AuthorizedInput[], body: CreateJobBody, encryption: InputEncryption | undefined, controls: JobControls): Promise<ColumnValues[]> {
   // Every owner's data key is requested at once: each is a round trip to the KMS.

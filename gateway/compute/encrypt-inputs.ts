@@ -1,5 +1,5 @@
 import { SluiceError } from '../../common/index.ts';
-import type { ColumnSpec, DpRelease, HeScheme, OperationKind } from '../../compute/index.ts';
+import type { ColumnSpec, DpRelease, HeScheme } from '../../compute/index.ts';
 import type { KeysetPublic } from '../../kms/index.ts';
 import { declaredScheme, paramsOf, schemeFor, specOf, type CreateJobBody } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
@@ -20,7 +20,11 @@ export class InputEncryption {
   readonly #dp: DpRelease | undefined;
   readonly #spec: ColumnSpec;
   readonly #declared: HeScheme | undefined;
+  /** Whether the values' being integers matters: BFV without decimals, for a sum of values. */
+  readonly #integersMatter: boolean;
   readonly #columns: (readonly number[])[] = [];
+  /** Every column added while integers mattered held integers only. */
+  #integral = true;
   #scheme: HeScheme;
   #keyset: Promise<KeysetPublic>;
   #encrypted: Promise<Uint8Array>[] = [];
@@ -34,23 +38,31 @@ export class InputEncryption {
     this.#dp = dp;
     this.#spec = specOf(body.operation, paramsOf(body));
     this.#declared = declaredScheme(body);
+    this.#integersMatter = body.decimals === undefined && body.operation !== 'histogram' && body.operation !== 'count';
     this.#scheme = this.#declared ?? ((body.weights ?? []).every(Number.isInteger) ? 'bfv' : 'ckks');
     this.#keyset = this.#createKeyset(job.id);
   }
 
-  /** One owner's column, in input order; its encryption starts as soon as the key set exists. */
+  /**
+   * One owner's column, in input order; its encryption starts as soon as the key set exists.
+   * Each column is checked for fractions once, here: where the values decide, the first one
+   * moves the job to CKKS; where BFV was asked, `settle` refuses the job.
+   */
   add(values: readonly number[]): void {
     this.#columns.push(values);
-    if (this.#declared === undefined && this.#scheme === 'bfv' && !values.every(Number.isInteger)) {
-      this.#switchToCkks();
-      return;
+    if (this.#integersMatter && this.#integral && this.#scheme === 'bfv' && !values.every(Number.isInteger)) {
+      this.#integral = false;
+      if (this.#declared === undefined) {
+        this.#switchToCkks();
+        return;
+      }
     }
     this.#encrypted.push(this.#encrypt(values));
   }
 
   /** Once every column was added: the job's scheme, its key set and the encrypted columns. */
   async settle(): Promise<{ scheme: HeScheme; keysetId: string; encrypted: Uint8Array[] }> {
-    const scheme = schemeFor(this.#body, this.#columns);
+    const scheme = schemeFor(this.#body, this.#integral);
     if (scheme !== this.#scheme) throw new SluiceError('INTERNAL', 'the job’s scheme changed after its columns were encrypted');
     await this.#destroying;
     const keyset = await this.#keyset;
@@ -76,8 +88,7 @@ export class InputEncryption {
   }
 
   #createKeyset(label: string): Promise<KeysetPublic> {
-    const body = this.#body;
-    const request = { jobId: label, scheme: this.#scheme, operation: body.operation as OperationKind, minGroupSize: this.#job.min_group_size, ...(this.#dp ? { dp: this.#dp } : {}) };
+    const request = { jobId: label, scheme: this.#scheme, operation: this.#spec.operation, minGroupSize: this.#job.min_group_size, ...(this.#dp ? { dp: this.#dp } : {}) };
     const created: Promise<KeysetPublic> = this.#rt.ctx.compute.keysets.createKeyset(request).then(async (keyset) => {
       // A guessed key set answering after its replacement must not take the row back.
       if (this.#keyset === created) await this.#rt.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', this.#job.id).execute();

@@ -2,6 +2,7 @@ import { SluiceError } from '../../common/index.ts';
 import { computeJobStatus, type ComputeJobStatus } from '../../compute/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ComputeServices } from '../context.ts';
+import { isPrivateJoin, jobParams } from './request.ts';
 import type { ComputeDb, ComputeJobInputsTable, ComputeJobsTable } from './tables.ts';
 
 export type JobRow = ComputeJobsTable;
@@ -41,6 +42,11 @@ export function ownersOf(inputs: readonly InputRow[]): string[] {
   return [...new Set(inputs.filter((i) => i.kind === 'dataset').map((i) => i.party_id))];
 }
 
+/** Owners of the job's inputs who have not approved yet. */
+export function pendingOwners(inputs: readonly InputRow[], approvals: readonly string[]): string[] {
+  return ownersOf(inputs).filter((owner) => !approvals.includes(owner));
+}
+
 export function contractsOf(inputs: readonly InputRow[]): string[] {
   return inputs.flatMap((i) => (i.contract_id ? [i.contract_id] : []));
 }
@@ -65,7 +71,7 @@ export function assertRequester(principal: Principal, job: JobRow): void {
 /** `GET /v1/compute/jobs/:id/result`: the released figure, for the requester only. */
 export function releasedResult(principal: Principal, job: JobRow): unknown {
   assertRequester(principal, job);
-  if (job.operation === 'psi') throw new SluiceError('VALIDATION_FAILED', 'a PSI job’s result is computed by the requester (sluice psi)');
+  if (job.operation === 'psi' && !isPrivateJoin(job.operation, jobParams(job))) throw new SluiceError('VALIDATION_FAILED', 'a PSI job’s result is computed by the requester (sluice psi)');
   if (job.stage === 'released') return JSON.parse(job.result!);
   if (job.error === 'GROUP_TOO_SMALL') throw new SluiceError('GROUP_TOO_SMALL', 'the result covers too few rows to be released');
   throw new SluiceError('RESULT_NOT_RELEASED', 'the result is not released', { status: job.stage === 'failed' ? 'failed' : 'pending' });
@@ -107,6 +113,6 @@ export async function jobView(db: ComputeDb, queue: ComputeServices['queue'], jo
     purpose: job.purpose,
     minGroupSize: job.min_group_size,
     approvals,
-    pending: ownersOf(inputs).filter((o) => !approvals.includes(o)),
+    pending: pendingOwners(inputs, approvals),
   };
 }

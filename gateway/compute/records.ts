@@ -47,6 +47,6 @@ export function releaseRecord(job: JobRow, approvals: string[], timestamp: strin
   if (released) Object.assign(data, { resultDigest: released.resultDigest, n: released.result.n });
   if (released?.result.suppressed) data.suppressedCells = released.result.suppressed.map((s) => s.cell);
   if (released?.result.noise) data.epsilon = released.result.noise.epsilon;
-  else data.mode = jobParams(job).mode ?? 'cardinality';
+  if (job.operation === 'psi') data.mode = jobParams(job).mode ?? 'cardinality';
   return { id: `${job.id}.released`, type: 'compute.release', timestamp, data };
 }

@@ -15,6 +15,8 @@ export interface CreateJobBody {
   weights?: number[];
   contributors?: string[];
   mode?: PsiMode;
+  /** Aggregates: owners and contributors reduce their columns to partial aggregates (default true). */
+  pushdown?: boolean;
 }
 
 /** What a job keeps of its request besides the columns named in its own row. */
@@ -25,6 +27,8 @@ export interface JobParams {
   /** The noise the owners' contracts require of the release (the KMS applies it). */
   dp?: DpRelease;
   mode?: PsiMode;
+  /** Kept explicitly for every aggregate: jobs stored before push-down existed are row-level. */
+  pushdown?: boolean;
 }
 
 const DECIMAL_OPERATIONS: readonly JobOperation[] = ['sum', 'mean', 'variance', 'weightedSum'];
@@ -33,14 +37,16 @@ const DECIMAL_OPERATIONS: readonly JobOperation[] = ['sum', 'mean', 'variance', 
 export function checkRequest(body: CreateJobBody): void {
   const { operation } = body;
   const he = operation !== 'psi';
+  const homomorphic = isHomomorphic(body);
   const only = (field: keyof CreateJobBody, allowed: boolean, scope: string) => {
     if (body[field] !== undefined && !allowed) throw fail.validation(`${field} applies to ${scope} only`, { field });
   };
   only('mode', !he, 'psi');
-  only('scheme', he, 'homomorphic operations');
-  only('contributors', he, 'homomorphic operations');
+  only('scheme', homomorphic, 'homomorphic operations');
+  only('contributors', he, 'homomorphic aggregates');
+  only('pushdown', he, 'homomorphic aggregates');
   only('buckets', operation === 'histogram', 'histogram');
-  only('decimals', DECIMAL_OPERATIONS.includes(operation), DECIMAL_OPERATIONS.join(', '));
+  only('decimals', DECIMAL_OPERATIONS.includes(operation) || isPrivateJoin(operation, body), `${DECIMAL_OPERATIONS.join(', ')} and psi sums`);
   only('weights', operation === 'weightedSum', 'weightedSum');
   if (operation === 'histogram') {
     const buckets = body.buckets;
@@ -67,10 +73,21 @@ export function paramsOf(body: CreateJobBody, dp?: DpRelease): JobParams {
   if (body.weights) params.weights = body.weights;
   if (dp) params.dp = dp;
   if (body.operation === 'psi') params.mode = body.mode ?? 'cardinality';
+  else params.pushdown = body.pushdown ?? true;
   return params;
 }
 
-export function jobParams(job: ComputeJobsTable): JobParams {
+/** Jobs with a key set: every aggregate, and a private join (the requester's values are encrypted). */
+export function isHomomorphic(body: Pick<CreateJobBody, 'operation' | 'mode'>): boolean {
+  return body.operation !== 'psi' || isPrivateJoin(body.operation, body);
+}
+
+/** A PSI job in `sum` mode: the partner's values summed over the persons it shares with the owners. */
+export function isPrivateJoin(operation: JobOperation, params: Pick<JobParams, 'mode'>): boolean {
+  return operation === 'psi' && params.mode === 'sum';
+}
+
+export function jobParams(job: Pick<ComputeJobsTable, 'params'>): JobParams {
   return JSON.parse(job.params) as JobParams;
 }
 
@@ -79,11 +96,15 @@ export function columnSpec(job: ComputeJobsTable): ColumnSpec {
   return specOf(job.operation, jobParams(job));
 }
 
-/** The encryption spec of an operation with these parameters, before or after the job row exists. */
+/**
+ * The encryption spec of an operation with these parameters, before or after the job row exists.
+ * A private join encrypts the partner's values for `intersectionSum`.
+ */
 export function specOf(operation: JobOperation, params: JobParams): ColumnSpec {
-  const spec: ColumnSpec = { operation: operation as OperationKind };
+  const spec: ColumnSpec = { operation: operation === 'psi' ? 'intersectionSum' : (operation as OperationKind) };
   if (params.buckets) spec.buckets = params.buckets;
   if (params.decimals) spec.decimals = params.decimals;
+  if (params.pushdown) spec.pushdown = true;
   return spec;
 }
 
@@ -93,7 +114,7 @@ export function specOf(operation: JobOperation, params: JobParams): ColumnSpec {
  * requester insisted on BFV. Contributors' values are not known here: jobs expecting fractional
  * contributions state `decimals` or `scheme: "ckks"`.
  */
-export function schemeFor(body: CreateJobBody, columns: readonly (readonly number[])[]): HeScheme {
+export function schemeFor(body: CreateJobBody, integralValues: boolean): HeScheme {
   if (body.operation === 'histogram' || body.operation === 'count') return 'bfv';
   const fractions = () => fail.validation('values or weights have fractions: set decimals, or use ckks', { field: 'scheme' });
   const integralWeights = (body.weights ?? []).every(Number.isInteger);
@@ -101,7 +122,7 @@ export function schemeFor(body: CreateJobBody, columns: readonly (readonly numbe
     if (!integralWeights) throw fractions();
     return 'bfv';
   }
-  const integral = integralWeights && columns.every((c) => c.every(Number.isInteger));
+  const integral = integralWeights && integralValues;
   if (body.scheme === 'bfv' && !integral) throw fractions();
   return body.scheme ?? (integral ? 'bfv' : 'ckks');
 }

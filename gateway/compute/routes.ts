@@ -9,6 +9,7 @@ import { approveJob } from './approvals.ts';
 import { contribute, jobKey } from './contributions.ts';
 import { createJob } from './create.ts';
 import { assertMayRead, getJob, jobInputs, jobView, releasedResult } from './jobs.ts';
+import { joinTagsReceived } from './join.ts';
 import { psiExchange, psiSession } from './psi.ts';
 import type { CreateJobBody } from './request.ts';
 import {
@@ -124,5 +125,11 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
       const response = await psiExchange(rt, request.principal, request.params.id, binary(request.body));
       return reply.type('application/octet-stream').send(Buffer.from(response.buffer, response.byteOffset, response.byteLength));
     },
+  );
+
+  app.post<{ Params: { id: string }; Body: unknown }>(
+    '/v1/compute/jobs/:id/psi/tags',
+    { schema: { tags, params: idParams, body: binaryBody, response: responses({ 200: createdJobResponse }) } },
+    async (request) => joinTagsReceived(rt, request.principal, request.params.id, binary(request.body)),
   );
 }

@@ -1,4 +1,4 @@
-import { HE_SCHEMES, OPERATIONS } from '../../compute/index.ts';
+import { AGGREGATES, HE_SCHEMES } from '../../compute/index.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { ownerPreviewSchema } from './disclosure/terms.ts';
 
@@ -11,7 +11,7 @@ export const createJobBody = {
   required: ['operation', 'column', 'purpose', 'inputs'],
   additionalProperties: false,
   properties: {
-    operation: { type: 'string', enum: [...OPERATIONS, 'psi'] },
+    operation: { type: 'string', enum: [...AGGREGATES, 'psi'] },
     column: { type: 'string', minLength: 1, maxLength: 64 },
     purpose: { type: 'string', minLength: 1, maxLength: 200 },
     inputs: {
@@ -31,7 +31,8 @@ export const createJobBody = {
     scheme: { type: 'string', enum: [...HE_SCHEMES] },
     weights: { type: 'array', minItems: 1, maxItems: 80, items: { type: 'number' } },
     contributors: { type: 'array', maxItems: 16, uniqueItems: true, items: { type: 'string', pattern: ID_PATTERN } },
-    mode: { type: 'string', enum: ['cardinality', 'intersection'] },
+    mode: { type: 'string', enum: ['cardinality', 'intersection', 'sum'] },
+    pushdown: { type: 'boolean', description: 'aggregates: reduce each column to partial aggregates where it is stored (default true); false encrypts every row' },
   },
 } as const;
 
@@ -83,7 +84,7 @@ export const jobKeyResponse = {
     spec: {
       type: 'object',
       required: ['operation'],
-      properties: { operation: { type: 'string' }, buckets: { type: 'array', items: { type: 'number' } }, decimals: { type: 'integer' } },
+      properties: { operation: { type: 'string' }, buckets: { type: 'array', items: { type: 'number' } }, decimals: { type: 'integer' }, pushdown: { type: 'boolean' } },
     },
   },
 } as const;

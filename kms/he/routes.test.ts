@@ -73,10 +73,16 @@ describe('HE key sets in the KMS', () => {
     expect(refused.json()).toMatchObject({ error: { code: 'GROUP_TOO_SMALL' } });
   });
 
-  it('noises every figure it decrypts under the owners’ differential-privacy terms, and says how much', async () => {
+  // Push-down results are partial aggregates summed, not rows: the KMS folds either into the same totals before noise or suppression.
+  const layouts = [
+    { layout: 'row-level', pushdown: false },
+    { layout: 'push-down', pushdown: true },
+  ];
+
+  it.each(layouts)('noises every figure it decrypts under the owners’ differential-privacy terms, and says how much ($layout)', async ({ layout, pushdown }) => {
     const values = Array.from({ length: 50 }, (_, i) => i);
     const dp = { epsilonMicros: 500_000, bound: 49, rowsPerPerson: 1, weight: 1 };
-    const { keysetId, result } = await job('job-dp', [values], { dp });
+    const { keysetId, result } = await job(`job-dp-${layout}`, [values], { dp }, { operation: 'sum', pushdown });
     await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/release`, { approvals: ['owner'] });
     const out = (await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result })).json() as { value: number; n: number; noise: unknown };
     // Two figures (the sum and n) share ε = 0.5: scale 49·2/0.5 = 196 on the sum, 1·2/0.5 = 4 on n.
@@ -85,15 +91,15 @@ describe('HE key sets in the KMS', () => {
     // exp(−40) is the chance of a draw beyond 40 scales.
     expect(Math.abs(out.value - 1225)).toBeLessThan(40 * 196);
     expect(Math.abs(out.n - 50)).toBeLessThan(40 * 4);
-    const refused = await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: 'job-dp2', scheme: 'bfv', dp: { epsilon: 0.5, sensitivity: 49 } });
+    const refused = await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: `job-dp2-${layout}`, scheme: 'bfv', dp: { epsilon: 0.5, sensitivity: 49 } });
     expect(refused.statusCode).toBe(400);
   });
 
-  it('withholds histogram bins below the floor, and the bins the gateway names, with the reason', async () => {
+  it.each(layouts)('withholds histogram bins below the floor, and the bins the gateway names, with the reason ($layout)', async ({ layout, pushdown }) => {
     const buckets = [0, 10, 20, 30, 40];
     // Bins: 12, 3, 15, 0 rows; the 3 is below the floor of 5, and n − Σ(released) would give it back.
     const values = [...Array(12).fill(1), 11, 12, 13, ...Array(15).fill(25)];
-    const { keysetId, result } = await job('job-hist', [values], { minGroupSize: 5 }, { operation: 'histogram', buckets });
+    const { keysetId, result } = await job(`job-hist-${layout}`, [values.slice(0, 14), values.slice(14)], { minGroupSize: 5 }, { operation: 'histogram', buckets, pushdown });
     await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/release`, { approvals: ['owner'] });
     const decrypt = (suppress?: object[]) => call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result, ...(suppress ? { suppress } : {}) });
     expect((await decrypt()).json()).toEqual({

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { errorResponseSchema, fail, migrate, SluiceError, type Database } from '../../common/index.ts';
-import { decodePublicKey, decryptTotals, HE_RESULT_SCHEMA, HE_SCHEMES, keygen, OPERATIONS, PARAMETER_SETS, releaseTotals, warmHeContexts, type DpRelease, type HeScheme, type OperationKind, type SuppressedCell } from '../../compute/index.ts';
+import { decodePublicKey, decryptTotals, HE_RESULT_SCHEMA, HE_SCHEMES, keygen, needsPlaintextMultiply, OPERATIONS, PARAMETER_SETS, releaseTotals, warmHeContexts, type DpRelease, type HeScheme, type OperationKind, type SuppressedCell } from '../../compute/index.ts';
 import { migrations, secretKeyAad, type HeDb, type HeSchema, type KeysetRow } from './store.ts';
 
 type Caller = 'service' | 'worker';
@@ -57,7 +57,7 @@ const liveList = {
 interface CreateBody {
   jobId: string;
   scheme: HeScheme;
-  /** The job's operation; `weightedSum` needs a key set whose parameters allow multiplication. */
+  /** The job's operation; `weightedSum` and `intersectionSum` need a key set whose parameters allow multiplication. */
   operation?: OperationKind;
   minGroupSize?: number;
   /** The owners' differential-privacy terms: every figure decrypted under this key set is noised. */
@@ -138,7 +138,7 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
       const caller = service(deps, request);
       deps.requireUnsealed();
       const { jobId, scheme } = request.body;
-      const plaintextMultiply = request.body.operation === 'weightedSum';
+      const plaintextMultiply = request.body.operation !== undefined && needsPlaintextMultiply(request.body.operation);
       const existing = await db.selectFrom('kms_he_keysets').selectAll().where('job_id', '=', jobId).executeTakeFirst();
       if (existing) {
         if (existing.destroyed_at !== null) throw fail.conflict('the job’s key set was destroyed');

@@ -92,6 +92,78 @@ describe('attacks on compute releases, the owner approving every job', () => {
     expect((await api(url, 'POST', '/v1/compute/jobs', { token: requester.token, json: { purpose: 'analytics', column: 'employee_id', operation: 'psi', inputs: [single] } })).body.error.code).toBe('GROUP_TOO_SMALL');
   });
 
+  describe('a private join (psi, mode sum) run with sluice psi --sum', () => {
+    /** The requester's own file: (employee_id, salary) rows, its values summed over the persons the owner also holds. */
+    function partnerFile(rows: { employee_id: string; salary: number }[]) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-attack-join-'));
+      const file = path.join(dir, 'mine.csv');
+      fs.writeFileSync(file, ['employee_id,salary', ...rows.map((r) => `${r.employee_id},${r.salary}`)].join('\n') + '\n');
+      return file;
+    }
+
+    /** A join job over `input`, approved by its owner, then the CLI's exchange, tags and values from `rows`. */
+    async function join(o: PartyFixture, input: { datasetId: string; contractId: string }, rows: { employee_id: string; salary: number }[], minGroupSize?: number) {
+      const created = await api(url, 'POST', '/v1/compute/jobs', {
+        token: requester.token,
+        json: { purpose: 'analytics', column: 'employee_id', operation: 'psi', mode: 'sum', inputs: [input], ...(minGroupSize ? { minGroupSize } : {}) },
+      });
+      expect(created.status, created.text).toBe(201);
+      const id = created.body.id as string;
+      expect((await api(url, 'POST', `/v1/compute/jobs/${id}/approve`, { token: o.token })).status).toBe(200);
+      const cli = await runCli(['psi', '--server', url, '--job', id, '--in', partnerFile(rows), '--column', 'employee_id', '--sum', 'salary', '--threads', '1'], { SLUICE_TOKEN: requester.token });
+      const result = await api(url, 'GET', `/v1/compute/jobs/${id}/result`, { token: requester.token });
+      return { id, cli, result };
+    }
+
+    /** Identifiers the owner does not hold, to reach the partner-set floor. */
+    const padding = (n: number) => Array.from({ length: n }, (_, i) => ({ employee_id: `PAD-${i}`, salary: 0 }));
+
+    it('one real identifier among padding: refused at the intersection, member or not, whatever floor the request names', { timeout: 180_000 }, async () => {
+      const o = await owner('Owner join padding');
+      const staff = await dataset(o, [...X, TARGET]);
+      const outcomes = [];
+      // The same padded probe for the target (held) and for someone the owner does not hold.
+      for (const probe of [TARGET.employee_id, 'E-ABSENT']) {
+        const { id, cli, result } = await join(o, staff, [...padding(20), { employee_id: probe, salary: 1_000_000 }], 1);
+        expect(cli.code).not.toBe(0);
+        expect(cli.stderr).toContain('GROUP_TOO_SMALL');
+        expect(cli.stdout).not.toContain('cardinality');
+        expect([result.status, result.body.error?.code]).toEqual([422, 'GROUP_TOO_SMALL']);
+        expect((await api(url, 'GET', `/v1/compute/jobs/${id}`, { token: requester.token })).body.status).toBe('failed');
+        outcomes.push([cli.code, cli.stderr.replaceAll(id, 'JOB'), result.text.replaceAll(id, 'JOB')]);
+      }
+      // Nothing tells the two apart: the requester learns no membership.
+      expect(outcomes[0]).toEqual(outcomes[1]);
+    });
+
+    it('a one-person intersection: the partner’s set of one, even written ten times in its file, is refused at the exchange', { timeout: 180_000 }, async () => {
+      const o = await owner('Owner join one');
+      const staff = await dataset(o, [...X, TARGET]);
+      for (const rows of [[TARGET], Array(10).fill(TARGET)]) {
+        const { cli, result } = await join(o, staff, rows, 1);
+        expect([cli.code, cli.stderr]).toEqual([1, expect.stringContaining('GROUP_TOO_SMALL')]);
+        expect(cli.stdout).toBe('');
+        // Refused before any value was uploaded: nothing to release.
+        expect([result.status, result.body.error?.code]).toEqual([409, 'RESULT_NOT_RELEASED']);
+      }
+    });
+
+    it('the contract’s floor binds the intersection: 35 shared persons under a floor of 40 are refused, 45 released exactly', { timeout: 180_000 }, async () => {
+      const o = await owner('Owner join floor');
+      const crowd50 = crowd('J', 50);
+      const staff = await dataset(o, crowd50, { disclosure: { minGroupSize: 40 } });
+      const mine = (shared: number) => [...crowd50.slice(0, shared).map((r, i) => ({ employee_id: r.employee_id, salary: 100 + i })), ...padding(20)];
+      const refused = await join(o, staff, mine(35));
+      expect([refused.cli.code, refused.cli.stderr]).toEqual([1, expect.stringContaining('GROUP_TOO_SMALL')]);
+      expect([refused.result.status, refused.result.body.error?.code]).toEqual([422, 'GROUP_TOO_SMALL']);
+      const honest = await join(o, staff, mine(45));
+      expect(honest.cli.code, honest.cli.stderr).toBe(0);
+      const expected = mine(45).reduce((a, r) => a + r.salary, 0);
+      expect(JSON.parse(honest.cli.stdout)).toMatchObject({ mode: 'sum', cardinality: 45, sum: expected });
+      expect(honest.result.body).toEqual({ operation: 'intersectionSum', value: expected, n: 45 });
+    });
+  });
+
   it('weightedSum [1, −1] over “all” and “all but the target”, and a near-zero weight on a crowd', async () => {
     const o = await owner('Owner weights');
     const all = await dataset(o, [...X, TARGET]);
@@ -136,6 +208,9 @@ describe('attacks on compute releases, the owner approving every job', () => {
     const hidden = narrow.result!.n - value.reduce<number>((a, c) => a + (c ?? 0), 0);
     expect(hidden).toBeGreaterThanOrEqual(10);
     // A lone narrow bin: the rest of the persons lie outside it, so the bin cannot be told from them.
+    // The row layout (`pushdown: false`) goes through the same controls: the same bins withheld.
+    const rows = await ask({ operation: 'histogram', inputs: [all], buckets: [0, 48_000, 48_500, 200_000], pushdown: false }, [o]);
+    expect(rows.result).toEqual(narrow.result);
     const lone = await ask({ operation: 'histogram', inputs: [all], buckets: [48_200, 48_250] }, [o]);
     expect(lone.result).toMatchObject({ value: [null], n: 31 });
     // Bins shifted against released ones would difference: [45000, 80000) − [48500, 200000) holds 4 persons.
@@ -217,12 +292,29 @@ describe('attacks on compute releases, the owner approving every job', () => {
       expect(record.body.record, record.text).toMatchObject({ type: 'compute.privacy', exporterId: o.id, data: { action: 'spend', epsilon: 0.5, budget: 1, recipientId: requester.id, period: `month:${new Date().toISOString().slice(0, 7)}` } });
     });
 
-    it('a DP contract needs bounds for a summed column, and allows no PSI', async () => {
+    it('the row layout is noised and budgeted as push-down is', { timeout: 120_000 }, async () => {
+      const o = await owner('Owner DP rows');
+      const all = await dataset(o, [...X, TARGET], { disclosure: { dp } });
+      const pushed = await ask({ operation: 'sum', inputs: [all] }, [o]);
+      const rows = await ask({ operation: 'sum', inputs: [all], pushdown: false }, [o]);
+      for (const r of [pushed.result!, rows.result!]) {
+        expect(r.noise).toMatchObject({ mechanism: 'discrete_laplace', epsilon: 0.5, scale: 4e7 });
+        expect(Math.abs((r.value as number) - total([...X, TARGET]))).toBeLessThan(30 * 4e7);
+      }
+      expect(rows.result!.budget).toMatchObject({ spent: 1, remaining: 0 });
+      expect((await ask({ operation: 'sum', inputs: [all], pushdown: false }, [o])).refused?.code).toBe('PRIVACY_BUDGET_EXHAUSTED');
+    });
+
+    it('a DP contract needs bounds for a summed column, and allows no PSI, a private join included', async () => {
       const o = await owner('Owner DP terms');
       const unbounded = await dataset(o, [...X, TARGET], { disclosure: { dp: { ...dp, bounds: {} } } });
       expect((await ask({ operation: 'sum', inputs: [unbounded] }, [o])).refused?.code).toBe('FORBIDDEN');
       const psi = await api(url, 'POST', '/v1/compute/jobs', { token: requester.token, json: { purpose: 'analytics', column: 'employee_id', operation: 'psi', inputs: [unbounded] } });
       expect(psi.body.error.code).toBe('FORBIDDEN');
+      // Nor a private join: the partner's values are encrypted on its machine, where nothing bounds them, so its sum cannot be noised.
+      const bounded = await dataset(o, [...X, TARGET], { disclosure: { dp } });
+      const join = await api(url, 'POST', '/v1/compute/jobs', { token: requester.token, json: { purpose: 'analytics', column: 'employee_id', operation: 'psi', mode: 'sum', inputs: [bounded] } });
+      expect([join.status, join.body.error.code]).toEqual([403, 'FORBIDDEN']);
       // A count needs no bounds: it is noised with one row a person.
       const count = await ask({ operation: 'count', inputs: [unbounded] }, [o]);
       expect(count.result!.noise).toMatchObject({ epsilon: 0.5, scale: 2 });

@@ -1,8 +1,11 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { api, startStack, type Stack } from '../support/stack.ts';
+import { api, runCli, startStack, type Stack } from '../support/stack.ts';
 
-/** A compute job through `sluice start`: the gateway prepares it, the worker process evaluates it. */
+/** Compute jobs through `sluice start`: the gateway prepares them, the worker process evaluates them. */
 describe('a compute job end to end through the started stack', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -51,5 +54,36 @@ describe('a compute job end to end through the started stack', () => {
     for (const owner of owners) expect((await api(url, 'POST', `/v1/compute/jobs/${id}/approve`, { token: owner.token })).status).toBe(200);
     const result = await api(url, 'GET', `/v1/compute/jobs/${id}/result`, { token: requester.token });
     expect(result.body).toEqual({ operation: 'sum', value: expected, n: rows });
+  });
+
+  it('runs a private join with `sluice psi --sum` against the stack; no process logs an identifier or value of the partner', { timeout: 180_000 }, async () => {
+    const url = stack.gatewayUrl;
+    const requester = await registerParty(url, stack.adminToken, { name: 'Insurer', kind: 'overseas', jurisdiction: 'SG' });
+    const owner = await registerParty(url, stack.adminToken, { name: 'Clinic', kind: 'domestic', jurisdiction: 'CN' });
+    const fields = [{ name: 'patient', type: 'string', category: 'personal', subject: true }];
+    const dataset = await api(url, 'POST', '/v1/datasets', { token: owner.token, json: { name: 'patients', fields } });
+    const patients = Array.from({ length: 2000 }, (_, i) => ({ patient: `P-${i * 3}` }));
+    expect((await api(url, 'POST', `/v1/datasets/${dataset.body.id}/records`, { token: owner.token, json: patients })).status).toBe(200);
+    const contract = await proposeContract(url, owner, { datasetId: dataset.body.id, recipientId: requester.id, fields: { patient: { transform: 'aggregate' } } });
+    await approveContract(url, owner, contract);
+    const created = await api(url, 'POST', '/v1/compute/jobs', {
+      token: requester.token,
+      json: { operation: 'psi', mode: 'sum', column: 'patient', purpose: 'analytics', inputs: [{ datasetId: dataset.body.id, contractId: contract.id }] },
+    });
+    expect(created.status, created.text).toBe(201);
+    expect((await api(url, 'POST', `/v1/compute/jobs/${created.body.id}/approve`, { token: owner.token })).status).toBe(200);
+
+    // Claims of the insurer's customers: every other one is a patient (ids divisible by 3).
+    const claims = Array.from({ length: 1500 }, (_, i) => ({ customer: `P-${i * 2}`, amount: (i * 37) % 500 }));
+    const canary = { customer: 'CANARY-P-77Qz', amount: 918_273_645 };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-join-'));
+    const file = path.join(dir, 'claims.ndjson');
+    fs.writeFileSync(file, [...claims, canary].map((c) => JSON.stringify(c)).join('\n') + '\n');
+    const joined = await runCli(['psi', '--server', url, '--job', created.body.id, '--in', file, '--column', 'customer', '--sum', 'amount'], { SLUICE_TOKEN: requester.token });
+    expect(joined.code, joined.stderr).toBe(0);
+    const shared = claims.filter((c) => Number(c.customer.slice(2)) % 3 === 0 && Number(c.customer.slice(2)) < 6000);
+    expect(JSON.parse(joined.stdout)).toMatchObject({ mode: 'sum', elements: 1501, cardinality: shared.length, sum: shared.reduce((a, c) => a + c.amount, 0) });
+    expect(stack.output()).not.toContain(canary.customer);
+    expect(stack.output()).not.toContain(String(canary.amount));
   });
 });

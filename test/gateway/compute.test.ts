@@ -13,7 +13,7 @@ import { approveContract, proposeContract, registerParty, type PartyFixture } fr
 import { engines, useGateway } from '../support/gateway.ts';
 import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../support/redis.ts';
-import { api, runCli } from '../support/stack.ts';
+import { api, filesUnder, runCli } from '../support/stack.ts';
 
 const fields = [
   { name: 'customer_id', type: 'string', category: 'personal', subject: true },
@@ -145,7 +145,10 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     w = await setupWorld(harness().url, harness().adminToken);
   });
 
-  it('computes sum, count, mean, variance, histogram and weighted sum over three owners as the plaintext does', { timeout: 180_000 }, async () => {
+  it.each([
+    ['push-down (owners’ partial aggregates)', true],
+    ['row-level', false],
+  ])('computes sum, count, mean, variance, histogram and weighted sum over three owners as the plaintext does: %s', { timeout: 180_000 }, async (_, pushdown) => {
     const amounts = w.data.map((d) => d.map((r) => r.amount));
     const all = amounts.flat();
     const mean = sum(all) / all.length;
@@ -161,7 +164,7 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     };
     const ids: Record<string, string> = {};
     for (const [name, body] of Object.entries(jobs)) {
-      const created = await createJob(w, body);
+      const created = await createJob(w, { ...body, pushdown });
       expect(created.status, created.text).toBe(201);
       expect(created.body.status).toBe('queued');
       ids[name] = created.body.id;
@@ -180,6 +183,9 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     const scores = w.data.flatMap((d) => d.map((r) => r.score));
     const scoreMean = sum(scores) / scores.length;
     expect(Math.abs((results.realMean!.value as number) - scoreMean) / scoreMean).toBeLessThan(1e-6);
+    // The layout is part of what the ledger keeps about the job.
+    const record = await api(w.url, 'GET', `/v1/ledger/records/${ids.sum}.created`, { token: w.regulator.token });
+    expect(record.body.record.data).toMatchObject({ operation: 'sum', pushdown });
   });
 
   it('releases only when every owner approved; only owners approve, only the requester reads', { timeout: 120_000 }, async () => {
@@ -394,6 +400,96 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     expect(out.mode).toBe('intersection');
     expect(out.intersection.sort()).toEqual(mine.filter((m) => twoOwners.has(m)).sort());
     expect(out.cardinality).toBe(out.intersection.length);
+  });
+});
+
+/**
+ * A private join through the gateway and `sluice psi --sum`: the requester's values summed over
+ * the persons it shares with the owners, neither side seeing the other's identifiers or values.
+ */
+describe('private join-and-compute (psi sum) through HTTP and the CLI', () => {
+  const harness = useGateway('sqlite');
+  useWorker(harness);
+  let w: World;
+  let dir: string;
+  beforeAll(async () => {
+    w = await setupWorld(harness().url, harness().adminToken);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-join-'));
+  });
+
+  const CANARY_ID = 'CANARY-ID-Q7zX';
+  const CANARY_VALUE = 918_273_645;
+  /** The requester's file: some customers the owners hold (one of them twice), some they do not, a row without a value. */
+  function partnerFile() {
+    const ids = w.data.flatMap((d) => d.map((r) => r.customer_id));
+    const rows: [string, number][] = ids.filter((_, i) => i % 7 === 0).map((id, i) => [id, (i * 7919) % 10_000]);
+    rows.push([ids[0]!, 5], ...Array.from({ length: 40 }, (_, i): [string, number] => [`Z-${i}`, i]), [CANARY_ID, CANARY_VALUE]);
+    const file = path.join(dir, 'spend.csv');
+    fs.writeFileSync(file, ['customer_id,spend', ...rows.map(([id, v]) => `${id},${v}`), 'Z-99,'].join('\n') + '\n');
+    const held = new Set(ids);
+    const perId = new Map<string, number>();
+    for (const [id, v] of rows) perId.set(id, (perId.get(id) ?? 0) + v);
+    const shared = [...perId].filter(([id]) => held.has(id));
+    return { file, elements: perId.size, cardinality: shared.length, sum: shared.reduce((a, [, v]) => a + v, 0) };
+  }
+  const psiSum = (job: string, file: string, extra: string[] = []) =>
+    runCli(['psi', '--server', w.url, '--job', job, '--in', file, '--column', 'customer_id', '--sum', 'spend', '--threads', '2', ...extra], { SLUICE_TOKEN: w.requester.token });
+
+  it('releases the sum and the count of shared persons, once, after the owners approved', { timeout: 180_000 }, async () => {
+    const { file, elements, cardinality, sum: expected } = partnerFile();
+    const created = await createJob(w, { operation: 'psi', column: 'customer_id', mode: 'sum' });
+    expect([created.status, created.body.status], created.text).toEqual([201, 'queued']);
+    const id = created.body.id as string;
+    const early = await psiSum(id, file);
+    expect([early.code, early.stderr]).toEqual([1, expect.stringContaining('RESULT_NOT_RELEASED')]);
+    const usage = await runCli(['psi', '--server', w.url, '--job', id, '--in', file, '--column', 'customer_id'], { SLUICE_TOKEN: w.requester.token });
+    expect([usage.code, usage.stderr]).toEqual([2, expect.stringContaining('--sum')]);
+    await approveAll(w, id);
+
+    const joined = await psiSum(id, file);
+    expect(joined.code, joined.stderr).toBe(0);
+    expect(JSON.parse(joined.stdout)).toEqual({ jobId: id, mode: 'sum', elements, skipped: 1, cardinality, sum: expected });
+    const result = await api(w.url, 'GET', `/v1/compute/jobs/${id}/result`, { token: w.requester.token });
+    expect(result.body).toEqual({ operation: 'intersectionSum', value: expected, n: cardinality });
+    expect((await status(w, id, w.owners[0]!.token)).body).toMatchObject({ status: 'released', pending: [] });
+
+    // One exchange per job: a second run cannot probe with another set.
+    expect((await psiSum(id, file)).stderr).toContain('CONFLICT');
+    const release = (await api(w.url, 'GET', `/v1/ledger/records/${id}.released`, { token: w.regulator.token })).body.record;
+    expect(release).toMatchObject({ type: 'compute.release', data: { jobId: id, mode: 'sum', n: cardinality, resultDigest: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    // The gateway never held the requester's identifiers or values in the clear: not in its
+    // database, its compute store or the worker's scratch space.
+    for (const stored of filesUnder(harness().dataDir)) {
+      const bytes = fs.readFileSync(stored);
+      expect(bytes.includes(CANARY_ID), stored).toBe(false);
+      expect(bytes.includes(String(CANARY_VALUE)), stored).toBe(false);
+    }
+  });
+
+  it('refuses an intersection below the floor, and tags or values out of turn', { timeout: 180_000 }, async () => {
+    const { file, cardinality } = partnerFile();
+    const created = await createJob(w, { operation: 'psi', column: 'customer_id', mode: 'sum', minGroupSize: cardinality + 1 });
+    const id = created.body.id as string;
+    const octets = (route: string, bytes: Uint8Array) => api(w.url, 'POST', `/v1/compute/jobs/${id}/${route}`, { token: w.requester.token, raw: bytes, contentType: 'application/octet-stream' });
+    expect((await octets('psi/tags', new Uint8Array(64))).body.error.code).toBe('CONFLICT');
+    // The job sums integers (BFV, no decimals): the CLI refuses a fraction rather than round it.
+    const fractional = path.join(dir, 'fractional.csv');
+    fs.writeFileSync(fractional, 'customer_id,spend\nC0-1,12.5\n');
+    const refused = await psiSum(id, fractional);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('VALIDATION_FAILED')]);
+    await approveAll(w, id);
+    expect((await octets('psi/tags', new Uint8Array(64))).body.error.code).toBe('CONFLICT');
+    expect((await octets('contributions', new Uint8Array(64))).body.error.code).toBe('VALIDATION_FAILED');
+    const small = await psiSum(id, file);
+    expect([small.code, small.stderr]).toEqual([1, expect.stringContaining('GROUP_TOO_SMALL')]);
+    expect((await status(w, id)).body.status).toBe('failed');
+    const result = await api(w.url, 'GET', `/v1/compute/jobs/${id}/result`, { token: w.requester.token });
+    expect([result.status, result.body.error.code]).toEqual([422, 'GROUP_TOO_SMALL']);
+    expect(result.text).not.toContain(String(cardinality));
+    // Only the requester takes part; a sum mode takes no weights or contributors.
+    expect((await api(w.url, 'POST', `/v1/compute/jobs/${id}/psi/tags`, { token: w.partner.token, raw: new Uint8Array(8), contentType: 'application/octet-stream' })).status).toBe(403);
+    expect((await createJob(w, { operation: 'psi', column: 'customer_id', mode: 'sum', contributors: [w.partner.id] })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await createJob(w, { operation: 'psi', column: 'customer_id', mode: 'sum', pushdown: true })).body.error.code).toBe('VALIDATION_FAILED');
   });
 });
 

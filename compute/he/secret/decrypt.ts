@@ -2,6 +2,7 @@ import { SluiceError } from '../../../common/index.ts';
 import { BFV, heContext, type HeScheme } from '../params.ts';
 import { bucketsOf, histogramRowsPerChunk, type OperationKind } from '../operations.ts';
 import { decodeResult, type ResultArtifact } from '../artifacts.ts';
+import { partialLayout, readLimbs, type Place } from '../partials.ts';
 import { decodeSecretKey } from './secret-key.ts';
 
 export interface HeResult {
@@ -26,7 +27,7 @@ export interface ResultTotals {
   scheme: HeScheme;
   n: number;
   decimals: number;
-  /** Σx (sum, mean, variance, weightedSum). */
+  /** Σx (sum, mean, variance, weightedSum, intersectionSum). */
   sum?: bigint | number;
   /** Σx² (variance). */
   squares?: bigint | number;
@@ -49,13 +50,7 @@ export async function decryptTotals(secretKey: Uint8Array, result: Uint8Array, o
   }
   const slots = await decodeSlots(sk.key, artifact);
   const { spec, scheme, n } = artifact;
-  const totals: ResultTotals = { operation: spec.operation, scheme, n, decimals: spec.decimals ?? 0 };
-  if (spec.operation === 'histogram') totals.counts = histogramCounts(spec, slots);
-  else if (spec.operation !== 'count') {
-    totals.sum = scheme === 'ckks' ? realTotal(slots, 'x') : exactTotal(slots, 'x');
-    if (spec.operation === 'variance') totals.squares = scheme === 'ckks' ? realTotal(slots, 'x2') : exactTotal(slots, 'x2lo') + (exactTotal(slots, 'x2hi') << 31n);
-  }
-  return totals;
+  return { operation: spec.operation, scheme, n, decimals: spec.decimals ?? 0, ...fold(artifact, slots) };
 }
 
 /** The exact figure: decrypt, fold, finish. */
@@ -98,6 +93,29 @@ async function decodeSlots(secretKey: Uint8Array, artifact: ResultArtifact): Pro
   return slots;
 }
 
+/** The totals the operation needs, whichever layout the contributors used; BFV totals are exact. */
+function fold(artifact: ResultArtifact, slots: Slots): Pick<ResultTotals, 'sum' | 'squares' | 'counts'> {
+  const { spec, scheme } = artifact;
+  if (spec.operation === 'count') return {};
+  const variance = spec.operation === 'variance';
+  if (spec.pushdown) {
+    // One vector of partials, summed over the inputs: read each quantity where the layout put it.
+    const layout = partialLayout(scheme, spec);
+    const p = slots.get('p');
+    if (scheme === 'bfv') {
+      const limbs = (place: Place | undefined) => (p && place ? readLimbs(p as BigInt64Array, place) : 0n);
+      if (layout.bins) return { counts: layout.bins.map((place) => Number(limbs(place))) };
+      return { sum: limbs(layout.x), ...(variance ? { squares: limbs(layout.x2) } : {}) };
+    }
+    const real = (place: Place | undefined) => (p && place ? (p as Float64Array)[place.offset]! : 0);
+    return { sum: real(layout.x), ...(variance ? { squares: real(layout.x2) } : {}) };
+  }
+  if (spec.operation === 'histogram') return { counts: histogramCounts(spec, slots) };
+  if (scheme === 'ckks') return { sum: realTotal(slots, 'x'), ...(variance ? { squares: realTotal(slots, 'x2') } : {}) };
+  return { sum: exactTotal(slots, 'x'), ...(variance ? { squares: exactTotal(slots, 'x2lo') + (exactTotal(slots, 'x2hi') << 31n) } : {}) };
+}
+
+/** Row layout: the slots of every chunk were added up by the worker; fold them here. */
 function exactTotal(slots: Slots, name: string): bigint {
   let sum = 0n;
   for (const v of (slots.get(name) as BigInt64Array | undefined) ?? []) sum += v;
@@ -131,17 +149,18 @@ function figure(totals: ResultTotals): HeResult['value'] {
   const { operation, n } = totals;
   if (operation === 'count') return n;
   if (operation === 'histogram') return totals.counts!;
-  if (operation !== 'sum' && operation !== 'weightedSum' && n === 0) return null;
+  const summed = operation === 'sum' || operation === 'weightedSum' || operation === 'intersectionSum';
+  if (!summed && n === 0) return null;
   if (totals.scheme === 'ckks') {
     const s = totals.sum as number;
-    if (operation === 'sum' || operation === 'weightedSum') return s;
+    if (summed) return s;
     const mean = s / n;
     if (operation === 'mean') return mean;
     return Math.max(0, (totals.squares as number) / n - mean * mean);
   }
   const scale = 10n ** BigInt(totals.decimals);
   const s = totals.sum as bigint;
-  if (operation === 'sum' || operation === 'weightedSum') return ratio(s, scale);
+  if (summed) return ratio(s, scale);
   if (operation === 'mean') return ratio(s, BigInt(n) * scale);
   // Population variance, exact up to the final division: (n·Σx² − (Σx)²) / (n²·scale²); noisy totals may dip below 0.
   return Math.max(0, ratio(BigInt(n) * (totals.squares as bigint) - s * s, BigInt(n) * BigInt(n) * scale * scale));
