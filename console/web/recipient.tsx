@@ -1,7 +1,7 @@
-import { useState } from 'preact/hooks';
-import { type Api, ApiError, query, saveFile } from './api.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { type Api, query, saveFile } from './api.ts';
 import { PlainTerms } from './contract-view.tsx';
-import { useI18n } from './i18n.tsx';
+import { useI18n, type I18n } from './i18n.tsx';
 import type { Contract, Dataset, Party, Transfer } from './types.ts';
 import { DataTable, describeError, Empty, Note, Progress, Sections, Show, shortDate, StatusBadge, useLoad } from './ui.tsx';
 
@@ -49,28 +49,37 @@ function RecipientContract({ api, contract }: { api: Api; contract: Contract }) 
   return <Show loaded={dataset}>{(d) => <PlainTerms contract={contract} fields={d.fields} />}</Show>;
 }
 
+/** How often the list is read again while a transfer in it is running. */
 const POLL_MS = 1000;
 
 /**
- * Transfers the party received (or, for a regulator's search, any): each with its progress and,
- * for the recipient, its package. A transfer the gateway answers with 202 is followed through
- * `GET /v1/transfers/:id` until it completes.
+ * Transfers the party received, newest first, each with its status and progress (background
+ * transfers included, from `GET /v1/transfers`) and, once completed, its package. While any is
+ * running the list is read again every second; the one requested here is announced when it ends.
  */
 export function TransfersList({ api, me, role }: { api: Api; me: Party; role: 'recipient' }) {
   const { t } = useI18n();
   const transfers = useLoad(() => api.get<{ transfers: Transfer[] }>(`/v1/transfers${query({ recipientId: me.id, limit: '200' })}`), []);
   const contracts = useLoad(() => api.get<{ contracts: Contract[] }>(`/v1/contracts${query({ role, status: 'approved', limit: '200' })}`), []);
-  const [running, setRunning] = useState<{ id: string; progress: number } | null>(null);
-  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [requesting, setRequesting] = useState(false);
+  const [watching, setWatching] = useState<string | null>(null);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'info'; text: string } | null>(null);
+  const list = transfers.data?.transfers;
 
-  const follow = async (id: string): Promise<Transfer> => {
-    for (;;) {
-      const state = await api.get<Transfer>(`/v1/transfers/${id}`);
-      setRunning({ id, progress: state.progress });
-      if (state.status !== 'running') return state;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-  };
+  const running = list?.some((tr) => tr.status === 'running') ?? false;
+  const { reload } = transfers;
+  useEffect(() => {
+    if (!running || transfers.loading) return undefined;
+    const timer = setTimeout(reload, POLL_MS);
+    return () => clearTimeout(timer);
+  }, [running, transfers.loading, list, reload]);
+
+  const watched = list?.find((tr) => tr.id === watching);
+  useEffect(() => {
+    if (!watched || watched.status === 'running') return;
+    setWatching(null);
+    setMessage(watched.status === 'completed' ? { kind: 'ok', text: t('transferDone', { id: watched.id, records: watched.records }) } : { kind: 'error', text: failedText(t, watched) });
+  }, [watched]);
 
   const request = async (event: Event) => {
     event.preventDefault();
@@ -78,23 +87,27 @@ export function TransfersList({ api, me, role }: { api: Api; me: Party; role: 'r
     const contractId = (form.elements.namedItem('contract') as HTMLSelectElement).value;
     const purpose = (form.elements.namedItem('purpose') as HTMLInputElement).value;
     setMessage(null);
+    setRequesting(true);
     try {
       const { status, body } = await api.post<{ id: string; status: string; records?: number }>('/v1/transfers', { contractId, purpose });
-      setRunning({ id: body.id, progress: 0 });
-      const done = status === 202 ? await follow(body.id) : body;
-      if (done.status === 'failed') throw new ApiError(500, 'TRANSFER_FAILED', body.id);
-      setMessage({ kind: 'ok', text: t('transferDone', { id: body.id, records: done.records ?? 0 }) });
-      transfers.reload();
+      if (status === 202) {
+        setWatching(body.id);
+        setMessage({ kind: 'info', text: t('transferRunning', { id: body.id }) });
+      } else {
+        setMessage({ kind: 'ok', text: t('transferDone', { id: body.id, records: body.records ?? 0 }) });
+      }
+      reload();
     } catch (error) {
       setMessage({ kind: 'error', text: describeError(error) });
     } finally {
-      setRunning(null);
+      setRequesting(false);
     }
   };
 
   const download = async (transfer: Transfer) => {
     try {
-      saveFile(await api.blob(`/v1/transfers/${transfer.id}/package`), `${transfer.id}.sluice.json`);
+      // sluice.package.v2 is binary (docs/ARCHITECTURE.md); `sluice open FILE --key KEY` reads it.
+      saveFile(await api.blob(`/v1/transfers/${transfer.id}/package`), `${transfer.id}.sluice`);
     } catch (error) {
       setMessage({ kind: 'error', text: describeError(error) });
     }
@@ -127,14 +140,13 @@ export function TransfersList({ api, me, role }: { api: Api; me: Party; role: 'r
                   <option key={p} value={p} />
                 ))}
               </datalist>
-              <button type="submit" disabled={running !== null}>
+              <button type="submit" disabled={requesting}>
                 {t('request')}
               </button>
             </form>
           )
         }
       </Show>
-      {running && <Progress value={running.progress} label={`${t('progress')} ${running.id}`} />}
       {message && <Note kind={message.kind}>{message.text}</Note>}
       <Show loaded={transfers}>
         {({ transfers: list }) =>
@@ -150,11 +162,17 @@ export function TransfersList({ api, me, role }: { api: Api; me: Party; role: 'r
                 { title: t('owner'), cell: (tr) => tr.exporterName },
                 { title: t('purpose'), cell: (tr) => tr.purpose },
                 { title: t('records'), cell: (tr) => tr.records },
+                { title: t('subjects'), cell: (tr) => tr.subjects ?? '—' },
                 {
                   title: t('status'),
                   cell: (tr) => (
                     <>
                       <StatusBadge status={tr.status} /> <Progress value={tr.progress} label={`${t('progress')} ${tr.id}`} />
+                      {tr.error && (
+                        <span class="failure">
+                          {tr.error.code}: {tr.error.message}
+                        </span>
+                      )}
                     </>
                   ),
                 },
@@ -175,4 +193,8 @@ export function TransfersList({ api, me, role }: { api: Api; me: Party; role: 'r
       </Show>
     </section>
   );
+}
+
+function failedText(t: I18n['t'], transfer: Transfer): string {
+  return t('transferFailed', { id: transfer.id, code: transfer.error?.code ?? 'INTERNAL', message: transfer.error?.message ?? '' });
 }

@@ -2,8 +2,8 @@ import { useState } from 'preact/hooks';
 import { type Api, ApiError, query } from './api.ts';
 import { useI18n } from './i18n.tsx';
 import { remember, remembered } from './session.ts';
-import type { Filing, Flows, Party, Transfer } from './types.ts';
-import { BarChart, DataTable, describeError, Empty, Note, Sections, Show, shortDate, useLoad } from './ui.tsx';
+import type { EgressBucket, Filing, FlowBucket, Flows, Party, Transfer } from './types.ts';
+import { BarChart, DataTable, describeError, Empty, type Measure, Note, Sections, Show, shortDate, useLoad } from './ui.tsx';
 import { anchorsOfHead, checkConsistency, checkHead, parseTrustAnchors, sameAnchors, verifyReceiptBody, type SignedTreeHead, type TrustAnchors } from './verifier.ts';
 
 /** A regulator: the ledger's growth, receipts verified in the page against pinned anchors, filings, flows. */
@@ -98,7 +98,7 @@ type Verdict = { kind: 'ok' | 'error'; text: string };
 function Receipts({ api, trust }: { api: Api; trust: TrustAnchors | null }) {
   const { t } = useI18n();
   const [filter, setFilter] = useState<{ exporterId?: string; recipientId?: string; contractId?: string; from?: string; to?: string }>({});
-  const transfers = useLoad(() => api.get<{ transfers: Transfer[] }>(`/v1/transfers${query({ ...filter, limit: '100' })}`), [JSON.stringify(filter)]);
+  const transfers = useLoad(() => api.get<{ transfers: Transfer[] }>(`/v1/transfers${query({ ...filter, status: 'completed', limit: '100' })}`), [JSON.stringify(filter)]);
   const [verdicts, setVerdicts] = useState<Record<string, Verdict>>({});
   const [fileVerdict, setFileVerdict] = useState<Verdict | null>(null);
 
@@ -362,6 +362,21 @@ function FlowCharts({ api }: { api: Api }) {
   const { t } = useI18n();
   const [year, setYear] = useState(String(new Date().getFullYear()));
   const flows = useLoad(() => api.get<Flows>(`/v1/regulator/flows?year=${year}`), [year]);
+  const transferFigures: Measure<FlowBucket>[] = [
+    { title: t('transfersCount'), of: (b) => b.transfers },
+    { title: t('records'), of: (b) => b.records },
+    { title: t('subjects'), of: (b) => b.subjects },
+  ];
+  const egressFigures: Measure<EgressBucket>[] = [
+    { title: t('calls'), of: (b) => b.calls },
+    { title: t('subjects'), of: (b) => b.subjects },
+  ];
+  const transferChart = (title: string, buckets: FlowBucket[], label: (key: string) => string) => (
+    <BarChart title={title} buckets={buckets} label={label} plot={(b) => b.records} figures={transferFigures} />
+  );
+  const egressChart = (title: string, buckets: EgressBucket[], label: (key: string) => string) => (
+    <BarChart title={`${t('egressFlows')} · ${title}`} buckets={buckets} label={label} plot={(b) => b.calls} figures={egressFigures} />
+  );
   return (
     <section aria-labelledby="flows-title">
       <h2 id="flows-title">{t('flows')}</h2>
@@ -372,12 +387,32 @@ function FlowCharts({ api }: { api: Api }) {
       <Show loaded={flows}>
         {(f) => (
           <>
+            <h3>{t('datasetTransfers')}</h3>
             <p>{t('total', { transfers: f.totals.transfers, records: f.totals.records })}</p>
             <div class="charts">
-              <BarChart title={t('byDestination')} buckets={f.byDestination} label={(k) => k} />
-              <BarChart title={t('byCategory')} buckets={f.byCategory} label={(k) => t(`category.${k}`)} />
-              <BarChart title={t('byMechanism')} buckets={f.byMechanism} label={(k) => t(`mechanism.${k}`)} />
-              <BarChart title={t('byMonth')} buckets={f.byMonth} label={(k) => k} />
+              {transferChart(t('byDestination'), f.byDestination, (k) => k)}
+              {transferChart(t('byCategory'), f.byCategory, (k) => t(`category.${k}`))}
+              {transferChart(t('byMechanism'), f.byMechanism, (k) => t(`mechanism.${k}`))}
+              {transferChart(t('byMonth'), f.byMonth, (k) => k)}
+            </div>
+            <h3>{t('egressFlows')}</h3>
+            <p>{t('egressHelp')}</p>
+            <p>{t('egressTotal', { calls: f.egress.totals.calls, subjects: f.egress.totals.subjects })}</p>
+            <div class="charts">
+              {egressChart(t('byDestination'), f.egress.byDestination, (k) => k)}
+              {egressChart(t('byCategory'), f.egress.byCategory, (k) => t(`category.${k}`))}
+              {egressChart(t('byMechanism'), f.egress.byMechanism, (k) => t(`mechanism.${k}`))}
+              {egressChart(t('byMonth'), f.egress.byMonth, (k) => k)}
+              <BarChart
+                title={`${t('egressFlows')} · ${t('byEntity')}`}
+                buckets={f.egress.byEntity}
+                label={(k) => t(`entity.${k}`)}
+                plot={(b) => b.found}
+                figures={[
+                  { title: t('found'), of: (b) => b.found },
+                  { title: t('calls'), of: (b) => b.calls },
+                ]}
+              />
             </div>
           </>
         )}

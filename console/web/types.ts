@@ -42,7 +42,7 @@ export interface Contract {
 
 export interface Transfer {
   id: string;
-  status: string;
+  status: 'running' | 'completed' | 'failed';
   progress: number;
   contractId: string;
   exporterId: string;
@@ -50,10 +50,13 @@ export interface Transfer {
   recipientId: string;
   recipientName?: string;
   purpose: string;
+  /** Released, or planned while running. */
   records: number;
-  subjects: number;
+  /** Null until the transfer completes. */
+  subjects: number | null;
   destination: { country: string; location: string } | null;
   mechanism: string | null;
+  error?: { code: string; message: string };
   createdAt: string;
 }
 
@@ -84,6 +87,12 @@ export interface FlowBucket {
   subjects: number;
 }
 
+export interface EgressBucket {
+  key: string;
+  calls: number;
+  subjects: number;
+}
+
 export interface Flows {
   year: number;
   totals: { transfers: number; records: number; subjects: number };
@@ -91,6 +100,15 @@ export interface Flows {
   byCategory: FlowBucket[];
   byMechanism: FlowBucket[];
   byMonth: FlowBucket[];
+  /** AI egress calls, their own series: calls and the persons they named. */
+  egress: {
+    totals: { calls: number; subjects: number };
+    byDestination: EgressBucket[];
+    byCategory: EgressBucket[];
+    byMechanism: EgressBucket[];
+    byMonth: EgressBucket[];
+    byEntity: Array<{ key: string; calls: number; found: number }>;
+  };
 }
 
 export interface Filing {

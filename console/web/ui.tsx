@@ -137,17 +137,36 @@ export function shortDate(iso: string | null | undefined): string {
   return iso ? iso.replace('T', ' ').slice(0, 16) : '';
 }
 
+/** A count each bar of a chart carries, named for its column in the figures table. */
+export interface Measure<B> {
+  title: string;
+  of(bucket: B): number;
+}
+
 /**
  * Horizontal bars, one per bucket, drawn in SVG with the figures also given as a table, so the
  * chart is readable without sight (role="img" with a spoken summary, and the data behind it).
+ * The bars show `plot`; the table every one of `figures`.
  */
-export function BarChart({ title, buckets, label }: { title: string; buckets: Array<{ key: string; records: number; transfers: number }>; label: (key: string) => string }) {
+export function BarChart<B extends { key: string }>({
+  title,
+  buckets,
+  label,
+  plot,
+  figures,
+}: {
+  title: string;
+  buckets: B[];
+  label: (key: string) => string;
+  plot: (bucket: B) => number;
+  figures: Measure<B>[];
+}) {
   const { t } = useI18n();
-  const max = Math.max(1, ...buckets.map((b) => b.records));
+  const max = Math.max(1, ...buckets.map(plot));
   const row = 28;
   const width = 560;
   const labelWidth = 170;
-  const summary = t('chartSummary', { title, items: buckets.map((b) => `${label(b.key)} ${b.records}`).join(', ') || t('empty') });
+  const summary = t('chartSummary', { title, items: buckets.map((b) => `${label(b.key)} ${plot(b)}`).join(', ') || t('empty') });
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
@@ -156,7 +175,7 @@ export function BarChart({ title, buckets, label }: { title: string; buckets: Ar
       ) : (
         <svg role="img" aria-label={summary} viewBox={`0 0 ${width} ${buckets.length * row + 8}`} width="100%">
           {buckets.map((b, i) => {
-            const barWidth = Math.max(2, ((width - labelWidth - 70) * b.records) / max);
+            const barWidth = Math.max(2, ((width - labelWidth - 70) * plot(b)) / max);
             return (
               <g key={b.key} transform={`translate(0 ${i * row + 4})`}>
                 <text x={labelWidth - 8} y={row / 2 + 4} text-anchor="end" class="chart-label">
@@ -164,7 +183,7 @@ export function BarChart({ title, buckets, label }: { title: string; buckets: Ar
                 </text>
                 <rect x={labelWidth} y={4} width={barWidth} height={row - 10} class="chart-bar" />
                 <text x={labelWidth + barWidth + 6} y={row / 2 + 4} class="chart-value">
-                  {b.records}
+                  {plot(b)}
                 </text>
               </g>
             );
@@ -177,11 +196,7 @@ export function BarChart({ title, buckets, label }: { title: string; buckets: Ar
           caption={title}
           rows={buckets}
           rowKey={(b) => b.key}
-          columns={[
-            { title, cell: (b) => label(b.key) },
-            { title: t('transfersCount'), cell: (b) => b.transfers },
-            { title: t('records'), cell: (b) => b.records },
-          ]}
+          columns={[{ title, cell: (b: B) => label(b.key) }, ...figures.map((f) => ({ title: f.title, cell: (b: B) => f.of(b) }))]}
         />
       </details>
     </figure>

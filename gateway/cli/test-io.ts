@@ -1,17 +1,18 @@
 import { PassThrough } from 'node:stream';
 import { main } from './main.ts';
 
-/** Runs the CLI in-process as tests need it: own environment and cwd, output captured. */
+/** Runs the CLI in-process as tests need it: own environment and cwd, output captured (stdout also as bytes, for binary output). */
 export async function runCli(
   args: string[],
   options: { env?: Record<string, string | undefined>; cwd: string },
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<{ code: number; stdout: string; stderr: string; stdoutBytes: Buffer }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  const out: string[] = [];
-  const err: string[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
   const code = await main(args, { stdin: new PassThrough(), stdout, stderr, env: options.env ?? {}, cwd: options.cwd });
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  const stdoutBytes = Buffer.concat(out);
+  return { code, stdout: stdoutBytes.toString(), stderr: Buffer.concat(err).toString(), stdoutBytes };
 }

@@ -5,18 +5,39 @@ import { responses } from '../http/schemas.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { transferFactSource } from '../reports/facts.ts';
 import { filingResponse } from '../reports/routes.ts';
+import { egressFacts } from './egress-facts.ts';
 import { outboundFlows } from './flows.ts';
 
-const bucket = {
+/** A list of chart bars: a key and some counts. */
+const bucketsOf = (...measures: string[]) =>
+  ({
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['key', ...measures],
+      properties: { key: { type: 'string' }, ...Object.fromEntries(measures.map((m) => [m, { type: 'integer' }])) },
+    },
+  }) as const;
+const buckets = bucketsOf('transfers', 'records', 'subjects');
+const egressBuckets = bucketsOf('calls', 'subjects');
+
+const egressFlowsSchema = {
   type: 'object',
-  required: ['key', 'transfers', 'records', 'subjects'],
-  properties: { key: { type: 'string' }, transfers: { type: 'integer' }, records: { type: 'integer' }, subjects: { type: 'integer' } },
+  description: 'AI egress calls (egress ledger records) as their own series: calls and the persons they named, never a value',
+  required: ['totals', 'byDestination', 'byCategory', 'byMechanism', 'byMonth', 'byEntity'],
+  properties: {
+    totals: { type: 'object', required: ['calls', 'subjects'], properties: { calls: { type: 'integer' }, subjects: { type: 'integer' } } },
+    byDestination: egressBuckets,
+    byCategory: egressBuckets,
+    byMechanism: egressBuckets,
+    byMonth: egressBuckets,
+    byEntity: bucketsOf('calls', 'found'),
+  },
 } as const;
-const buckets = { type: 'array', items: bucket } as const;
 
 const flowsResponse = {
   type: 'object',
-  required: ['year', 'totals', 'byDestination', 'byCategory', 'byMechanism', 'byMonth'],
+  required: ['year', 'totals', 'byDestination', 'byCategory', 'byMechanism', 'byMonth', 'egress'],
   properties: {
     year: { type: 'integer' },
     exporterId: { type: ['string', 'null'] },
@@ -25,6 +46,7 @@ const flowsResponse = {
     byCategory: buckets,
     byMechanism: buckets,
     byMonth: buckets,
+    egress: egressFlowsSchema,
   },
 } as const;
 
@@ -56,7 +78,9 @@ export async function regulatorRoutes(app: FastifyInstance, { ctx }: { ctx: Gate
     },
     async (request) => {
       requireParty(request.principal, ['regulator']);
-      return outboundFlows(transferFactSource(ctx), Number(request.query.year), request.query.exporter);
+      const year = Number(request.query.year);
+      const { exporter } = request.query;
+      return outboundFlows(transferFactSource(ctx), egressFacts(ctx, year, exporter), year, exporter);
     },
   );
 

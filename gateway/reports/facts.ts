@@ -3,7 +3,7 @@ import type { GatewayContext } from '../context.ts';
 import type { ContractTerms } from '../contracts/schemas.ts';
 
 /** 1 January 00:00 in China (UTC+8) of `year`, as a UTC ISO string. */
-function yearStartUtc(year: number): string {
+export function yearStartUtc(year: number): string {
   return new Date(Date.UTC(year, 0, 1) - 8 * 3600_000).toISOString();
 }
 

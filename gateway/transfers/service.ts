@@ -81,14 +81,24 @@ export async function transferView(ctx: GatewayContext, principal: Principal, id
   assertMayReadReceipt(principal, { recipient_id: job.recipient_id, exporter_id: job.owner_id });
   // A job is marked completed in the transaction that writes its transfer row (which may have landed since the first read).
   if (job.status === 'completed') return { id, status: 'completed', progress: 1, records: job.records };
-  const progress = job.status === 'failed' || job.records === 0 ? 0 : Math.min(1, job.done / job.records);
   return {
     id,
     status: job.status,
-    progress,
+    progress: transferProgress(job),
     records: job.records,
-    ...(job.status === 'failed' ? { error: { code: job.error_code ?? 'INTERNAL', message: job.error_message ?? 'transfer failed' } } : {}),
+    ...(job.status === 'failed' ? { error: transferFailure(job) } : {}),
   };
+}
+
+/** Why a background transfer failed: its SURFACE code and a message that holds no value. */
+export function transferFailure(job: { error_code: string | null; error_message: string | null }): { code: string; message: string } {
+  return { code: job.error_code ?? 'INTERNAL', message: job.error_message ?? 'transfer failed' };
+}
+
+/** How far a transfer is, 0..1: a failed one made nothing that will be released. */
+export function transferProgress(state: { status: TransferView['status']; done: number; records: number }): number {
+  if (state.status === 'completed') return 1;
+  return state.status === 'failed' || state.records === 0 ? 0 : Math.min(1, state.done / state.records);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { SluiceError } from '../../common/index.ts';
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import { jobInputs, jobView, type JobView } from '../compute/jobs.ts';
 import { computeDb, type JobStage } from '../compute/tables.ts';
@@ -7,6 +7,7 @@ import type { GatewayContext } from '../context.ts';
 import { contractView } from '../contracts/service.ts';
 import { datasetView } from '../datasets/service.ts';
 import { pageOf, type Page } from '../http/paging.ts';
+import { transferFailure, transferProgress, type TransferView } from '../transfers/service.ts';
 
 /**
  * What a signed-in party may list, newest first: its own objects, everything for regulators and
@@ -90,49 +91,93 @@ export interface TransferFilter {
   /** Inclusive lower and exclusive upper bound on the creation time (ISO dates or timestamps). */
   from?: string;
   to?: string;
+  status?: TransferView['status'];
 }
 
+/**
+ * Transfers the caller sent or received (regulators and the admin: all), newest first: those
+ * released (with their receipts' destination and mechanism) and, from `transfer_jobs`, the
+ * background ones still running or failed, with their progress and error. A job is marked
+ * completed in the transaction that writes its transfer row, so one statement over both tables
+ * lists every transfer exactly once.
+ */
 export async function listTransfers(ctx: GatewayContext, principal: Principal, filter: TransferFilter, page: Page) {
   const scope = scopeOf(principal);
+  const absent = sql<string | null>`null`;
   let query = ctx.db
-    .selectFrom('transfers')
-    .innerJoin('parties as exporter', 'exporter.id', 'transfers.exporter_id')
-    .innerJoin('parties as recipient', 'recipient.id', 'transfers.recipient_id')
-    .select([
-      'transfers.id',
-      'transfers.contract_id',
-      'transfers.exporter_id',
-      'transfers.recipient_id',
-      'transfers.dataset_id',
-      'transfers.purpose',
-      'transfers.records',
-      'transfers.subjects',
-      'transfers.receipt',
-      'transfers.package_digest',
-      'transfers.created_at',
-      'exporter.name as exporter_name',
-      'recipient.name as recipient_name',
-    ]);
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('transfers')
+        .select([
+          'transfers.id',
+          sql<TransferView['status']>`'completed'`.as('status'),
+          'transfers.records as done',
+          'transfers.records',
+          sql<number | null>`transfers.subjects`.as('subjects'),
+          'transfers.contract_id',
+          'transfers.exporter_id',
+          'transfers.recipient_id',
+          sql<string | null>`transfers.dataset_id`.as('dataset_id'),
+          'transfers.purpose',
+          sql<string | null>`transfers.receipt`.as('receipt'),
+          absent.as('terms'),
+          sql<string | null>`transfers.package_digest`.as('package_digest'),
+          absent.as('error_code'),
+          absent.as('error_message'),
+          'transfers.created_at',
+        ])
+        .unionAll(
+          eb
+            .selectFrom('transfer_jobs')
+            .innerJoin('contracts', 'contracts.id', 'transfer_jobs.contract_id')
+            .select([
+              'transfer_jobs.id',
+              'transfer_jobs.status',
+              'transfer_jobs.done',
+              'transfer_jobs.records',
+              sql<number | null>`null`.as('subjects'),
+              'transfer_jobs.contract_id',
+              'contracts.owner_id as exporter_id',
+              'transfer_jobs.recipient_id',
+              'contracts.dataset_id',
+              'transfer_jobs.purpose',
+              absent.as('receipt'),
+              sql<string | null>`contracts.terms`.as('terms'),
+              absent.as('package_digest'),
+              'transfer_jobs.error_code',
+              'transfer_jobs.error_message',
+              'transfer_jobs.created_at',
+            ])
+            .where('transfer_jobs.status', 'in', ['running', 'failed']),
+        )
+        .as('t'),
+    )
+    .innerJoin('parties as exporter', 'exporter.id', 't.exporter_id')
+    .innerJoin('parties as recipient', 'recipient.id', 't.recipient_id')
+    .selectAll('t')
+    .select(['exporter.name as exporter_name', 'recipient.name as recipient_name']);
   if (!scope.all) {
     const { partyId } = scope;
-    query = query.where((eb) => eb.or([eb('transfers.exporter_id', '=', partyId), eb('transfers.recipient_id', '=', partyId)]));
+    query = query.where((eb) => eb.or([eb('t.exporter_id', '=', partyId), eb('t.recipient_id', '=', partyId)]));
   }
-  if (filter.contractId) query = query.where('transfers.contract_id', '=', filter.contractId);
-  if (filter.exporterId) query = query.where('transfers.exporter_id', '=', filter.exporterId);
-  if (filter.recipientId) query = query.where('transfers.recipient_id', '=', filter.recipientId);
-  if (filter.from) query = query.where('transfers.created_at', '>=', instant(filter.from));
-  if (filter.to) query = query.where('transfers.created_at', '<', instant(filter.to));
-  if (page.after) query = query.where((eb) => pastCursor(eb, 'transfers.created_at', 'transfers.id', page.after));
-  const rows = await query.orderBy('transfers.created_at', 'desc').orderBy('transfers.id', 'desc').limit(page.limit + 1).execute();
+  if (filter.contractId) query = query.where('t.contract_id', '=', filter.contractId);
+  if (filter.exporterId) query = query.where('t.exporter_id', '=', filter.exporterId);
+  if (filter.recipientId) query = query.where('t.recipient_id', '=', filter.recipientId);
+  if (filter.status) query = query.where('t.status', '=', filter.status);
+  if (filter.from) query = query.where('t.created_at', '>=', instant(filter.from));
+  if (filter.to) query = query.where('t.created_at', '<', instant(filter.to));
+  if (page.after) query = query.where((eb) => pastCursor(eb, 't.created_at', 't.id', page.after));
+  const rows = await query.orderBy('t.created_at', 'desc').orderBy('t.id', 'desc').limit(page.limit + 1).execute();
   const { items, next } = pageOf(rows, page.limit, (r) => ({ createdAt: r.created_at, id: r.id }));
   return {
     transfers: items.map((row) => {
-      const receipt = JSON.parse(row.receipt) as { data: { destination?: { country: string; location: string }; mechanism?: string } };
+      // Released: what the receipt says. Running or failed: the destination the contract names; the mechanism is decided on release.
+      const receipt = row.receipt === null ? undefined : (JSON.parse(row.receipt) as { data: { destination?: Destination; mechanism?: string } });
+      const terms = row.terms === null ? undefined : (JSON.parse(row.terms) as { destination?: Destination });
       return {
         id: row.id,
-        // Every stored transfer has its package; a transfer still being prepared has no row yet.
-        status: 'completed' as const,
-        progress: 1,
+        status: row.status,
+        progress: transferProgress(row),
         contractId: row.contract_id,
         exporterId: row.exporter_id,
         exporterName: row.exporter_name,
@@ -142,14 +187,20 @@ export async function listTransfers(ctx: GatewayContext, principal: Principal, f
         purpose: row.purpose,
         records: row.records,
         subjects: row.subjects,
-        destination: receipt.data.destination ?? null,
-        mechanism: receipt.data.mechanism ?? null,
+        destination: receipt?.data.destination ?? terms?.destination ?? null,
+        mechanism: receipt?.data.mechanism ?? null,
         packageDigest: row.package_digest,
+        ...(row.status === 'failed' ? { error: transferFailure(row) } : {}),
         createdAt: row.created_at,
       };
     }),
     next,
   };
+}
+
+interface Destination {
+  country: string;
+  location: string;
 }
 
 /** A date (China time zone, as filings and reports use) or a full timestamp, as an ISO instant. */

@@ -63,13 +63,13 @@ export async function viewRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayCo
     {
       schema: {
         tags: ['transfers'],
-        querystring: query({ contractId: id, exporterId: id, recipientId: id, from: dateOrDateTime, to: dateOrDateTime }),
+        querystring: query({ contractId: id, exporterId: id, recipientId: id, status: { type: 'string', enum: ['running', 'completed', 'failed'] }, from: dateOrDateTime, to: dateOrDateTime }),
         response: responses({ 200: transferListResponse }),
       },
     },
     async (request) => {
-      const { contractId, exporterId, recipientId, from, to } = request.query;
-      return listTransfers(ctx, request.principal, { contractId, exporterId, recipientId, from, to }, readPage(request.query));
+      const { contractId, exporterId, recipientId, status, from, to } = request.query;
+      return listTransfers(ctx, request.principal, { contractId, exporterId, recipientId, status, from, to }, readPage(request.query));
     },
   );
 

@@ -1,25 +1,64 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sm2GenerateKeyPair } from '../../crypto/index.ts';
-import { main } from '../../gateway/cli/main.ts';
+import { openPackage, PACKAGE_FORMAT } from '../../gateway/index.ts';
 import { runCli } from '../../gateway/cli/test-io.ts';
+import { backendAvailable, findExecutable } from '../support/backends.ts';
 import { proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { api } from '../support/stack.ts';
+import { api, runCli as runPipedCli, sluiceBin } from '../support/stack.ts';
 
-/** The CLI as a stdout that is a terminal: what a person at a shell sees. */
-async function runOnTerminal(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = Object.assign(new PassThrough(), { isTTY: true });
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await main(args, { stdin: new PassThrough(), stdout, stderr, env, cwd });
-  return { code, stdout: out, stderr: err };
+/** Above this many records a transfer runs in the background (202). */
+const SYNC_RECORDS = 20;
+const MAGIC = Buffer.from('SLUICE\x02\n', 'latin1');
+
+/** The CLI as its own process on a pseudo-terminal (util-linux `script`): what a person at a shell sees, stdout and stderr together. */
+function runOnTerminal(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number; output: string }> {
+  const command = [process.execPath, sluiceBin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd, env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), TERM: 'xterm', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', (code) => resolve({ code: code ?? -1, output }));
+    child.stdin.end();
+  });
+}
+
+/**
+ * A loopback proxy in front of the gateway that records what the CLI asks and, to play a gateway
+ * without the events route or a stream that breaks off, can refuse or cut `GET …/events`.
+ */
+async function startProxy(target: () => string) {
+  const state = { url: '', mode: 'pass' as 'pass' | 'refuse' | 'cut', requests: [] as string[], close: () => Promise.resolve() };
+  const server = http.createServer((req, res) => {
+    state.requests.push(`${req.method} ${req.url}`);
+    if (req.url?.endsWith('/events') && state.mode === 'refuse') {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'route not found' } }));
+      return;
+    }
+    if (req.url?.endsWith('/events') && state.mode === 'cut') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      setTimeout(() => res.socket?.destroy(), 20);
+      return;
+    }
+    const upstream = http.request(new URL(req.url!, target()), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode!, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return state;
 }
 
 /**
@@ -27,12 +66,15 @@ async function runOnTerminal(args: string[], env: Record<string, string>, cwd: s
  * KMS, as owners and recipients type them.
  */
 describe('people-facing CLI verbs', () => {
-  const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '1000000' });
+  const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '1000000', SLUICE_TRANSFER_SYNC_RECORDS: String(SYNC_RECORDS) });
   let owner: PartyFixture;
   let recipient: PartyFixture;
   let contractId: string;
   let cwd: string;
   let env: (party: PartyFixture) => Record<string, string>;
+  /** The 30 records as the contract releases them: phone masked, dept kept, name never. */
+  let expected: Array<{ phone: string; dept: string }>;
+  const records = (ndjson: string) => ndjson.trim().split('\n').map((line) => JSON.parse(line) as { phone: string; dept: string });
 
   beforeAll(async () => {
     const { url, adminToken } = harness();
@@ -45,6 +87,7 @@ describe('people-facing CLI verbs', () => {
       json: { name: 'staff', fields: [{ name: 'name', type: 'string', category: 'personal', subject: true }, { name: 'phone', type: 'string' }, { name: 'dept', type: 'string', category: 'general' }] },
     });
     const rows = Array.from({ length: 30 }, (_, i) => ({ name: `员工${i}`, phone: `1380000${String(i).padStart(4, '0')}`, dept: i % 2 ? 'R&D' : 'Sales' }));
+    expected = rows.map((r) => ({ phone: `${r.phone.slice(0, 3)}****${r.phone.slice(-4)}`, dept: r.dept }));
     await api(url, 'POST', `/v1/datasets/${dataset.body.id}/records`, { token: owner.token, json: rows });
     contractId = (await proposeContract(url, owner, { datasetId: dataset.body.id, recipientId: recipient.id, fields: { phone: { transform: 'mask' }, dept: { transform: 'keep' } } })).id;
     fs.writeFileSync(path.join(cwd, 'owner.json'), JSON.stringify({ alg: 'sm2', ...owner.keys }));
@@ -97,34 +140,94 @@ describe('people-facing CLI verbs', () => {
   });
 
   it('transfers to a file that sluice open decrypts, with no progress bar when piped', async () => {
-    const piped = await runCli(['transfer', contractId, '--purpose', 'analytics', '--out', 'pkg.json'], { env: env(recipient), cwd });
-    expect(piped.code).toBe(0);
-    const summary = JSON.parse(piped.stdout) as { id: string; records: number; out: string };
-    expect(summary).toMatchObject({ records: 30, out: path.join(cwd, 'pkg.json') });
+    // 30 records: above the synchronous limit, so the gateway answers 202 and the CLI follows it.
+    const piped = await runCli(['transfer', contractId, '--purpose', 'analytics', '--out', 'pkg.sluice'], { env: env(recipient), cwd });
     expect(piped.stderr).toBe('');
-    expect(fs.existsSync(path.join(cwd, 'pkg.json.partial'))).toBe(false);
-    const opened = await runCli(['open', 'pkg.json', '--key', 'recipient.json'], { cwd });
-    const records = opened.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, string>);
-    expect(records).toHaveLength(30);
-    expect(Object.keys(records[0]!).sort()).toEqual(['dept', 'phone']);
-    expect(records[0]!.phone).toMatch(/^138\*{4}\d{4}$/);
+    expect(piped.code).toBe(0);
+    const summary = JSON.parse(piped.stdout) as { id: string; records: number; bytes: number; out: string };
+    expect(summary).toMatchObject({ status: 'completed', records: 30, out: path.join(cwd, 'pkg.sluice') });
+    expect(fs.existsSync(path.join(cwd, 'pkg.sluice.partial'))).toBe(false);
+    const bytes = fs.readFileSync(path.join(cwd, 'pkg.sluice'));
+    expect(bytes.length).toBe(summary.bytes);
+    expect(bytes.subarray(0, MAGIC.length).equals(MAGIC)).toBe(true);
+    const opened = await runCli(['open', 'pkg.sluice', '--key', 'recipient.json'], { cwd });
+    expect(opened.code).toBe(0);
+    expect(records(opened.stdout)).toEqual(expected);
+    // The package is the recipient's: another key opens nothing.
+    const stranger = await runCli(['open', 'pkg.sluice', '--key', 'stranger.json'], { cwd });
+    expect([stranger.code, stranger.stdout]).toEqual([1, '']);
 
-    // Without --out the package is the output; the summary goes to stderr.
+    // Without --out the package is the output (binary, 201 this time); the summary goes to stderr.
     const toStdout = await runCli(['transfer', contractId, '--purpose', 'analytics', '--limit', '5'], { env: env(recipient), cwd });
-    expect(JSON.parse(toStdout.stdout)).toMatchObject({ format: 'sluice.package.v1', records: 5 });
-    expect(JSON.parse(toStdout.stderr)).toMatchObject({ status: 'completed', records: 5 });
+    expect(toStdout.code).toBe(0);
+    const summary5 = JSON.parse(toStdout.stderr) as { id: string };
+    expect(summary5).toMatchObject({ status: 'completed', records: 5, subjects: 5, bytes: toStdout.stdoutBytes.length });
+    const pkg = openPackage(toStdout.stdoutBytes, recipient.keys.privateKey);
+    expect(pkg.header).toMatchObject({ format: PACKAGE_FORMAT, transferId: summary5.id, contractId, recipientId: recipient.id, records: 5 });
+    expect(records(new TextDecoder().decode(pkg.records))).toEqual(expected.slice(0, 5));
+    const receipt = await api(harness().url, 'GET', `/v1/transfers/${summary5.id}/receipt`, { token: recipient.token });
+    expect(receipt.body.receipt.data.packageDigest).toBe(createHash('sm3').update(toStdout.stdoutBytes).digest('hex'));
 
-    const refused = await runCli(['transfer', contractId, '--purpose', 'marketing', '--out', 'no.json'], { env: env(recipient), cwd });
+    const refused = await runCli(['transfer', contractId, '--purpose', 'marketing', '--out', 'no.sluice'], { env: env(recipient), cwd });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('PURPOSE_NOT_ALLOWED');
-    expect(fs.existsSync(path.join(cwd, 'no.json'))).toBe(false);
+    expect(fs.existsSync(path.join(cwd, 'no.sluice'))).toBe(false);
   });
 
-  it('draws a progress bar on stderr when stdout is a terminal', async () => {
-    const shown = await runOnTerminal(['transfer', contractId, '--purpose', 'analytics', '--out', 'tty.json'], env(recipient), cwd);
-    expect(shown.code).toBe(0);
-    expect(shown.stderr).toMatch(/\r\u001b\[2Kpackage \[#{30}\] 100% /);
-    expect(JSON.parse(shown.stdout)).toMatchObject({ records: 30 });
+  it('follows a 202 through the events stream, and by polling where the stream is missing or breaks off', async () => {
+    const proxy = await startProxy(() => harness().url);
+    try {
+      const follow = async (mode: 'pass' | 'refuse' | 'cut', out: string) => {
+        proxy.mode = mode;
+        proxy.requests.length = 0;
+        const run = await runCli(['transfer', contractId, '--purpose', 'analytics', '--out', out], { env: { SLUICE_URL: proxy.url, SLUICE_TOKEN: recipient.token }, cwd });
+        expect(run.stderr).toBe('');
+        const { id } = JSON.parse(run.stdout) as { id: string };
+        expect(records((await runCli(['open', out, '--key', 'recipient.json'], { cwd })).stdout)).toEqual(expected);
+        return { events: proxy.requests.filter((r) => r === `GET /v1/transfers/${id}/events`).length, polls: proxy.requests.filter((r) => r === `GET /v1/transfers/${id}`).length };
+      };
+      expect(await follow('pass', 'streamed.sluice')).toEqual({ events: 1, polls: 0 });
+      const refused = await follow('refuse', 'polled.sluice');
+      expect(refused.events).toBe(1);
+      expect(refused.polls).toBeGreaterThan(0);
+      const cut = await follow('cut', 'cut.sluice');
+      expect(cut.events).toBe(1);
+      expect(cut.polls).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it.runIf(backendAvailable('util-linux script (pseudo-terminal)', findExecutable('script') !== undefined))(
+    'draws progress bars for the background transfer and the download on a terminal, none when piped',
+    async () => {
+      const shown = await runOnTerminal(['transfer', contractId, '--purpose', 'analytics', '--out', 'tty.sluice'], env(recipient), cwd);
+      expect(shown.code, shown.output).toBe(0);
+      expect(shown.output).toMatch(/\r\u001b\[2Ktransfer trf_[0-9a-f]{32} \[#{30}\] 100% 30\/30 records/);
+      expect(shown.output).toMatch(/\r\u001b\[2Kpackage \[#{30}\] 100% /);
+      expect(shown.output).toContain('"records":30');
+      expect(records((await runCli(['open', 'tty.sluice', '--key', 'recipient.json'], { cwd })).stdout)).toEqual(expected);
+
+      const piped = await runPipedCli(['transfer', contractId, '--purpose', 'analytics', '--out', path.join(cwd, 'piped.sluice')], env(recipient));
+      expect([piped.code, piped.stderr]).toEqual([0, '']);
+      expect(piped.stdout).not.toContain('\u001b');
+      expect(JSON.parse(piped.stdout)).toMatchObject({ status: 'completed', records: 30 });
+    },
+  );
+
+  it('exits 1 with the code a background transfer failed with, and writes no file', async () => {
+    const { kms } = harness();
+    await kms.kill();
+    try {
+      const failed = await runCli(['transfer', contractId, '--purpose', 'analytics', '--out', 'failed.sluice'], { env: env(recipient), cwd });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/^sluice: KMS_UNAVAILABLE: transfer trf_[0-9a-f]{32} failed: /);
+      expect(failed.stdout).toBe('');
+      expect(fs.existsSync(path.join(cwd, 'failed.sluice'))).toBe(false);
+      expect(fs.existsSync(path.join(cwd, 'failed.sluice.partial'))).toBe(false);
+    } finally {
+      await kms.restart();
+    }
   });
 
   it('sluice demo seeds parties, a dataset and a pending contract that the printed commands then carry through', async () => {
@@ -138,9 +241,9 @@ describe('people-facing CLI verbs', () => {
     expect(seeded.stdout).toContain(`sluice contract approve ${ids.contract} --key demo/owner.key.json`);
     const approve = await runCli(['contract', 'approve', ids.contract!, '--key', 'demo/owner.key.json'], { env: { SLUICE_URL: url, SLUICE_TOKEN: tokens.owner! }, cwd });
     expect(approve.code).toBe(0);
-    const moved = await runCli(['transfer', ids.contract!, '--purpose', 'membership analytics', '--out', 'demo-package.json'], { env: { SLUICE_URL: url, SLUICE_TOKEN: tokens.recipient! }, cwd });
+    const moved = await runCli(['transfer', ids.contract!, '--purpose', 'membership analytics', '--out', 'demo-package.sluice'], { env: { SLUICE_URL: url, SLUICE_TOKEN: tokens.recipient! }, cwd });
     expect(JSON.parse(moved.stdout)).toMatchObject({ records: 200 });
-    const opened = await runCli(['open', 'demo-package.json', '--key', 'demo/recipient.key.json'], { cwd });
+    const opened = await runCli(['open', 'demo-package.sluice', '--key', 'demo/recipient.key.json'], { cwd });
     expect(opened.stdout.trim().split('\n')).toHaveLength(200);
     // A second demo never overwrites the first one's keys.
     const second = await runCli(['demo', '--gateway', url, '--out', 'demo'], { env: { SLUICE_ADMIN_TOKEN: adminToken }, cwd });

@@ -1,17 +1,22 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/index.ts';
 import { startComputeWorker } from '../../compute/index.ts';
 import { sm2GenerateKeyPair } from '../../crypto/index.ts';
+import { openPackage, PACKAGE_FORMAT } from '../../gateway/index.ts';
 import { deriveWorkerToken } from '../../kms/index.ts';
 import { openEmbeddedLedger } from '../../ledger/index.ts';
 import { accessibilityViolations, chromiumAvailable, keyboardProblems, launchChromium, recordProblems, recordRequests, screenshot } from '../support/browser.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
+import { startModelProvider, type ModelProvider } from '../support/model-provider.ts';
 import { api } from '../support/stack.ts';
+
+const VISITS = Array.from({ length: 30 }, (_, i) => ({ visitor: `访客${i}`, store: `门店${i % 3}` }));
 
 const PEOPLE = [
   { name: '张三', phone: '13812345678', age: 34, city: '上海' },
@@ -26,9 +31,14 @@ const PEOPLE = [
  * keyboard walk. Screenshots land in test-artifacts/console/.
  */
 describe.runIf(chromiumAvailable())('web console in Chromium', () => {
-  const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '1000000' });
+  // Transfers above 10 records run in the background (202); a KMS the test stalls answers late, not never.
+  const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '1000000', SLUICE_TRANSFER_SYNC_RECORDS: '10', SLUICE_KMS_TIMEOUT_MS: '60000' });
   let browser: Browser;
   let worker: { close(): Promise<void> } | undefined;
+  let provider: ModelProvider | undefined;
+  let stalled = false;
+  /** A contract over 30 visits, approved: its transfers run in the background. */
+  let visitsContractId: string;
   let jobId: string;
   let owner: PartyFixture;
   let recipient: PartyFixture;
@@ -69,6 +79,15 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
     });
     contractId = contract.id;
 
+    const visits = await api(url, 'POST', '/v1/datasets', {
+      token: owner.token,
+      json: { name: '门店客流', fields: [{ name: 'visitor', type: 'string', category: 'personal', subject: true }, { name: 'store', type: 'string', category: 'general' }] },
+    });
+    await api(url, 'POST', `/v1/datasets/${visits.body.id}/records`, { token: owner.token, json: VISITS });
+    const visitsContract = await proposeContract(url, owner, { datasetId: visits.body.id, recipientId: recipient.id, purposes: ['客流分析'], fields: { store: { transform: 'keep' } } });
+    await approveContract(url, owner, visitsContract);
+    visitsContractId = visitsContract.id;
+
     // A compute job over a second dataset, run by a worker to the point where it waits for the owner.
     const { dataDir, kms } = harness();
     worker = await startComputeWorker({ dataDir, kmsUrl: kms.url, workerToken: deriveWorkerToken(kms.token), logger: createLogger('compute-worker-test', 'silent') });
@@ -91,9 +110,24 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
   });
 
   afterAll(async () => {
+    if (stalled) harness().kms.signal('SIGCONT');
     await browser?.close();
     await worker?.close();
+    await provider?.close();
   });
+
+  /** A package the page saved: the same bytes the gateway serves, whose digest the receipt holds, opened with the recipient key. */
+  async function openDownload(download: Download, id: string): Promise<string[]> {
+    expect(download.suggestedFilename()).toBe(`${id}.sluice`);
+    const saved = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-dl-')), download.suggestedFilename());
+    await download.saveAs(saved);
+    const bytes = fs.readFileSync(saved);
+    const receipt = await api(harness().url, 'GET', `/v1/transfers/${id}/receipt`, { token: recipient.token });
+    expect(createHash('sm3').update(bytes).digest('hex')).toBe(receipt.body.receipt.data.packageDigest);
+    const pkg = openPackage(bytes, recipient.keys.privateKey);
+    expect(pkg.header).toMatchObject({ format: PACKAGE_FORMAT, transferId: id, contractId: receipt.body.receipt.data.contractId, recipientId: recipient.id });
+    return new TextDecoder().decode(pkg.records).trim().split('\n');
+  }
 
   async function signedIn(party: PartyFixture): Promise<{ context: BrowserContext; page: Page; requests: ReturnType<typeof recordRequests>; problems: string[] }> {
     const context = await browser.newContext({ acceptDownloads: true, locale: 'zh-CN' });
@@ -218,10 +252,48 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
     await page.getByRole('cell', { name: transferId }).waitFor();
     await expectAccessible(page, 'recipient-transfers');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download package ${transferId}` }).click()]);
-    const saved = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-dl-')), 'package.json');
-    await download.saveAs(saved);
-    const pkg = JSON.parse(fs.readFileSync(saved, 'utf8')) as { format: string; transferId: string };
-    expect(pkg).toMatchObject({ format: 'sluice.package.v1', transferId });
+    const released = (await openDownload(download, transferId)).map((line) => JSON.parse(line) as Record<string, string>);
+    expect(released.map((r) => r.phone)).toEqual(PEOPLE.map((p) => `${p.phone.slice(0, 3)}******${p.phone.slice(-2)}`));
+    for (const person of PEOPLE) expect(JSON.stringify(released)).not.toContain(person.name);
+
+    // A transfer above the synchronous limit runs in the background: while the KMS is stalled it
+    // shows as running with its progress, then completes and its package downloads.
+    harness().kms.signal('SIGSTOP');
+    stalled = true;
+    await page.getByLabel('Contract').selectOption(visitsContractId);
+    await page.getByLabel('Purpose').fill('客流分析');
+    await page.getByRole('button', { name: 'Request', exact: true }).click();
+    const running = page.getByText(/^Transfer trf_[0-9a-f]{32} is running in the background/);
+    await running.waitFor();
+    const backgroundId = /trf_[0-9a-f]{32}/.exec((await running.textContent()) ?? '')![0];
+    const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: backgroundId }) });
+    await row.getByText('running', { exact: true }).waitFor();
+    const progress = row.getByRole('progressbar', { name: `Progress ${backgroundId}` });
+    expect(Number(await progress.getAttribute('value'))).toBeLessThan(1);
+    await expect.poll(() => row.getByRole('button', { name: `Download package ${backgroundId}` }).isDisabled()).toBe(true);
+    await expectAccessible(page, 'recipient-transfer-running');
+    harness().kms.signal('SIGCONT');
+    stalled = false;
+    await page.getByText(`Transfer ${backgroundId} completed: 30 records`).waitFor();
+    await row.getByText('completed', { exact: true }).waitFor();
+    expect(await progress.getAttribute('value')).toBe('1');
+    const [background] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: `Download package ${backgroundId}` }).click()]);
+    expect((await openDownload(background, backgroundId)).map((line) => JSON.parse(line))).toEqual(VISITS.map((v) => ({ store: v.store })));
+
+    // A background transfer that fails shows as failed, with the code it failed with.
+    await harness().kms.kill();
+    try {
+      await page.getByRole('button', { name: 'Request', exact: true }).click();
+      const failed = page.getByText(/^Transfer trf_[0-9a-f]{32} failed: KMS_UNAVAILABLE: /);
+      await failed.waitFor();
+      const failedId = /trf_[0-9a-f]{32}/.exec((await failed.textContent()) ?? '')![0];
+      const failedRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: failedId }) });
+      await failedRow.getByText('failed', { exact: true }).waitFor();
+      expect(await failedRow.getByRole('button', { name: `Download package ${failedId}` }).isDisabled()).toBe(true);
+      await screenshot(page, 'recipient-transfer-failed');
+    } finally {
+      await harness().kms.restart();
+    }
 
     // A transfer requested in the page, followed to completion.
     await page.getByLabel('Contract').selectOption(contractId);
@@ -233,7 +305,14 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
   });
 
   it('a regulator verifies a receipt in the page against pinned anchors and sees forged ones rejected', async () => {
-    const { url } = harness();
+    const { url, adminToken } = harness();
+    // One prompt the owner sent to an overseas model: the flows show it as its own series.
+    provider = await startModelProvider();
+    const model = await registerParty(url, adminToken, { name: 'Model Co', kind: 'overseas', jurisdiction: 'US', endpoint: provider.url });
+    const egress = await proposeContract(url, owner, { kind: 'ai_egress', recipientId: model.id, purposes: ['客服'], destination: { country: 'US', location: 'Oregon' } });
+    await approveContract(url, owner, egress);
+    const prompt = await api(url, 'POST', `/v1/egress/${egress.id}/chat/completions`, { token: owner.token, json: { model: 'm', purpose: '客服', messages: [{ role: 'user', content: `请回电 ${PEOPLE[0]!.phone}` }] } });
+    expect(prompt.status, prompt.text).toBe(200);
     const { context, page, requests, problems } = await signedIn(regulator);
     await page.getByText(/尚未固定信任锚/).first().waitFor();
     await page.getByRole('button', { name: '信任锚', exact: true }).click();
@@ -275,7 +354,12 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
       await page.waitForLoadState('networkidle');
       await expectAccessible(page, `regulator-${section}`);
     }
-    await page.getByRole('img', { name: /按目的地：SG/ }).waitFor();
+    await page.getByRole('img', { name: /^按目的地：SG/ }).waitFor();
+    await page.getByText('合计：1 次调用，涉及 1 人').waitFor();
+    await page.getByRole('img', { name: 'AI 出境调用 · 按目的地：US 1' }).waitFor();
+    await page.getByRole('img', { name: 'AI 出境调用 · 按个人信息种类：手机号 1' }).waitFor();
+    await screenshot(page, 'regulator-flows');
+    expect(await page.content()).not.toContain(PEOPLE[0]!.phone);
     await page.getByRole('button', { name: '账本', exact: true }).click();
     await page.getByRole('button', { name: '检查一致性并记住新树头' }).click();
     await page.getByText(/首次记住树头/).waitFor();

@@ -80,6 +80,8 @@ describe.each(engines())('transfers of any size on %s', (engine) => {
       if (i > 0) expect(view.progress).toBeGreaterThanOrEqual(views[i - 1]!.progress);
     }
     expect((await call('GET', `/v1/transfers/${large.id}`, owner.token)).body.status).toBe('completed');
+    const listed = await call('GET', `/v1/transfers?contractId=${contractId}`, recipient.token);
+    expect(listed.body.transfers).toEqual([expect.objectContaining({ id: large.id, status: 'completed', progress: 1, records: 5000, subjects: 5000 })]);
     expect((await call('GET', `/v1/transfers/${large.id}`, (await registerParty(url(), harness().adminToken, { name: 'X', kind: 'overseas', jurisdiction: 'US' })).token)).status).toBe(403);
 
     const pkg = await download(large.id);
@@ -154,6 +156,9 @@ describe.each(engines())('transfers of any size on %s', (engine) => {
       expect(created.status, created.text).toBe(202);
       const view = await waitCompleted(created.body.id);
       expect(view.body).toMatchObject({ status: 'failed', progress: 0, error: { code: 'KMS_UNAVAILABLE' } });
+      // The list shows it as it is (one statement over transfers and background jobs, on either engine).
+      const listed = await call('GET', `/v1/transfers?contractId=${contractId}`, owner.token);
+      expect(listed.body.transfers).toEqual([expect.objectContaining({ id: created.body.id, status: 'failed', progress: 0, subjects: null, error: expect.objectContaining({ code: 'KMS_UNAVAILABLE' }) })]);
       const pkg = await download(created.body.id);
       expect(pkg.status).toBe(409);
       const parts = await harness().gateway.ctx.db.selectFrom('transfer_package_parts').select('seq').where('transfer_id', '=', created.body.id).execute();

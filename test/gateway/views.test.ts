@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
+import { startModelProvider, type ModelProvider } from '../support/model-provider.ts';
 import { api } from '../support/stack.ts';
 
 const CANARY = '13912340000';
@@ -10,7 +11,8 @@ const CANARY = '13912340000';
  * the admin all), pages hold together, and nothing in them is a record value.
  */
 describe('lists of a party’s objects and the regulator’s aggregates', () => {
-  const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '1000000' });
+  // Transfers above 12 records run in the background (202); a KMS stalled by the tests answers late, not never.
+  const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '1000000', SLUICE_TRANSFER_SYNC_RECORDS: '12', SLUICE_KMS_TIMEOUT_MS: '60000' });
   let ownerA: PartyFixture;
   let ownerB: PartyFixture;
   let recipient1: PartyFixture;
@@ -21,6 +23,12 @@ describe('lists of a party’s objects and the regulator’s aggregates', () => 
   let transferId: string;
 
   const get = (token: string, route: string) => api(harness().url, 'GET', route, { token });
+  let provider: ModelProvider | undefined;
+  let stalled = false;
+  afterAll(async () => {
+    if (stalled) harness().kms.signal('SIGCONT');
+    await provider?.close();
+  });
 
   beforeAll(async () => {
     const { url, adminToken } = harness();
@@ -152,5 +160,116 @@ describe('lists of a party’s objects and the regulator’s aggregates', () => 
     expect((await listed(regulator.token)).map((j) => j.id)).toEqual([job.body.id]);
     expect((await get(ownerA.token, '/v1/compute/jobs?status=released')).body.jobs).toEqual([]);
     expect((await get(harness().adminToken, '/v1/compute/jobs')).status).toBe(403);
+  });
+
+  it('lists background transfers with their real status and progress, to the same parties, each once', async () => {
+    const { url, kms } = harness();
+    const dataset = await api(url, 'POST', '/v1/datasets', {
+      token: ownerA.token,
+      json: { name: 'larger set', fields: [{ name: 'phone', type: 'string', category: 'personal', subject: true }, { name: 'amount', type: 'number', category: 'general' }] },
+    });
+    await api(url, 'POST', `/v1/datasets/${dataset.body.id}/records`, { token: ownerA.token, json: Array.from({ length: 30 }, (_, i) => ({ phone: `1370000${String(i).padStart(4, '0')}`, amount: i })) });
+    const contract = await proposeContract(url, ownerA, { datasetId: dataset.body.id, recipientId: recipient1.id, fields: { phone: { transform: 'mask' }, amount: { transform: 'keep' } } });
+    await approveContract(url, ownerA, contract);
+    const listed = async (token: string, query = '') => (await get(token, `/v1/transfers${query}`)).body.transfers as Array<Record<string, any>>;
+    const view = (id: string) => get(recipient1.token, `/v1/transfers/${id}`);
+    const until = async (id: string, status: string) => {
+      for (let waited = 0; (await view(id)).body.status !== status; waited += 50) {
+        if (waited > 60_000) throw new Error(`transfer ${id} never became ${status}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+
+    // The KMS stalls (its socket open, nothing refused): the accepted transfer cannot unwrap its keys and stays running.
+    kms.signal('SIGSTOP');
+    stalled = true;
+    const accepted = await api(url, 'POST', '/v1/transfers', { token: recipient1.token, json: { contractId: contract.id, purpose: 'analytics' } });
+    expect(accepted.status, accepted.text).toBe(202);
+    const running = accepted.body.id as string;
+    const [first] = await listed(recipient1.token);
+    expect(first).toMatchObject({ id: running, status: 'running', contractId: contract.id, exporterId: ownerA.id, exporterName: 'Owner A', recipientId: recipient1.id, records: 30, subjects: null, mechanism: null, destination: { country: 'SG' } });
+    expect(first!.progress).toBeGreaterThanOrEqual(0);
+    expect(first!.progress).toBeLessThan(1);
+    expect(first!.progress).toBe((await view(running)).body.progress);
+    expect((await listed(ownerA.token)).map((t) => t.id)).toContain(running);
+    expect((await listed(regulator.token, '?status=running')).map((t) => t.id)).toEqual([running]);
+    expect((await listed(recipient1.token, '?status=completed')).map((t) => t.id)).not.toContain(running);
+    for (const stranger of [ownerB, recipient2]) expect((await listed(stranger.token)).map((t) => t.id)).not.toContain(running);
+    kms.signal('SIGCONT');
+    stalled = false;
+    await until(running, 'completed');
+    const done = (await listed(recipient1.token)).filter((t) => t.id === running);
+    expect(done).toEqual([expect.objectContaining({ status: 'completed', progress: 1, records: 30, subjects: 30, mechanism: expect.any(String), packageDigest: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
+
+    // A background transfer that fails shows as failed, with the code it failed with.
+    await kms.kill();
+    let failed: string;
+    try {
+      const refused = await api(url, 'POST', '/v1/transfers', { token: recipient1.token, json: { contractId: contract.id, purpose: 'analytics' } });
+      expect(refused.status, refused.text).toBe(202);
+      failed = refused.body.id;
+      await until(failed, 'failed');
+    } finally {
+      await kms.restart();
+    }
+    const [latest] = await listed(ownerA.token);
+    expect(latest).toMatchObject({ id: failed, status: 'failed', progress: 0, subjects: null, error: { code: 'KMS_UNAVAILABLE', message: expect.any(String) } });
+    expect((await listed(recipient1.token, '?status=failed')).map((t) => t.id)).toEqual([failed]);
+
+    // Pages hold together across finished and background transfers: every one exactly once, newest first.
+    const everything = (await listed(recipient1.token)).map((t) => t.id);
+    expect(everything).toEqual([failed, running, transferId]);
+    const paged: string[] = [];
+    for (let after = ''; ; ) {
+      const page = await get(recipient1.token, `/v1/transfers?limit=1${after ? `&after=${after}` : ''}`);
+      paged.push(...page.body.transfers.map((t: { id: string }) => t.id));
+      if (page.body.next === null) break;
+      after = page.body.next;
+    }
+    expect(paged).toEqual(everything);
+    for (const token of [recipient1.token, ownerA.token, regulator.token]) expect((await get(token, '/v1/transfers')).text).not.toMatch(/1370000\d{4}/);
+  });
+
+  it('regulator flows count AI egress calls as their own series, as counts only', async () => {
+    const { url, adminToken } = harness();
+    const year = new Date().getUTCFullYear();
+    const flows = async (query = '') => (await get(regulator.token, `/v1/regulator/flows?year=${year}${query}`)).body;
+    const before = await flows();
+    expect(before.egress).toEqual({ totals: { calls: 0, subjects: 0 }, byDestination: [], byCategory: [], byMechanism: [], byMonth: [], byEntity: [] });
+
+    provider = await startModelProvider();
+    const model = await registerParty(url, adminToken, { name: 'Model Co', kind: 'overseas', jurisdiction: 'US', endpoint: provider.url });
+    const contract = await proposeContract(url, ownerB, { kind: 'ai_egress', recipientId: model.id, purposes: ['support'], destination: { country: 'US', location: 'Oregon' } });
+    await approveContract(url, ownerB, contract);
+    const ask = async (content: string) => {
+      const answer = await api(url, 'POST', `/v1/egress/${contract.id}/chat/completions`, { token: ownerB.token, json: { model: 'm', purpose: 'support', messages: [{ role: 'user', content }] } });
+      expect(answer.status, answer.text).toBe(200);
+      const record = await get(regulator.token, `/v1/ledger/records/${answer.headers.get('x-sluice-egress-id')}`);
+      return record.body.record.data as { subjects: { personal: number; sensitive: number }; entities: Record<string, number>; mechanism: string };
+    };
+    const calls = [await ask(`请回电 ${CANARY} 确认退款`), await ask('请把这段产品说明改写得更简洁。')];
+    expect(calls[0]!.entities).toMatchObject({ cn_mobile: 1 });
+    expect(calls[1]!.subjects).toEqual({ personal: 0, sensitive: 0 });
+
+    const after = await flows();
+    const persons = (c: (typeof calls)[number]) => c.subjects.personal + c.subjects.sensitive;
+    const subjects = calls.map(persons).reduce((a, b) => a + b);
+    expect(subjects).toBeGreaterThan(0);
+    const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
+    expect(after.egress.totals).toEqual({ calls: 2, subjects });
+    expect(after.egress.byDestination).toEqual([{ key: 'US', calls: 2, subjects }]);
+    expect(after.egress.byMonth).toEqual([{ key: month, calls: 2, subjects }]);
+    expect(after.egress.byMechanism).toEqual([{ key: calls[0]!.mechanism, calls: 2, subjects }]);
+    expect(after.egress.byCategory).toEqual([
+      { key: 'general', calls: 1, subjects: 0 },
+      { key: 'personal', calls: 1, subjects: calls[0]!.subjects.personal },
+    ]);
+    expect(after.egress.byEntity).toContainEqual({ key: 'cn_mobile', calls: 1, found: 1 });
+    // Dataset transfers are counted as before, apart from the calls.
+    expect([after.totals, after.byDestination]).toEqual([before.totals, before.byDestination]);
+    expect((await flows(`&exporter=${ownerA.id}`)).egress.totals).toEqual({ calls: 0, subjects: 0 });
+    expect((await flows(`&exporter=${ownerB.id}`)).egress.totals).toEqual({ calls: 2, subjects });
+    expect((await get(regulator.token, `/v1/regulator/flows?year=${year - 1}`)).body.egress.totals.calls).toBe(0);
+    expect((await get(regulator.token, `/v1/regulator/flows?year=${year}`)).text).not.toContain(CANARY);
   });
 });

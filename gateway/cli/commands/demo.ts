@@ -129,8 +129,8 @@ Open ${s.url}/console and sign in with a token:
 2. The recipient (Example Analytics Pte Ltd) — token:
      ${s.tokens.recipient}
    Transfers → request one for "membership analytics", then download the package. Or:
-     sluice transfer ${s.contract} --purpose "membership analytics" --out demo-package.json --gateway ${s.url} --token ${s.tokens.recipient}
-     sluice open demo-package.json --key ${rel('recipient.key.json')}
+     sluice transfer ${s.contract} --purpose "membership analytics" --out demo-package.sluice --gateway ${s.url} --token ${s.tokens.recipient}
+     sluice open demo-package.sluice --key ${rel('recipient.key.json')}
 
 3. The regulator (示例网信部门) — token:
      ${s.tokens.regulator}

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { SluiceError } from '../../../common/errors.ts';
+import { ERROR_STATUS, SluiceError, type ErrorCode } from '../../../common/errors.ts';
 import { UsageError, writeLine, type CliIO, type Command } from '../command.ts';
 import { GatewayClient, gatewayTarget } from '../gateway-client.ts';
 import { bytes, progressBar } from '../progress.ts';
@@ -14,13 +14,15 @@ interface TransferState {
   records?: number;
   subjects?: number;
   receipt?: unknown;
+  error?: { code: string; message: string };
 }
 
 const POLL_MS = 500;
 
 /**
  * `sluice transfer CONTRACT_ID --purpose P [--out FILE]`: the recipient asks for a transfer,
- * follows it while the gateway prepares it (202, SURFACE wave 2), and downloads the package —
+ * follows it while the gateway prepares it (202, SURFACE wave 2; a failure exits 1 with the
+ * code it failed with), and downloads the package (`sluice.package.v2`, binary) —
  * into FILE (written whole or not at all), or to stdout. The transfer's summary goes to stdout
  * with --out, to stderr otherwise. Progress bars only when stdout is a terminal.
  */
@@ -41,7 +43,7 @@ const transfer: Command = {
       { 'idempotency-key': randomUUID() },
     );
     const state = created.status === 202 ? await follow(client, io, created.body.id) : created.body;
-    if (state.status !== 'completed') throw new SluiceError('CONFLICT', `transfer ${state.id} ${state.status}`);
+    if (state.status !== 'completed') throw failure(state);
     const out = values.out === undefined ? undefined : path.resolve(io.cwd, values.out);
     const size = await download(client, io, state.id, out);
     const summary = JSON.stringify({ id: state.id, status: state.status, records: state.records, subjects: state.subjects, bytes: size, ...(out ? { out } : {}) });
@@ -65,19 +67,57 @@ function parse(args: string[]) {
   }
 }
 
-/** Polls `GET /v1/transfers/:id` until the transfer is no longer running. */
+/**
+ * Follows a background transfer (202) to its end: through its event stream, or by polling
+ * `GET /v1/transfers/:id` where the stream cannot be opened or breaks off before the end.
+ */
 async function follow(client: GatewayClient, io: CliIO, id: string): Promise<TransferState> {
   const bar = progressBar(io, `transfer ${id}`);
+  const show = (state: TransferState) => {
+    const records = state.records ?? 0;
+    bar.update(state.progress ?? 0, `${Math.floor((state.progress ?? 0) * records)}/${records} records`);
+  };
   try {
+    const streamed = await watch(client, id, show);
+    if (streamed && streamed.status !== 'running') return streamed;
     for (;;) {
       const state = await client.get<TransferState>(`/v1/transfers/${id}`);
-      bar.update(state.progress ?? 0, state.records !== undefined ? `${state.records} records` : '');
+      show(state);
       if (state.status !== 'running') return state;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   } finally {
     bar.done();
   }
+}
+
+/** The last state the transfer's event stream told, or nothing if it could not be opened or read (polling says why). */
+async function watch(client: GatewayClient, id: string, show: (state: TransferState) => void): Promise<TransferState | undefined> {
+  let last: TransferState | undefined;
+  try {
+    const response = await client.send('GET', `/v1/transfers/${id}/events`, { headers: { accept: 'text/event-stream' } });
+    if (!response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    // Loaded here, on the long path only: the module brings the gateway's server dependencies.
+    const { sseData } = await import('../../egress/provider.ts');
+    for await (const data of sseData(response.body)) {
+      last = JSON.parse(data) as TransferState;
+      show(last);
+      if (last.status !== 'running') break;
+    }
+  } catch {
+    // Polling carries on from here, and reports a refusal if there is one.
+  }
+  return last;
+}
+
+/** A failed background transfer as the refusal it ended with (its SURFACE code and message, which carry no values). */
+function failure(state: TransferState): SluiceError {
+  const code = state.error?.code;
+  const known = code !== undefined && code in ERROR_STATUS;
+  return new SluiceError(known ? (code as ErrorCode) : 'INTERNAL', `transfer ${state.id} failed: ${state.error?.message ?? 'no reason given'}`);
 }
 
 async function download(client: GatewayClient, io: CliIO, id: string, out: string | undefined): Promise<number> {
