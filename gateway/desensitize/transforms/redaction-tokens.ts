@@ -18,6 +18,14 @@ export interface RedactionTokens {
   open(kind: EntityKind, body: string): string | undefined;
   /** `text` with every token this key made replaced by its value; other bracketed text is left alone. */
   restore(text: string): string;
+  /** The same, with how many tokens were restored per kind and how many token-shaped spans were not (forged, altered, another key's). */
+  restoreWithDetails(text: string): TokenRestoration;
+}
+
+export interface TokenRestoration {
+  text: string;
+  restored: Partial<Record<EntityKind, number>>;
+  unrestored: number;
 }
 
 const SIV_BYTES = 8;
@@ -161,6 +169,21 @@ export function createRedactionTokens(tokenizeKey: Uint8Array): RedactionTokens 
     }
   };
 
+  const restoreWithDetails = (text: string): TokenRestoration => {
+    const details: TokenRestoration = { text: '', restored: {}, unrestored: 0 };
+    details.text = text.replace(TOKEN_PATTERN, (whole, kind: string, body: string) => {
+      const k = kind.toLowerCase();
+      const value = isEntityKind(k) ? open(k, body) : undefined;
+      if (value === undefined) {
+        details.unrestored++;
+        return whole;
+      }
+      details.restored[k as EntityKind] = (details.restored[k as EntityKind] ?? 0) + 1;
+      return value;
+    });
+    return details;
+  };
+
   return {
     token(kind, value) {
       // The value goes straight into the MAC input after its label; the sealed body is built from there.
@@ -175,11 +198,7 @@ export function createRedactionTokens(tokenizeKey: Uint8Array): RedactionTokens 
       return OPENINGS[kind] + base32(sealed) + ']';
     },
     open,
-    restore(text) {
-      return text.replace(TOKEN_PATTERN, (whole, kind: string, body: string) => {
-        const k = kind.toLowerCase();
-        return isEntityKind(k) ? (open(k, body) ?? whole) : whole;
-      });
-    },
+    restore: (text) => restoreWithDetails(text).text,
+    restoreWithDetails,
   };
 }
