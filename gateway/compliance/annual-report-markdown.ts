@@ -9,6 +9,26 @@ const MECHANISM_NAMES = {
 } as const;
 
 const n = (value: number) => value.toLocaleString('en-US');
+const counts = (byKind: Record<string, number>) => Object.entries(byKind).map(([kind, count]) => `${kind} ${n(count)}`).join(', ');
+
+function egressTable(egress: ExporterAnnualReport['aiEgress']): string {
+  return table(
+    ['Provider', 'Jurisdiction', 'Destination', 'Endpoints', 'Models', 'Purposes', 'Calls', 'Redacted (per kind)', 'Persons named (sum per call)', 'Retention (days)', 'Mechanism (calls; filings)'],
+    egress.providers.map((p) => [
+      p.name,
+      p.jurisdiction,
+      `${p.destination.country}, ${p.destination.location}`,
+      p.endpoints.join(' '),
+      p.models.join(', '),
+      p.purposes.join('; '),
+      n(p.calls),
+      counts(p.entities),
+      `${n(p.persons.personal)} PI, ${n(p.persons.sensitive)} sensitive PI`,
+      p.retentionDays.join(', '),
+      p.mechanisms.map((m) => `${MECHANISM_NAMES[m.mechanism]} (${n(m.calls)}${m.filingReferences.length > 0 ? `; ${m.filingReferences.join(', ')}` : ''})`).join('; '),
+    ]),
+  );
+}
 
 function exporterSection(e: ExporterAnnualReport): string {
   const v = e.volumes;
@@ -21,6 +41,8 @@ function exporterSection(e: ExporterAnnualReport): string {
       ['Recipient', 'Jurisdiction', 'Contact', 'Transfers', 'Records', 'Persons (sum per transfer)', 'Purposes', 'Onward transfer'],
       e.recipients.map((r) => [r.name, r.jurisdiction, r.contact, n(r.transfers), n(r.records), n(r.subjects), r.purposes.join('; '), r.onwardTransfer ? 'yes' : 'no']),
     ),
+    '#### Overseas model providers (AI egress: prompts sent redacted, personal data as tokens)',
+    egressTable(e.aiEgress),
     '### 2. Types and categories of data exported',
     table(['Field', 'Category', 'Transforms', 'Transfers', 'Records'], e.dataTypes.map((d) => [d.field, d.category, d.transforms.join(', '), n(d.transfers), n(d.records)])),
     '### 3. Volume',
@@ -28,6 +50,7 @@ function exporterSection(e: ExporterAnnualReport): string {
       `Transfers: ${n(v.transfers)}; records: ${n(v.records)}`,
       `De-duplicated persons counted toward the thresholds: ${n(v.persons.personal)} (PI, non-sensitive), ${n(v.persons.sensitive)} (sensitive PI)`,
       `Under exemption scenarios (not counted, R-EX-COUNT): ${n(v.exempt.transfers)} transfers, ${n(v.exempt.records)} records, ${n(v.exempt.subjects)} persons summed per transfer`,
+      `Prompts to overseas models (AI egress): ${n(e.aiEgress.calls)} calls (${n(e.aiEgress.exempt.calls)} under exemption scenarios); persons named, summed per call: ${n(e.aiEgress.persons.personal)} (PI), ${n(e.aiEgress.persons.sensitive)} (sensitive PI), included de-duplicated in the persons above when counted; redacted: ${counts(e.aiEgress.entities) || 'nothing'}`,
     ]),
     '### 4. Purposes',
     table(['Purpose', 'Transfers', 'Records'], e.purposes.map((p) => [p.purpose, n(p.transfers), n(p.records)])),
@@ -52,7 +75,7 @@ function exporterSection(e: ExporterAnnualReport): string {
 export function renderAnnualReportMarkdown(report: AnnualReport): string {
   const head = [
     `# Annual outbound data security report — ${report.year}`,
-    `_Generated ${inline(report.generatedAt)} from the gateway's transfer records (R-REPORT). Persons are natural persons de-duplicated by keyed hash._`,
+    `_Generated ${inline(report.generatedAt)} from the gateway's transfer and AI egress records (R-REPORT). Persons are natural persons de-duplicated by keyed hash._`,
   ];
   const body = report.exporters.length === 0 ? ['_No exports recorded for this year._'] : report.exporters.map(exporterSection);
   return [...head, ...body].join('\n\n') + '\n';

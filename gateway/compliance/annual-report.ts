@@ -2,7 +2,7 @@ import type { ComplianceDatabase } from './database.ts';
 import { SCENARIO_EXEMPTIONS } from './rules/provisions-2024.ts';
 import type { Mechanism } from './scenario.ts';
 import { SubjectCounter } from './subject-counter.ts';
-import type { FactQuery, FieldCategory, ReportedEvent, TransferFact, TransferFactSource } from './transfer-facts.ts';
+import type { EgressFact, FactQuery, FieldCategory, ReportedEvent, TransferFact, TransferFactSource } from './transfer-facts.ts';
 
 /** One exporter's part of the annual outbound data security report (R-REPORT). */
 export interface ExporterAnnualReport {
@@ -38,6 +38,38 @@ export interface ExporterAnnualReport {
   mechanisms: Array<{ mechanism: Mechanism; transfers: number; filingReferences: string[]; rules: string[] }>;
   complaints: ReportedEvent[];
   incidents: ReportedEvent[];
+  /** Prompts sent to overseas models through the AI egress gateway, redacted in token mode. */
+  aiEgress: AiEgressSection;
+}
+
+/** Persons named in prompts, summed per call: an upper bound (the de-duplicated count is in `volumes.persons`). */
+type PersonsPerCall = { personal: number; sensitive: number };
+
+export interface AiEgressSection {
+  calls: number;
+  /** Spans sent as tokens, per entity kind. */
+  entities: Record<string, number>;
+  persons: PersonsPerCall;
+  /** Calls under an exemption scenario: their persons are not in the threshold counts (R-EX-COUNT). */
+  exempt: { calls: number };
+  /** Per provider and destination. */
+  providers: Array<{
+    id: string;
+    name: string;
+    jurisdiction: string;
+    contact: string | null;
+    destination: { country: string; location: string };
+    endpoints: string[];
+    models: string[];
+    purposes: string[];
+    contracts: string[];
+    calls: number;
+    entities: Record<string, number>;
+    persons: PersonsPerCall;
+    retentionDays: number[];
+    onwardTransfer: boolean;
+    mechanisms: Array<{ mechanism: Mechanism; calls: number; filingReferences: string[]; rules: string[] }>;
+  }>;
 }
 
 export interface AnnualReport {
@@ -59,6 +91,97 @@ function bump<K>(map: Map<K, { transfers: number; records: number }>, key: K, fa
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 const byNumber = (values: Iterable<number>) => [...new Set(values)].sort((a, b) => a - b);
 
+function addCounts(into: Record<string, number>, counts: Record<string, number>): void {
+  for (const [kind, n] of Object.entries(counts)) into[kind] = (into[kind] ?? 0) + n;
+}
+
+const sortedCounts = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+
+/** Accumulates one exporter's AI egress calls of the year, per provider and destination. */
+class EgressAccumulator {
+  private calls = 0;
+  private exempt = 0;
+  private readonly entities: Record<string, number> = {};
+  private readonly persons = { personal: 0, sensitive: 0 };
+  private readonly providers = new Map<
+    string,
+    Omit<AiEgressSection['providers'][number], 'endpoints' | 'models' | 'purposes' | 'contracts' | 'retentionDays' | 'mechanisms'> & {
+      endpoints: Set<string>;
+      models: Set<string>;
+      purposes: Set<string>;
+      contracts: Set<string>;
+      retention: Set<number>;
+      mechanisms: Map<Mechanism, { calls: number; filings: Set<string>; rules: Set<string> }>;
+    }
+  >();
+
+  add(fact: EgressFact): void {
+    this.calls++;
+    if (!fact.counted) this.exempt++;
+    addCounts(this.entities, fact.entities);
+    this.persons.personal += fact.subjects.personal;
+    this.persons.sensitive += fact.subjects.sensitive;
+    const p = fact.provider;
+    const key = `${p.id}\u0000${fact.destination.country}\u0000${fact.destination.location}`;
+    const entry = this.providers.get(key) ?? {
+      id: p.id,
+      name: p.name,
+      jurisdiction: p.jurisdiction,
+      contact: p.contact ?? null,
+      destination: { ...fact.destination },
+      endpoints: new Set<string>(),
+      models: new Set<string>(),
+      purposes: new Set<string>(),
+      contracts: new Set<string>(),
+      calls: 0,
+      entities: {},
+      persons: { personal: 0, sensitive: 0 },
+      retention: new Set<number>(),
+      onwardTransfer: false,
+      mechanisms: new Map(),
+    };
+    entry.endpoints.add(fact.endpoint);
+    entry.models.add(fact.model);
+    entry.purposes.add(fact.purpose);
+    entry.contracts.add(fact.contractId);
+    entry.calls++;
+    addCounts(entry.entities, fact.entities);
+    entry.persons.personal += fact.subjects.personal;
+    entry.persons.sensitive += fact.subjects.sensitive;
+    entry.retention.add(fact.retentionDays);
+    entry.onwardTransfer ||= fact.onwardTransfer;
+    const mechanism = entry.mechanisms.get(fact.mechanism) ?? { calls: 0, filings: new Set<string>(), rules: new Set<string>() };
+    mechanism.calls++;
+    if (fact.filingReference) mechanism.filings.add(fact.filingReference);
+    for (const rule of fact.rules) mechanism.rules.add(rule);
+    entry.mechanisms.set(fact.mechanism, mechanism);
+    this.providers.set(key, entry);
+  }
+
+  build(): AiEgressSection {
+    return {
+      calls: this.calls,
+      entities: sortedCounts(this.entities),
+      persons: { ...this.persons },
+      exempt: { calls: this.exempt },
+      providers: [...this.providers.values()]
+        .map(({ endpoints, models, purposes, contracts, retention, mechanisms, entities, ...rest }) => ({
+          ...rest,
+          endpoints: sorted(endpoints),
+          models: sorted(models),
+          purposes: sorted(purposes),
+          contracts: sorted(contracts),
+          entities: sortedCounts(entities),
+          retentionDays: byNumber(retention),
+          mechanisms: [...mechanisms.entries()]
+            .map(([mechanism, m]) => ({ mechanism, calls: m.calls, filingReferences: sorted(m.filings), rules: sorted(m.rules) }))
+            .sort((a, b) => a.mechanism.localeCompare(b.mechanism)),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id) || a.destination.country.localeCompare(b.destination.country) || a.destination.location.localeCompare(b.destination.location)),
+    };
+  }
+}
+
 /** Accumulates one exporter's transfers of the year. */
 class ExporterAccumulator {
   name: string | null = null;
@@ -73,10 +196,21 @@ class ExporterAccumulator {
   private readonly use = new Map<string, { recipient: string; purposes: Set<string>; fields: Map<string, string> }>();
   private readonly onward = new Map<string, { recipient: string; transfers: number }>();
   private readonly mechanisms = new Map<Mechanism, { transfers: number; filings: Set<string>; rules: Set<string> }>();
+  private readonly egress = new EgressAccumulator();
+
+  /** The exporter's name and contact, from whichever of its records is read. */
+  private identify(exporter: { name: string; contact?: string | null | undefined }): void {
+    this.name = exporter.name;
+    this.contact = exporter.contact ?? this.contact;
+  }
+
+  addEgress(fact: EgressFact): void {
+    this.identify(fact.exporter);
+    this.egress.add(fact);
+  }
 
   add(fact: TransferFact): void {
-    this.name = fact.exporter.name;
-    this.contact = fact.exporter.contact ?? this.contact;
+    this.identify(fact.exporter);
     this.transfers++;
     this.records += fact.records;
     if (fact.rules.some((r) => EXEMPT_RULES.has(r))) {
@@ -167,6 +301,7 @@ class ExporterAccumulator {
         .sort((a, b) => a.mechanism.localeCompare(b.mechanism)),
       complaints,
       incidents,
+      aiEgress: this.egress.build(),
     };
   }
 }
@@ -179,19 +314,18 @@ async function collect(events: AsyncIterable<ReportedEvent> | undefined): Promis
 
 /**
  * The annual outbound data security report (R-REPORT) for `year`: one exporter's when
- * `exporterId` is given, else every exporter with transfers, complaints or incidents that year.
+ * `exporterId` is given, else every exporter with transfers, AI egress calls, complaints or
+ * incidents that year.
  */
 export async function annualReport(database: ComplianceDatabase, query: FactQuery, source: TransferFactSource, now: Date = new Date()): Promise<AnnualReport> {
   const accumulators = new Map<string, ExporterAccumulator>();
   if (query.exporterId) accumulators.set(query.exporterId, new ExporterAccumulator());
-  for await (const fact of source.transfers(query)) {
-    const acc = accumulators.get(fact.exporter.id) ?? new ExporterAccumulator();
-    acc.add(fact);
-    accumulators.set(fact.exporter.id, acc);
-  }
+  const accumulator = (exporterId: string) => accumulators.get(exporterId) ?? accumulators.set(exporterId, new ExporterAccumulator()).get(exporterId)!;
+  for await (const fact of source.transfers(query)) accumulator(fact.exporter.id).add(fact);
+  if (source.egress) for await (const fact of source.egress(query)) accumulator(fact.exporter.id).addEgress(fact);
   const complaints = await collect(source.complaints?.(query));
   const incidents = await collect(source.incidents?.(query));
-  for (const e of [...complaints, ...incidents]) if (!accumulators.has(e.exporterId)) accumulators.set(e.exporterId, new ExporterAccumulator());
+  for (const e of [...complaints, ...incidents]) accumulator(e.exporterId);
   const counter = new SubjectCounter(database);
   const exporters: ExporterAnnualReport[] = [];
   for (const id of [...accumulators.keys()].sort()) {

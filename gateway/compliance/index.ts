@@ -12,7 +12,7 @@ export { SubjectSet, SUBJECT_BYTES } from './subject-set.ts';
 export { SubjectCounter, type CommitResult, type SubjectBatch, type SubjectCounterOptions, type SubjectCounts } from './subject-counter.ts';
 export { FilingsStore, filingSchema, FILING_MECHANISMS, type Filing, type FilingInput, type FilingMechanism, type FilingStatus } from './filings.ts';
 export { complianceStatus, type ComplianceStatus, type ExporterProfile } from './status.ts';
-export type { FactQuery, FieldCategory, ReportedEvent, TransferFact, TransferFactSource } from './transfer-facts.ts';
+export type { EgressFact, FactQuery, FieldCategory, ReportedEvent, TransferFact, TransferFactSource } from './transfer-facts.ts';
 export { annualReport, type AnnualReport, type ExporterAnnualReport } from './annual-report.ts';
 export { renderAnnualReportMarkdown } from './annual-report-markdown.ts';
 export { pipiaDraft, type PipiaContract, type PipiaDataset, type PipiaOptions, type PipiaRecipient } from './pipia.ts';

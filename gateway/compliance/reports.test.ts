@@ -7,7 +7,7 @@ import { pipiaDraft, type PipiaContract, type PipiaDataset } from './pipia.ts';
 import { complianceStatus } from './status.ts';
 import { SubjectCounter } from './subject-counter.ts';
 import { onBothDatabases } from './test/databases.ts';
-import { fact, source } from './test/facts.ts';
+import { egressFact, fact, source } from './test/facts.ts';
 import { scenario } from './test/scenarios.ts';
 
 describe('complianceStatus and annualReport (R-REPORT)', () => {
@@ -79,6 +79,48 @@ describe('complianceStatus and annualReport (R-REPORT)', () => {
       expect(exp!.incidents).toEqual([]);
     });
 
+    it('lists AI egress calls per provider and destination, with counts per kind, persons and mechanism', async () => {
+      const database = await open();
+      const calls = [
+        egressFact(),
+        egressFact({ egressId: 'egr_2', model: 'gpt-big', entities: { cn_resident_id: 1, name: 1 }, subjects: { personal: 1, sensitive: 1 }, mechanism: 'standard_contract_or_certification', filingReference: 'SC-1', rules: ['R-SC2'] }),
+        egressFact({ egressId: 'egr_3', destination: { country: 'US', location: 'Virginia' }, retentionDays: 7 }),
+        egressFact({ egressId: 'egr_4', provider: { id: 'eu', name: 'Euro AI', jurisdiction: 'FR' }, destination: { country: 'FR', location: 'Paris' }, contractId: 'ctr_eu', counted: false, rules: ['R-EX3'] }),
+        egressFact({ egressId: 'egr_5', date: '2024-12-31T01:00:00Z' }),
+        egressFact({ egressId: 'egr_6', exporter: { id: 'other', name: 'Other Co' } }),
+      ];
+      const report = await annualReport(database, { exporterId: 'exp', year: 2025 }, source([fact()], [], undefined, calls));
+      const egress = report.exporters[0]!.aiEgress;
+      expect(egress).toMatchObject({ calls: 4, entities: { cn_mobile: 3, cn_resident_id: 1, name: 7 }, persons: { personal: 10, sensitive: 1 }, exempt: { calls: 1 } });
+      expect(Object.keys(egress.entities)).toEqual(['cn_mobile', 'cn_resident_id', 'name']);
+      expect(egress.providers).toEqual([
+        {
+          id: 'eu', name: 'Euro AI', jurisdiction: 'FR', contact: null, destination: { country: 'FR', location: 'Paris' },
+          endpoints: ['https://api.example.com/v1'], models: ['gpt-test'], purposes: ['customer-support'], contracts: ['ctr_eu'],
+          calls: 1, entities: { cn_mobile: 1, name: 2 }, persons: { personal: 3, sensitive: 0 }, retentionDays: [30], onwardTransfer: false,
+          mechanisms: [{ mechanism: 'none', calls: 1, filingReferences: [], rules: ['R-EX3'] }],
+        },
+        {
+          id: 'llm', name: 'Model Co', jurisdiction: 'US', contact: null, destination: { country: 'US', location: 'Oregon' },
+          endpoints: ['https://api.example.com/v1'], models: ['gpt-big', 'gpt-test'], purposes: ['customer-support'], contracts: ['ctr_ai'],
+          calls: 2, entities: { cn_mobile: 1, cn_resident_id: 1, name: 3 }, persons: { personal: 4, sensitive: 1 }, retentionDays: [30], onwardTransfer: false,
+          mechanisms: [
+            { mechanism: 'none', calls: 1, filingReferences: [], rules: ['R-EX6'] },
+            { mechanism: 'standard_contract_or_certification', calls: 1, filingReferences: ['SC-1'], rules: ['R-SC2'] },
+          ],
+        },
+        expect.objectContaining({ id: 'llm', destination: { country: 'US', location: 'Virginia' }, calls: 1, retentionDays: [7] }),
+      ]);
+      // An exporter whose only export that year was a prompt is in the regulator's report, with no transfers.
+      const all = await annualReport(database, { year: 2025 }, source([], [], undefined, calls));
+      expect(all.exporters.map((e) => [e.exporter.id, e.exporter.name, e.volumes.transfers, e.aiEgress.calls])).toEqual([
+        ['exp', 'Acme Shanghai', 0, 4],
+        ['other', 'Other Co', 0, 1],
+      ]);
+      const none = await annualReport(database, { exporterId: 'exp', year: 2025 }, source([fact()]));
+      expect(none.exporters[0]!.aiEgress).toEqual({ calls: 0, entities: {}, persons: { personal: 0, sensitive: 0 }, exempt: { calls: 0 }, providers: [] });
+    });
+
     it('covers every exporter for the regulator, with complaints and incidents', async () => {
       const database = await open();
       const complaint = { date: '2025-06-01', exporterId: 'quiet', summary: 'asked who receives data', handling: 'answered in 3 days' };
@@ -111,10 +153,27 @@ describe('renderAnnualReportMarkdown', () => {
           mechanisms: [{ mechanism: 'security_assessment' as const, transfers: 1, filingReferences: ['SA-1'], rules: ['R-SA3'] }],
           complaints: [],
           incidents: [],
+          aiEgress: {
+            calls: 12,
+            entities: { cn_mobile: 3, name: 20 },
+            persons: { personal: 21, sensitive: 0 },
+            exempt: { calls: 0 },
+            providers: [
+              {
+                id: 'llm', name: 'Model | Co', jurisdiction: 'US', contact: null, destination: { country: 'US', location: 'Oregon' },
+                endpoints: ['https://api.example.com/v1'], models: ['gpt-test'], purposes: ['support'], contracts: ['ctr_ai'],
+                calls: 12, entities: { cn_mobile: 3, name: 20 }, persons: { personal: 21, sensitive: 0 }, retentionDays: [30], onwardTransfer: false,
+                mechanisms: [{ mechanism: 'standard_contract_or_certification' as const, calls: 12, filingReferences: ['SC-9'], rules: ['R-SC1'] }],
+              },
+            ],
+          },
         },
       ],
     };
     const md = renderAnnualReportMarkdown(report);
+    expect(md).toContain('Overseas model providers (AI egress');
+    expect(md).toContain('| Model \\| Co | US | US, Oregon | https://api.example.com/v1 | gpt-test | support | 12 | cn\\_mobile 3, name 20 | 21 PI, 0 sensitive PI | 30 | standard contract or certification (12; SC-9) |');
+    expect(md).toContain('Prompts to overseas models (AI egress): 12 calls (0 under exemption scenarios)');
     for (const heading of ['Overseas recipients', 'Types and categories', 'Volume', 'Purposes', 'storage locations and retention', 'Scope and method of use', 'Onward transfers', 'Legal mechanisms and filings', 'complaints', 'incidents']) {
       expect(md).toContain(heading);
     }

@@ -29,6 +29,35 @@ export interface TransferFact {
   rules: string[];
 }
 
+/**
+ * What the gateway records about one prompt sent to an overseas model (AI egress): the
+ * `egress` ledger record's counts and terms, never a value.
+ */
+export interface EgressFact {
+  egressId: string;
+  contractId: string;
+  exporter: { id: string; name: string; contact?: string | null };
+  /** The overseas model provider the contract names. */
+  provider: { id: string; name: string; jurisdiction: string; contact?: string | null };
+  endpoint: string;
+  model: string;
+  /** ISO 8601 timestamp of the call. */
+  date: string;
+  purpose: string;
+  /** Spans redacted (sent as tokens), per entity kind. */
+  entities: Record<string, number>;
+  /** Distinct persons the prompt named, by category of what it said about them. */
+  subjects: { personal: number; sensitive: number };
+  destination: { country: string; location: string };
+  retentionDays: number;
+  onwardTransfer: boolean;
+  mechanism: Mechanism;
+  filingReference: string | null;
+  rules: string[];
+  /** False when an exemption scenario kept the persons out of the threshold counts (R-EX-COUNT). */
+  counted: boolean;
+}
+
 /** A user complaint or a data-security incident, with how it was handled. */
 export interface ReportedEvent {
   date: string;
@@ -47,6 +76,8 @@ export interface FactQuery {
 /** The gateway's view of its own records, implemented over its tables. */
 export interface TransferFactSource {
   transfers(query: FactQuery): AsyncIterable<TransferFact>;
+  /** Prompts sent to overseas models; omitted when the gateway records none. */
+  egress?(query: FactQuery): AsyncIterable<EgressFact>;
   /** Omitted when the gateway records none; the report then shows an empty list. */
   complaints?(query: FactQuery): AsyncIterable<ReportedEvent>;
   incidents?(query: FactQuery): AsyncIterable<ReportedEvent>;

@@ -9,10 +9,14 @@ import {
   contractCreatedResponse,
   contractResponse,
   createContractBody,
+  revealBody,
+  revealResponse,
   revokeBody,
   revokeResponse,
   type ContractInput,
+  type RevealInput,
 } from './schemas.ts';
+import { revealValues } from './reveal.ts';
 import { approveContract, assertMayReadContract, assertOwner, contractView, createContract, getContract, revokeContract } from './service.ts';
 
 export async function contractRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
@@ -49,6 +53,19 @@ export async function contractRoutes(app: FastifyInstance, opts: { ctx: GatewayC
       const owner = assertOwner(request.principal, contract);
       const result = await revokeContract(ctx, relay, owner, contract, request.body?.shred === true);
       request.log.info({ contractId: contract.id, shredded: result.shredded }, 'contract revoked');
+      return result;
+    },
+  );
+
+  // The owner restores what the contract's keyed transforms released (docs/FREE-TEXT.md, "Restoring").
+  app.post<{ Params: { id: string }; Body: RevealInput }>(
+    '/v1/contracts/:id/reveal',
+    { schema: { tags: ['contracts'], params: idParams, body: revealBody, response: responses({ 200: revealResponse }) } },
+    async (request) => {
+      const contract = await getContract(ctx, request.params.id);
+      const owner = assertOwner(request.principal, contract);
+      const result = await revealValues(ctx, relay, owner, contract, request.body);
+      request.log.info({ contractId: contract.id, transform: request.body.transform ?? 'redact', restored: result.restored, unrestored: result.unrestored }, 'values revealed');
       return result;
     },
   );

@@ -178,3 +178,37 @@ export const contractResponse = {
     createdAt: { type: 'string' },
   },
 } as const;
+
+/** Transforms whose output the owner can restore (`POST /v1/contracts/:id/reveal`). */
+export const REVERSIBLE_TRANSFORMS = ['redact', 'tokenize', 'encrypt'] as const;
+
+export interface RevealInput {
+  /** What the contract released the values under (default `redact`: tokens inside text). */
+  transform?: (typeof REVERSIBLE_TRANSFORMS)[number];
+  /** The contract field they came from; none for an ai_egress contract's prompts. */
+  field?: string;
+  values: string[];
+}
+
+export const revealBody = {
+  type: 'object',
+  required: ['values'],
+  additionalProperties: false,
+  properties: {
+    transform: { type: 'string', enum: [...REVERSIBLE_TRANSFORMS] },
+    field: { type: 'string', minLength: 1, maxLength: 64 },
+    values: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', maxLength: 200_000 } },
+  },
+} as const;
+
+export const revealResponse = {
+  type: 'object',
+  required: ['values', 'restored', 'unrestored', 'ledger'],
+  properties: {
+    values: { type: 'array', items: { type: ['string', 'null'] } },
+    restored: { type: 'integer' },
+    unrestored: { type: 'integer' },
+    entities: { type: 'object', additionalProperties: { type: 'integer' } },
+    ledger: ledgerRef,
+  },
+} as const;

@@ -184,6 +184,18 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+/** One prompt sent to an overseas model (AI egress): its `egress` ledger record, for the reports. */
+export interface EgressCallsTable {
+  /** The call's `egr_…` id, also the ledger record's. */
+  id: string;
+  contract_id: string;
+  exporter_id: string;
+  recipient_id: string;
+  created_at: string;
+  /** The `egress` ledger record as JSON: counts and terms, never a value. */
+  record: string;
+}
+
 /** Positions of background followers (e.g. the last KMS audit sequence anchored). */
 export interface CursorsTable {
   name: string;
@@ -204,4 +216,5 @@ export interface GatewaySchema {
   idempotency_keys: IdempotencyKeysTable;
   outbox: OutboxTable;
   cursors: CursorsTable;
+  egress_calls: EgressCallsTable;
 }

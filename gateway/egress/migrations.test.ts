@@ -14,7 +14,7 @@ describe('egress migrations on an existing SQLite database', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-egress-mig-'));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('make dataset_id optional without losing rows, indexes or foreign keys', async () => {
+  it('make dataset_id optional without losing rows, indexes or foreign keys, and keep earlier calls for the report', async () => {
     const database = openDatabase<GatewaySchema>({ sqlitePath: path.join(dir, 'gateway.db') });
     const { db, dialect } = database;
     const before = { ...coreMigrations, ...complianceMigrations, ...computeMigrations };
@@ -26,6 +26,10 @@ describe('egress migrations on an existing SQLite database', () => {
     const contract = { id: 'ctr_1', dataset_id: 'ds_1', owner_id: 'pty_a', recipient_id: 'pty_b', status: 'approved' as const, terms: '{}', digest: 'd', signature: 's', valid_from: now, valid_until: now, kek_id: 'k', secret: 's', created_at: now, approved_at: now, revoked_at: null };
     await db.insertInto('contracts').values(contract).execute();
     await db.insertInto('transfers').values({ id: 'trf_1', contract_id: 'ctr_1', exporter_id: 'pty_a', recipient_id: 'pty_b', dataset_id: 'ds_1', purpose: 'p', records: 1, subjects: 1, wrapped_field_key: null, receipt: '{}', package_digest: 'x', package_attempt: 0, created_at: now }).execute();
+    // A prompt sent before calls were kept in their own table: the report finds it from its ledger record.
+    const egress = { id: 'egr_1', type: 'egress', timestamp: now, contractId: 'ctr_1', exporterId: 'pty_a', data: { egressId: 'egr_1', contractId: 'ctr_1', exporterId: 'pty_a', recipientId: 'pty_b', entities: { name: 1 } } };
+    const outbox = (record: { id: string }) => ({ id: record.id, record: JSON.stringify(record), created_at: now, anchored_at: now, attempts: 0, last_error: null });
+    await db.insertInto('outbox').values([outbox(egress), outbox({ id: 'ctr_1.approved', type: 'contract.approved' } as { id: string })]).execute();
 
     await migrate(db, dialect, { ...before, ...egressMigrations }, 'gateway');
 
@@ -37,6 +41,9 @@ describe('egress migrations on an existing SQLite database', () => {
     await expect(db.insertInto('contracts').values({ ...contract, id: 'ctr_3', dataset_id: 'ds_missing' }).execute()).rejects.toThrow(/FOREIGN KEY/);
     await expect(db.insertInto('transfers').values({ id: 'trf_2', contract_id: 'ctr_missing', exporter_id: 'pty_a', recipient_id: 'pty_b', dataset_id: 'ds_1', purpose: 'p', records: 1, subjects: 1, wrapped_field_key: null, receipt: '{}', package_digest: 'x', package_attempt: 0, created_at: now }).execute()).rejects.toThrow(/FOREIGN KEY/);
     await db.updateTable('parties').set({ endpoint: 'https://api.example.com/v1' }).where('id', '=', 'pty_b').execute();
+    expect(await db.selectFrom('egress_calls').selectAll().execute()).toEqual([
+      { id: 'egr_1', contract_id: 'ctr_1', exporter_id: 'pty_a', recipient_id: 'pty_b', created_at: now, record: JSON.stringify(egress) },
+    ]);
     await database.close();
   });
 });

@@ -6,6 +6,8 @@ import type { VersionedMigration } from '../../common/index.ts';
  * prompts rather than a dataset, so `contracts.dataset_id` becomes optional. SQLite cannot drop
  * a NOT NULL constraint in place: the table is rebuilt from its own current definition (so
  * columns other migrations added survive), with foreign keys off while the old one is dropped.
+ * Each call is kept in `egress_calls` for the annual report; calls made before that table
+ * existed are read back from their ledger records in the outbox.
  */
 export const egressMigrations: Record<string, VersionedMigration> = {
   '0060_party_endpoint': () => ({
@@ -40,6 +42,27 @@ export const egressMigrations: Record<string, VersionedMigration> = {
         throw error;
       } finally {
         await sql`PRAGMA foreign_keys = ON`.execute(db);
+      }
+    },
+  }),
+  '0085_egress_calls': () => ({
+    up: async (db) => {
+      await db.schema
+        .createTable('egress_calls')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('contract_id', 'text', (c) => c.notNull().references('contracts.id'))
+        .addColumn('exporter_id', 'text', (c) => c.notNull().references('parties.id'))
+        .addColumn('recipient_id', 'text', (c) => c.notNull().references('parties.id'))
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('record', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('egress_calls_exporter').on('egress_calls').columns(['exporter_id', 'created_at']).execute();
+      const earlier = await sql<{ record: string }>`SELECT record FROM outbox WHERE substr(id, 1, 4) = 'egr_' ORDER BY created_at`.execute(db);
+      for (const { record } of earlier.rows) {
+        const parsed = JSON.parse(record) as { id: string; type: string; timestamp: string; data: { contractId: string; exporterId: string; recipientId: string } };
+        if (parsed.type !== 'egress') continue;
+        await sql`INSERT INTO egress_calls (id, contract_id, exporter_id, recipient_id, created_at, record)
+          VALUES (${parsed.id}, ${parsed.data.contractId}, ${parsed.data.exporterId}, ${parsed.data.recipientId}, ${parsed.timestamp}, ${record})`.execute(db);
       }
     },
   }),

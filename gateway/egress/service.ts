@@ -29,8 +29,8 @@ export interface ReleasedPrompt {
  * the declared one, the provider still has an endpoint; the contract key comes from the KMS
  * for this request only; the prompt is redacted in token mode; the persons it names are
  * counted by keyed hash and the compliance engine clears (or blocks) the export; the `egress`
- * record (counts per kind, never values) is committed to the outbox in the same transaction
- * as the counts, then anchored. Only then is the prompt handed back for sending.
+ * record (counts per kind, never values) is committed to the outbox and to `egress_calls` (for
+ * the annual report) in the same transaction as the counts, then anchored. Only then is the prompt handed back for sending.
  */
 export async function releasePrompt(ctx: GatewayContext, relay: OutboxRelay, principal: Principal, contractId: string, request: ChatCompletionRequest): Promise<ReleasedPrompt> {
   const owner = requireParty(principal, ['domestic']);
@@ -56,6 +56,10 @@ export async function releasePrompt(ctx: GatewayContext, relay: OutboxRelay, pri
       const clearance = await clearSubjects(ctx, trx, { exporter: owner, terms, batch, important: false, core: false, at: now, filings });
       const record = egressRecord({ egressId, contract, terms, provider, request, findings, batch, body, createdAt, clearance });
       await enqueue(trx, record);
+      await trx
+        .insertInto('egress_calls')
+        .values({ id: egressId, contract_id: contract.id, exporter_id: owner.id, recipient_id: provider.id, created_at: createdAt, record: JSON.stringify(record) })
+        .execute();
       return record;
     });
     await relay.anchor(record.id);

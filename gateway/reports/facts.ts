@@ -1,4 +1,4 @@
-import type { FactQuery, TransferFact, TransferFactSource } from '../compliance/index.ts';
+import type { EgressFact, FactQuery, TransferFact, TransferFactSource } from '../compliance/index.ts';
 import type { GatewayContext } from '../context.ts';
 import type { ContractTerms } from '../contracts/schemas.ts';
 
@@ -6,6 +6,9 @@ import type { ContractTerms } from '../contracts/schemas.ts';
 export function yearStartUtc(year: number): string {
   return new Date(Date.UTC(year, 0, 1) - 8 * 3600_000).toISOString();
 }
+
+/** What the `egress` ledger record's data holds of a fact (the parties and the date come from the tables). */
+type EgressRecordData = Omit<EgressFact, 'exporter' | 'provider' | 'date'>;
 
 /** The transfer facts the compliance reports need, read from the gateway's own records. */
 export function transferFactSource(ctx: GatewayContext): TransferFactSource {
@@ -58,6 +61,50 @@ export function transferFactSource(ctx: GatewayContext): TransferFactSource {
           legalBasis: terms.legalBasis,
           scenario: terms.scenario,
           rules: receipt.data.rules ?? [],
+        };
+      }
+    },
+
+    async *egress(query: FactQuery): AsyncIterable<EgressFact> {
+      let q = ctx.db
+        .selectFrom('egress_calls')
+        .innerJoin('parties as exporter', 'exporter.id', 'egress_calls.exporter_id')
+        .innerJoin('parties as provider', 'provider.id', 'egress_calls.recipient_id')
+        .select([
+          'egress_calls.record',
+          'egress_calls.created_at',
+          'exporter.id as exporter_id',
+          'exporter.name as exporter_name',
+          'exporter.contact as exporter_contact',
+          'provider.id as provider_id',
+          'provider.name as provider_name',
+          'provider.jurisdiction as provider_jurisdiction',
+          'provider.contact as provider_contact',
+        ])
+        .where('egress_calls.created_at', '>=', yearStartUtc(query.year))
+        .where('egress_calls.created_at', '<', yearStartUtc(query.year + 1))
+        .orderBy('egress_calls.created_at');
+      if (query.exporterId) q = q.where('egress_calls.exporter_id', '=', query.exporterId);
+      for (const row of await q.execute()) {
+        const data = (JSON.parse(row.record) as { data: EgressRecordData }).data;
+        yield {
+          egressId: data.egressId,
+          contractId: data.contractId,
+          exporter: { id: row.exporter_id, name: row.exporter_name, contact: row.exporter_contact },
+          provider: { id: row.provider_id, name: row.provider_name, jurisdiction: row.provider_jurisdiction, contact: row.provider_contact },
+          endpoint: data.endpoint,
+          model: data.model,
+          date: row.created_at,
+          purpose: data.purpose,
+          entities: data.entities,
+          subjects: data.subjects,
+          destination: data.destination,
+          retentionDays: data.retentionDays,
+          onwardTransfer: data.onwardTransfer,
+          mechanism: data.mechanism,
+          filingReference: data.filingReference,
+          rules: data.rules,
+          counted: data.counted,
         };
       }
     },

@@ -18,6 +18,14 @@ export interface RedactionTokens {
   open(kind: EntityKind, body: string): string | undefined;
   /** `text` with every token this key made replaced by its value; other bracketed text is left alone. */
   restore(text: string): string;
+  /** The same, with how many tokens were restored per kind and how many token-shaped spans were not (forged, altered, another key's). */
+  restoreWithDetails(text: string): TokenRestoration;
+}
+
+export interface TokenRestoration {
+  text: string;
+  restored: Partial<Record<EntityKind, number>>;
+  unrestored: number;
 }
 
 const SIV_BYTES = 8;
@@ -31,20 +39,23 @@ export const TOKEN_PATTERN = new RegExp(`\\[(${ENTITY_KINDS.map((k) => k.toUpper
 /** Longest token text, for callers that hold back a possibly split token at a chunk boundary. */
 export const MAX_TOKEN_CHARS = MAX_BODY + Math.max(...ENTITY_KINDS.map((k) => k.length)) + 3;
 
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
 function base32(bytes: Uint8Array): string {
-  let out = '';
+  const codes = new Array<number>(Math.ceil((bytes.length * 8) / 5));
+  let o = 0;
   let buffer = 0;
   let bits = 0;
-  for (const b of bytes) {
-    buffer = (buffer << 8) | b;
+  for (let i = 0; i < bytes.length; i++) {
+    buffer = ((buffer << 8) | bytes[i]!) & 0xffff;
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out += ALPHABET[(buffer >>> bits) & 31];
+      codes[o++] = ALPHABET_CODES[(buffer >>> bits) & 31]!;
     }
-    buffer &= (1 << bits) - 1;
   }
-  return bits > 0 ? out + ALPHABET[(buffer << (5 - bits)) & 31] : out;
+  if (bits > 0) codes[o++] = ALPHABET_CODES[(buffer << (5 - bits)) & 31]!;
+  return String.fromCharCode.apply(null, codes);
 }
 
 function unbase32(text: string): Uint8Array | undefined {
@@ -66,31 +77,80 @@ function unbase32(text: string): Uint8Array | undefined {
   return (buffer & ((1 << bits) - 1)) === 0 ? out : undefined;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const LABELS = Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, Uint8Array.from(kind, (c) => c.charCodeAt(0))])) as Record<EntityKind, Uint8Array>;
+const OPENINGS = Object.fromEntries(ENTITY_KINDS.map((kind) => [kind, `[${kind.toUpperCase()}:`])) as Record<EntityKind, string>;
+
+/**
+ * `text` as UTF-8 into `out` from `at` (room for 3 bytes per UTF-16 unit), as TextEncoder
+ * writes it — lone surrogates as U+FFFD — without its call into C++, which costs more than a
+ * short value. Returns the end.
+ */
+function utf8Into(text: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out[at++] = c;
+    } else if (c < 0x800) {
+      out[at++] = 0xc0 | (c >> 6);
+      out[at++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const low = text.charCodeAt(i + 1);
+        if (c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+          const point = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+          out[at++] = 0xf0 | (point >> 18);
+          out[at++] = 0x80 | ((point >> 12) & 0x3f);
+          out[at++] = 0x80 | ((point >> 6) & 0x3f);
+          out[at++] = 0x80 | (point & 0x3f);
+          i++;
+          continue;
+        }
+        c = 0xfffd;
+      }
+      out[at++] = 0xe0 | (c >> 12);
+      out[at++] = 0x80 | ((c >> 6) & 0x3f);
+      out[at++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return at;
+}
 
 export function createRedactionTokens(tokenizeKey: Uint8Array): RedactionTokens {
   const mac = createKeyedHash('hmac-sm3', subKey(tokenizeKey, 'redact-siv', 32));
   const cipher = createBlockCipher('SM4', subKey(tokenizeKey, 'redact-ctr', 16));
-
+  // kind ‖ 0 ‖ value, the MAC's input, built in place.
+  let input = new Uint8Array(256);
+  const sivInput = (kind: EntityKind, valueLength: number): number => {
+    const label = LABELS[kind];
+    if (input.length < label.length + 1 + valueLength) {
+      const grown = new Uint8Array(2 * (label.length + 1 + valueLength));
+      grown.set(input);
+      input = grown;
+    }
+    for (let i = 0; i < label.length; i++) input[i] = label[i]!;
+    input[label.length] = 0;
+    return label.length + 1;
+  };
   const siv = (kind: EntityKind, value: Uint8Array): Uint8Array => {
-    const label = encoder.encode(kind);
-    const input = new Uint8Array(label.length + 1 + value.length);
-    input.set(label);
-    input.set(value, label.length + 1);
-    return mac.digest(input).subarray(0, SIV_BYTES);
+    const at = sivInput(kind, value.length);
+    input.set(value, at);
+    return mac.digest(input.subarray(0, at + value.length)).subarray(0, SIV_BYTES);
   };
   // CTR by hand over the block cipher: values are a few blocks, where one call into OpenSSL per
   // token would cost more than the cipher itself (block.ts encrypts short inputs in TypeScript).
-  const xorKeystream = (iv: Uint8Array, data: Uint8Array): Uint8Array => {
-    const blocks = Math.ceil(data.length / 16);
+  const keystream = (iv: Uint8Array, length: number): Uint8Array => {
+    const blocks = Math.ceil(length / 16);
     const counters = new Uint8Array(blocks * 16);
     for (let b = 0; b < blocks; b++) {
-      counters.set(iv, b * 16);
+      for (let i = 0; i < SIV_BYTES; i++) counters[b * 16 + i] = iv[i]!;
       counters[b * 16 + 15] = b & 0xff;
       counters[b * 16 + 14] = (b >>> 8) & 0xff;
     }
-    const stream = cipher.encryptBlocks(counters);
+    return cipher.encryptBlocks(counters);
+  };
+  const xorKeystream = (iv: Uint8Array, data: Uint8Array): Uint8Array => {
+    const stream = keystream(iv, data.length);
     const out = new Uint8Array(data.length);
     for (let i = 0; i < data.length; i++) out[i] = data[i]! ^ stream[i]!;
     return out;
@@ -109,21 +169,36 @@ export function createRedactionTokens(tokenizeKey: Uint8Array): RedactionTokens 
     }
   };
 
+  const restoreWithDetails = (text: string): TokenRestoration => {
+    const details: TokenRestoration = { text: '', restored: {}, unrestored: 0 };
+    details.text = text.replace(TOKEN_PATTERN, (whole, kind: string, body: string) => {
+      const k = kind.toLowerCase();
+      const value = isEntityKind(k) ? open(k, body) : undefined;
+      if (value === undefined) {
+        details.unrestored++;
+        return whole;
+      }
+      details.restored[k as EntityKind] = (details.restored[k as EntityKind] ?? 0) + 1;
+      return value;
+    });
+    return details;
+  };
+
   return {
     token(kind, value) {
-      const bytes = encoder.encode(value);
-      const iv = siv(kind, bytes);
-      const sealed = new Uint8Array(SIV_BYTES + bytes.length);
-      sealed.set(iv);
-      sealed.set(xorKeystream(iv, bytes), SIV_BYTES);
-      return `[${kind.toUpperCase()}:${base32(sealed)}]`;
+      // The value goes straight into the MAC input after its label; the sealed body is built from there.
+      const at = sivInput(kind, value.length * 3);
+      const end = utf8Into(value, input, at);
+      const iv = mac.digest(input.subarray(0, end));
+      const length = end - at;
+      const sealed = new Uint8Array(SIV_BYTES + length);
+      for (let i = 0; i < SIV_BYTES; i++) sealed[i] = iv[i]!;
+      const stream = keystream(iv, length);
+      for (let i = 0; i < length; i++) sealed[SIV_BYTES + i] = input[at + i]! ^ stream[i]!;
+      return OPENINGS[kind] + base32(sealed) + ']';
     },
     open,
-    restore(text) {
-      return text.replace(TOKEN_PATTERN, (whole, kind: string, body: string) => {
-        const k = kind.toLowerCase();
-        return isEntityKind(k) ? (open(k, body) ?? whole) : whole;
-      });
-    },
+    restore: (text) => restoreWithDetails(text).text,
+    restoreWithDetails,
   };
 }

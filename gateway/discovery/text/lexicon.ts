@@ -19,8 +19,14 @@ export function isHan(code: number): boolean {
 // Characters that never sit inside a place or organisation name: function words and verbs that end or start a clause.
 const CLAUSE_CHARS = '的了是在我你他她们这那着过吗呢吧啊与或及把被让给对从向到往去请送寄找说要会能有也就都还又很已将买卖收住离址回';
 
-/** A regex character class: a Han character that may be part of a place or organisation name. */
-export const PLACE_CHAR = `[^\\x00-\\u4dff\\ua000-\\uffff${CLAUSE_CHARS}]`;
+/** Per Han character: whether it may be part of a place or organisation name. */
+const PLACE = new Uint8Array(HAN_COUNT).fill(1);
+for (const c of CLAUSE_CHARS) PLACE[c.charCodeAt(0) - HAN_FIRST] = 0;
+
+/** A Han character that may be part of a place or organisation name. */
+export function isPlaceChar(code: number): boolean {
+  return isHan(code) && PLACE[code - HAN_FIRST] === 1;
+}
 
 /** Surname prior by character: 3 for the most common hundred, 2 and 1 for the next tiers, 0 for none. */
 export const SURNAME_PRIOR = new Int8Array(HAN_COUNT);
@@ -45,17 +51,54 @@ export const GIVEN_SCORE = new Int8Array(HAN_COUNT);
 for (const [score, chars] of GIVEN_NAME_SCORES) for (const c of chars) GIVEN_SCORE[c.charCodeAt(0) - HAN_FIRST] = score;
 for (const c of GIVEN_NAME_CHARS) GIVEN_SCORE[c.charCodeAt(0) - HAN_FIRST] = Math.max(2, GIVEN_SCORE[c.charCodeAt(0) - HAN_FIRST]!);
 
-/** Frequent two-character words, as `first * HAN_COUNT + second` offsets. */
-const COMMON = new Set<number>();
-for (let i = 0; i + 1 < COMMON_WORDS.length; i += 2) COMMON.add(pairKey(COMMON_WORDS.charCodeAt(i), COMMON_WORDS.charCodeAt(i + 1)));
+/**
+ * Pairs of Han characters in an open-addressing table of `first * HAN_COUNT + second` offsets:
+ * a `Set` probe costs several times more, and these sit in the scanner's inner loops.
+ */
+class PairSet {
+  private readonly slots: Int32Array;
+  private readonly shift: number;
+
+  constructor(pairs: Iterable<readonly [number, number]>, capacityBits: number) {
+    this.slots = new Int32Array(1 << capacityBits).fill(-1);
+    this.shift = 32 - capacityBits;
+    for (const [a, b] of pairs) {
+      const key = pairKey(a, b);
+      let slot = this.slotOf(key);
+      while (this.slots[slot] !== -1 && this.slots[slot] !== key) slot = (slot + 1) & (this.slots.length - 1);
+      this.slots[slot] = key;
+    }
+  }
+
+  private slotOf(key: number): number {
+    return Math.imul(key, 0x9e3779b1) >>> this.shift;
+  }
+
+  has(a: number, b: number): boolean {
+    if (!isHan(a) || !isHan(b)) return false;
+    const key = pairKey(a, b);
+    for (let slot = this.slotOf(key); ; slot = (slot + 1) & (this.slots.length - 1)) {
+      const held = this.slots[slot]!;
+      if (held === key) return true;
+      if (held === -1) return false;
+    }
+  }
+}
 
 function pairKey(a: number, b: number): number {
   return (a - HAN_FIRST) * HAN_COUNT + (b - HAN_FIRST);
 }
 
+function* pairsOf(words: Iterable<string>): Iterable<[number, number]> {
+  for (const w of words) yield [w.charCodeAt(0), w.charCodeAt(1)];
+}
+
+/** Frequent two-character words (11,720 in a table of 32,768). */
+const COMMON = new PairSet(pairsOf(COMMON_WORDS.match(/../gs) ?? []), 15);
+
 /** Whether two Han characters form a frequent word (高兴, 周末, 明天). */
 export function isCommonWord(a: number, b: number): boolean {
-  return isHan(a) && isHan(b) && COMMON.has(pairKey(a, b));
+  return COMMON.has(a, b);
 }
 
 export type DivisionLevel = 'province' | 'city' | 'county';
@@ -102,19 +145,60 @@ export const OPENS_DIVISION = new Uint8Array(HAN_COUNT);
 for (const first of DIVISIONS.keys()) if (isHan(first)) OPENS_DIVISION[first - HAN_FIRST] = 1;
 
 /** The first two characters of every gazetteer name (all have at least two): most flagged characters stop here. */
-const DIVISION_PAIRS = new Set<number>();
-for (const list of DIVISIONS.values()) for (const d of list) DIVISION_PAIRS.add(pairKey(d.name.charCodeAt(0), d.name.charCodeAt(1)));
+const DIVISION_PAIRS = new PairSet(pairsOf([...DIVISIONS.values()].flatMap((list) => list.map((d) => d.name))), 14);
 
 /** The longest gazetteer division starting at `at`, if any. */
 export function divisionAt(text: string, at: number): Division | undefined {
   const code = text.charCodeAt(at);
   if (!isHan(code) || OPENS_DIVISION[code - HAN_FIRST] === 0) return undefined;
-  const next = text.charCodeAt(at + 1);
-  if (!isHan(next) || !DIVISION_PAIRS.has(pairKey(code, next))) return undefined;
+  if (!DIVISION_PAIRS.has(code, text.charCodeAt(at + 1))) return undefined;
   const candidates = DIVISIONS.get(code);
   if (candidates === undefined) return undefined;
   for (const d of candidates) if (text.startsWith(d.name, at)) return d;
   return undefined;
+}
+
+/** A bit per word list (at most 16): whether some word of the list starts, or ends, with a code. */
+const FIRST_BITS = new Uint16Array(0x10000);
+const LAST_BITS = new Uint16Array(0x10000);
+let lists = 0;
+
+/**
+ * A list of words found at a place in a text by a table lookup on one character, then a probe
+ * of the few words sharing it, instead of an alternation in a regular expression or a search
+ * through the list: in the scanner's inner loops the call into the regular-expression engine
+ * costs more than the match.
+ */
+export class WordList {
+  private readonly bit: number;
+  private readonly byFirst: Map<number, string[]>;
+  private readonly byLast = new Map<number, string[]>();
+
+  constructor(words: readonly string[]) {
+    if (lists === 16) throw new Error('too many word lists');
+    this.bit = 1 << lists++;
+    this.byFirst = groupByFirst(words);
+    for (const w of words) {
+      const last = w.charCodeAt(w.length - 1);
+      (this.byLast.get(last) ?? this.byLast.set(last, []).get(last)!).push(w);
+      FIRST_BITS[w.charCodeAt(0)]! |= this.bit;
+      LAST_BITS[last]! |= this.bit;
+    }
+  }
+
+  /** The first word, in list order, that starts at `at` — what an alternation of the words would match there. */
+  startingAt(text: string, at: number): string | undefined {
+    if (at >= text.length || (FIRST_BITS[text.charCodeAt(at)]! & this.bit) === 0) return undefined;
+    for (const w of this.byFirst.get(text.charCodeAt(at))!) if (text.startsWith(w, at)) return w;
+    return undefined;
+  }
+
+  /** Whether some word ends right before `end`. */
+  endsAt(text: string, end: number): boolean {
+    if (end <= 0 || end > text.length || (LAST_BITS[text.charCodeAt(end - 1)]! & this.bit) === 0) return false;
+    for (const w of this.byLast.get(text.charCodeAt(end - 1))!) if (end >= w.length && text.startsWith(w, end - w.length)) return true;
+    return false;
+  }
 }
 
 function groupByFirst(words: readonly string[]): Map<number, string[]> {

@@ -1,7 +1,7 @@
 import * as lexicon from './lexicon.ts';
 
 // Read once: under tsx every use of an imported binding is a getter call, and these sit in the scanner's inner loop.
-const { COMPOUND_SURNAMES, divisionAt, GIVEN_SCORE, HAN_FIRST, HAN_LAST, isCommonWord, isHan, OPENS_NAME, SURNAME_PRIOR } = lexicon;
+const { COMPOUND_SURNAMES, divisionAt, GIVEN_SCORE, HAN_FIRST, HAN_LAST, isCommonWord, isHan, OPENS_NAME, SURNAME_PRIOR, WordList } = lexicon;
 import type { EntitySpan } from './kinds.ts';
 
 /**
@@ -32,39 +32,44 @@ const TITLES = [
   '先生', '女士', '小姐', '老师', '医生', '护士', '经理', '总监', '主任', '同学', '师傅', '阿姨', '叔叔', '律师', '警官', '教授', '博士',
   '老板', '主管', '科长', '处长', '局长', '书记', '院长', '校长', '工程师', '同志', '总经理', '董事长', '部长', '组长', '女儿', '儿子',
 ];
-// Characters that commonly follow a name: particles, verbs of speech and contact.
-const AFTER = new Set([...'的说在是和与跟已要将把被对给于从到来去打电等也都还又就让称表反投咨致留签收寄发买办提申你我他她驾开'].map((c) => c.charCodeAt(0)));
-// Particles and pronouns: never part of a given name, whatever the statistics say.
-const NEVER_GIVEN = new Set([...'的了着过吗呢吧啊们这那我你他她它是在和与'].map((c) => c.charCodeAt(0)));
-const STRONG_LAST = new Set(STRONG_BEFORE.map((c) => c.charCodeAt(c.length - 1)));
-const MEDIUM_LAST = new Set(MEDIUM_BEFORE.map((c) => c.charCodeAt(c.length - 1)));
-const TITLE_FIRST = new Set(TITLES.map((t) => t.charCodeAt(0)));
-
-function isBoundary(code: number): boolean {
-  return Number.isNaN(code) || !isHan(code);
-}
+/** Flags per UTF-16 code, looked up in the inner loop instead of sets. */
+const FLAGS = new Uint8Array(0x10000);
+/** Characters that commonly follow a name: particles, verbs of speech and contact. */
+const ENDS_NAME = 1;
+/** What may stand between a name and a cue after it (AFTER_CUES): a bracket, a comma or what `\s` matches. */
+const OPENS_CUE = 2;
+for (const c of '的说在是和与跟已要将把被对给于从到来去打电等也都还又就让称表反投咨致留签收寄发买办提申你我他她驾开') FLAGS[c.charCodeAt(0)]! |= ENDS_NAME;
+for (const c of '（(，,\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff') FLAGS[c.charCodeAt(0)]! |= OPENS_CUE;
+for (let c = 0x2000; c <= 0x200a; c++) FLAGS[c]! |= OPENS_CUE;
+const OPENS_COMPOUND = 4;
+for (const first of COMPOUND_SURNAMES.keys()) FLAGS[first]! |= OPENS_COMPOUND;
+/** Given-name scores, with particles and pronouns never part of a given name, whatever the statistics say. */
+const GIVEN = Int8Array.from(GIVEN_SCORE);
+for (const c of '的了着过吗呢吧啊们这那我你他她它是在和与') GIVEN[c.charCodeAt(0) - HAN_FIRST] = -9;
+const STRONG = new WordList(STRONG_BEFORE);
+const MEDIUM = new WordList(MEDIUM_BEFORE);
+const TITLE = new WordList(TITLES);
 
 function before(text: string, at: number): number {
   let j = at;
   while (j > 0 && (text.charCodeAt(j - 1) === 0x20 || text.charCodeAt(j - 1) === 0xff1a || text.charCodeAt(j - 1) === 0x3a)) j--;
-  if (j < at && j > 0 && STRONG_LAST.has(text.charCodeAt(j - 1)) && STRONG_BEFORE.some((w) => text.startsWith(w, j - w.length))) return 5;
-  if (j === at && at > 0 && STRONG_LAST.has(text.charCodeAt(at - 1)) && STRONG_BEFORE.some((w) => text.startsWith(w, at - w.length))) return 5;
-  if (at > 0 && MEDIUM_LAST.has(text.charCodeAt(at - 1)) && MEDIUM_BEFORE.some((w) => text.startsWith(w, at - w.length))) return 3;
-  return 0;
+  if (STRONG.endsAt(text, j)) return 5;
+  return MEDIUM.endsAt(text, at) ? 3 : 0;
 }
 
 // What follows a name in records: its ID or phone in brackets, or its sex.
-const AFTER_CUE = /^[（(，,\s]?(?:身份证|证件|电话|手机|联系方式|男|女)/;
+const AFTER_CUES = new WordList(['身份证', '证件', '电话', '手机', '联系方式', '男', '女']);
 
 function after(text: string, end: number, last: number): number {
+  if (end >= text.length) return 1;
   const next = text.charCodeAt(end);
-  if (TITLE_FIRST.has(next) && TITLES.some((t) => text.startsWith(t, end))) return 5;
-  if (AFTER_CUE.test(text.slice(end, end + 6))) return 3;
-  if (isBoundary(next) || AFTER.has(next)) return 1;
+  if (TITLE.startingAt(text, end) !== undefined) return 5;
+  if (AFTER_CUES.startingAt(text, (FLAGS[next]! & OPENS_CUE) !== 0 ? end + 1 : end) !== undefined) return 3;
+  if (!isHan(next) || (FLAGS[next]! & ENDS_NAME) !== 0) return 1;
   return isCommonWord(last, next) ? -2 : 0;
 }
 
-const given = (code: number): number => (isHan(code) && !NEVER_GIVEN.has(code) ? GIVEN_SCORE[code - HAN_FIRST]! : -9);
+const given = (code: number): number => (isHan(code) ? GIVEN[code - HAN_FIRST]! : -9);
 
 function score(text: string, start: number, surnameEnd: number, prior: number, context: number, length: 1 | 2): number {
   const g1 = text.charCodeAt(surnameEnd);
@@ -94,12 +99,12 @@ interface Candidate {
 function candidateAt(text: string, i: number, limit: number): Candidate | undefined {
   const code = text.charCodeAt(i);
   if (!isHan(code)) return undefined;
-  const compound = COMPOUND_SURNAMES.get(code)?.find((s) => text.startsWith(s, i));
+  const compound = (FLAGS[code]! & OPENS_COMPOUND) === 0 ? undefined : COMPOUND_SURNAMES.get(code)!.find((s) => text.startsWith(s, i));
   // A compound surname that is also a frequent word (东方, 上官) needs context to count.
   const prior = compound ? (isCommonWord(code, compound.charCodeAt(1)) ? 1 : 2) : SURNAME_PRIOR[code - HAN_FIRST]!;
   if (prior === 0) return undefined;
   const surnameEnd = i + (compound ? 2 : 1);
-  if (!isHan(text.charCodeAt(surnameEnd)) || (TITLE_FIRST.has(text.charCodeAt(surnameEnd)) && TITLES.some((w) => text.startsWith(w, surnameEnd)))) return undefined;
+  if (!isHan(text.charCodeAt(surnameEnd)) || TITLE.startingAt(text, surnameEnd) !== undefined) return undefined;
   let context = before(text, i);
   // 谢谢冯…, 东方红: the surname character ends a word that began before it.
   if (context < 5 && i > 0 && (text.charCodeAt(i - 1) === code || isCommonWord(text.charCodeAt(i - 1), code))) context -= 5;

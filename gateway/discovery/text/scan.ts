@@ -20,17 +20,17 @@ const ALL: ReadonlySet<EntityKind> = new Set(ENTITY_KINDS);
  * then names outside both and outside organisation names.
  */
 export function findEntities(text: string, options: ScanOptions = {}): EntitySpan[] {
-  const spans: EntitySpan[] = [];
-  findStructured(text, options.today ?? todayOf(), spans);
+  const structured: EntitySpan[] = [];
+  findStructured(text, options.today ?? todayOf(), structured);
   const addresses: EntitySpan[] = [];
   findAddresses(text, addresses);
-  for (const a of addresses) if (!overlapsAny(a, spans)) spans.push(a);
-  spans.sort((a, b) => a.start - b.start);
+  const spans = addresses.length === 0 ? structured : merge(structured, addresses.filter((a) => !overlapsAny(a, structured)));
   const organisations = findOrganisations(text);
-  const taken = organisations.length === 0 ? spans : [...spans, ...organisations].sort((a, b) => a.start - b.start);
+  // Found from their suffixes, so one reaching further back may come second.
+  if (organisations.length > 1) organisations.sort((a, b) => a.start - b.start);
   const names: EntitySpan[] = [];
-  findNames(text, taken, names);
-  const all = names.length === 0 ? spans : [...spans, ...names].sort((a, b) => a.start - b.start);
+  findNames(text, organisations.length === 0 ? spans : merge(spans, organisations), names);
+  const all = names.length === 0 ? spans : merge(spans, names);
   const kinds = options.kinds ?? ALL;
   return kinds === ALL ? all : all.filter((s) => kinds.has(s.kind));
 }
@@ -38,4 +38,17 @@ export function findEntities(text: string, options: ScanOptions = {}): EntitySpa
 function overlapsAny(span: EntitySpan, spans: readonly EntitySpan[]): boolean {
   for (const s of spans) if (s.start < span.end && span.start < s.end) return true;
   return false;
+}
+
+/** Two lists sorted by start as one (the scanner's lists are short and already in order: no sort needed). */
+function merge<T extends { start: number }>(a: readonly T[], b: readonly T[]): T[] {
+  if (b.length === 0) return a as T[];
+  if (a.length === 0) return b as T[];
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i]!.start <= b[j]!.start ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
 }
