@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, migrate, openDatabase, type Config, type Logger } from '../common/index.ts';
 import { computeStore, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
-import { HeKeysetClient, KmsClient } from '../kms/index.ts';
+import { HeKeysetClient, KmsClient, kmsSealer } from '../kms/index.ts';
 import { openLedger } from '../ledger/index.ts';
 import { KmsAuditFollower } from './anchoring/audit-events.ts';
 import { OutboxRelay } from './anchoring/outbox.ts';
@@ -48,9 +48,10 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
   await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations }, 'gateway');
-  const ledger = await openLedger(config, logger);
   const token = kmsToken(config);
   const kms = new KmsClient({ url: config.kmsUrl, token });
+  // With PostgreSQL the ledger's operator key lives sealed in the database, for every gateway.
+  const ledger = await openLedger(config, logger, process.env, kmsSealer(kms, 'ledger-operator-key'));
   const ctx: GatewayContext = {
     config,
     db: database.db,
