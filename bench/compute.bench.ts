@@ -7,7 +7,7 @@ import {
   buildChildBundle,
   createComputeHandler,
   DEFAULT_LIMITS,
-  ComputeStore,
+  computeStore,
   decryptResult,
   EncryptionPool,
   keygen,
@@ -62,7 +62,7 @@ async function hePipeline(): Promise<BenchResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-he-'));
   try {
     const bundle = await buildChildBundle(path.join(dir, 'sandbox'));
-    const store = new ComputeStore(path.join(dir, 'jobs'));
+    const store = computeStore(dir);
     // A running gateway keeps its encryption threads, started long before a job arrives.
     const pool = new EncryptionPool();
     const warm = await keygen('bfv');
@@ -74,7 +74,7 @@ async function hePipeline(): Promise<BenchResult[]> {
     const keys = await keygen('bfv');
     const encrypted = await pool.encryptColumns(keys.publicKey, columns, { operation: 'sum' }).finally(() => pool.close());
     const encryptedAt = performance.now();
-    encrypted.forEach((bytes, i) => store.putInput('bench', `owner-${i}`, bytes));
+    for (const [i, bytes] of encrypted.entries()) await store.putInput('bench', `owner-${i}`, bytes);
     const handler = createComputeHandler({
       store,
       kms: { publicKey: async () => keys.publicKey, reportResult: async () => undefined },
@@ -85,7 +85,7 @@ async function hePipeline(): Promise<BenchResult[]> {
       spares.close(),
     );
     const evaluatedAt = performance.now();
-    const result = await decryptResult(keys.secretKey, store.readResult('bench')!);
+    const result = await decryptResult(keys.secretKey, (await store.readResult('bench'))!);
     const total = (performance.now() - started) / 1000;
     if (result.value !== expected) throw new Error('HE pipeline result differs from the plaintext sum');
     process.stderr.write(

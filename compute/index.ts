@@ -30,7 +30,7 @@ export {
 export { createJobQueue, type JobHandler, type JobInfo, type JobOptions, type JobQueue, type JobStatus, type QueueConfig, type RunningJob } from './queue/index.ts';
 export { addDpNoise } from './dp.ts';
 export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, type ComputeWorkerOptions } from './worker/worker.ts';
-export { ComputeStore } from './worker/store.ts';
+export { computeStoreMigrations, type ComputeStore } from './worker/store.ts';
 export { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './worker/handler.ts';
 export { buildChildBundle, type ChildBundle } from './worker/bundle.ts';
 export { SandboxChild, SpareChildren } from './worker/sandbox.ts';

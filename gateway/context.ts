@@ -18,7 +18,7 @@ export interface KeyService {
 export interface ComputeServices {
   /** Shared with the worker processes: the embedded queue in the data dir, or BullMQ on Redis. */
   queue: JobQueue<ComputeJobPayload, ComputeJobResult>;
-  /** Encrypted job inputs and results; a shared volume when workers run on other hosts. */
+  /** Encrypted job inputs and results: files in the data dir, or rows of the PostgreSQL database gateways and workers share. */
   store: ComputeStore;
   /** Encrypts owners' columns under job keys, one thread per core. */
   encryption: EncryptionPool;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createLogger, migrate, openDatabase, type Config, type Logger } from '../common/index.ts';
-import { computeStore, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
+import { computeStore, computeStoreMigrations, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
 import { HeKeysetClient, KmsClient, kmsSealer } from '../kms/index.ts';
 import { openLedger } from '../ledger/index.ts';
 import { KmsAuditFollower } from './anchoring/audit-events.ts';
@@ -47,7 +47,7 @@ async function warmSubjectSets(ctx: GatewayContext): Promise<void> {
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
-  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations }, 'gateway');
+  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...computeStoreMigrations }, 'gateway');
   const token = kmsToken(config);
   const kms = new KmsClient({ url: config.kmsUrl, token });
   // With PostgreSQL the ledger's operator key lives sealed in the database, for every gateway.
@@ -60,9 +60,9 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     ledger,
     compliance: { counter: new SubjectCounter(database), filings: new FilingsStore(database) },
     compute: {
-      // The worker processes open the same queue and store: same data dir, same SLUICE_REDIS_URL.
+      // The worker processes open the same queue and store: same SLUICE_REDIS_URL, same database (or data dir).
       queue: await createComputeQueue({ dataDir: config.dataDir, redisUrl: config.redisUrl }),
-      store: computeStore(config.dataDir),
+      store: computeStore(config.dataDir, database.dialect === 'postgres' ? database.db : undefined),
       encryption: new EncryptionPool(),
       psi: new X25519Pool(),
       keysets: new HeKeysetClient({ url: config.kmsUrl, token }),
@@ -73,7 +73,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   const discarded = await discardOpenUploads(ctx);
   if (discarded > 0) logger.warn({ discarded }, 'removed uploads interrupted by a previous stop');
   const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now());
-  const relay = new OutboxRelay(database.db, ledger, logger);
+  const relay = new OutboxRelay(database.db, database.dialect, ledger, logger);
   relay.start();
   const keyEvents = new KmsAuditFollower(database.db, kms, logger);
   keyEvents.start();

@@ -28,6 +28,7 @@ const leaseMs = positive('SLUICE_COMPUTE_LEASE_MS');
 
 const worker = await startComputeWorker({
   dataDir: config.dataDir,
+  databaseUrl: config.databaseUrl,
   redisUrl: config.redisUrl,
   kmsUrl: config.kmsUrl,
   workerToken,

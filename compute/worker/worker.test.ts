@@ -34,7 +34,7 @@ async function prepareJob(kms: Kms, dataDir: string, jobId: string, columns: num
   const publicKey = Buffer.from(created.body.publicKey, 'base64');
   const store = computeStore(dataDir);
   const encrypted = await Promise.all(columns.map((c) => encryptColumn(publicKey, c, { operation: 'sum' })));
-  encrypted.forEach((bytes, i) => store.putInput(jobId, `owner-${i}`, bytes));
+  for (const [i, bytes] of encrypted.entries()) await store.putInput(jobId, `owner-${i}`, bytes);
   const expected = await evaluate({ operation: 'sum' }, encrypted, { publicKey });
   return { keysetId: created.body.keysetId as string, inputs: columns.map((_, i) => `owner-${i}`), encrypted, expected };
 }
@@ -95,7 +95,7 @@ describe('compute worker', () => {
       expect(blob.indexOf(SERVICE)).toBe(-1);
       expect(blob.indexOf(secret.toString('base64').slice(100, 160))).toBe(-1);
     }
-    const stored = computeStore(dataDir).readResult('job-canary')!;
+    const stored = (await computeStore(dataDir).readResult('job-canary'))!;
     expect(Buffer.from(stored).equals(Buffer.from(job.expected))).toBe(true);
     const decrypted = await release(kms, job.keysetId, stored);
     expect(decrypted.body).toEqual({ operation: 'sum', value: columns.flat().reduce((a, b) => a + b, 0), n: 14003 });
@@ -193,7 +193,7 @@ async function killScenario(kms: Kms, dataDir: string, redisUrl: string | undefi
     second?.kill('SIGTERM');
     await queue.close();
   }
-  const stored = computeStore(dataDir).readResult(jobId)!;
+  const stored = (await computeStore(dataDir).readResult(jobId))!;
   expect(Buffer.from(stored).equals(Buffer.from(job.expected))).toBe(true);
   const decrypted = await release(kms, job.keysetId, stored);
   expect(decrypted.body.value).toBe(columns.flat().reduce((a, b) => a + b, 0));

@@ -82,7 +82,7 @@ async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boo
     await recheckContracts(rt.ctx, contractsOf(inputs), job.purpose);
     let released: { resultDigest: string; result: HeResult } | undefined;
     if (job.operation !== 'psi') {
-      const ciphertext = rt.ctx.compute.store.readResult(job.id);
+      const ciphertext = await rt.ctx.compute.store.readResult(job.id);
       if (!ciphertext) return failJob(rt, job, 'INTERNAL');
       await rt.ctx.compute.keysets.release(job.keyset_id!, approvals.map((a) => ({ party: a.owner_id, approvedAt: a.approved_at })));
       const result = await rt.ctx.compute.keysets.decrypt(job.keyset_id!, ciphertext);
@@ -96,7 +96,7 @@ async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boo
     });
     if (moved) {
       await rt.relay.anchor(record.id);
-      discardJobFiles(rt, job.id);
+      await discardJobFiles(rt, job.id);
     }
     return moved;
   } catch (error) {

@@ -36,7 +36,7 @@ export async function contribute(rt: ComputeRuntime, principal: Principal, jobId
     if (job.stage !== 'awaiting_contributions') throw new SluiceError('CONFLICT', 'the job takes no contributions now');
     const key = await rt.ctx.compute.keysets.publicKey(job.keyset_id!);
     const { n } = verifyContribution(column, key.publicKey, columnSpec(job));
-    rt.ctx.compute.store.putInput(jobId, input.name, column);
+    await rt.ctx.compute.store.putInput(jobId, input.name, column);
     const complete = await rt.db.transaction().execute(async (trx) => {
       await trx.updateTable('compute_job_inputs').set({ rows: n }).where('job_id', '=', jobId).where('name', '=', input.name).execute();
       const missing = await trx.selectFrom('compute_job_inputs').select('name').where('job_id', '=', jobId).where('rows', 'is', null).executeTakeFirst();

@@ -57,7 +57,7 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
   try {
     await rt.db.insertInto('compute_job_inputs').values(inputs).execute();
     const names = inputs.filter((i) => i.kind === 'dataset').map((i) => i.name);
-    he?.encrypted.forEach((bytes, i) => ctx.compute.store.putInput(job.id, names[i]!, bytes));
+    for (const [i, bytes] of (he?.encrypted ?? []).entries()) await ctx.compute.store.putInput(job.id, names[i]!, bytes);
     const digests = new Map(authorized.map((a) => [a.contract.id, a.contract.digest]));
     const record = jobRecord(prepared, inputs, digests, now);
     recordId = record.id;

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { ERROR_STATUS, isSluiceError, type ErrorCode } from '../../common/index.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import type { ComputeDb, ComputeJobsTable, JobStage } from './tables.ts';
@@ -18,13 +16,13 @@ export async function moveStage(db: ComputeDb, job: Pick<ComputeJobsTable, 'id' 
 /** A failed job keeps only the SURFACE code of why; its ciphertexts are of no further use. */
 export async function failJob(rt: ComputeRuntime, job: Pick<ComputeJobsTable, 'id' | 'stage'>, code: ErrorCode): Promise<boolean> {
   const moved = await moveStage(rt.db, job, 'failed', { error: code });
-  if (moved) discardJobFiles(rt, job.id);
+  if (moved) await discardJobFiles(rt, job.id);
   return moved;
 }
 
-/** The compute store keeps a job's inputs and result under `<root>/<jobId>` (compute/worker/store.ts). */
-export function discardJobFiles(rt: ComputeRuntime, jobId: string): void {
-  fs.rmSync(path.join(rt.ctx.compute.store.root, jobId), { recursive: true, force: true });
+/** A job's inputs and result, wherever the compute store keeps them. */
+export function discardJobFiles(rt: ComputeRuntime, jobId: string): Promise<void> {
+  return rt.ctx.compute.store.discard(jobId);
 }
 
 /** `CODE: message` as queues record failures → the code, when it is one of ours. */

@@ -147,12 +147,13 @@ async function keysetsLeft(kms: KmsProcess, db: Kysely<any>): Promise<{ held: st
 }
 
 /** Starts a compute worker in this process on the gateway's data dir and queue. */
-function useWorker(harness: () => { dataDir: string; kms: KmsProcess }, redisUrl?: () => string) {
+function useWorker(harness: () => { dataDir: string; kms: KmsProcess; gateway: { ctx: { config: { databaseUrl: string | undefined } } } }, redisUrl?: () => string) {
   let worker: { close(): Promise<void> } | undefined;
   beforeAll(async () => {
-    const { dataDir, kms } = harness();
+    const { dataDir, kms, gateway } = harness();
     worker = await startComputeWorker({
       dataDir,
+      databaseUrl: gateway.ctx.config.databaseUrl,
       redisUrl: redisUrl?.(),
       kmsUrl: kms.url,
       workerToken: deriveWorkerToken(kms.token),
