@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { fail, SluiceError } from '../common/errors.ts';
 import type { Logger } from '../common/index.ts';
 import { bytesToHex } from '../crypto/index.ts';
@@ -67,6 +68,9 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
   const cosigners = (options.organizations ?? []).map(signerFromConfig);
   const { databaseUrl, sealer } = options;
   if (databaseUrl && !sealer) throw fail.validation('a ledger in PostgreSQL needs a key sealer for its operator key');
+  if (databaseUrl && fs.existsSync(ledgerDbPath(options.dataDir))) {
+    options.logger?.warn('the data dir holds an embedded ledger that is no longer used: with a database URL the ledger lives in PostgreSQL');
+  }
   const fileOperator = databaseUrl ? undefined : loadOrCreateOperatorSigner(options.dataDir, org, options.logger);
   const store = databaseUrl
     ? await (await import('./pg-store.ts')).openPostgresLedgerStore(databaseUrl, { leaseMs: options.leaseMs })
