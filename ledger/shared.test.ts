@@ -16,7 +16,6 @@ import { receiptRecord } from './test-fixtures.ts';
 describe.runIf(backendAvailable('postgresql', postgresInstalled()))('embedded ledger shared through PostgreSQL', () => {
   let postgres: PostgresServer;
   let kms: TestKms;
-  let database = 0;
   const opened: EmbeddedLedger[] = [];
 
   beforeAll(async () => {
@@ -29,16 +28,6 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('embedded le
     removeTempDirs();
   });
 
-  /** A database of its own for each test, on the shared cluster. */
-  async function freshDatabase(): Promise<string> {
-    const name = `ledger_${++database}`;
-    const admin = new pg.Client({ connectionString: postgres.url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    return postgres.url.replace(/\/postgres$/, `/${name}`);
-  }
-
   async function open(databaseUrl: string, options: Partial<EmbeddedLedgerOptions> = {}): Promise<EmbeddedLedger> {
     const ledger = await openEmbeddedLedger({ dataDir: '/nonexistent', databaseUrl, sealer: kmsSealer(kms.client, 'ledger-operator-key'), ...options });
     opened.push(ledger);
@@ -46,7 +35,7 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('embedded le
   }
 
   it('grows one chain from two gateways appending at once, one leaf per record', async () => {
-    const url = await freshDatabase();
+    const url = await postgres.createDatabase();
     const [a, b] = await Promise.all([open(url), open(url)]);
     expect(a.trustAnchors()).toEqual(b.trustAnchors());
     const trust = a.trustAnchors();
@@ -73,7 +62,7 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('embedded le
   });
 
   it('keeps the operator key sealed by the KMS: no row holds it, and signing needs the KMS', async () => {
-    const url = await freshDatabase();
+    const url = await postgres.createDatabase();
     const a = await open(url);
     await a.append(receiptRecord(1));
     const client = new pg.Client({ connectionString: url });
@@ -101,7 +90,7 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('embedded le
   });
 
   it('lets another gateway append once a stalled appender’s lease runs out, and refuses the stalled block', async () => {
-    const url = await freshDatabase();
+    const url = await postgres.createDatabase();
     const witness = sm2GenerateKeyPair();
     const leaseMs = 1000;
     // The stalled gateway's witness answers only after three lease times: it holds the append lock meanwhile.

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sm2GenerateKeyPair } from '../../crypto/index.ts';
 import { kmsSealer } from '../../kms/index.ts';
@@ -31,7 +30,6 @@ interface Appender {
 describe.runIf(backendAvailable('postgresql', postgresInstalled()))('the shared ledger’s append lease', () => {
   let postgres: PostgresServer;
   let kms: TestKms;
-  let databases = 0;
   const witness = sm2GenerateKeyPair();
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
 
@@ -46,15 +44,6 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('the shared 
     await postgres?.stop();
     removeTempDirs();
   });
-
-  async function database(): Promise<string> {
-    const name = `lease_${++databases}`;
-    const admin = new pg.Client({ connectionString: postgres.url });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    return postgres.url.replace(/\/postgres$/, `/${name}`);
-  }
 
   async function local(url: string): Promise<EmbeddedLedger> {
     const ledger = await openEmbeddedLedger({
@@ -106,7 +95,7 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('the shared 
   const outcome = async (a: Appender, n: number) => JSON.parse(await a.next((line) => line.startsWith(`{"id":"rcpt-${n}"`))) as { proof?: EmbeddedProof; error?: string };
 
   it('gives the append lock to another gateway at once when its holder is SIGKILLed mid-round', { timeout: 60_000 }, async () => {
-    const url = await database();
+    const url = await postgres.createDatabase();
     const survivor = await local(url);
     const holder = await appender(url, 2, 600_000);
     holder.append(1);
@@ -129,7 +118,7 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('the shared 
   });
 
   it('gives it away after the lease when its holder is SIGSTOPped mid-round, and refuses the late block', { timeout: 60_000 }, async () => {
-    const url = await database();
+    const url = await postgres.createDatabase();
     const other = await local(url);
     const holder = await appender(url, 2, LEASE_MS / 2);
     holder.append(1);
