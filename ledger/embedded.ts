@@ -66,6 +66,8 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
   if (!Number.isFinite(batch.maxDelayMs) || batch.maxDelayMs < 0) throw fail.validation('batch.maxDelayMs must be ≥ 0');
   const org = options.operatorOrg ?? 'operator';
   const cosigners = (options.organizations ?? []).map(signerFromConfig);
+  const orgs = [org, ...cosigners.map((s) => s.org)];
+  if (new Set(orgs).size !== orgs.length) throw fail.validation('signing organizations need distinct names');
   const { databaseUrl, sealer } = options;
   if (databaseUrl && !sealer) throw fail.validation('a ledger in PostgreSQL needs a key sealer for its operator key');
   if (databaseUrl && fs.existsSync(ledgerDbPath(options.dataDir))) {
@@ -77,9 +79,7 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
     : openSqliteLedgerStore(ledgerDbPath(options.dataDir));
   try {
     const operator = fileOperator ?? (await loadOrCreateSealedOperatorSigner(store, org, sealer!, options.logger));
-    const signers = [operator, ...cosigners];
-    if (new Set(signers.map((s) => s.org)).size !== signers.length) throw fail.validation('signing organizations need distinct names');
-    const node = new EmbeddedLedgerNode(store, signers, batch, options.logger);
+    const node = new EmbeddedLedgerNode(store, [operator, ...cosigners], batch, options.logger);
     await store.appendRound((round) => node.current(round));
     return node;
   } catch (error) {
