@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase, type Transaction } from 'kysely';
+import { Kysely, sql, SqliteDialect, type Compilable, type CompiledQuery, type SqliteDatabase, type Transaction } from 'kysely';
 import { SluiceError } from '../common/errors.ts';
 import type { NodeSource } from './merkle.ts';
 import type { BlockHeader } from './tree-head.ts';
@@ -152,6 +152,7 @@ export class LedgerStore {
     private readonly db: LedgerDb,
     private readonly engine: StoreEngine,
     private readonly cache: NodeCache | undefined = new NodeCache(),
+    private readonly queries = preparedQueries(),
   ) {}
 
   get kind(): 'sqlite' | 'postgres' {
@@ -165,16 +166,16 @@ export class LedgerStore {
 
   /** Runs an append round as the ledger's only appender; see `StoreEngine.exclusive`. */
   appendRound<T>(round: (store: LedgerStore) => Promise<T>): Promise<T> {
-    return this.engine.exclusive(this.db, (db) => round(new LedgerStore(db, this.engine, this.cache)));
+    return this.engine.exclusive(this.db, (db) => round(new LedgerStore(db, this.engine, this.cache, this.queries)));
   }
 
   /** Runs reads against one snapshot, so an audit sees a consistent ledger while it grows. */
   snapshot<T>(read: (store: LedgerStore) => Promise<T>): Promise<T> {
-    return this.engine.snapshot(this.db, (db) => read(new LedgerStore(db, this.engine, undefined)));
+    return this.engine.snapshot(this.db, (db) => read(new LedgerStore(db, this.engine, undefined, this.queries)));
   }
 
   async leafById(recordId: string): Promise<StoredLeaf | undefined> {
-    const row = await this.db.selectFrom('leaves').select(['leaf_index', 'record_json']).where('record_id', '=', recordId).executeTakeFirst();
+    const [row] = await this.queries.leafById.run(this.db, [recordId]);
     return row && { leafIndex: row.leaf_index, recordJson: row.record_json };
   }
 
@@ -201,21 +202,10 @@ export class LedgerStore {
       if (cached) found.set(nodeKey(c.level, c.index), cached);
       else missing.push(c);
     }
-    const leaves = missing.filter((c) => c.level === 0).map((c) => c.index);
-    const interior = missing.filter((c) => c.level > 0);
-    for (const indices of chunks(leaves, LOOKUP_NODES)) {
-      const rows = await this.db.selectFrom('leaves').select(['leaf_index', 'leaf_hash']).where('leaf_index', 'in', indices).execute();
-      for (const row of rows) found.set(nodeKey(0, row.leaf_index), new Uint8Array(row.leaf_hash));
-    }
-    for (const part of chunks(interior, LOOKUP_NODES)) {
-      // A superset (every level × every index) that both engines answer from the primary key.
-      const rows = await this.db
-        .selectFrom('nodes')
-        .select(['level', 'node_index', 'hash'])
-        .where('level', 'in', [...new Set(part.map((c) => c.level))])
-        .where('node_index', 'in', [...new Set(part.map((c) => c.index))])
-        .execute();
-      for (const row of rows) found.set(nodeKey(row.level, row.node_index), new Uint8Array(row.hash));
+    for (const part of chunks(missing, LOOKUP_NODES)) {
+      const leaves = part.filter((c) => c.level === 0).map((c) => c.index);
+      const interior = part.filter((c) => c.level > 0);
+      for (const row of await this.queries.nodes.run(this.db, leaves, interior)) found.set(nodeKey(row.level, row.node_index), new Uint8Array(row.hash));
     }
     for (const c of missing) {
       const hash = found.get(nodeKey(c.level, c.index));
@@ -225,18 +215,21 @@ export class LedgerStore {
   }
 
   async latestBlock(): Promise<BlockRow | undefined> {
-    const row = await this.db.selectFrom('blocks').selectAll().orderBy('height', 'desc').limit(1).executeTakeFirst();
-    return row && { header: header(row), signatures: await this.signatures(row.height) };
-  }
-
-  private async signatures(height: number): Promise<OrgSignature[]> {
-    const rows = await this.db.selectFrom('block_signatures').selectAll().where('height', '=', height).orderBy('position').execute();
-    return rows.map(orgSignature);
+    return this.blockAt('latest');
   }
 
   async block(height: number): Promise<BlockRow | undefined> {
-    const row = await this.db.selectFrom('blocks').selectAll().where('height', '=', height).executeTakeFirst();
-    return row && { header: header(row), signatures: await this.signatures(height) };
+    return this.blockAt(height);
+  }
+
+  /** One block and its signatures, in one query. */
+  private async blockAt(height: number | 'latest'): Promise<BlockRow | undefined> {
+    const rows = height === 'latest' ? await this.queries.latestBlock.run(this.db, []) : await this.queries.block.run(this.db, [height]);
+    const first = rows[0];
+    if (!first) return undefined;
+    const signatures: OrgSignature[] = [];
+    for (const r of rows) if (r.org !== null) signatures.push({ org: r.org, alg: r.alg as OrgSignature['alg'], publicKey: r.public_key!, signature: r.signature! });
+    return { header: header(first), signatures };
   }
 
   /** Blocks in height order, skipping the first `offset`; paging by position survives edited heights. */
@@ -338,6 +331,74 @@ export class LedgerStore {
   close(): Promise<void> {
     return this.engine.close();
   }
+}
+
+/**
+ * A query built and compiled once, then run with other values for its parameters (same number,
+ * same order): for the queries behind every proof, building and compiling with Kysely costs
+ * more than the database takes to answer.
+ */
+class Prepared<P extends readonly unknown[], R> {
+  private compiled: CompiledQuery<R> | undefined;
+
+  constructor(private readonly build: (db: LedgerDb, ...params: P) => Compilable<R>) {}
+
+  async run(db: LedgerDb, params: P): Promise<R[]> {
+    if (!this.compiled) {
+      const compiled = this.build(db, ...params).compile();
+      if (compiled.parameters.length !== params.length) throw new SluiceError('INTERNAL', 'a prepared ledger query has other parameters than it is given');
+      this.compiled = compiled;
+    }
+    const query: CompiledQuery<R> = { ...this.compiled, parameters: params };
+    return (await db.executeQuery(query)).rows;
+  }
+}
+
+function blockWithSignatures(db: LedgerDb) {
+  return db
+    .selectFrom('blocks as b')
+    .leftJoin('block_signatures as s', 's.height', 'b.height')
+    .selectAll('b')
+    .select(['s.org', 's.alg', 's.public_key', 's.signature'])
+    .orderBy('s.position');
+}
+
+/** Leaf hashes and interior nodes in one query, prepared once per shape (how many of each). */
+class NodeLookups {
+  private readonly byShape = new Map<string, Prepared<number[], { level: number; node_index: number; hash: Uint8Array }>>();
+
+  run(db: LedgerDb, leaves: readonly number[], interior: readonly { level: number; index: number }[]) {
+    const shape = `${leaves.length}/${interior.length}`;
+    let prepared = this.byShape.get(shape);
+    if (!prepared) {
+      prepared = new Prepared((handle: LedgerDb, ...params: number[]) => {
+        const pairs = params.slice(leaves.length);
+        return nodeQuery(handle, params.slice(0, leaves.length), Array.from({ length: pairs.length / 2 }, (_, i) => ({ level: pairs[2 * i]!, index: pairs[2 * i + 1]! })));
+      });
+      if (this.byShape.size >= 1024) this.byShape.delete(this.byShape.keys().next().value as string);
+      this.byShape.set(shape, prepared);
+    }
+    return prepared.run(db, [...leaves, ...interior.flatMap((c) => [c.level, c.index])]);
+  }
+}
+
+function nodeQuery(db: LedgerDb, leaves: readonly number[], interior: readonly { level: number; index: number }[]) {
+  const leafHashes = db.selectFrom('leaves').select([sql<number>`0`.as('level'), 'leaf_index as node_index', 'leaf_hash as hash']).where('leaf_index', 'in', leaves);
+  // Row-value IN: both engines answer each pair from the primary key.
+  const nodeHashes = db
+    .selectFrom('nodes')
+    .select(['level', 'node_index', 'hash'])
+    .where(({ eb, refTuple, tuple }) => eb(refTuple('level', 'node_index'), 'in', interior.map((c) => tuple(c.level, c.index))));
+  return leaves.length === 0 ? nodeHashes : interior.length === 0 ? leafHashes : leafHashes.unionAll(nodeHashes);
+}
+
+function preparedQueries() {
+  return {
+    nodes: new NodeLookups(),
+    leafById: new Prepared((db, recordId: string) => db.selectFrom('leaves').select(['leaf_index', 'record_json']).where('record_id', '=', recordId)),
+    latestBlock: new Prepared((db) => blockWithSignatures(db).where('b.height', '=', (eb) => eb.selectFrom('blocks').select((e) => e.fn.max('height').as('latest')))),
+    block: new Prepared((db, height: number) => blockWithSignatures(db).where('b.height', '=', height)),
+  };
 }
 
 /** Least recently used stored nodes, bounded. */
