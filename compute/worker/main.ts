@@ -1,5 +1,7 @@
-// The compute worker process, started by the supervisor (`npm start`). It holds no secret key
-// and no service token: only SLUICE_KMS_WORKER_TOKEN, derived from the KMS token by the supervisor.
+// The compute worker process, started by the supervisor (`npm start`) or alone. It holds no secret
+// key and no service token: only SLUICE_KMS_WORKER_TOKEN, derived from the KMS token by the
+// supervisor or by `sluice kms worker-token`. With SLUICE_DATABASE_URL its job artifacts are in
+// the gateways' database (it needs only SELECT and INSERT on compute_artifacts).
 import { createLogger, loadConfig } from '../../common/index.ts';
 import { startComputeWorker } from './worker.ts';
 
