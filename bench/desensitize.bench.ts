@@ -84,18 +84,18 @@ async function writeInput(file: string): Promise<void> {
   await new Promise<void>((resolve) => out.once('finish', () => resolve()));
 }
 
-interface Measured {
+export interface Measured {
   wall: number;
   cpu: number;
   rssMb: number;
 }
 
-/** One child process under /usr/bin/time -v. */
-function timed(args: string[]): Promise<Measured> {
+/** One child process under /usr/bin/time -v; its stdout is dropped, or written to the file descriptor `stdout`. */
+export function timed(args: string[], stdout?: number): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-v', process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-v', process.execPath, ...args], { cwd: ROOT, stdio: ['ignore', stdout ?? 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`child exited ${code}: ${stderr.slice(-500)}`));
@@ -106,7 +106,7 @@ function timed(args: string[]): Promise<Measured> {
   });
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Fields per second of `encrypt` applied to columns of 1000 values (the engine's batch size). */
 function fieldsPerSecond(encrypt: (column: string[]) => unknown, values: string[]): number {

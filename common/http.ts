@@ -1,15 +1,30 @@
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import { createHash } from 'node:crypto';
+import type http from 'node:http';
+import https from 'node:https';
 import { SluiceError, isSluiceError, type ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
+import type { rateLimitStore } from './rate-limit.ts';
 
 export interface HttpServerOptions {
   logger: Logger;
   bodyLimit: number;
   /** Requests per minute per bearer token, or per address without one. */
   rateLimit: number;
+  /**
+   * Where the request limiter counts and what it keys on, and when it runs: by default in
+   * memory, keyed by a digest of the Authorization header, on every request. The gateway counts
+   * per authenticated token after authentication (see gateway/auth/plugin.ts).
+   */
+  limiter?: { store: ReturnType<typeof rateLimitStore>; key(request: FastifyRequest): string; hook: 'onRequest' | 'preParsing' };
+  /** Fastify's `trustProxy`: which proxies' X-Forwarded-For names the client address. */
+  trustProxy?: string[] | boolean;
+  /** Serve HTTPS with this key and certificate (and, with `requestCert`, mutual TLS). */
+  https?: https.ServerOptions;
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** JSON schema of the SURFACE error body; every route lists it for its 4xx/5xx responses. */
 export const errorResponseSchema = {
@@ -37,6 +52,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit,
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    ...(options.https ? { serverFactory: httpsFactory(options.https) } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // A malformed or overlong URL is refused by the router before any route runs; Fastify's own
     // answer would quote the path back.
@@ -48,11 +65,19 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
 
   // POSTs that take no body (approve, revoke) are often sent with a JSON content type and an
   // empty body; treat that as no body instead of refusing it. Otherwise Fastify's own parser,
-  // which rejects prototype-poisoning keys.
+  // which rejects prototype-poisoning keys. Bytes that are not UTF-8 are refused as CSV and
+  // NDJSON uploads refuse them, never replaced by U+FFFD (which would change what is hashed
+  // or tokenized downstream).
   const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') return done(null, undefined);
-    return parseJson(request, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      return done(new SluiceError('VALIDATION_FAILED', 'request body is not valid UTF-8'), undefined);
+    }
+    if (text === '') return done(null, undefined);
+    return parseJson(request, text, done);
   });
 
   app.setErrorHandler((error: FastifyError | SluiceError, request, reply) => {
@@ -74,7 +99,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     global: true,
     max: options.rateLimit,
     timeWindow: '1 minute',
-    keyGenerator: rateLimitKey,
+    keyGenerator: options.limiter?.key ?? rateLimitKey,
+    ...(options.limiter ? { store: options.limiter.store, hook: options.limiter.hook } : {}),
     allowList: (request) => request.url === '/healthz',
     errorResponseBuilder: () => new SluiceError('RATE_LIMITED', 'too many requests; retry later'),
   });
@@ -92,6 +118,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   );
 
   return app;
+}
+
+/** An HTTPS server for Fastify; its request/response objects are those of `http`, so the HTTP typing holds. */
+function httpsFactory(tls: https.ServerOptions) {
+  return (handler: http.RequestListener): http.Server => https.createServer(tls, handler) as unknown as http.Server;
 }
 
 /** Keys the limiter by a digest of the bearer token so the token itself is never kept. */

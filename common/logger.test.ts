@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.ts';
+import { createLogger, prettyLogLine } from './logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -31,5 +31,21 @@ describe('createLogger', () => {
     for (const secret of ['slc_TOPSECRET', 'aaaaaaaaaaaaaaaa', 'AAAAsecretAAAA', 'KEYSECRET']) expect(out).not.toContain(secret);
     expect(out).toContain('[redacted]');
     expect(JSON.parse(out)).toMatchObject({ service: 'test', msg: 'something happened' });
+  });
+});
+
+describe('prettyLogLine', () => {
+  it('renders a log entry for people without undoing redaction, and leaves other lines alone', () => {
+    const { lines, sink } = capture();
+    createLogger('gateway', 'info', sink).info({ token: 'slc_TOPSECRET', transferId: 'trf_1' }, 'transfer completed');
+    const pretty = prettyLogLine();
+    const shown = pretty(lines.join('').trim());
+    expect(shown).toMatch(/INFO.*\[gateway\] transfer completed/);
+    expect(shown).toContain('trf_1');
+    expect(shown).toContain('[redacted]');
+    expect(shown).not.toContain('slc_TOPSECRET');
+    expect(shown).not.toContain('{"level"');
+    expect(pretty('sluice: ready')).toBe('sluice: ready\n');
+    expect(pretty('{"not":"a log entry"}')).toBe('{"not":"a log entry"}\n');
   });
 });

@@ -1,32 +1,76 @@
-import { randomBytes } from 'node:crypto';
-import { SluiceError } from '../common/index.ts';
+import { randomBytes, randomInt } from 'node:crypto';
+import { SluiceError } from '../common/errors.ts';
 
-/** A uniform double in (0, 1) from the CSPRNG (53 random bits, never 0). */
-function uniform(): number {
-  const bytes = randomBytes(8);
-  const high = bytes.readUInt32BE(0) >>> 11;
-  const low = bytes.readUInt32BE(4);
-  return (high * 2 ** 32 + low + 0.5) / 2 ** 53;
+/** A positive rational num/den; the samplers below compute on these exactly, never in floating point. */
+export interface Rational {
+  num: bigint;
+  den: bigint;
+}
+
+/** Below this bound node:crypto's `randomInt` (unbiased, from a pooled CSPRNG buffer) does the work. */
+const RANDOM_INT_LIMIT = 2n ** 48n;
+
+/** A uniform integer in [0, n) from the CSPRNG, without modulo bias. */
+export function randomBelow(n: bigint): bigint {
+  if (n <= 0n) throw new SluiceError('INTERNAL', 'randomBelow needs a positive bound');
+  if (n === 1n) return 0n;
+  if (n < RANDOM_INT_LIMIT) return BigInt(randomInt(Number(n)));
+  // Larger bounds: rejection sampling on CSPRNG bytes masked to n's bit length.
+  const bits = n.toString(2).length;
+  const bytes = Math.ceil(bits / 8);
+  const mask = (1n << BigInt(bits)) - 1n;
+  for (;;) {
+    const candidate = BigInt(`0x${randomBytes(bytes).toString('hex')}`) & mask;
+    if (candidate < n) return candidate;
+  }
+}
+
+function bernoulli(p: Rational): boolean {
+  return randomBelow(p.den) < p.num;
 }
 
 /**
- * ε-differentially private release of one figure whose L1 sensitivity (how much one person can
- * change it) is `sensitivity`. Integer figures with integer sensitivity (counts, histogram
- * bins, integer sums) get two-sided geometric noise, so the release stays an integer; other
- * figures get Laplace(sensitivity/ε) noise. Applied by the secret-key holder at release, after
- * decryption, so nobody ever sees the exact figure leave the KMS.
+ * Bernoulli(exp(−γ)) for a rational γ ≥ 0, exactly (Canonne, Kamath, Steinke, "The Discrete
+ * Gaussian for Differential Privacy", 2020, Algorithm 1): for γ ≤ 1, count the run of
+ * Bernoulli(γ/k) successes; the run's parity is the outcome. Larger γ splits into ⌊γ⌋ draws of
+ * exp(−1) and one of the fractional part.
  */
-export function addDpNoise(value: number, sensitivity: number, epsilon: number): number {
-  if (!(Number.isFinite(epsilon) && epsilon > 0) || !(Number.isFinite(sensitivity) && sensitivity > 0)) {
-    throw new SluiceError('VALIDATION_FAILED', 'differential privacy needs a positive epsilon and sensitivity');
+export function bernoulliExp(gamma: Rational): boolean {
+  const { num, den } = gamma;
+  if (num < 0n || den <= 0n) throw new SluiceError('INTERNAL', 'bernoulliExp needs γ ≥ 0');
+  if (num <= den) {
+    let k = 1n;
+    while (bernoulli({ num, den: den * k })) k += 1n;
+    return k % 2n === 1n;
   }
-  const scale = sensitivity / epsilon;
-  if (Number.isInteger(value) && Number.isInteger(sensitivity)) {
-    // Difference of two geometric variables with p = 1 − e^(−ε/Δ): the discrete Laplace law.
-    const q = Math.exp(-1 / scale);
-    const geometric = () => Math.floor(Math.log(uniform()) / Math.log(q));
-    return value + geometric() - geometric();
+  for (let i = 0n; i < num / den; i++) if (!bernoulliExp({ num: 1n, den: 1n })) return false;
+  return bernoulliExp({ num: num % den, den });
+}
+
+/**
+ * One draw of the discrete Laplace distribution with scale t = num/den, P[x] ∝ exp(−|x|/t) on
+ * the integers (Canonne–Kamath–Steinke 2020, Algorithm 2). Only integer arithmetic and
+ * CSPRNG bits: no floating-point Laplace (Mironov's attack), no Math.random. X = U + num·V is
+ * a discrete exponential of scale `num`, so ⌊X/den⌋ is one of scale num/den; a random sign,
+ * rejecting "−0", makes it two-sided.
+ */
+export function sampleDiscreteLaplace(scale: Rational): bigint {
+  const { num, den } = scale;
+  if (num <= 0n || den <= 0n) throw new SluiceError('INTERNAL', 'the discrete Laplace scale must be positive');
+  for (;;) {
+    const u = randomBelow(num);
+    if (!bernoulliExp({ num: u, den: num })) continue;
+    let v = 0n;
+    while (bernoulliExp({ num: 1n, den: 1n })) v += 1n;
+    const y = (u + num * v) / den;
+    const negative = bernoulli({ num: 1n, den: 2n });
+    if (negative && y === 0n) continue;
+    return negative ? -y : y;
   }
-  const u = uniform() - 0.5;
-  return value - scale * Math.sign(u) * Math.log(1 - 2 * Math.abs(u));
+}
+
+/** Variance of the discrete Laplace law of scale t: 2q/(1−q)² with q = exp(−1/t). */
+export function discreteLaplaceVariance(scale: number): number {
+  const q = Math.exp(-1 / scale);
+  return (2 * q) / (1 - q) ** 2;
 }

@@ -4,11 +4,13 @@ export {
   HE_SCHEMES,
   PARAMETER_SETS,
   HE_RESULT_SCHEMA,
+  NOISE_SCHEMA,
   OPERATIONS,
   decodeColumn,
   decodePublicKey,
   decodeResult,
   decryptResult,
+  decryptTotals,
   encryptColumn,
   encryptColumns,
   EncryptionPool,
@@ -28,7 +30,9 @@ export {
   type OperationKind,
 } from './he/index.ts';
 export { createJobQueue, type JobHandler, type JobInfo, type JobOptions, type JobQueue, type JobStatus, type QueueConfig, type RunningJob } from './queue/index.ts';
-export { addDpNoise } from './dp.ts';
+export { OUTSIDE, suppressCells, type CellShare, type SuppressedCell } from './disclosure/cells.ts';
+export { plannedNoise, type DpRelease, type NoiseReport } from './disclosure/noise.ts';
+export { releaseTotals, type ReleasedResult } from './disclosure/release.ts';
 export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, type ComputeWorkerOptions } from './worker/worker.ts';
 export { computeStoreMigrations, type ComputeStore } from './worker/store.ts';
 export { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './worker/handler.ts';

@@ -1,8 +1,8 @@
 import type { Context } from 'fabric-contract-api';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { LedgerRecord } from '../ledger/index.ts';
 import { canonicalize } from '../crypto/index.ts';
-import { SluiceContract, decodeStoredRecord, recordStateKey, type RecordPage } from './index.ts';
+import { decodeStoredRecord, recordStateKey, type LedgerRecord, type RecordPage } from '../ledger/format/index.ts';
+import { SluiceContract } from './index.ts';
 
 /**
  * An in-memory stand-in for the ChaincodeStub methods the contract uses, with Fabric's
@@ -112,6 +112,8 @@ describe('SluiceContract', () => {
     ['an array', '[]'],
     ['an unknown type', JSON.stringify(record({ type: 'transfer.sent' as never }))],
     ['a local timestamp', JSON.stringify(record({ timestamp: '2026-11-26T09:00:00+08:00' }))],
+    ['an impossible date', JSON.stringify(record({ timestamp: '2024-02-30T00:00:00Z' }))],
+    ['an id with U+10FFFF', JSON.stringify(record({ id: 'a\u{10ffff}' }))],
     ['an id with a control character', JSON.stringify(record({ id: 'a\nb' }))],
     ['a lone surrogate', JSON.stringify(record({ data: { note: '\ud800' } }))],
     ['an unknown field', JSON.stringify({ ...record(), extra: 1 })],

@@ -1,27 +1,21 @@
 import { Contract, type Context } from 'fabric-contract-api';
 import { canonicalize } from '../crypto/index.ts';
-import type { LedgerRecord } from '../ledger/index.ts';
 import {
   RecordRejected,
-  canonicalRecord,
   decodeStoredRecord,
   encodeStoredRecord,
   parseRecord,
   recordStateKey,
+  type RecordEvent,
+  type RecordPage,
   type StoredRecord,
-} from './record.ts';
+} from '../ledger/format/index.ts';
 
 export const CONTRACT_NAME = 'sluice';
 
 const BY_CONTRACT = 'sluice.by-contract';
 const BY_EXPORTER = 'sluice.by-exporter';
 const MAX_PAGE_SIZE = 500;
-
-export interface RecordPage {
-  records: StoredRecord[];
-  /** Pass back to fetch the next page; empty when there is none. */
-  bookmark: string;
-}
 
 /**
  * Sluice's on-chain log. Written without decorators: fabric-contract-api then infers every
@@ -43,7 +37,7 @@ export class SluiceContract extends Contract {
     const record = parseRecord(parseJson(recordJson));
     const existing = await readStored(ctx, record.id);
     if (existing) {
-      if (canonicalRecord(existing.record) !== canonicalRecord(record)) {
+      if (canonicalize(existing.record) !== canonicalize(record)) {
         throw new RecordRejected('conflict', 'a different record is already anchored under this id');
       }
       return encodeStoredRecord(existing);
@@ -76,15 +70,6 @@ export class SluiceContract extends Contract {
   async ListByExporter(ctx: Context, exporterId: string, pageSize: string, bookmark: string): Promise<string> {
     return JSON.stringify(await listIndex(ctx, BY_EXPORTER, exporterId, pageSize, bookmark));
   }
-}
-
-/** What listeners learn from a chaincode event: identifiers only, the record stays on the ledger. */
-export interface RecordEvent {
-  id: string;
-  type: LedgerRecord['type'];
-  txId: string;
-  contractId?: string;
-  exporterId?: string;
 }
 
 function eventPayload({ record, txId }: StoredRecord): string {

@@ -47,5 +47,5 @@ export function readUnsignedInteger(content: Uint8Array): bigint {
   const first = content[0];
   if (first === undefined || first & 0x80) throw new RangeError('negative or empty DER INTEGER');
   if (first === 0 && content.length > 1 && !((content[1] ?? 0) & 0x80)) throw new RangeError('non-minimal DER INTEGER');
-  return content.length === 0 ? 0n : BigInt('0x' + Buffer.from(content).toString('hex'));
+  return content.reduce((value, byte) => (value << 8n) | BigInt(byte), 0n);
 }

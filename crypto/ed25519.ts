@@ -38,6 +38,21 @@ export function ed25519Verify(message: BytesLike, signature: Uint8Array, publicK
   }
 }
 
+/**
+ * The one accepted spelling of an Ed25519 public key: SubjectPublicKeyInfo PEM exactly as Node
+ * exports it. Throws VALIDATION_FAILED for anything that is not an Ed25519 key.
+ */
+export function ed25519CanonicalPublicKey(key: string): string {
+  let canonical: string;
+  try {
+    canonical = createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString();
+  } catch {
+    throw fail.validation('not an Ed25519 key');
+  }
+  ed25519RawPublicKey(canonical);
+  return canonical;
+}
+
 /** The raw 32-byte public key of a PEM (public or private) or KeyObject. */
 export function ed25519RawPublicKey(key: string | KeyObject): Uint8Array {
   try {

@@ -1,11 +1,25 @@
 /**
- * GHASH (NIST SP 800-38D §6.4) over 32-bit limbs, no BigInt. Blocks are four big-endian words;
- * GCM's bit order puts x^0 in the top bit of the first byte.
+ * GHASH (NIST SP 800-38D §6.4) in constant time: no branch and no memory index depends on H or
+ * on the data, so cache and branch timing say nothing about either (a table indexed by data
+ * bytes, as in Shoup's method, does).
  *
- * A key starts with Shoup's 8-bit table (the 256 products b·H, 4 KiB): each multiplication is 16
- * lookups and byte shifts. After WIDE_AFTER multiplications it builds one such table per byte
- * position, with the shifts folded in (b·H·x^(8j), 64 KiB): each multiplication is then 16 lookups
- * and XORs, about 3.5 times faster. A key used for a few messages never pays for the big table.
+ * A block is read as one 128-bit integer, its four big-endian words from the most significant
+ * down; GCM's bit order puts x^0 in the top bit, so polynomials are bit-reflected integers.
+ * Carry-less products come from integer multiplication with holes: a 16-bit operand is split
+ * into three parts whose bits are three apart, so a column of an integer product sums at most six
+ * bits and its carries stay in the two positions above it, which a mask then drops. A 128-bit
+ * product takes three levels of Karatsuba down to 27 such 16-bit products.
+ *
+ * Up to GROUP blocks are hashed together with precomputed powers of H:
+ * X1·H^n ⊕ X2·H^(n-1) ⊕ … ⊕ Xn·H. Every step before the reduction is linear, so the blocks'
+ * 16-bit products are summed first, then recombined and reduced once per group. The length block
+ * is the one exception: its bits are lengths, which are public (they already set how many blocks
+ * there are), so L·H is the XOR of H·x^k over its set bits instead of 243 multiplications, and
+ * the message's last blocks take powers one higher.
+ *
+ * Constant time holds for the source and for V8's optimized code (Math.imul is one integer
+ * multiplication, whose timing does not depend on its operands); before a function is optimized,
+ * V8's interpreter boxes integers past 2^30, a data-dependent cost JavaScript cannot rule out.
  */
 export interface Ghash {
   /**
@@ -21,123 +35,240 @@ export interface Ghash {
   finish(prefix: Int32Array, aadLength: number, data: Uint8Array, from: number, length: number, out: Uint8Array, at: number): void;
 }
 
-const WIDE_AFTER = 1024;
+/** Blocks per reduction; the powers H^1 … H^GROUP are precomputed. */
+const GROUP = 8;
+/** 16-bit Karatsuba leaves of a 128-bit operand: three levels, 3^3. */
+const LEAVES = 27;
 
-// x^8 times a value whose only non-zero byte is the last: the 16 bits that fold into the top.
-const REDUCE = new Int32Array(256);
-for (let rem = 0; rem < 256; rem++) {
-  let v0 = 0, v3 = rem;
-  for (let i = 0; i < 8; i++) {
-    const carry = v3 & 1;
-    v3 >>>= 1;
-    v0 = (v0 >>> 1) ^ (carry ? 0xe1000000 : 0);
-  }
-  REDUCE[rem] = v0;
+// The three parts of a 16-bit operand, and the columns of a 31-bit product each part pair lands in.
+const PART0 = 0x9249;
+const PART1 = 0x2492;
+const PART2 = 0x4924;
+const LANE0 = 0x49249249;
+const LANE1 = 0x12492492;
+const LANE2 = 0x24924924;
+
+/**
+ * The nine leaves of the 64-bit integer with 16-bit limbs a (lowest) … d: Karatsuba splits it
+ * into low, high and their sum, then each of those the same way.
+ */
+function leaves4(out: Int32Array, at: number, a: number, b: number, c: number, d: number): void {
+  const e = a ^ c, f = b ^ d;
+  out[at] = a;
+  out[at + 1] = b;
+  out[at + 2] = a ^ b;
+  out[at + 3] = c;
+  out[at + 4] = d;
+  out[at + 5] = c ^ d;
+  out[at + 6] = e;
+  out[at + 7] = f;
+  out[at + 8] = e ^ f;
 }
 
-/** table[b] = b·H, with b as the first byte of a block. */
-function byteTable(h: Uint8Array): Int32Array {
-  const table = new Int32Array(256 * 4);
-  let v0 = readWord(h, 0), v1 = readWord(h, 4), v2 = readWord(h, 8), v3 = readWord(h, 12);
-  // table[0x80 >> k] = H·x^k; every other entry is the XOR of its set bits' entries.
-  for (let bit = 0x80; bit > 0; bit >>= 1) {
-    table[bit * 4] = v0; table[bit * 4 + 1] = v1; table[bit * 4 + 2] = v2; table[bit * 4 + 3] = v3;
-    const carry = v3 & 1;
-    v3 = (v3 >>> 1) | (v2 << 31);
-    v2 = (v2 >>> 1) | (v1 << 31);
-    v1 = (v1 >>> 1) | (v0 << 31);
-    v0 = (v0 >>> 1) ^ (carry ? 0xe1000000 : 0);
-  }
-  for (let i = 2; i < 256; i <<= 1) {
-    for (let j = 1; j < i; j++) {
-      for (let k = 0; k < 4; k++) table[(i + j) * 4 + k] = table[i * 4 + k]! ^ table[j * 4 + k]!;
-    }
-  }
-  return table;
+/** The 27 leaves of the 128-bit integer w0‖w1‖w2‖w3, in low, high, middle order at each level. */
+function leaves8(out: Int32Array, at: number, w0: number, w1: number, w2: number, w3: number): void {
+  const l0 = w3 & 0xffff, l1 = w3 >>> 16, l2 = w2 & 0xffff, l3 = w2 >>> 16;
+  const l4 = w1 & 0xffff, l5 = w1 >>> 16, l6 = w0 & 0xffff, l7 = w0 >>> 16;
+  leaves4(out, at, l0, l1, l2, l3);
+  leaves4(out, at + 9, l4, l5, l6, l7);
+  leaves4(out, at + 18, l0 ^ l4, l1 ^ l5, l2 ^ l6, l3 ^ l7);
 }
 
-/** wide[(j·256 + b)·4 …] = b·H·x^(8j): the product's share from byte j of a block being b. */
-function wideTable(table: Int32Array): Int32Array {
-  const wide = new Int32Array(16 * 256 * 4);
-  wide.set(table);
-  for (let p = 0, q = 1024; q < wide.length; p += 4, q += 4) {
-    const a0 = wide[p]!, a1 = wide[p + 1]!, a2 = wide[p + 2]!, a3 = wide[p + 3]!;
-    wide[q] = (a0 >>> 8) ^ REDUCE[a3 & 0xff]!;
-    wide[q + 1] = (a1 >>> 8) | (a0 << 24);
-    wide[q + 2] = (a2 >>> 8) | (a1 << 24);
-    wide[q + 3] = (a3 >>> 8) | (a2 << 24);
-  }
-  return wide;
+/**
+ * Nine leaf products (in `leaves4` order) into their 128-bit product, four words from the least
+ * significant: each 32-bit node is low ⊕ middle·x^16 ⊕ high·x^32 with middle = sum ⊕ low ⊕ high,
+ * and the 64-bit node the same one level up.
+ */
+function join64(p: Int32Array, k: number, out: Int32Array, o: number): void {
+  const l0 = p[k]!, l1 = p[k + 1]!, lm = p[k + 2]! ^ l0 ^ l1;
+  const h0 = p[k + 3]!, h1 = p[k + 4]!, hm = p[k + 5]! ^ h0 ^ h1;
+  const s0 = p[k + 6]!, s1 = p[k + 7]!, sm = p[k + 8]! ^ s0 ^ s1;
+  const lo0 = l0 ^ (lm << 16), lo1 = l1 ^ (lm >>> 16);
+  const hi0 = h0 ^ (hm << 16), hi1 = h1 ^ (hm >>> 16);
+  const m0 = s0 ^ (sm << 16) ^ lo0 ^ hi0, m1 = s1 ^ (sm >>> 16) ^ lo1 ^ hi1;
+  out[o] = lo0;
+  out[o + 1] = lo1 ^ m0;
+  out[o + 2] = hi0 ^ m1;
+  out[o + 3] = hi1;
 }
+
+const mid = new Int32Array(4);
+
+/** 27 leaf products into the 256-bit product, eight words from the least significant. */
+function join128(p: Int32Array, out: Int32Array): void {
+  join64(p, 0, out, 0);
+  join64(p, 9, out, 4);
+  join64(p, 18, mid, 0);
+  for (let i = 0; i < 4; i++) mid[i]! ^= out[i]! ^ out[i + 4]!;
+  for (let i = 0; i < 4; i++) out[i + 2]! ^= mid[i]!;
+}
+
+/**
+ * state = z mod x^128 + x^7 + x^2 + x + 1, where z is a 256-bit product in which x^k sits at
+ * bit 255 - k: its top half is x^0 … x^127 and its bottom half L stands for x^128·L. As
+ * x^128 = x^7 + x^2 + x + 1, and multiplying by x^s is a right shift by s here, L folds in as
+ * D ⊕ D>>1 ⊕ D>>2 ⊕ D>>7, where D is L with the bits those shifts push out of x^127 already
+ * folded into its top: L<<127 ⊕ L<<126 ⊕ L<<121, which only the lowest word of L reaches.
+ */
+function reduce(z: Int32Array, state: Int32Array): void {
+  const d0 = z[0]!, d1 = z[1]!, d2 = z[2]!;
+  const d3 = z[3]! ^ (d0 << 31) ^ (d0 << 30) ^ (d0 << 25);
+  state[0] = z[7]! ^ d3 ^ (d3 >>> 1) ^ (d3 >>> 2) ^ (d3 >>> 7);
+  state[1] = z[6]! ^ d2 ^ ((d2 >>> 1) | (d3 << 31)) ^ ((d2 >>> 2) | (d3 << 30)) ^ ((d2 >>> 7) | (d3 << 25));
+  state[2] = z[5]! ^ d1 ^ ((d1 >>> 1) | (d2 << 31)) ^ ((d1 >>> 2) | (d2 << 30)) ^ ((d1 >>> 7) | (d2 << 25));
+  state[3] = z[4]! ^ d0 ^ ((d0 >>> 1) | (d1 << 31)) ^ ((d0 >>> 2) | (d1 << 30)) ^ ((d0 >>> 7) | (d1 << 25));
+}
+
+// Scratch shared by every key: a call never returns with blocks waiting, nor yields before.
+const leaves = new Int32Array(LEAVES * GROUP);
+const products = new Int32Array(LEAVES);
+const wide = new Int32Array(8);
+const tail = new Uint8Array(16);
+
+const POWER_INTS = LEAVES * GROUP * 3;
+const SHIFT_INTS = 128 * 4;
 
 export function createGhash(h: Uint8Array): Ghash {
-  const table = byteTable(h);
-  let wide: Int32Array | undefined;
-  let multiplied = 0;
+  const table = new Int32Array(POWER_INTS + SHIFT_INTS + 4 * GROUP);
+  // powers[(k·GROUP + i)·3 + part]: part `part` of leaf k of H^(i+1)·x^-1. The factor x^-1
+  // makes the 255-bit integer product land one bit up, where `reduce` expects x^0 at bit 255.
+  const powers = table.subarray(0, POWER_INTS);
+  // shifts[4k …]: H·x^k, for products by the length block, whose bits are public.
+  const shifts = table.subarray(POWER_INTS, POWER_INTS + SHIFT_INTS);
+  // plain[4i …]: H^(i+1), from which the next power is made.
+  const plain = table.subarray(POWER_INTS + SHIFT_INTS);
   const state = new Int32Array(4);
   const prefixState = new Int32Array(4);
+  let pending = 0;
+  /** Powers made so far: a key used for short messages only never makes H^3 … H^GROUP. */
+  let ready = 0;
 
-  // state = (state ⊕ x)·H, Horner over the 16 bytes, last byte first: a = a·x^8 ⊕ table[byte].
-  const multiplyNarrow = (x0: number, x1: number, x2: number, x3: number): void => {
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    for (let word = 3; word >= 0; word--) {
-      const w = word === 0 ? x0 : word === 1 ? x1 : word === 2 ? x2 : x3;
-      for (let shift = 0; shift < 32; shift += 8) {
-        const rem = a3 & 0xff;
-        a3 = (a3 >>> 8) | (a2 << 24);
-        a2 = (a2 >>> 8) | (a1 << 24);
-        a1 = (a1 >>> 8) | (a0 << 24);
-        a0 = (a0 >>> 8) ^ REDUCE[rem]!;
-        const t = ((w >>> shift) & 0xff) * 4;
-        a0 ^= table[t]!; a1 ^= table[t + 1]!; a2 ^= table[t + 2]!; a3 ^= table[t + 3]!;
+  /** state = X1·H^(n+e) ⊕ … ⊕ Xn·H^(1+e) for the n blocks whose leaves are in `leaves`; n + e ≤ ready. */
+  const multiply = (n: number, e: number): void => {
+    for (let k = 0; k < LEAVES; k++) {
+      let u0 = 0, u1 = 0, u2 = 0;
+      // Block b (of n) meets H^(n-b+e).
+      for (let b = 0, at = k, p = (k * GROUP + n - 1 + e) * 3; b < n; b++, at += LEAVES, p -= 3) {
+        const a = leaves[at]!;
+        const a0 = a & PART0, a1 = a & PART1, a2 = a & PART2;
+        const b0 = powers[p]!, b1 = powers[p + 1]!, b2 = powers[p + 2]!;
+        u0 ^= Math.imul(a0, b0) ^ Math.imul(a1, b2) ^ Math.imul(a2, b1);
+        u1 ^= Math.imul(a0, b1) ^ Math.imul(a1, b0) ^ Math.imul(a2, b2);
+        u2 ^= Math.imul(a0, b2) ^ Math.imul(a1, b1) ^ Math.imul(a2, b0);
+      }
+      products[k] = (u0 & LANE0) | (u1 & LANE1) | (u2 & LANE2);
+    }
+    join128(products, wide);
+    reduce(wide, state);
+  };
+
+  const flush = (): void => {
+    if (pending > 0) multiply(pending, 0);
+    pending = 0;
+  };
+
+  // state ⊕ X starts a group; later blocks of the group join it as they are.
+  const absorbBlock = (x0: number, x1: number, x2: number, x3: number): void => {
+    if (pending === 0) {
+      x0 ^= state[0]!; x1 ^= state[1]!; x2 ^= state[2]!; x3 ^= state[3]!;
+    }
+    leaves8(leaves, pending * LEAVES, x0, x1, x2, x3);
+    if (++pending === GROUP) flush();
+  };
+
+  /** Makes H^1 … H^count, before a call sets `state`: H^(i+1) = H^i·H, multiplied alone, needs only H^1. */
+  const makePowers = (count: number): void => {
+    for (; ready < count; ready++) {
+      if (ready === 0) {
+        state.set([readWord(h, 0), readWord(h, 4), readWord(h, 8), readWord(h, 12)]);
+      } else {
+        leaves8(leaves, 0, plain[4 * ready - 4]!, plain[4 * ready - 3]!, plain[4 * ready - 2]!, plain[4 * ready - 1]!);
+        multiply(1, 0);
+      }
+      const w0 = state[0]!, w1 = state[1]!, w2 = state[2]!, w3 = state[3]!;
+      plain.set(state, 4 * ready);
+      // Dividing by x shifts toward x^127; x^0 wraps to x^-1 = x^127 + x^6 + x + 1.
+      const wrap = -(w0 >>> 31);
+      leaves8(
+        leaves, 0,
+        ((w0 << 1) | (w1 >>> 31)) ^ (wrap & 0xc2000000),
+        (w1 << 1) | (w2 >>> 31),
+        (w2 << 1) | (w3 >>> 31),
+        (w3 << 1) ^ (wrap & 1),
+      );
+      for (let k = 0; k < LEAVES; k++) {
+        const at = (k * GROUP + ready) * 3, v = leaves[k]!;
+        powers[at] = v & PART0;
+        powers[at + 1] = v & PART1;
+        powers[at + 2] = v & PART2;
       }
     }
-    state[0] = a0; state[1] = a1; state[2] = a2; state[3] = a3;
   };
 
-  // The same product as the XOR of one wide-table entry per byte.
-  const multiplyWide = (w: Int32Array, x0: number, x1: number, x2: number, x3: number): void => {
-    let a0 = 0, a1 = 0, a2 = 0, a3 = 0, t = 0;
-    for (let k = 0; k < 4; k++) {
-      const x = k === 0 ? x0 : k === 1 ? x1 : k === 2 ? x2 : x3;
-      const base = k << 12;
-      t = base | ((x >>> 24) << 2);
-      a0 ^= w[t]!; a1 ^= w[t + 1]!; a2 ^= w[t + 2]!; a3 ^= w[t + 3]!;
-      t = base | 1024 | (((x >>> 16) & 0xff) << 2);
-      a0 ^= w[t]!; a1 ^= w[t + 1]!; a2 ^= w[t + 2]!; a3 ^= w[t + 3]!;
-      t = base | 2048 | (((x >>> 8) & 0xff) << 2);
-      a0 ^= w[t]!; a1 ^= w[t + 1]!; a2 ^= w[t + 2]!; a3 ^= w[t + 3]!;
-      t = base | 3072 | ((x & 0xff) << 2);
-      a0 ^= w[t]!; a1 ^= w[t + 1]!; a2 ^= w[t + 2]!; a3 ^= w[t + 3]!;
+  {
+    // Multiplying by x shifts toward x^127; x^128 folds back as x^7 + x^2 + x + 1.
+    let w0 = readWord(h, 0), w1 = readWord(h, 4), w2 = readWord(h, 8), w3 = readWord(h, 12);
+    for (let k = 0; k < 128; k++) {
+      shifts[4 * k] = w0; shifts[4 * k + 1] = w1; shifts[4 * k + 2] = w2; shifts[4 * k + 3] = w3;
+      const carry = -(w3 & 1);
+      w3 = (w3 >>> 1) | (w2 << 31);
+      w2 = (w2 >>> 1) | (w1 << 31);
+      w1 = (w1 >>> 1) | (w0 << 31);
+      w0 = (w0 >>> 1) ^ (carry & 0xe1000000);
     }
-    state[0] = a0; state[1] = a1; state[2] = a2; state[3] = a3;
-  };
+  }
 
-  const absorbBlock = (x0: number, x1: number, x2: number, x3: number): void => {
-    x0 ^= state[0]!; x1 ^= state[1]!; x2 ^= state[2]!; x3 ^= state[3]!;
-    if (wide !== undefined) return multiplyWide(wide, x0, x1, x2, x3);
-    if (++multiplied === WIDE_AFTER) wide = wideTable(table);
-    multiplyNarrow(x0, x1, x2, x3);
+  /**
+   * state ^= L·H for the block L = w0‖w1‖w2‖w3 of public bits (the lengths): one XOR of H·x^k
+   * per set bit, where a product of secret blocks takes 243 multiplications.
+   */
+  const addPublicTimesH = (w0: number, w1: number, w2: number, w3: number): void => {
+    for (let j = 0; j < 4; j++) {
+      let w = j === 0 ? w0 : j === 1 ? w1 : j === 2 ? w2 : w3;
+      while (w !== 0) {
+        const zeros = Math.clz32(w);
+        const at = (32 * j + zeros) * 4;
+        state[0]! ^= shifts[at]!; state[1]! ^= shifts[at + 1]!; state[2]! ^= shifts[at + 2]!; state[3]! ^= shifts[at + 3]!;
+        w ^= 0x80000000 >>> zeros;
+      }
+    }
   };
 
   const absorb = (data: Uint8Array, from: number, length: number): void => {
     const end = from + length;
     let off = from;
     for (; off + 16 <= end; off += 16) absorbBlock(readWord(data, off), readWord(data, off + 4), readWord(data, off + 8), readWord(data, off + 12));
-    if (off < end) absorbBlock(readPadded(data, off, end), readPadded(data, off + 4, end), readPadded(data, off + 8, end), readPadded(data, off + 12, end));
+    if (off === end) return;
+    // The last, partial block, zero-padded.
+    for (let i = 0; i < 16; i++) tail[i] = off + i < end ? data[off + i]! : 0;
+    absorbBlock(readWord(tail, 0), readWord(tail, 4), readWord(tail, 8), readWord(tail, 12));
   };
 
   return {
     prefix(aad) {
+      makePowers(Math.min(GROUP, Math.ceil(aad.length / 16)));
       state.fill(0);
       absorb(aad, 0, aad.length);
+      flush();
       prefixState.set(state);
       return prefixState;
     },
     finish(prefix, aadLength, data, from, length, out, at) {
+      // A message of n blocks ends in one group of up to n + 1 powers (the length block's included).
+      makePowers(Math.min(GROUP, Math.ceil(length / 16) + 1));
       state.set(prefix);
       absorb(data, from, length);
-      absorbBlock(Math.floor(aadLength / 0x20000000), aadLength * 8, Math.floor(length / 0x20000000), length * 8);
+      const l0 = Math.floor(aadLength / 0x20000000), l1 = (aadLength * 8) | 0, l2 = Math.floor(length / 0x20000000), l3 = (length * 8) | 0;
+      if (pending === 0) {
+        // Nothing of the message waits: the state itself must be multiplied by H anyway.
+        absorbBlock(l0, l1, l2, l3);
+        flush();
+      } else {
+        // The waiting blocks one power higher, as if the length block followed them.
+        multiply(pending, 1);
+        pending = 0;
+        addPublicTimesH(l0, l1, l2, l3);
+      }
       for (let i = 0; i < 4; i++) {
         const w = state[i]!;
         out[at + i * 4]! ^= w >>> 24;
@@ -151,11 +282,4 @@ export function createGhash(h: Uint8Array): Ghash {
 
 function readWord(bytes: Uint8Array, off: number): number {
   return (bytes[off]! << 24) | (bytes[off + 1]! << 16) | (bytes[off + 2]! << 8) | bytes[off + 3]!;
-}
-
-/** A word of a block's last, partial part: bytes at or past `end` count as zero. */
-function readPadded(bytes: Uint8Array, off: number, end: number): number {
-  let word = 0;
-  for (let i = 0; i < 4; i++) word |= (off + i < end ? bytes[off + i]! : 0) << (24 - 8 * i);
-  return word;
 }

@@ -2,9 +2,10 @@
  * Sluice cryptographic primitives: the only entry other components import.
  * Pure functions over Uint8Array; strings are UTF-8 unless a parameter says hex.
  */
-export { bytesToHex, hexToBytes, type BytesLike } from './bytes.ts';
-export { sm3, sm3Hex } from './sm3.ts';
+export { bytesToHex, concatBytes, hexToBytes, type BytesLike } from './bytes.ts';
+export { sm3, sm3Hex, createSm3 } from './sm3.ts';
 export { createKeyedHash, type KeyedHash, type KeyedHashAlg } from './keyed-hash.ts';
+export { createSipHash, type SipHash } from './siphash.ts';
 export { hkdf, type HkdfHash } from './hkdf.ts';
 export { canonicalize, canonicalBytes } from './jcs.ts';
 export { randomBytes, randomToken, constantTimeEqual } from './random.ts';
@@ -20,8 +21,8 @@ export {
   type Sm2KeyPair,
   type Sm2Options,
 } from './sm2.ts';
-export { ed25519GenerateKeyPair, ed25519RawPublicKey, ed25519Sign, ed25519Verify, type Ed25519KeyPair } from './ed25519.ts';
-export { sm4EncryptBlocks, sm4DecryptBlocks } from './block.ts';
+export { ed25519CanonicalPublicKey, ed25519GenerateKeyPair, ed25519RawPublicKey, ed25519Sign, ed25519Verify, type Ed25519KeyPair } from './ed25519.ts';
+export { createBlockCipher, sm4EncryptBlocks, sm4DecryptBlocks, type BlockCipher } from './block.ts';
 export {
   aeadDecrypt,
   aeadEncrypt,
@@ -35,6 +36,7 @@ export {
   type Aead,
   type AeadAlg,
 } from './aead.ts';
+export { StreamDecryptor, StreamEncryptor, streamSegmentNonce, STREAM_NONCE_PREFIX_BYTES, STREAM_TAG_BYTES, type StreamParams } from './stream-aead.ts';
 export { ff1 } from './ff1.ts';
 export { ff3_1, FF3_1_TWEAK_BYTES } from './ff3.ts';
 export type { Ff1Cipher, FpeCipher } from './fpe.ts';

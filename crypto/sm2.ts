@@ -3,10 +3,9 @@ import type { weierstrass, WeierstrassPointCons } from '@noble/curves/abstract/w
 import type { sm2 } from 'sm-crypto-v2';
 import { fail, SluiceError } from '../common/errors.ts';
 import { bytesToHex, concatBytes, hexToBytes, type BytesLike } from './bytes.ts';
-import { readChildren, readTlv, readUnsignedInteger } from './der.ts';
+import { checkSm2PrivateKey as checkPrivateKey, SM2_CURVE, SM2_DEFAULT_USER_ID, sm2PublicKeyPoint, sm2SignatureRs } from './sm2-codec.ts';
 
-/** GM/T 0009 default signer identity, used unless the caller names another. */
-export const SM2_DEFAULT_USER_ID = '1234567812345678';
+export { SM2_DEFAULT_USER_ID };
 
 export interface Sm2KeyPair {
   /** 64 hex characters. */
@@ -18,8 +17,6 @@ export interface Sm2KeyPair {
 export interface Sm2Options {
   userId?: string;
 }
-
-const N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
 
 interface Sm2Libraries {
   smV2: typeof sm2;
@@ -43,21 +40,9 @@ function loadSm2Libraries(): Sm2Libraries {
   const load = createRequire(import.meta.url);
   const noble = load('@noble/curves/abstract/weierstrass.js') as { weierstrass: typeof weierstrass };
   const smV2 = (load('sm-crypto-v2') as { sm2: typeof sm2 }).sm2;
-  const Sm2Point = noble.weierstrass({
-    p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
-    n: N,
-    h: 1n,
-    a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
-    b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
-    Gx: 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n,
-    Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
-  });
+  const Sm2Point = noble.weierstrass({ ...SM2_CURVE });
   return { smV2, Sm2Point };
 }
-
-const OID_EC_PUBLIC_KEY = '2a8648ce3d0201'; // 1.2.840.10045.2.1
-const OID_SM2 = '2a811ccf5501822d'; // 1.2.156.10197.1.301
-const PEM = /^-----BEGIN PUBLIC KEY-----\s*([A-Za-z0-9+/=\s]+?)\s*-----END PUBLIC KEY-----$/;
 
 export function sm2GenerateKeyPair(): Sm2KeyPair {
   const { privateKey, publicKey } = sm2Libraries().smV2.generateKeyPairHex();
@@ -74,9 +59,7 @@ export function sm2PublicKeyFromPrivate(privateKeyHex: string): string {
  * Throws VALIDATION_FAILED for anything else, including points not on the curve.
  */
 export function normalizeSm2PublicKey(input: string): string {
-  const text = input.trim();
-  const pem = PEM.exec(text);
-  const point = pem ? spkiPoint(Buffer.from(pem[1]!.replace(/\s+/g, ''), 'base64')) : hexPoint(text);
+  const point = sm2PublicKeyPoint(input);
   try {
     return sm2Libraries().Sm2Point.fromBytes(point).toHex(false);
   } catch {
@@ -99,8 +82,7 @@ export function sm2Sign(message: BytesLike, privateKeyHex: string, options: Sm2O
 /** Never throws: malformed signatures or keys simply do not verify. */
 export function sm2Verify(message: BytesLike, signatureDerHex: string, publicKey: string, options: Sm2Options = {}): boolean {
   try {
-    const { r, s } = parseSignature(signatureDerHex);
-    const rs = r.toString(16).padStart(64, '0') + s.toString(16).padStart(64, '0');
+    const rs = sm2SignatureRs(signatureDerHex);
     return sm2Libraries().smV2.doVerifySignature(message, rs, normalizeSm2PublicKey(publicKey), {
       hash: true,
       der: false,
@@ -137,50 +119,4 @@ export function sm2Decrypt(privateKeyHex: string, ciphertext: Uint8Array): Uint8
 
 function decryptFailed(cause?: unknown): SluiceError {
   return new SluiceError('DECRYPT_FAILED', 'SM2 decryption failed', undefined, { cause });
-}
-
-function checkPrivateKey(hex: string): string {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw fail.validation('SM2 private key must be 64 hex characters');
-  const d = BigInt('0x' + hex);
-  // GB/T 32918.1 requires d in [1, n-2] so that (1 + d) stays invertible.
-  if (d < 1n || d > N - 2n) throw fail.validation('SM2 private key out of range');
-  return hex.toLowerCase();
-}
-
-function hexPoint(text: string): Uint8Array {
-  if (!/^04[0-9a-fA-F]{128}$/.test(text) && !/^0[23][0-9a-fA-F]{64}$/.test(text)) throw fail.validation('SM2 public key must be 04/02/03-prefixed hex or a PEM public key');
-  return hexToBytes(text);
-}
-
-/** SubjectPublicKeyInfo with id-ecPublicKey + SM2 curve, or the SM2 OID itself as algorithm. */
-function spkiPoint(der: Uint8Array): Uint8Array {
-  try {
-    const outer = readTlv(der, 0);
-    if (outer.tag !== 0x30 || outer.end !== der.length) throw new RangeError('not a SEQUENCE');
-    const [algorithm, key, ...extra] = readChildren(outer.content);
-    if (algorithm?.tag !== 0x30 || key?.tag !== 0x03 || extra.length > 0) throw new RangeError('not an SPKI');
-    const [alg, param, ...more] = readChildren(algorithm.content);
-    if (alg?.tag !== 0x06 || more.length > 0) throw new RangeError('bad AlgorithmIdentifier');
-    const algOid = bytesToHex(alg.content);
-    const paramOid = param?.tag === 0x06 ? bytesToHex(param.content) : undefined;
-    const sm2Named =
-      (algOid === OID_EC_PUBLIC_KEY && paramOid === OID_SM2) ||
-      (algOid === OID_SM2 && (param === undefined || paramOid === OID_SM2 || (param.tag === 0x05 && param.content.length === 0)));
-    if (!sm2Named) throw new RangeError('not an SM2 key');
-    if (key.content[0] !== 0) throw new RangeError('BIT STRING with unused bits');
-    return key.content.subarray(1);
-  } catch {
-    throw fail.validation('PEM is not an SM2 SubjectPublicKeyInfo');
-  }
-}
-
-function parseSignature(hex: string): { r: bigint; s: bigint } {
-  const der = hexToBytes(hex);
-  const seq = readTlv(der, 0);
-  if (seq.tag !== 0x30 || seq.end !== der.length) throw new RangeError('not a SEQUENCE');
-  const [r, s, ...extra] = readChildren(seq.content);
-  if (r?.tag !== 0x02 || s?.tag !== 0x02 || extra.length > 0) throw new RangeError('not an SM2 signature');
-  const values = { r: readUnsignedInteger(r.content), s: readUnsignedInteger(s.content) };
-  if (values.r < 1n || values.r >= N || values.s < 1n || values.s >= N) throw new RangeError('r or s out of range');
-  return values;
 }

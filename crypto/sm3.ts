@@ -10,6 +10,12 @@ export function sm3Hex(data: BytesLike): string {
   return bytesToHex(sm3(data));
 }
 
+/** SM3 over data fed in pieces (a package as it is written or served). */
+export function createSm3(): { update(data: Uint8Array): void; hex(): string } {
+  const hash = createHash('sm3');
+  return { update: (data) => void hash.update(data), hex: () => hash.digest('hex') };
+}
+
 export const SM3_IV = Int32Array.of(
   0x7380166f, 0x4914b2b9, 0x172442d7, 0xda8a0600, 0xa96f30bc, 0x163138aa, 0xe38dee4d, 0xb0fb0e4e,
 );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'pty' | 'ds' | 'upl' | 'ctr' | 'trf' | 'job' | 'rec';
+export type IdPrefix = 'pty' | 'ds' | 'upl' | 'ctr' | 'trf' | 'job' | 'rec' | 'egr' | 'tok';
 
 /** Opaque ids: a readable kind prefix and 128 random bits. */
 export function newId(prefix: IdPrefix): string {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, migrate, openDatabase, type Config, type Logger } from '../common/index.ts';
+import { createLogger, migrate, openDatabase, openWindowCounter, tlsClientSettings, type Config, type Logger } from '../common/index.ts';
 import { computeStore, computeStoreMigrations, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
 import { HeKeysetClient, KmsClient, kmsSealer } from '../kms/index.ts';
 import { openLedger } from '../ledger/index.ts';
@@ -13,8 +13,12 @@ import type { GatewayContext } from './context.ts';
 import { discardOpenUploads } from './datasets/service.ts';
 import { chinaDate, complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
 import { computeMigrations } from './compute/migrations.ts';
+import { disclosureMigrations } from './compute/disclosure/tables.ts';
 import { coreMigrations } from './db/migrations.ts';
+import { egressMigrations } from './egress/migrations.ts';
+import { viewMigrations } from './views/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
+import { tokenMigrations } from './tokens/migrations.ts';
 
 export interface RunningGateway {
   app: FastifyInstance;
@@ -47,9 +51,17 @@ async function warmSubjectSets(ctx: GatewayContext): Promise<void> {
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
-  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...computeStoreMigrations }, 'gateway');
+  await migrate(
+    database.db,
+    database.dialect,
+    { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...computeStoreMigrations, ...tokenMigrations, ...egressMigrations, ...disclosureMigrations, ...viewMigrations },
+    'gateway',
+  );
   const token = kmsToken(config);
-  const kms = new KmsClient({ url: config.kmsUrl, token });
+  // One deadline for every KMS call (SLUICE_KMS_TIMEOUT_MS): a stalled KMS costs a request that
+  // long, then KMS_UNAVAILABLE, and nothing is released.
+  const kmsAccess = { url: config.kmsUrl, token, timeoutMs: config.kmsTimeoutMs, tls: tlsClientSettings(config) };
+  const kms = new KmsClient(kmsAccess);
   // With PostgreSQL the ledger's operator key lives sealed in the database, for every gateway.
   const ledger = await openLedger(config, logger, process.env, kmsSealer(kms, 'ledger-operator-key'));
   const ctx: GatewayContext = {
@@ -65,20 +77,22 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       store: computeStore(config.dataDir, database.dialect === 'postgres' ? database.db : undefined),
       encryption: new EncryptionPool(),
       psi: new X25519Pool(),
-      keysets: new HeKeysetClient({ url: config.kmsUrl, token }),
+      keysets: new HeKeysetClient(kmsAccess),
     },
     logger,
     now: () => new Date(),
   };
   const discarded = await discardOpenUploads(ctx);
   if (discarded > 0) logger.warn({ discarded }, 'removed uploads interrupted by a previous stop');
-  const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now());
+  const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now(), logger);
   const relay = new OutboxRelay(database.db, database.dialect, ledger, logger);
   relay.start();
   const keyEvents = new KmsAuditFollower(database.db, kms, logger);
   keyEvents.start();
   void warmSubjectSets(ctx).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'subject sets not preloaded'));
-  const app = await buildGatewayApp(ctx, relay);
+  // On Redis, every gateway process shares the request and failed-authentication counts.
+  const limits = await openWindowCounter(config.redisUrl, 'sluice:limits:', logger);
+  const app = await buildGatewayApp(ctx, relay, limits);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -87,13 +101,14 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     ctx,
     relay,
     generatedAdminToken,
-    url: `http://${config.host}:${port}`,
+    url: `${config.tls.gatewayCert ? 'https' : 'http'}://${config.host}:${port}`,
     async close() {
       await app.close();
       await Promise.all([ctx.compute.queue.close(), ctx.compute.encryption.close(), ctx.compute.psi.close()]);
       await keyEvents.stop();
       await relay.stop();
       await ledger.close();
+      await limits.close();
       await database.close();
     },
   };

@@ -1,4 +1,4 @@
-import { ERROR_STATUS, fail, SluiceError, type ErrorCode, type ErrorDetails } from '../common/index.ts';
+import { ERROR_STATUS, fail, ServiceClient, SluiceError, type ErrorCode, type ErrorDetails, type ServiceResponse, type TlsClientSettings } from '../common/index.ts';
 import type {
   AuditPage,
   CreatedKey,
@@ -11,11 +11,13 @@ import type {
 } from './types.ts';
 
 export interface KmsClientOptions {
-  /** e.g. `http://127.0.0.1:8081` */
+  /** e.g. `http://127.0.0.1:8081`, or `https://…` with `tls` */
   url: string;
   token: string;
-  /** Per request, including reading the body; default 5000. */
+  /** The deadline of each call, from connecting to the last byte of the answer; default 5000 (`SLUICE_KMS_TIMEOUT_MS`). */
   timeoutMs?: number;
+  /** The CA that issued the KMS's certificate and, for a mutual-TLS KMS, this client's certificate. */
+  tls?: TlsClientSettings;
 }
 
 export type Json = Record<string, unknown>;
@@ -131,33 +133,31 @@ export class KmsClient {
 export class KmsTransport {
   readonly #base: string;
   readonly #authorization: string;
-  readonly #timeoutMs: number;
+  readonly #client: ServiceClient;
 
   constructor(options: KmsClientOptions) {
     this.#base = options.url.replace(/\/+$/, '');
     this.#authorization = `Bearer ${options.token}`;
-    this.#timeoutMs = options.timeoutMs ?? 5000;
+    this.#client = new ServiceClient(this.#base, options.timeoutMs ?? 5000, options.tls);
   }
 
   async call(method: 'GET' | 'POST', path: string, payload?: Json): Promise<Json> {
-    let response: Response;
-    let body: unknown;
+    let response: ServiceResponse;
     try {
-      response = await fetch(this.#base + path, {
+      response = await this.#client.request(this.#base + path, {
         method,
         headers: payload === undefined ? { authorization: this.#authorization } : { authorization: this.#authorization, 'content-type': 'application/json' },
-        body: payload === undefined ? null : JSON.stringify(payload),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
       });
-      body = await response.json();
     } catch (error) {
       throw fail.kmsUnavailable(error);
     }
-    if (response.status >= 500) {
+    const { status, body } = response;
+    if (status >= 500) {
       const kmsCode = errorOf(body)?.code;
-      throw new SluiceError('KMS_UNAVAILABLE', 'key management service unavailable; nothing was released', { status: response.status, ...(kmsCode ? { kmsCode } : {}) });
+      throw new SluiceError('KMS_UNAVAILABLE', 'key management service unavailable; nothing was released', { status, ...(kmsCode ? { kmsCode } : {}) });
     }
-    if (response.status >= 400) {
+    if (status >= 400) {
       const error = errorOf(body);
       if (!error) throw unexpected();
       throw new SluiceError(error.code, error.message, error.details);

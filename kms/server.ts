@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createHttpServer, createLogger, type Logger } from '../common/index.ts';
+import { createHttpServer, createLogger, readPem, type Logger } from '../common/index.ts';
 import { authenticate, callerOf } from './access.ts';
 import { audited, type AuditedStore } from './audit.ts';
 import { Barrier } from './barrier.ts';
@@ -31,6 +32,24 @@ export interface KmsServer {
 }
 
 /**
+ * HTTPS when `SLUICE_KMS_TLS_CERT` is set; with `SLUICE_KMS_TLS_CLIENT_AUTH=require` the TLS
+ * handshake itself refuses a client without a certificate from `SLUICE_TLS_CA`, before any
+ * token is looked at.
+ */
+function kmsTls(config: KmsConfig): { https?: https.ServerOptions } {
+  const { kmsCert, kmsKey, kmsClientAuth, ca } = config.base.tls;
+  if (!kmsCert || !kmsKey) return {};
+  return {
+    https: {
+      cert: readPem(kmsCert, 'SLUICE_KMS_TLS_CERT'),
+      key: readPem(kmsKey, 'SLUICE_KMS_TLS_KEY'),
+      minVersion: 'TLSv1.2',
+      ...(kmsClientAuth && ca ? { ca: readPem(ca, 'SLUICE_TLS_CA'), requestCert: true, rejectUnauthorized: true } : {}),
+    },
+  };
+}
+
+/**
  * Starts the KMS in this process: store, seal, then HTTP. It listens only once the store is
  * migrated and (outside shamir mode) unsealed, so `/healthz` answering means ready.
  */
@@ -55,7 +74,7 @@ export async function startKmsServer(options: KmsServerOptions = {}): Promise<Km
       audited: (entry, work) => audited(store, entry, work),
       callerOf,
     };
-    const app = await createHttpServer({ logger, bodyLimit: config.bodyLimit, rateLimit: config.rateLimit });
+    const app = await createHttpServer({ logger, bodyLimit: config.bodyLimit, rateLimit: config.rateLimit, ...kmsTls(config) });
     await app.register(async (scope) => {
       scope.addHook('onRequest', authenticate(new Identities(serviceToken)));
       await keyRoutes(scope, keys);
@@ -64,9 +83,10 @@ export async function startKmsServer(options: KmsServerOptions = {}): Promise<Km
     });
     await app.listen({ host: config.base.host, port: config.base.kmsPort });
     const port = (app.server.address() as AddressInfo).port;
-    logger.info({ port, seal: config.seal, sealed: barrier.sealed }, 'KMS listening');
+    logger.info({ port, seal: config.seal, sealed: barrier.sealed, tls: config.base.tls.kmsCert ? (config.base.tls.kmsClientAuth ? 'mutual' : 'server') : 'off' }, 'KMS listening');
+    const scheme = config.base.tls.kmsCert ? 'https' : 'http';
     return {
-      url: `http://${config.base.host.includes(':') ? `[${config.base.host}]` : config.base.host}:${port}`,
+      url: `${scheme}://${config.base.host.includes(':') ? `[${config.base.host}]` : config.base.host}:${port}`,
       port,
       async close() {
         await app.close();

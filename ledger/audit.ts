@@ -1,6 +1,6 @@
 import { bytesToHex } from '../crypto/index.ts';
 import { CompactRange, equalHashes, leafHash } from './merkle.ts';
-import { readOperatorPublicKey } from './operator-key.ts';
+import { readOperatorPublicKeys } from './operator-key.ts';
 import { canonicalRecord } from './record.ts';
 import { orgSignatureProblem, verifySignature, type TreeHeadAlg } from './signatures.ts';
 import { readSealedOperatorPublicKey } from './sealed-operator-key.ts';
@@ -28,10 +28,10 @@ export async function auditLedger(dataDir: string, options: AuditOptions = {}): 
     ? await (await import('./pg-store.ts')).openPostgresLedgerStore(options.databaseUrl, { readonly: true })
     : openSqliteLedgerStore(ledgerDbPath(dataDir), { readonly: true });
   try {
-    let operator: { org: string; publicKey: string } | undefined;
+    let operator: OperatorHistory | undefined;
     let keyFinding: AuditFinding | undefined;
     try {
-      operator = options.databaseUrl ? await readSealedOperatorPublicKey(store) : readOperatorPublicKey(dataDir);
+      operator = options.databaseUrl ? sealedOperatorHistory(await readSealedOperatorPublicKey(store)) : readOperatorPublicKeys(dataDir);
     } catch (error) {
       keyFinding = { where: 'operator key', problem: (error as Error).message };
     }
@@ -40,6 +40,13 @@ export async function auditLedger(dataDir: string, options: AuditOptions = {}): 
   } finally {
     await store.close();
   }
+}
+
+type OperatorHistory = NonNullable<ReturnType<typeof readOperatorPublicKeys>>;
+
+/** A sealed operator key is never rotated: it signed every block from the first. */
+function sealedOperatorHistory(sealed: { org: string; publicKey: string } | undefined): OperatorHistory | undefined {
+  return sealed && { org: sealed.org, keys: [{ publicKey: sealed.publicKey, fromBlock: 0 }] };
 }
 
 class Audit {
@@ -57,7 +64,7 @@ class Audit {
 
   constructor(
     private readonly store: LedgerStore,
-    private readonly operator: { org: string; publicKey: string } | undefined,
+    private readonly operator: OperatorHistory | undefined,
     private readonly trust: TrustAnchors | undefined,
   ) {}
 
@@ -118,10 +125,15 @@ class Audit {
     if (this.operator) {
       const operator = block.signatures.find((s) => s.org === this.operator!.org);
       if (!operator) this.find(where, `no signature of operator ${this.operator.org}`);
-      else if (operator.publicKey !== this.operator.publicKey) this.find(where, 'operator signed with a key other than the ledger operator key');
+      else if (operator.publicKey !== this.operatorKeyAt(block.header.height)) this.find(where, 'operator signed with a key other than the ledger operator key');
     }
     const untrusted = this.trust && trustProblem(head, this.trust);
     if (untrusted) this.find(where, untrusted);
+  }
+
+  /** The operator key in force at a block height: keys retired by rotations signed the blocks before theirs. */
+  private operatorKeyAt(height: number): string | undefined {
+    return this.operator!.keys.find((k) => height >= k.fromBlock && height <= (k.untilBlock ?? Number.MAX_SAFE_INTEGER))?.publicKey;
   }
 
   /** Feeds leaves into the recomputed tree until it reaches `treeSize` or the leaves run out. */

@@ -144,7 +144,12 @@ describe('embedded ledger', () => {
     const file = path.join(dir, 'ledger', 'operator-key.json');
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     const key = JSON.parse(fs.readFileSync(file, 'utf8')) as { publicKey: string };
-    expect(ledger.trustAnchors()).toEqual({ orgs: { operator: [key.publicKey] } });
+    expect(ledger.trustAnchors()).toEqual({
+      format: 'sluice.trust.v1',
+      ledger: 'embedded',
+      orgs: { operator: [key.publicKey] },
+      keys: [{ org: 'operator', role: 'operator', alg: 'SM2', key: key.publicKey, fingerprint: expect.stringMatching(/^SHA256:[A-Za-z0-9+/]{43}$/) }],
+    });
   });
 
   it('consistency proofs expose a rebuilt history', async () => {

@@ -3,7 +3,7 @@ import { fail, SluiceError } from '../common/errors.ts';
 import type { Logger } from '../common/index.ts';
 import { bytesToHex } from '../crypto/index.ts';
 import { CompactRange, leafHash, ProofBuilder, type NodeSource } from './merkle.ts';
-import { loadOrCreateOperatorSigner } from './operator-key.ts';
+import { loadOrCreateOperatorKeys, type OperatorKeys } from './operator-key.ts';
 import { canonicalRecord } from './record.ts';
 import { loadOrCreateSealedOperatorSigner, type KeySealer } from './sealed-operator-key.ts';
 import { signerFromConfig, type CoSignerConfig, type OrgSigner } from './signatures.ts';
@@ -14,9 +14,8 @@ import {
   signTreeHead,
   treeHeadOf,
   trustAnchorsFor,
-  type BlockHeader,
 } from './tree-head.ts';
-import type { AnchoredRecord, EmbeddedProof, Ledger, LedgerRecord, SignedTreeHead, TrustAnchors } from './types.ts';
+import type { AnchoredRecord, BlockHeader, EmbeddedProof, Ledger, LedgerRecord, SignedTreeHead, TrustAnchors } from './types.ts';
 
 export interface BatchOptions {
   /** A block is sealed as soon as this many records wait (default 1000). */
@@ -52,7 +51,7 @@ export interface EmbeddedLedger extends Ledger {
   treeHead(blockHeight?: number): Promise<SignedTreeHead | undefined>;
   /** RFC 9162 consistency proof (hex) between two tree sizes, by default up to the latest head. */
   consistencyProof(fromSize: number, toSize?: number): Promise<string[]>;
-  /** The signing organizations and keys, as a regulator would pin them. */
+  /** The signing organizations and keys (with the operator's retired keys), as a regulator would pin them. */
   trustAnchors(): TrustAnchors;
 }
 
@@ -73,13 +72,14 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
   if (databaseUrl && fs.existsSync(ledgerDbPath(options.dataDir))) {
     options.logger?.warn('the data dir holds an embedded ledger that is no longer used: with a database URL the ledger lives in PostgreSQL');
   }
-  const fileOperator = databaseUrl ? undefined : loadOrCreateOperatorSigner(options.dataDir, org, options.logger);
+  const fileOperator = databaseUrl ? undefined : loadOrCreateOperatorKeys(options.dataDir, org, options.logger);
   const store = databaseUrl
     ? await (await import('./pg-store.ts')).openPostgresLedgerStore(databaseUrl, { leaseMs: options.leaseMs })
     : openSqliteLedgerStore(ledgerDbPath(options.dataDir));
   try {
-    const operator = fileOperator ?? (await loadOrCreateSealedOperatorSigner(store, org, sealer!, options.logger));
-    const node = new EmbeddedLedgerNode(store, [operator, ...cosigners], batch, options.logger);
+    // A sealed key is never rotated in place, so it is the only operator key there has been.
+    const operator = fileOperator ?? { signer: await loadOrCreateSealedOperatorSigner(store, org, sealer!, options.logger), fromBlock: 0, retired: [] };
+    const node = new EmbeddedLedgerNode(store, [operator.signer, ...cosigners], operator, batch, options.logger);
     await store.appendRound((round) => node.current(round));
     return node;
   } catch (error) {
@@ -120,6 +120,7 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
   constructor(
     private readonly store: LedgerStore,
     private readonly signers: readonly OrgSigner[],
+    private readonly operator: OperatorKeys,
     private readonly batch: Required<BatchOptions>,
     private readonly logger: Logger | undefined,
   ) {}
@@ -168,7 +169,7 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
   }
 
   trustAnchors(): TrustAnchors {
-    return trustAnchorsFor(this.signers);
+    return trustAnchorsFor(this.signers, this.operator);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
-import { createPublicKey } from 'node:crypto';
 import { fail, SluiceError } from '../common/errors.ts';
 import {
   bytesToHex,
+  ed25519CanonicalPublicKey,
   ed25519RawPublicKey,
   ed25519Sign,
   ed25519Verify,
@@ -52,11 +52,7 @@ export function canonicalPublicKey(alg: TreeHeadAlg, key: string): string | unde
   if (canonicalKeys.has(memo)) return canonicalKeys.get(memo);
   let canonical: string | undefined;
   try {
-    if (alg === 'SM2') canonical = normalizeSm2PublicKey(key);
-    else {
-      canonical = createPublicKey(key).export({ format: 'pem', type: 'spki' }).toString();
-      ed25519RawPublicKey(canonical);
-    }
+    canonical = alg === 'SM2' ? normalizeSm2PublicKey(key) : ed25519CanonicalPublicKey(key);
   } catch {
     canonical = undefined;
   }

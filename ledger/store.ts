@@ -4,8 +4,7 @@ import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect, type Compilable, type CompiledQuery, type SqliteDatabase, type Transaction } from 'kysely';
 import { SluiceError } from '../common/errors.ts';
 import type { NodeSource } from './merkle.ts';
-import type { BlockHeader } from './tree-head.ts';
-import type { OrgSignature } from './types.ts';
+import type { BlockHeader, OrgSignature } from './types.ts';
 
 /**
  * Where the embedded ledger keeps its rows: its own SQLite file in the data dir (one gateway),

@@ -1,5 +1,5 @@
 import { canonicalBytes, sm3Hex } from '../crypto/index.ts';
-import { isIsoUtc, isPlainObject } from './record.ts';
+import { isIsoUtc, isPlainObject } from './format/index.ts';
 import {
   canonicalPublicKey,
   orgSignatureProblem,
@@ -8,18 +8,9 @@ import {
   type OrgSigner,
   type TreeHeadAlg,
 } from './signatures.ts';
-import type { OrgSignature, SignedTreeHead, TrustAnchors } from './types.ts';
-
-/** What a block commits to; its SM3 over JCS links the next block to it. */
-export interface BlockHeader {
-  height: number;
-  previousBlockHash: string;
-  treeSize: number;
-  rootHash: string;
-  timestamp: string;
-  firstLeafIndex: number;
-  lastLeafIndex: number;
-}
+import type { OperatorKeys } from './operator-key.ts';
+import { keyInForce, trustDocument, type AnchorInput } from './trust.ts';
+import type { BlockHeader, OrgSignature, SignedTreeHead, TrustAnchors } from './types.ts';
 
 export type UnsignedTreeHead = Omit<SignedTreeHead, 'signatures'>;
 
@@ -113,17 +104,30 @@ export function trustProblem(head: SignedTreeHead, trust: TrustAnchors): string 
   for (const [org, keys] of Object.entries(trust.orgs)) {
     const signature = head.signatures.find((s) => s.org === org);
     if (!signature) return `block ${head.blockHeight} lacks a signature of trusted organization ${org}`;
-    const trusted = keys.map((key) => canonicalPublicKey(signature.alg as TreeHeadAlg, key));
-    if (!trusted.includes(signature.publicKey)) {
+    const signedWith = (key: string) => canonicalPublicKey(signature.alg as TreeHeadAlg, key) === signature.publicKey;
+    if (!keys.some(signedWith)) {
       return `organization ${org} signed block ${head.blockHeight} with a key the trust anchors do not list`;
+    }
+    if (!keyInForce(trust, org, head.blockHeight, signedWith)) {
+      return `organization ${org} signed block ${head.blockHeight} with a key the trust anchors do not list for that block`;
     }
   }
   return undefined;
 }
 
-/** Trust anchors naming exactly these signers' keys: what a regulator pins. */
-export function trustAnchorsFor(signers: readonly OrgSigner[]): TrustAnchors {
-  return { orgs: Object.fromEntries(signers.map((s) => [s.org, [s.publicKey]])) };
+/**
+ * The trust document of an embedded ledger: every signer's current key and the operator's
+ * retired keys, each with the blocks it signed; what a regulator pins.
+ */
+export function trustAnchorsFor(signers: readonly OrgSigner[], operator: OperatorKeys): TrustAnchors {
+  const anchors: AnchorInput[] = signers.map((s) => {
+    const current: AnchorInput = { org: s.org, role: s === operator.signer ? 'operator' : 'cosigner', alg: s.alg, key: s.publicKey };
+    return s === operator.signer && operator.fromBlock > 0 ? { ...current, fromBlock: operator.fromBlock } : current;
+  });
+  for (const old of operator.retired) {
+    anchors.push({ org: operator.signer.org, role: 'operator', alg: 'SM2', key: old.publicKey, fromBlock: old.fromBlock, untilBlock: old.untilBlock });
+  }
+  return trustDocument('embedded', anchors);
 }
 
 function isCount(value: unknown): value is number {

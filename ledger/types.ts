@@ -1,32 +1,10 @@
+import type { LedgerRecord } from './format/index.ts';
+
 /**
- * The ledger contract shared by the embedded ledger and the Fabric adapter. Records carry
- * digests, counts and identifiers only — never personal values — so that anything on the
- * ledger may be shown to a regulator or a co-signing organization.
+ * The ledger contract shared by the embedded ledger and the Fabric adapter. The record itself is
+ * in ./format/, the entry the chaincode shares.
  */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-export type LedgerRecordType =
-  | 'contract.approved'
-  | 'contract.revoked'
-  | 'transfer.receipt'
-  | 'key.event'
-  | 'audit.event'
-  | 'compute.job'
-  | 'compute.approval'
-  | 'compute.release';
-
-export interface LedgerRecord {
-  /** Unique; appending the same id twice anchors it once (idempotency key). */
-  id: string;
-  type: LedgerRecordType;
-  /** ISO 8601 UTC. */
-  timestamp: string;
-  /** Index keys for queries by contract and by exporter. */
-  contractId?: string;
-  exporterId?: string;
-  data: JsonObject;
-}
+export type { JsonObject, JsonValue, LedgerRecord, LedgerRecordType } from './format/index.ts';
 
 /** Signature of one organization over a signed tree head (embedded) or endorsement (Fabric). */
 export interface OrgSignature {
@@ -79,9 +57,32 @@ export interface VerifyResult {
   reason?: string;
 }
 
-/** Public keys (or MSP certificates) an offline verifier trusts, by organization. */
+/**
+ * Public keys (or MSP CA certificates) an offline verifier trusts, by organization: what
+ * `GET /v1/ledger/trust` serves and `sluice verify --trust` takes. Only `orgs` is required;
+ * the gateway's document also says what it is (`format`, `ledger`) and describes each anchor
+ * (`keys`), including the blocks a rotated operator key was in force for.
+ */
 export interface TrustAnchors {
   orgs: Record<string, string[]>;
+  format?: 'sluice.trust.v1';
+  ledger?: 'embedded' | 'fabric';
+  keys?: AnchorDetail[];
+}
+
+/** One anchor of a trust document, described for people and consoles. */
+export interface AnchorDetail {
+  org: string;
+  /** `operator` signs every embedded head; `cosigner` witnesses it; `msp-root` is a Fabric organization's CA. */
+  role: 'operator' | 'cosigner' | 'msp-root';
+  alg: 'SM2' | 'Ed25519' | 'X.509';
+  /** Exactly as listed under `orgs[org]`. */
+  key: string;
+  /** `SHA256:` and the unpadded base64 of the SHA-256 of the key's binary form (see docs/LEDGER.md §8). */
+  fingerprint: string;
+  /** Embedded heads only: the key signs heads of blocks `fromBlock … untilBlock` (inclusive); open-ended when absent. */
+  fromBlock?: number;
+  untilBlock?: number;
 }
 
 export interface AuditFinding {
@@ -105,5 +106,18 @@ export interface Ledger {
    */
   append(record: LedgerRecord): Promise<Proof>;
   get(id: string): Promise<AnchoredRecord | undefined>;
+  /** What proofs of this ledger are verified against; undefined when none are configured (Fabric without SLUICE_FABRIC_TRUST_ANCHORS). */
+  trustAnchors(): TrustAnchors | undefined;
   close(): Promise<void>;
+}
+
+/** What a block commits to; its SM3 over JCS links the next block to it. */
+export interface BlockHeader {
+  height: number;
+  previousBlockHash: string;
+  treeSize: number;
+  rootHash: string;
+  timestamp: string;
+  firstLeafIndex: number;
+  lastLeafIndex: number;
 }

@@ -1,6 +1,7 @@
 import { hexToBytes } from '../crypto/index.ts';
 import { equalHashes, leafHash, rootFromInclusionPath, verifyConsistencyPath } from './merkle.ts';
-import { canonicalRecord, isPlainObject } from './record.ts';
+import { isPlainObject } from './format/index.ts';
+import { canonicalRecord } from './record.ts';
 import { treeHeadShapeProblem, treeHeadSignatureProblem } from './tree-head.ts';
 import { trustAnchorsProblem } from './trust.ts';
 // proof.ts rather than fabric/index.ts: the index also loads the gRPC client (seconds), which an
@@ -52,7 +53,7 @@ function verifyEmbeddedProof(recordJson: string, proof: Record<string, unknown>,
   if (headProblem) return invalid(headProblem);
   if (!Number.isSafeInteger(leafIndex) || leafIndex < 0) return invalid('leafIndex must be a non-negative integer');
   if (!isHashList(auditPath)) return invalid(`auditPath must be a list of at most ${MAX_PATH} lowercase hex SM3 hashes`);
-  const root = rootFromInclusionPath(leafIndex, treeHead.treeSize, leafHash(Buffer.from(recordJson)), auditPath.map(hexToBytes));
+  const root = rootFromInclusionPath(leafIndex, treeHead.treeSize, leafHash(new TextEncoder().encode(recordJson)), auditPath.map(hexToBytes));
   if (!root) return invalid('audit path does not fit the leaf index and tree size');
   if (!equalHashes(root, hexToBytes(treeHead.rootHash))) {
     return invalid('root mismatch: the record is not in the tree the signed head commits to');

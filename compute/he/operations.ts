@@ -5,14 +5,35 @@ export type OperationKind = 'sum' | 'count' | 'mean' | 'variance' | 'histogram' 
 
 export const OPERATIONS: readonly OperationKind[] = ['sum', 'count', 'mean', 'variance', 'histogram', 'weightedSum'];
 
-/** JSON schema of a released `HeResult` as the KMS and the gateway answer it. */
+/** JSON schema of the differential-privacy noise a release carries (compute/disclosure/noise.ts). */
+export const NOISE_SCHEMA = {
+  type: 'object',
+  required: ['mechanism', 'epsilon', 'scale'],
+  properties: { mechanism: { type: 'string' }, epsilon: { type: 'number' }, scale: { type: 'number' }, figures: { type: 'object', additionalProperties: { type: 'number' } } },
+} as const;
+
+/**
+ * JSON schema of a released result as the KMS and the gateway answer it: the figure, with the
+ * histogram bins that were suppressed (`null` in `value`, and why), the differential-privacy
+ * noise it carries, and the privacy budget it left (gateway).
+ */
 export const HE_RESULT_SCHEMA = {
   type: 'object',
   required: ['operation', 'value', 'n'],
   properties: {
     operation: { type: 'string' },
-    value: { anyOf: [{ type: 'number' }, { type: 'array', items: { type: 'number' } }, { type: 'null' }] },
+    value: { anyOf: [{ type: 'number' }, { type: 'array', items: { type: ['number', 'null'] } }, { type: 'null' }] },
     n: { type: 'integer' },
+    suppressed: {
+      type: 'array',
+      items: { type: 'object', required: ['cell', 'reason'], properties: { cell: { type: 'integer' }, reason: { type: 'string' } } },
+    },
+    noise: NOISE_SCHEMA,
+    budget: {
+      type: 'object',
+      required: ['spent', 'remaining'],
+      properties: { spent: { type: 'number' }, remaining: { type: 'number' }, period: { type: 'string' } },
+    },
   },
 } as const;
 

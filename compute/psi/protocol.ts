@@ -118,7 +118,7 @@ export async function psiRespond(session: PsiSession, serverElements: Iterable<s
   if (blobs.length !== 1 || !points || points.length % POINT_BYTES !== 0 || header.count !== points.length / POINT_BYTES) {
     throw new SluiceError('VALIDATION_FAILED', 'malformed PSI request');
   }
-  if (points.length / POINT_BYTES < session.minSetSize) throw new SluiceError('GROUP_TOO_SMALL', 'the partner set is smaller than this job allows');
+  if (!distinctAtLeast(points, session.minSetSize)) throw new SluiceError('GROUP_TOO_SMALL', 'the partner set is smaller than this job allows');
   const scalar = secretScalar();
   try {
     // Queued together, so the threads go from the partner's values to the server's without a
@@ -135,6 +135,13 @@ export async function psiRespond(session: PsiSession, serverElements: Iterable<s
   } finally {
     scalar.fill(0);
   }
+}
+
+/** Whether `points` holds at least `needed` different points: one element sent ten times is a set of one. */
+function distinctAtLeast(points: Uint8Array, needed: number): boolean {
+  const seen = new Set<string>();
+  for (let o = 0; o < points.length && seen.size < needed; o += POINT_BYTES) seen.add(Buffer.from(points.buffer, points.byteOffset + o, POINT_BYTES).toString('hex'));
+  return seen.size >= needed;
 }
 
 /** Partner side, step 2: blinds the server's values with its own scalar and compares. */

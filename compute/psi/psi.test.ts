@@ -44,6 +44,11 @@ describe('ECDH-PSI over X25519', () => {
     const { request } = await psiRequest(session('cardinality', 5), ids(4, 'q'), pool);
     await expect(psiRespond(session('cardinality', 5), ids(10, 'q'), request, pool)).rejects.toMatchObject({ code: 'GROUP_TOO_SMALL' });
     await expect(psiRespond(session('cardinality', 1, 'other-job'), ids(10, 'q'), request, pool)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    // One element sent five times is a set of one.
+    const single = await psiRequest(session('cardinality', 5), ['target'], pool);
+    const { header, blobs } = unpack(single.request);
+    const repeated = Buffer.concat(Array.from({ length: 5 }, () => Buffer.from(blobs[0]!)));
+    await expect(psiRespond(session('cardinality', 5), ids(10, 'q'), pack({ ...header, count: 5 }, [repeated]), pool)).rejects.toMatchObject({ code: 'GROUP_TOO_SMALL' });
   });
 
   it('refuses a request carrying a low-order point', async () => {

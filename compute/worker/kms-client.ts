@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/index.ts';
+import { ServiceClient, SluiceError, type TlsClientSettings } from '../../common/index.ts';
 
 /** The two KMS calls a worker makes, with the derived worker token: it can do nothing else. */
 export interface WorkerKms {
@@ -6,11 +6,18 @@ export interface WorkerKms {
   reportResult(keysetId: string, digest: string): Promise<void>;
 }
 
-export function workerKms(kmsUrl: string, workerToken: string): WorkerKms {
+/** How a worker reaches the KMS: the deadline of every call and, over TLS, the CA and its client certificate. */
+export interface WorkerKmsAccess {
+  timeoutMs?: number;
+  tls?: TlsClientSettings;
+}
+
+export function workerKms(kmsUrl: string, workerToken: string, access: WorkerKmsAccess = {}): WorkerKms {
+  const client = new ServiceClient(kmsUrl, access.timeoutMs ?? 5000, access.tls);
   const call = async (method: 'GET' | 'POST', url: string, body?: object): Promise<unknown> => {
-    let response: Response;
+    let response;
     try {
-      response = await fetch(new URL(url, kmsUrl), {
+      response = await client.request(new URL(url, kmsUrl).toString(), {
         method,
         headers: { authorization: `Bearer ${workerToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
         ...(body ? { body: JSON.stringify(body) } : {}),
@@ -18,8 +25,8 @@ export function workerKms(kmsUrl: string, workerToken: string): WorkerKms {
     } catch (cause) {
       throw new SluiceError('KMS_UNAVAILABLE', 'key management service unavailable', undefined, { cause });
     }
-    const payload = (await response.json().catch(() => undefined)) as { error?: { code?: string } } | undefined;
-    if (!response.ok) {
+    const payload = response.body as { error?: { code?: string } } | undefined;
+    if (response.status >= 400) {
       const code = payload?.error?.code;
       if (response.status === 404) throw new SluiceError('NOT_FOUND', 'key set not found');
       if (response.status === 409) throw new SluiceError('CONFLICT', 'the KMS holds a different result for this job');

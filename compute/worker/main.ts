@@ -2,7 +2,7 @@
 // key and no service token: only SLUICE_KMS_WORKER_TOKEN, derived from the KMS token by the
 // supervisor or by `sluice kms worker-token`. With SLUICE_DATABASE_URL its job artifacts are in
 // the gateways' database (it needs only SELECT and INSERT on compute_artifacts).
-import { createLogger, loadConfig } from '../../common/index.ts';
+import { createLogger, loadConfig, tlsClientSettings } from '../../common/index.ts';
 import { startComputeWorker } from './worker.ts';
 
 const env = process.env;
@@ -34,6 +34,7 @@ const worker = await startComputeWorker({
   redisUrl: config.redisUrl,
   kmsUrl: config.kmsUrl,
   workerToken,
+  kmsAccess: { timeoutMs: config.kmsTimeoutMs, tls: tlsClientSettings(config) },
   concurrency: positive('SLUICE_COMPUTE_CONCURRENCY') ?? 1,
   ...(leaseMs ? { leaseMs } : {}),
   limits: { ...(timeoutMs ? { timeoutMs } : {}), ...(maxOldSpaceMb ? { maxOldSpaceMb } : {}) },

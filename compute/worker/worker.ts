@@ -4,7 +4,7 @@ import { openDatabase, type Logger } from '../../common/index.ts';
 import { createJobQueue, type JobQueue } from '../queue/index.ts';
 import { buildChildBundle } from './bundle.ts';
 import { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './handler.ts';
-import { workerKms } from './kms-client.ts';
+import { workerKms, type WorkerKmsAccess } from './kms-client.ts';
 import { SandboxChild, SpareChildren, type SandboxLimits } from './sandbox.ts';
 import { DatabaseComputeStore, FileComputeStore, type ComputeArtifactTables, type ComputeStore } from './store.ts';
 
@@ -16,6 +16,8 @@ export interface ComputeWorkerOptions {
   kmsUrl: string;
   /** The derived worker token: reads public key material and reports result digests, nothing more. */
   workerToken: string;
+  /** Deadline and TLS material of its KMS calls. */
+  kmsAccess?: WorkerKmsAccess;
   concurrency?: number;
   leaseMs?: number;
   limits?: Partial<SandboxLimits>;
@@ -49,7 +51,7 @@ export async function startComputeWorker(options: ComputeWorkerOptions): Promise
   const database = options.databaseUrl ? openDatabase<ComputeArtifactTables>({ url: options.databaseUrl, sqlitePath: '', poolSize: 2, applicationName: 'sluice-worker' }) : undefined;
   const handler = createComputeHandler({
     store: computeStore(options.dataDir, database?.db),
-    kms: workerKms(options.kmsUrl, options.workerToken),
+    kms: workerKms(options.kmsUrl, options.workerToken, options.kmsAccess),
     spares,
     limits,
     ...(options.run ? { run: options.run } : {}),

@@ -28,6 +28,32 @@ const verifyResponse = {
   properties: { valid: { type: 'boolean' }, reason: { type: 'string' } },
 } as const;
 
+const anchorDetail = {
+  type: 'object',
+  required: ['org', 'role', 'alg', 'key', 'fingerprint'],
+  properties: {
+    org: { type: 'string' },
+    role: { type: 'string', enum: ['operator', 'cosigner', 'msp-root'] },
+    alg: { type: 'string', enum: ['SM2', 'Ed25519', 'X.509'] },
+    key: { type: 'string' },
+    fingerprint: { type: 'string' },
+    fromBlock: { type: 'integer' },
+    untilBlock: { type: 'integer' },
+  },
+} as const;
+
+const trustResponse = {
+  type: 'object',
+  required: ['format', 'ledger', 'orgs', 'keys'],
+  description: 'Trust anchors: `orgs` is what `sluice verify --trust` takes; `keys` describes each anchor (role, fingerprint, the blocks a rotated key signed).',
+  properties: {
+    format: { type: 'string', enum: ['sluice.trust.v1'] },
+    ledger: { type: 'string', enum: ['embedded', 'fabric'] },
+    orgs: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+    keys: { type: 'array', items: anchorDetail },
+  },
+} as const;
+
 const consistencyQuery = {
   type: 'object',
   required: ['fromSize'],
@@ -93,15 +119,30 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { ctx: GatewayCon
     },
   );
 
-  // Verification needs no trust in this server: it is the same offline check `sluice verify` runs.
+  // The anchors regulators pin (`sluice trust pin`) and verify receipts against offline. Public
+  // keys and CA certificates only.
+  app.get(
+    '/v1/ledger/trust',
+    { schema: { tags: ['ledger'], response: responses({ 200: trustResponse }) } },
+    async () => {
+      const trust = ctx.ledger.trustAnchors();
+      if (!trust) throw new SluiceError('NOT_FOUND', 'this gateway has no trust anchors configured');
+      return trust;
+    },
+  );
+
+  // The same offline check `sluice verify` runs, against this gateway's own anchors only: keys
+  // carried in the proof vouch for nothing.
   app.post<{ Body: { receipt?: unknown; record?: unknown; proof: unknown } }>(
     '/v1/ledger/verify',
     { schema: { tags: ['ledger'], body: verifyBody, response: responses({ 200: verifyResponse }) } },
     async (request) => {
       const record = request.body.receipt ?? request.body.record;
       if (record === undefined) throw new SluiceError('VALIDATION_FAILED', 'give a receipt or a record with the proof');
+      const trust = ctx.ledger.trustAnchors();
+      if (!trust) return { valid: false, reason: 'this gateway has no trust anchors configured' };
       try {
-        return verifyProof(record as LedgerRecord, request.body.proof as Proof);
+        return verifyProof(record as LedgerRecord, request.body.proof as Proof, trust);
       } catch {
         return { valid: false, reason: 'malformed record or proof' };
       }

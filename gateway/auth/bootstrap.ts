@@ -1,23 +1,37 @@
 import type { Kysely } from 'kysely';
+import type { Logger } from '../../common/index.ts';
 import type { GatewaySchema } from '../db/schema.ts';
-import { newToken, tokenHash } from './tokens.ts';
+import { issueToken, tokenHash, tokenUsable } from './tokens.ts';
 
 /**
- * Ensures an admin token exists. A configured token is registered (by hash) as is; otherwise
- * the first start generates one and returns it so the caller can print it exactly once.
+ * Ensures the bootstrap admin token. A configured token (`SLUICE_ADMIN_TOKEN`) replaces the
+ * previous bootstrap token: the old one is revoked, so changing the variable and restarting
+ * cuts off whoever held the old value. Admin tokens issued through `POST /v1/tokens` are not
+ * touched. Without a configured token, one is generated when no admin token is usable (the
+ * first start, or after every admin token was revoked or expired) and returned so the caller
+ * shows it exactly once.
  */
-export async function bootstrapAdmin(db: Kysely<GatewaySchema>, configured: string | undefined, now: Date): Promise<string | undefined> {
+export async function bootstrapAdmin(db: Kysely<GatewaySchema>, configured: string | undefined, now: Date, logger?: Logger): Promise<string | undefined> {
   if (configured) {
-    await db
-      .insertInto('tokens')
-      .values({ hash: tokenHash(configured), party_id: null, role: 'admin', created_at: now.toISOString() })
-      .onConflict((oc) => oc.column('hash').doNothing())
-      .execute();
+    const hash = tokenHash(configured);
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('tokens')
+        .set({ revoked_at: now.toISOString() })
+        .where('bootstrap', '=', 1)
+        .where('hash', '!=', hash)
+        .where('revoked_at', 'is', null)
+        .execute();
+      const existing = await trx.selectFrom('tokens').select(['role', 'revoked_at', 'expires_at']).where('hash', '=', hash).executeTakeFirst();
+      if (!existing) await issueToken(trx, { role: 'admin', partyId: null, bootstrap: true }, now, configured);
+      else if (existing.role !== 'admin' || !tokenUsable(existing, now)) {
+        // A revoked token stays revoked even when configured again: that is what revoking it meant.
+        logger?.warn('SLUICE_ADMIN_TOKEN names a token that is revoked, expired or not an admin token; set a new value');
+      }
+    });
     return undefined;
   }
-  const existing = await db.selectFrom('tokens').select('hash').where('role', '=', 'admin').executeTakeFirst();
-  if (existing) return undefined;
-  const token = newToken();
-  await db.insertInto('tokens').values({ hash: tokenHash(token), party_id: null, role: 'admin', created_at: now.toISOString() }).execute();
-  return token;
+  const admins = await db.selectFrom('tokens').select(['revoked_at', 'expires_at']).where('role', '=', 'admin').execute();
+  if (admins.some((row) => tokenUsable(row, now))) return undefined;
+  return (await issueToken(db, { role: 'admin', partyId: null, bootstrap: true }, now)).token;
 }

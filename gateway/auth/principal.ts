@@ -3,7 +3,8 @@ import type { PartiesTable } from '../db/schema.ts';
 
 export type Party = PartiesTable;
 
-export type Principal = { role: 'admin' } | { role: 'party'; party: Party };
+/** Who is calling, and with which token (its `tok_…` id, never its value). */
+export type Principal = { role: 'admin'; tokenId: string } | { role: 'party'; party: Party; tokenId: string };
 
 export type PartyKind = Party['kind'];
 

@@ -19,9 +19,20 @@ export interface FilingInput {
   validUntil: string;
 }
 
+/**
+ * `declared`: a standard-contract filing or certificate, on the owner's word (anchored, shown to
+ * regulators). A security assessment is the regulator's approval, not a declaration: it is
+ * `awaiting_confirmation` until a regulator party confirms it, and covers nothing before.
+ */
+export type FilingStatus = 'declared' | 'awaiting_confirmation' | 'confirmed';
+
 export interface Filing extends FilingInput {
   exporterId: string;
   recordedAt: string;
+  status: FilingStatus;
+  confirmedAt: string | null;
+  /** The regulator party that confirmed it. */
+  confirmedBy: string | null;
 }
 
 export const filingSchema = {
@@ -45,6 +56,7 @@ const COVERS: Partial<Record<Mechanism, readonly FilingMechanism[]>> = {
 };
 
 function toFiling(row: FilingsTable): Filing {
+  const status: FilingStatus = row.mechanism !== 'security_assessment' ? 'declared' : row.confirmed_at === null ? 'awaiting_confirmation' : 'confirmed';
   return {
     exporterId: row.exporter_id,
     mechanism: row.mechanism,
@@ -52,6 +64,9 @@ function toFiling(row: FilingsTable): Filing {
     validFrom: row.valid_from,
     validUntil: row.valid_until,
     recordedAt: row.recorded_at,
+    status,
+    confirmedAt: row.confirmed_at,
+    confirmedBy: row.confirmed_by,
   };
 }
 
@@ -68,8 +83,11 @@ export class FilingsStore {
     this.db = database.db as Kysely<ComplianceTables>;
   }
 
-  /** Validates and records a filing; the same reference twice for one exporter → CONFLICT. */
-  async record(exporterId: string, input: unknown, now: Date = new Date()): Promise<Filing> {
+  /**
+   * Validates and records a filing; the same reference twice for one exporter → CONFLICT. `db`
+   * is the transaction that also anchors it, when the caller has one.
+   */
+  async record(exporterId: string, input: unknown, now: Date = new Date(), db: Kysely<any> = this.db): Promise<Filing> {
     const filing = validateFiling(input);
     const validFrom = chinaDate(filing.validFrom);
     const validUntil = chinaDate(filing.validUntil);
@@ -81,8 +99,10 @@ export class FilingsStore {
       valid_from: validFrom,
       valid_until: validUntil,
       recorded_at: now.toISOString(),
+      confirmed_at: null,
+      confirmed_by: null,
     };
-    const result = await this.db
+    const result = await (db as Kysely<ComplianceTables>)
       .insertInto('compliance_filings')
       .values(row)
       .onConflict((oc) => oc.columns(['exporter_id', 'reference']).doNothing())
@@ -91,8 +111,34 @@ export class FilingsStore {
     return toFiling(row);
   }
 
-  async list(exporterId: string): Promise<Filing[]> {
-    const rows = await this.db.selectFrom('compliance_filings').selectAll().where('exporter_id', '=', exporterId).orderBy('valid_from').orderBy('reference').execute();
+  /**
+   * A regulator's confirmation of a security assessment, which makes it effective. Confirming
+   * again changes nothing; other mechanisms are declarations and take no confirmation.
+   */
+  async confirm(exporterId: string, reference: string, regulatorId: string, now: Date, db: Kysely<any> = this.db): Promise<{ filing: Filing; confirmedNow: boolean }> {
+    const trx = db as Kysely<ComplianceTables>;
+    const row = await trx.selectFrom('compliance_filings').selectAll().where('exporter_id', '=', exporterId).where('reference', '=', reference).executeTakeFirst();
+    if (!row) throw fail.notFound('filing');
+    if (row.mechanism !== 'security_assessment') throw fail.validation('only a security assessment is confirmed by a regulator; other filings are declarations');
+    if (row.confirmed_at !== null) return { filing: toFiling(row), confirmedNow: false };
+    const confirmed = { confirmed_at: now.toISOString(), confirmed_by: regulatorId };
+    await trx.updateTable('compliance_filings').set(confirmed).where('exporter_id', '=', exporterId).where('reference', '=', reference).where('confirmed_at', 'is', null).execute();
+    return { filing: toFiling({ ...row, ...confirmed }), confirmedNow: true };
+  }
+
+  /** One exporter's filings, or every exporter's (for regulators). */
+  async list(exporterId?: string): Promise<Filing[]> {
+    let query = this.db.selectFrom('compliance_filings').selectAll();
+    if (exporterId !== undefined) query = query.where('exporter_id', '=', exporterId);
+    const rows = await query.orderBy('exporter_id').orderBy('valid_from').orderBy('reference').execute();
+    return rows.map(toFiling);
+  }
+
+  /** Every exporter's filings (regulator view), or one exporter's. */
+  async listAll(exporterId?: string): Promise<Filing[]> {
+    let query = this.db.selectFrom('compliance_filings').selectAll();
+    if (exporterId) query = query.where('exporter_id', '=', exporterId);
+    const rows = await query.orderBy('recorded_at', 'desc').orderBy('exporter_id').orderBy('reference').execute();
     return rows.map(toFiling);
   }
 
@@ -111,6 +157,8 @@ export class FilingsStore {
       .where('mechanism', 'in', kinds)
       .where('valid_from', '<=', day)
       .where('valid_until', '>=', day)
+      // A security assessment counts once a regulator confirmed it.
+      .where((eb) => eb.or([eb('mechanism', '!=', 'security_assessment'), eb('confirmed_at', 'is not', null)]))
       .orderBy('valid_until', 'desc')
       .orderBy('reference')
       .executeTakeFirst();

@@ -47,4 +47,10 @@ export const complianceMigrations: Record<string, VersionedMigration> = {
         .execute();
     },
   }),
+  '0021_filing_confirmation': () => ({
+    up: async (db) => {
+      await db.schema.alterTable('compliance_filings').addColumn('confirmed_at', 'text').execute();
+      await db.schema.alterTable('compliance_filings').addColumn('confirmed_by', 'text').execute();
+    },
+  }),
 };

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { markFound, mergeRuns, sortDistinct } from './sorted-keys.ts';
+import { markFound, mergeDistinct, mergeRuns, sortDistinct } from './sorted-keys.ts';
 import { SubjectRuns } from './subject-runs.ts';
+import { SubjectSet } from './subject-set.ts';
 
 const K = 16;
 const hexKeys = (keys: Uint8Array) => Array.from({ length: keys.length / K }, (_, i) => Buffer.from(keys.subarray(i * K, (i + 1) * K)).toString('hex'));
@@ -22,6 +23,18 @@ describe('sorted subject keys', () => {
   ])('sortDistinct sorts and de-duplicates %s', (_label, keys) => {
     const withRepeats = Buffer.concat([keys, keys.subarray(0, Math.min(keys.length, 100 * K))]);
     expect(hexKeys(sortDistinct(withRepeats))).toEqual([...new Set(hexKeys(keys))].sort());
+  });
+
+  it('SubjectSet.merge is the de-duplicated union of overlapping sets of any relative size', () => {
+    const keys = clustered(4000);
+    for (const [from, to] of [[0, 10], [5, 3000], [2000, 4000]] as const) {
+      const a = SubjectSet.fromPacked(keys.subarray(0, 2500 * K));
+      const b = SubjectSet.fromPacked(keys.subarray(from * K, to * K));
+      const expected = [...new Set([...hexKeys(a.keys), ...hexKeys(b.keys)])].sort();
+      expect(hexKeys(a.merge(b).keys)).toEqual(expected);
+      expect(hexKeys(b.merge(a).keys)).toEqual(expected);
+    }
+    expect(hexKeys(mergeDistinct(new Uint8Array(0), sortDistinct(keys)))).toEqual(hexKeys(sortDistinct(keys)));
   });
 
   it('mergeRuns merges disjoint runs of any relative size', () => {

@@ -12,11 +12,16 @@ import { SubjectSet } from './subject-set.ts';
 import { appendChunk, createBucket, growWindow, readBucket, type Bucket } from './subject-store.ts';
 import type { ComplianceTables, SubjectCategory } from './tables.ts';
 
-/** Keyed hashes of the persons a transfer carries: `personal` those whose non-sensitive PI leaves, `sensitive` those whose sensitive PI leaves. */
+/**
+ * Keyed hashes of the persons a transfer carries: `personal` those whose non-sensitive PI leaves,
+ * `sensitive` those whose sensitive PI leaves. A large batch comes as one packed SubjectSet.
+ */
 export interface SubjectBatch {
-  personal: readonly Uint8Array[];
-  sensitive: readonly Uint8Array[];
+  personal: readonly Uint8Array[] | SubjectSet;
+  sensitive: readonly Uint8Array[] | SubjectSet;
 }
+
+const asSet = (subjects: readonly Uint8Array[] | SubjectSet): SubjectSet => (subjects instanceof SubjectSet ? subjects : SubjectSet.of(subjects));
 
 /** De-duplicated persons of one exporter (R-NO-SPLIT), in the units of Scenario.data. */
 export interface SubjectCounts {
@@ -54,8 +59,8 @@ interface CategoryBatch {
 }
 
 function categories(year: number, batch: SubjectBatch): CategoryBatch[] {
-  const personal = SubjectSet.of(batch.personal);
-  const sensitive = SubjectSet.of(batch.sensitive);
+  const personal = asSet(batch.personal);
+  const sensitive = asSet(batch.sensitive);
   const win = windowed(year);
   const out: CategoryBatch[] = [
     { category: 'personal', subjects: personal, window: false },

@@ -1,5 +1,4 @@
-import { markFound, mergeRuns } from './sorted-keys.ts';
-import { SUBJECT_BYTES } from './subject-set.ts';
+import { SUBJECT_BYTES, markFound, mergeRuns } from './sorted-keys.ts';
 
 /**
  * One bucket's subjects in memory as a few disjoint sorted runs (16 bytes per subject). Runs

@@ -1,8 +1,7 @@
 import { fail } from '../../common/index.ts';
-import { sortDistinct } from './sorted-keys.ts';
+import { mergeDistinct, sortDistinct, SUBJECT_BYTES } from './sorted-keys.ts';
 
-/** Bytes of a subject hash kept in the store: 128 bits leave collisions negligible at 10^7 subjects. */
-export const SUBJECT_BYTES = 16;
+export { SUBJECT_BYTES };
 
 /**
  * A batch of subject hashes, distinct and sorted, packed back to back. The store sees only keyed
@@ -25,11 +24,24 @@ export class SubjectSet {
     return new SubjectSet(sortDistinct(packed));
   }
 
+  /** Hashes already cut to SUBJECT_BYTES and packed back to back (e.g. as stored per dataset chunk). */
+  static fromPacked(packed: Uint8Array): SubjectSet {
+    if (packed.length % SUBJECT_BYTES !== 0) throw fail.validation(`packed subject hashes are multiples of ${SUBJECT_BYTES} bytes`);
+    return new SubjectSet(sortDistinct(packed));
+  }
+
   static union(a: SubjectSet, b: SubjectSet): SubjectSet {
     const both = new Uint8Array(a.keys.length + b.keys.length);
     both.set(a.keys);
     both.set(b.keys, a.keys.length);
     return new SubjectSet(sortDistinct(both));
+  }
+
+  /** The union with another set, by one forward merge (no sort). */
+  merge(other: SubjectSet): SubjectSet {
+    if (this.size === 0) return other;
+    if (other.size === 0) return this;
+    return new SubjectSet(mergeDistinct(this.keys, other.keys));
   }
 
   /** The keys whose flag is 0, still sorted. */

@@ -53,4 +53,7 @@ export interface FilingsTable {
   valid_from: string;
   valid_until: string;
   recorded_at: string;
+  /** Security assessments: when and by which regulator party it was confirmed (migration 0021). */
+  confirmed_at: string | null;
+  confirmed_by: string | null;
 }

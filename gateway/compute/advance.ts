@@ -1,5 +1,5 @@
 import { isSluiceError } from '../../common/index.ts';
-import type { ComputeJobPayload, HeResult, OperationKind } from '../../compute/index.ts';
+import type { ComputeJobPayload, OperationKind, ReleasedResult } from '../../compute/index.ts';
 import { enqueue } from '../anchoring/outbox.ts';
 import { recheckContracts } from './inputs.ts';
 import { approversOf, contractsOf, findJob, jobInputs, ownersOf, type JobRow } from './jobs.ts';
@@ -8,6 +8,8 @@ import { jobParams } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import { discardJobFiles, failJob, failureCode, moveStage } from './stages.ts';
 import { outboxTransaction } from './tables.ts';
+import { jobReleased, releaseSuppression, resultBudget } from './disclosure/controls.ts';
+import { disclosureDb, disclosureTrx } from './disclosure/tables.ts';
 
 /**
  * Moves a job through the stages no request drives: hand it to the queue, follow the worker,
@@ -80,18 +82,23 @@ async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boo
   if (ownersOf(inputs).some((owner) => !approved.includes(owner))) return false;
   try {
     await recheckContracts(rt.ctx, contractsOf(inputs), job.purpose);
-    let released: { resultDigest: string; result: HeResult } | undefined;
+    let released: { resultDigest: string; result: ReleasedResult } | undefined;
     if (job.operation !== 'psi') {
       const ciphertext = await rt.ctx.compute.store.readResult(job.id);
       if (!ciphertext) return failJob(rt, job, 'INTERNAL');
       await rt.ctx.compute.keysets.release(job.keyset_id!, approvals.map((a) => ({ party: a.owner_id, approvedAt: a.approved_at })));
-      const result = await rt.ctx.compute.keysets.decrypt(job.keyset_id!, ciphertext);
+      // The KMS withholds the bins the controls found below the floor and adds the owners' noise.
+      const result = await rt.ctx.compute.keysets.decrypt(job.keyset_id!, ciphertext, await releaseSuppression(disclosureDb(rt.db), job.id));
       released = { resultDigest: job.result_digest!, result };
     }
     const record = releaseRecord(job, approved, rt.ctx.now().toISOString(), released);
     const moved = await rt.db.transaction().execute(async (trx) => {
-      const done = await moveStage(trx, job, 'released', released ? { result: JSON.stringify(released.result) } : {});
-      if (done) await enqueue(outboxTransaction(trx), record);
+      const budget = released?.result.noise ? await resultBudget(disclosureDb(trx), job.id) : undefined;
+      const done = await moveStage(trx, job, 'released', released ? { result: JSON.stringify(budget ? { ...released.result, budget } : released.result) } : {});
+      if (done) {
+        await enqueue(outboxTransaction(trx), record);
+        await jobReleased(disclosureTrx(trx), job.id);
+      }
       return done;
     });
     if (moved) {

@@ -1,5 +1,5 @@
 import { SluiceError } from '../../common/index.ts';
-import type { ColumnSpec, HeScheme, OperationKind } from '../../compute/index.ts';
+import type { ColumnSpec, DpRelease, HeScheme, OperationKind } from '../../compute/index.ts';
 import type { KeysetPublic } from '../../kms/index.ts';
 import { declaredScheme, paramsOf, schemeFor, specOf, type CreateJobBody } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
@@ -17,6 +17,7 @@ export class InputEncryption {
   readonly #rt: ComputeRuntime;
   readonly #job: ComputeJobsTable;
   readonly #body: CreateJobBody;
+  readonly #dp: DpRelease | undefined;
   readonly #spec: ColumnSpec;
   readonly #declared: HeScheme | undefined;
   readonly #columns: (readonly number[])[] = [];
@@ -25,10 +26,12 @@ export class InputEncryption {
   #encrypted: Promise<Uint8Array>[] = [];
   #destroying: Promise<void> | undefined;
 
-  constructor(rt: ComputeRuntime, job: ComputeJobsTable, body: CreateJobBody) {
+  /** `dp`: the noise the owners' contracts require, fixed in the key set so the KMS adds it to whatever it decrypts. */
+  constructor(rt: ComputeRuntime, job: ComputeJobsTable, body: CreateJobBody, dp: DpRelease | undefined) {
     this.#rt = rt;
     this.#job = job;
     this.#body = body;
+    this.#dp = dp;
     this.#spec = specOf(body.operation, paramsOf(body));
     this.#declared = declaredScheme(body);
     this.#scheme = this.#declared ?? ((body.weights ?? []).every(Number.isInteger) ? 'bfv' : 'ckks');
@@ -74,7 +77,7 @@ export class InputEncryption {
 
   #createKeyset(label: string): Promise<KeysetPublic> {
     const body = this.#body;
-    const request = { jobId: label, scheme: this.#scheme, operation: body.operation as OperationKind, minGroupSize: this.#job.min_group_size, ...(body.dp ? { dp: body.dp } : {}) };
+    const request = { jobId: label, scheme: this.#scheme, operation: body.operation as OperationKind, minGroupSize: this.#job.min_group_size, ...(this.#dp ? { dp: this.#dp } : {}) };
     const created: Promise<KeysetPublic> = this.#rt.ctx.compute.keysets.createKeyset(request).then(async (keyset) => {
       // A guessed key set answering after its replacement must not take the row back.
       if (this.#keyset === created) await this.#rt.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', this.#job.id).execute();

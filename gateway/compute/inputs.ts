@@ -79,15 +79,16 @@ export interface ColumnValues {
 
 /**
  * One column of a dataset, decrypted with a data key the KMS unwraps for this call only — or
- * with `key`, unwrapped by the caller ahead of time; either way it is zeroed when done.
+ * with `key`, unwrapped by the caller ahead of time; either way it is zeroed when done. With
+ * `uploads`, only those (the state a job pinned) are read.
  */
-export async function readColumn(ctx: GatewayContext, dataset: DatasetRow, column: string, key?: Promise<Uint8Array>): Promise<ColumnValues> {
+export async function readColumn(ctx: GatewayContext, dataset: DatasetRow, column: string, key?: Promise<Uint8Array>, uploads?: readonly string[]): Promise<ColumnValues> {
   const identified = dataset.subject_field !== null;
   const values: Value[] = [];
   const subjects: Value[] = [];
   const dek = await (key ?? unwrapDatasetKey(ctx, dataset));
   try {
-    for await (const chunk of readColumnChunks(ctx, dataset, dek, column)) {
+    for await (const chunk of readColumnChunks(ctx, dataset, dek, column, uploads)) {
       // SQLite reads never wait on I/O: without a turn of the event loop here, encryption
       // threads that finished a part would idle until the whole column is read.
       await new Promise(setImmediate);

@@ -6,6 +6,8 @@ import { readColumn, recheckContracts } from './inputs.ts';
 import { assertRequester, contractsOf, getJob, jobInputs, type JobRow } from './jobs.ts';
 import { jobParams } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
+import { pinnedUploads } from './disclosure/controls.ts';
+import { disclosureDb } from './disclosure/tables.ts';
 
 function session(job: JobRow): PsiSession {
   return { protocol: PSI_PROTOCOL, sessionId: job.id, mode: jobParams(job).mode ?? 'cardinality', minSetSize: job.min_group_size };
@@ -29,7 +31,7 @@ export async function psiSession(rt: ComputeRuntime, principal: Principal, jobId
  * blinded under a scalar used for this exchange only; with the default `cardinality` the
  * requester learns how many of its elements match, and which only in `intersection` mode (every
  * contract `keep`s the column). One exchange per job, so a requester cannot probe membership
- * with set after set.
+ * with set after set; the owners' sets are those the job pinned and audited when it was made.
  */
 export async function psiExchange(rt: ComputeRuntime, principal: Principal, jobId: string, request: Uint8Array): Promise<Uint8Array> {
   await requesterPsiJob(rt, principal, jobId);
@@ -39,9 +41,11 @@ export async function psiExchange(rt: ComputeRuntime, principal: Principal, jobI
     if (job.psi_exchanged_at !== null) throw new SluiceError('CONFLICT', 'this job’s exchange has taken place');
     const inputs = await jobInputs(rt.db, jobId);
     await recheckContracts(rt.ctx, contractsOf(inputs), job.purpose);
+    // The owners' sets as the job pinned them: records appended since are not part of it.
+    const pins = await pinnedUploads(disclosureDb(rt.db), jobId);
     const values: string[] = [];
     for (const input of inputs) {
-      const column = await readColumn(rt.ctx, await getDataset(rt.ctx, input.dataset_id!), job.column_name);
+      const column = await readColumn(rt.ctx, await getDataset(rt.ctx, input.dataset_id!), job.column_name, undefined, pins?.[input.position]);
       for (const value of column.values) values.push(String(value));
     }
     const response = await psiRespond(session(job), values, request, rt.ctx.compute.psi);

@@ -1,4 +1,4 @@
-import type { HeResult } from '../../compute/index.ts';
+import type { ReleasedResult } from '../../compute/index.ts';
 import type { JsonObject, LedgerRecord } from '../../ledger/index.ts';
 import type { InputRow, JobRow } from './jobs.ts';
 import { jobParams } from './request.ts';
@@ -38,10 +38,15 @@ export function approvalRecord(job: JobRow, ownerId: string, contractIds: string
   };
 }
 
-/** The release: the digest of the ciphertext the KMS decrypted and the rows it covers, not the figure. */
-export function releaseRecord(job: JobRow, approvals: string[], timestamp: string, released?: { resultDigest: string; result: HeResult }): LedgerRecord {
+/**
+ * The release: the digest of the ciphertext the KMS decrypted and the rows it covers, the bins
+ * withheld and the ε of its noise — not the figure.
+ */
+export function releaseRecord(job: JobRow, approvals: string[], timestamp: string, released?: { resultDigest: string; result: ReleasedResult }): LedgerRecord {
   const data: JsonObject = { jobId: job.id, recipientId: job.requester_id, operation: job.operation, approvals };
   if (released) Object.assign(data, { resultDigest: released.resultDigest, n: released.result.n });
+  if (released?.result.suppressed) data.suppressedCells = released.result.suppressed.map((s) => s.cell);
+  if (released?.result.noise) data.epsilon = released.result.noise.epsilon;
   else data.mode = jobParams(job).mode ?? 'cardinality';
   return { id: `${job.id}.released`, type: 'compute.release', timestamp, data };
 }

@@ -1,5 +1,5 @@
 import { fail } from '../../common/index.ts';
-import { BFV, CKKS, type ColumnSpec, type HeScheme, type OperationKind, type PsiMode } from '../../compute/index.ts';
+import { BFV, CKKS, type ColumnSpec, type DpRelease, type HeScheme, type OperationKind, type PsiMode } from '../../compute/index.ts';
 import type { ComputeJobsTable, JobOperation } from './tables.ts';
 
 export interface CreateJobBody {
@@ -14,7 +14,6 @@ export interface CreateJobBody {
   /** `weightedSum`: one plaintext weight per input, then per contributor, in order. */
   weights?: number[];
   contributors?: string[];
-  dp?: { epsilon: number; sensitivity: number };
   mode?: PsiMode;
 }
 
@@ -23,11 +22,10 @@ export interface JobParams {
   buckets?: number[];
   decimals?: number;
   weights?: number[];
-  dp?: { epsilon: number; sensitivity: number };
+  /** The noise the owners' contracts require of the release (the KMS applies it). */
+  dp?: DpRelease;
   mode?: PsiMode;
 }
-
-export const DEFAULT_MIN_GROUP_SIZE = 10;
 
 const DECIMAL_OPERATIONS: readonly JobOperation[] = ['sum', 'mean', 'variance', 'weightedSum'];
 
@@ -41,7 +39,6 @@ export function checkRequest(body: CreateJobBody): void {
   only('mode', !he, 'psi');
   only('scheme', he, 'homomorphic operations');
   only('contributors', he, 'homomorphic operations');
-  only('dp', he, 'homomorphic operations');
   only('buckets', operation === 'histogram', 'histogram');
   only('decimals', DECIMAL_OPERATIONS.includes(operation), DECIMAL_OPERATIONS.join(', '));
   only('weights', operation === 'weightedSum', 'weightedSum');
@@ -63,12 +60,12 @@ export function checkRequest(body: CreateJobBody): void {
   if (new Set(contracts).size !== contracts.length) throw fail.validation('each contract may be an input once', { field: 'inputs' });
 }
 
-export function paramsOf(body: CreateJobBody): JobParams {
+export function paramsOf(body: CreateJobBody, dp?: DpRelease): JobParams {
   const params: JobParams = {};
   if (body.buckets) params.buckets = body.buckets;
   if (body.decimals !== undefined) params.decimals = body.decimals;
   if (body.weights) params.weights = body.weights;
-  if (body.dp) params.dp = body.dp;
+  if (dp) params.dp = dp;
   if (body.operation === 'psi') params.mode = body.mode ?? 'cardinality';
   return params;
 }

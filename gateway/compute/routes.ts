@@ -23,6 +23,8 @@ import {
   psiSessionResponse,
 } from './schemas.ts';
 import { startComputeService } from './service.ts';
+import { ownerPreview } from './disclosure/controls.ts';
+import { disclosureDb } from './disclosure/tables.ts';
 
 const tags = ['compute'];
 
@@ -39,7 +41,7 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
   app.addHook('preClose', async () => rt.events.endAll());
   app.addHook('onClose', () => service.stop());
   // Encrypted columns and PSI messages arrive whole: they are verified and stored as one artifact.
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.bodyLimit }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.artifactLimit }, (_request, body, done) => done(null, body));
 
   const readable = async (principal: Principal, id: string) => {
     const job = await getJob(rt.db, id);
@@ -49,7 +51,7 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
 
   app.post<{ Body: CreateJobBody }>(
     '/v1/compute/jobs',
-    { schema: { tags, body: createJobBody, response: responses({ 201: createdJobResponse }) } },
+    { config: { idempotent: true }, schema: { tags, body: createJobBody, response: responses({ 201: createdJobResponse }) } },
     async (request, reply) => {
       const requester = requireParty(request.principal, ['overseas', 'domestic']);
       const created = await createJob(rt, requester, request.body);
@@ -61,7 +63,13 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
   app.get<{ Params: { id: string } }>(
     '/v1/compute/jobs/:id',
     { schema: { tags, params: idParams, response: responses({ 200: jobResponse }) } },
-    async (request) => jobView(rt.db, ctx.compute.queue, await readable(request.principal, request.params.id)),
+    async (request) => {
+      const job = await readable(request.principal, request.params.id);
+      const view = await jobView(rt.db, ctx.compute.queue, job);
+      // An input's owner also sees what the job reveals of its persons, to judge before approving.
+      const preview = request.principal.role === 'party' ? await ownerPreview(disclosureDb(rt.db), job.id, request.principal.party.id) : undefined;
+      return preview ? { ...view, disclosure: preview } : view;
+    },
   );
 
   app.get<{ Params: { id: string } }>(

@@ -1,5 +1,6 @@
 import { HE_SCHEMES, OPERATIONS } from '../../compute/index.ts';
 import { ID_PATTERN } from '../ids.ts';
+import { ownerPreviewSchema } from './disclosure/terms.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'awaiting_approval', 'released', 'failed'] as const;
 
@@ -30,12 +31,6 @@ export const createJobBody = {
     scheme: { type: 'string', enum: [...HE_SCHEMES] },
     weights: { type: 'array', minItems: 1, maxItems: 80, items: { type: 'number' } },
     contributors: { type: 'array', maxItems: 16, uniqueItems: true, items: { type: 'string', pattern: ID_PATTERN } },
-    dp: {
-      type: 'object',
-      required: ['epsilon', 'sensitivity'],
-      additionalProperties: false,
-      properties: { epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 100 }, sensitivity: { type: 'number', exclusiveMinimum: 0 } },
-    },
     mode: { type: 'string', enum: ['cardinality', 'intersection'] },
   },
 } as const;
@@ -59,6 +54,8 @@ export const jobResponse = {
     minGroupSize: { type: 'integer' },
     approvals: partyIds,
     pending: partyIds,
+    /** For an input's owner: what the job reveals of its persons, before it approves. */
+    disclosure: ownerPreviewSchema,
   },
 } as const;
 

@@ -3,6 +3,7 @@ import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import { advance } from './advance.ts';
 import { JobEvents } from './events.ts';
+import { destroyOrphanKeysets } from './orphans.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import { KeyedSerial } from './serial.ts';
 import { codeOf, failJob } from './stages.ts';
@@ -13,6 +14,8 @@ const SWEPT: JobStage[] = ['enqueuing', 'evaluating', 'evaluated'];
 /** Ended stages the sweep still visits while the job's key set is not yet destroyed (the KMS was unreachable). */
 const ENDED: JobStage[] = ['released', 'failed'];
 const SWEEP_MS = 2000;
+/** How often the KMS's key sets are reconciled with the live jobs (one listing call). */
+const ORPHAN_SWEEP_MS = 10_000;
 
 /**
  * The compute feature's background half. At start, jobs a crash caught in `preparing` are
@@ -60,10 +63,20 @@ export async function startComputeService(ctx: GatewayContext, relay: OutboxRela
     (error) => ctx.logger.warn({ code: codeOf(error) }, 'compute sweep failed'),
   );
   sweep.start();
+  const orphans = new Periodic(
+    async () => {
+      const destroyed = await destroyOrphanKeysets(runtime);
+      if (destroyed > 0) ctx.logger.warn({ destroyed }, 'destroyed homomorphic key sets no live job uses');
+    },
+    ORPHAN_SWEEP_MS,
+    (error) => ctx.logger.warn({ code: codeOf(error) }, 'key-set sweep failed; retried next round'),
+  );
+  orphans.start();
   return {
     runtime,
     async stop() {
       stopped = true;
+      await orphans.stop();
       await sweep.stop();
       await serial.idle();
     },

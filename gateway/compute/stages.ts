@@ -1,6 +1,9 @@
 import { ERROR_STATUS, isSluiceError, type ErrorCode } from '../../common/index.ts';
+import { enqueue } from '../anchoring/outbox.ts';
+import { jobFailed } from './disclosure/controls.ts';
+import { disclosureTrx } from './disclosure/tables.ts';
 import type { ComputeRuntime } from './runtime.ts';
-import type { ComputeDb, ComputeJobsTable, JobStage } from './tables.ts';
+import { outboxTransaction, type ComputeDb, type ComputeJobsTable, type JobStage } from './tables.ts';
 
 /** Moves a job from the stage it was read in; false when something else moved it first. */
 export async function moveStage(db: ComputeDb, job: Pick<ComputeJobsTable, 'id' | 'stage'>, to: JobStage, change: Partial<ComputeJobsTable> = {}): Promise<boolean> {
@@ -13,11 +16,23 @@ export async function moveStage(db: ComputeDb, job: Pick<ComputeJobsTable, 'id' 
   return Number(updated.numUpdatedRows) === 1;
 }
 
-/** A failed job keeps only the SURFACE code of why; its ciphertexts are of no further use. */
+/**
+ * A failed job keeps only the SURFACE code of why; its ciphertexts are of no further use. It
+ * released nothing, so its figures leave the disclosure record and its ε goes back to the
+ * owners' budgets (anchored, when the draw was).
+ */
 export async function failJob(rt: ComputeRuntime, job: Pick<ComputeJobsTable, 'id' | 'stage'>, code: ErrorCode): Promise<boolean> {
-  const moved = await moveStage(rt.db, job, 'failed', { error: code });
-  if (moved) await discardJobFiles(rt, job.id);
-  return moved;
+  const timestamp = rt.ctx.now().toISOString();
+  const refunds = await rt.db.transaction().execute(async (trx) => {
+    if (!(await moveStage(trx, job, 'failed', { error: code }))) return undefined;
+    const records = await jobFailed(disclosureTrx(trx), job.id, timestamp);
+    for (const record of records) await enqueue(outboxTransaction(trx), record);
+    return records;
+  });
+  if (!refunds) return false;
+  await discardJobFiles(rt, job.id);
+  for (const record of refunds) await rt.relay.anchor(record.id);
+  return true;
 }
 
 /** A job's inputs and result, wherever the compute store keeps them. */

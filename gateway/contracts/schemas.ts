@@ -1,18 +1,25 @@
 import { LEGAL_BASES, MODALITIES, SCENARIO_KINDS as SCENARIOS } from '../compliance/index.ts';
+import { TRANSFORMS, type TransformName } from '../desensitize/index.ts';
 import { countryCode, dateOrDateTime, freeObject } from '../http/schemas.ts';
+import { disclosureTermsSchema, type DisclosureTerms } from '../compute/disclosure/terms.ts';
 
-export const TRANSFORMS = ['keep', 'nullify', 'shuffle', 'mask', 'truncate', 'replace', 'generalize', 'hash', 'simulate', 'encrypt', 'tokenize', 'aggregate'] as const;
-export type FieldPolicyInput = { transform: (typeof TRANSFORMS)[number] } & Record<string, unknown>;
+export type FieldPolicyInput = { transform: TransformName } & Record<string, unknown>;
+
+export const CONTRACT_KINDS = ['data', 'ai_egress'] as const;
 
 export interface ContractInput {
-  datasetId: string;
+  /** `ai_egress`: prompts to an overseas model provider instead of a dataset's records (no datasetId, no fields). */
+  kind?: (typeof CONTRACT_KINDS)[number];
+  /** Required for data contracts. */
+  datasetId?: string;
   recipientId: string;
   purposes: string[];
   legalBasis: (typeof LEGAL_BASES)[number];
   scenario?: (typeof SCENARIOS)[number];
   /** AI training data modality (Beijing FTZ list, R-FTZ-BJ-AI). */
   modality?: (typeof MODALITIES)[number];
-  fields: Record<string, FieldPolicyInput>;
+  /** Required for data contracts. */
+  fields?: Record<string, FieldPolicyInput>;
   validFrom?: string;
   validUntil: string;
   retentionDays: number;
@@ -22,6 +29,8 @@ export interface ContractInput {
   minK?: number;
   /** Plant recipient-keyed canary rows in every package, for leak tracing. */
   fingerprint?: boolean;
+  /** What compute releases on this data must respect: a floor, weight signs, differential privacy. */
+  disclosure?: DisclosureTerms;
 }
 
 /** What the owner signs: every term, canonicalized by RFC 8785. Immutable once approved. */
@@ -43,14 +52,38 @@ export interface ContractTerms {
   maxRecordsPerTransfer?: number;
   minK?: number;
   fingerprint?: boolean;
+  disclosure?: DisclosureTerms;
+  createdAt: string;
+}
+
+/**
+ * What the owner signs for AI egress: the usual purpose, basis, validity, retention, onward
+ * and destination terms, the provider as recipient, and the prompt treatment — always `redact`
+ * in token mode, stated in the terms so the signature covers it.
+ */
+export interface EgressTerms {
+  contractId: string;
+  kind: 'ai_egress';
+  ownerId: string;
+  recipientId: string;
+  purposes: string[];
+  legalBasis: ContractInput['legalBasis'];
+  scenario: NonNullable<ContractInput['scenario']>;
+  prompts: { transform: 'redact'; mode: 'token' };
+  validFrom: string;
+  validUntil: string;
+  retentionDays: number;
+  onwardTransfer: boolean;
+  destination: { country: string; location: string };
   createdAt: string;
 }
 
 export const createContractBody = {
   type: 'object',
-  required: ['datasetId', 'recipientId', 'purposes', 'legalBasis', 'fields', 'validUntil', 'retentionDays', 'onwardTransfer', 'destination'],
+  required: ['recipientId', 'purposes', 'legalBasis', 'validUntil', 'retentionDays', 'onwardTransfer', 'destination'],
   additionalProperties: false,
   properties: {
+    kind: { type: 'string', enum: [...CONTRACT_KINDS] },
     datasetId: { type: 'string', maxLength: 64 },
     recipientId: { type: 'string', maxLength: 64 },
     purposes: { type: 'array', minItems: 1, maxItems: 32, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 200 } },
@@ -81,6 +114,7 @@ export const createContractBody = {
     maxRecordsPerTransfer: { type: 'integer', minimum: 1 },
     minK: { type: 'integer', minimum: 2, maximum: 1000 },
     fingerprint: { type: 'boolean' },
+    disclosure: disclosureTermsSchema,
   },
 } as const;
 

@@ -1,12 +1,13 @@
 import { open, seal } from '../../crypto/index.ts';
 import { SluiceError } from '../../common/index.ts';
+import { parseOwnNdjson } from '../formats/index.ts';
 import type { DataRecord, Value } from './records.ts';
 import type { DatasetField } from './schemas.ts';
 
 export const DATASET_AEAD = 'SM4-GCM' as const;
 
 /** Binds a chunk to its place so chunks cannot be swapped between datasets or uploads. */
-function chunkAad(datasetId: string, uploadId: string, seq: number): Uint8Array {
+export function chunkAad(datasetId: string, uploadId: string, seq: number): Uint8Array {
   return new TextEncoder().encode(`sluice.chunk.v1/${datasetId}/${uploadId}/${seq}`);
 }
 
@@ -22,10 +23,7 @@ export function openChunk(dek: Uint8Array, datasetId: string, uploadId: string, 
   } catch (error) {
     throw new SluiceError('INTERNAL', 'stored dataset chunk failed authentication', undefined, { cause: error });
   }
-  const text = new TextDecoder().decode(plain);
-  // One parse of the lines as an array is ~30 % cheaper than a parse per line; a record line
-  // never holds a raw newline (JSON.stringify escapes it), so the newlines are the separators.
-  return text.length === 0 ? [] : (JSON.parse(`[${text.replaceAll('\n', ',')}]`) as DataRecord[]);
+  return parseOwnNdjson(new TextDecoder().decode(plain)) as DataRecord[];
 }
 
 /**

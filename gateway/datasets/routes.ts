@@ -1,4 +1,4 @@
-import { Transform, type Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../common/index.ts';
 import { readRecords as parseRecords } from '../formats/index.ts';
@@ -10,16 +10,15 @@ import {
   createDatasetResponse,
   datasetResponse,
   insertedResponse,
-  recordsArrayBody,
   type FieldInput,
 } from './schemas.ts';
 import { appendRecords, createDataset, datasetView, getDataset, type DatasetRow } from './service.ts';
 import { traceDatasetLeak } from '../contracts/trace.ts';
 
-/** JSON array, NDJSON or CSV: the JSON form is schema-checked here, the streams row by row. */
+/** JSON array, NDJSON or CSV, each streamed and checked record by record. */
 const recordsBody = {
   content: {
-    'application/json': { schema: recordsArrayBody },
+    'application/json': { schema: { description: 'a JSON array of records (objects)' } },
     'application/x-ndjson': { schema: { description: 'one JSON object per line' } },
     'text/csv': { schema: { description: 'header row, then one record per row' } },
   },
@@ -42,11 +41,10 @@ const traceResponse = {
   },
 } as const;
 
-const STREAMED_TYPES = ['application/x-ndjson', 'text/csv'];
+const UPLOAD_TYPES = { 'application/json': 'json-array', 'application/x-ndjson': 'ndjson', 'text/csv': 'csv' } as const;
 
 export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  // NDJSON and CSV uploads are parsed as they stream in, never buffered whole.
-  app.addContentTypeParser(STREAMED_TYPES, (_request, payload, done) => done(null, payload));
+  await app.register(uploadRoutes, { ctx });
 
   app.post<{ Body: { name: string; fields: FieldInput[] } }>(
     '/v1/datasets',
@@ -59,11 +57,32 @@ export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     },
   );
 
+  app.get<{ Params: { id: string } }>(
+    '/v1/datasets/:id',
+    { schema: { tags: ['datasets'], params: idParams, response: responses({ 200: datasetResponse }) } },
+    async (request) => {
+      const dataset = await getDataset(ctx, request.params.id);
+      await assertMayRead(ctx, request.principal, dataset);
+      return datasetView(dataset);
+    },
+  );
+}
+
+/**
+ * Uploads (records, leak traces) in their own context: every accepted format is parsed as it
+ * streams in, never buffered whole, under SLUICE_UPLOAD_LIMIT instead of the JSON body limit.
+ */
+async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
+
   app.post<{ Params: { id: string }; Body: unknown }>(
     '/v1/datasets/:id/records',
     {
+      config: { idempotent: true },
       schema: {
         tags: ['datasets'],
+        description: 'Streams under SLUICE_UPLOAD_LIMIT. Honours Idempotency-Key.',
         params: idParams,
         body: recordsBody,
         response: responses({ 200: insertedResponse }),
@@ -73,7 +92,7 @@ export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
       const owner = requireParty(request.principal, ['domestic']);
       const dataset = await getDataset(ctx, request.params.id);
       if (dataset.owner_id !== owner.id) throw new SluiceError('FORBIDDEN', 'only the dataset owner may upload records');
-      const inserted = await appendRecords(ctx, dataset, uploadBatches(request, ctx.config.bodyLimit));
+      const inserted = await appendRecords(ctx, dataset, uploadBatches(request, ctx.config.uploadLimit));
       request.log.info({ datasetId: dataset.id, inserted }, 'records stored');
       return { inserted };
     },
@@ -95,32 +114,17 @@ export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
       const owner = requireParty(request.principal, ['domestic']);
       const dataset = await getDataset(ctx, request.params.id);
       if (dataset.owner_id !== owner.id) throw new SluiceError('FORBIDDEN', 'only the dataset owner may trace leaks of it');
-      return traceDatasetLeak(ctx, dataset, uploadBatches(request, ctx.config.bodyLimit));
-    },
-  );
-
-  app.get<{ Params: { id: string } }>(
-    '/v1/datasets/:id',
-    { schema: { tags: ['datasets'], params: idParams, response: responses({ 200: datasetResponse }) } },
-    async (request) => {
-      const dataset = await getDataset(ctx, request.params.id);
-      await assertMayRead(ctx, request.principal, dataset);
-      return datasetView(dataset);
+      return traceDatasetLeak(ctx, dataset, uploadBatches(request, ctx.config.uploadLimit));
     },
   );
 }
 
 function uploadBatches(request: FastifyRequest, limit: number): AsyncIterable<Record<string, unknown>[]> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type === 'application/x-ndjson' || type === 'text/csv') {
-    const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) throw new SluiceError('PAYLOAD_TOO_LARGE', 'request body is too large');
-    return parseRecords(limitBytes(request.body as Readable, limit), type === 'text/csv' ? 'csv' : 'ndjson');
-  }
-  if (!Array.isArray(request.body)) throw new SluiceError('VALIDATION_FAILED', 'records must be a JSON array, NDJSON or CSV');
-  return (async function* () {
-    yield request.body as Record<string, unknown>[];
-  })();
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() as keyof typeof UPLOAD_TYPES;
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new SluiceError('PAYLOAD_TOO_LARGE', 'request body is too large');
+  if (!(request.body instanceof Readable)) throw new SluiceError('VALIDATION_FAILED', 'records must be a JSON array, NDJSON or CSV');
+  return parseRecords(limitBytes(request.body, limit), UPLOAD_TYPES[type]);
 }
 
 /** Streams have no Content-Length guarantee (chunked), so the body limit is enforced on the bytes. */

@@ -81,9 +81,3 @@ export const insertedResponse = {
   required: ['inserted'],
   properties: { inserted: { type: 'integer' } },
 } as const;
-
-/** JSON array uploads; NDJSON and CSV bodies are streams and validated row by row. */
-export const recordsArrayBody = {
-  type: 'array',
-  items: { type: 'object', additionalProperties: true },
-} as const;

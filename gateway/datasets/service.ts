@@ -6,10 +6,12 @@ import type { GatewayContext } from '../context.ts';
 import type { DatasetsTable } from '../db/schema.ts';
 import { newId } from '../ids.ts';
 import { newWrappedKey } from '../keys.ts';
-import { partyKek } from '../parties/service.ts';
-import { DATASET_AEAD, openChunk, openColumns, sealChunk, sealColumns } from './chunks.ts';
+import { getParty, ownerSecret, partyKek } from '../parties/service.ts';
+import { chunkAad, DATASET_AEAD, openChunk, openColumns, sealChunk, sealColumns } from './chunks.ts';
+import { SUBJECT_BYTES } from '../compliance/index.ts';
 import { coerceRecord, type DataRecord, type Value } from './records.ts';
 import { FIELD_NAME_PATTERN, type Category, type DatasetField, type FieldInput } from './schemas.ts';
+import { hashSubjects, subjectCountingKey } from './subjects.ts';
 
 export type DatasetRow = DatasetsTable;
 
@@ -99,7 +101,19 @@ export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, ba
   const fields = datasetFields(dataset);
   // Computations read numeric columns and count persons by subject: those are kept by column too.
   const byColumn = fields.some((f) => f.type === 'number' || f.subject);
+  const subjectField = dataset.subject_field;
   const dek = await unwrapDatasetKey(ctx, dataset);
+  let countingKey: Uint8Array | undefined;
+  if (subjectField !== null) {
+    try {
+      const secret = await ownerSecret(ctx, await getParty(ctx, dataset.owner_id));
+      countingKey = subjectCountingKey(secret);
+      secret.fill(0);
+    } catch (error) {
+      dek.fill(0);
+      throw error;
+    }
+  }
   const uploadId = newId('upl');
   await ctx.db
     .insertInto('dataset_uploads')
@@ -113,7 +127,8 @@ export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, ba
     if (pending.length === 0) return;
     const payload = sealChunk(dek, dataset.id, uploadId, seq, pending);
     const columns = byColumn ? sealColumns(dek, dataset.id, uploadId, seq, pending, fields) : null;
-    await ctx.db.insertInto('dataset_chunks').values({ dataset_id: dataset.id, upload_id: uploadId, seq, records: pending.length, payload, columns }).execute();
+    const subjects = subjectField !== null && countingKey ? hashSubjects(pending, subjectField, countingKey) : null;
+    await ctx.db.insertInto('dataset_chunks').values({ dataset_id: dataset.id, upload_id: uploadId, seq, records: pending.length, payload, columns, subjects }).execute();
     seq += 1;
     pending = [];
   };
@@ -134,6 +149,7 @@ export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, ba
     throw error;
   } finally {
     dek.fill(0);
+    countingKey?.fill(0);
   }
   return inserted;
 }
@@ -188,16 +204,91 @@ export async function discardOpenUploads(ctx: GatewayContext): Promise<number> {
   return open.length;
 }
 
+/** One stored chunk a read touches, and how many of its records (from the first) it takes. */
+export interface PlannedChunk {
+  uploadId: string;
+  seq: number;
+  take: number;
+}
+
+/**
+ * The chunks holding the dataset's first `limit` records in upload order. Chunks are only ever
+ * appended (an upload becomes visible at its commit, after every earlier one), so the same limit
+ * gives the same chunks later; a plan can be made again from its record count.
+ */
+export async function planChunks(ctx: GatewayContext, dataset: DatasetRow, limit = Infinity): Promise<{ chunks: PlannedChunk[]; records: number }> {
+  const chunks: PlannedChunk[] = [];
+  let records = 0;
+  for (const chunk of await committedChunks(ctx, dataset)) {
+    if (records >= limit) break;
+    const take = Math.min(chunk.records, limit - records);
+    chunks.push({ uploadId: chunk.upload_id, seq: chunk.seq, take });
+    records += take;
+  }
+  return { chunks, records };
+}
+
 /** Decrypted records of the dataset in upload order, chunk by chunk, stopping after `limit`. */
 export async function* readRecords(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, limit = Infinity): AsyncGenerator<DataRecord[]> {
-  let remaining = limit;
-  for (const { upload_id, seq } of await committedChunks(ctx, dataset)) {
-    if (remaining <= 0) return;
-    const records = await openRecords(ctx, dataset, dek, upload_id, seq);
-    const slice = records.length > remaining ? records.slice(0, remaining) : records;
-    remaining -= slice.length;
-    yield slice;
+  for (const chunk of (await planChunks(ctx, dataset, limit)).chunks) yield (await readPlannedChunk(ctx, dataset, dek, chunk)).records;
+}
+
+/**
+ * One planned chunk: its records (decrypted, cut to the plan) and the stored subject hashes of
+ * those records (`hashSubjects`), or null for a chunk stored before hashes were kept.
+ */
+export async function readPlannedChunk(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, chunk: PlannedChunk): Promise<{ records: DataRecord[]; subjects: Uint8Array | null }> {
+  const row = await ctx.db.selectFrom('dataset_chunks').select(['payload', 'subjects']).where('upload_id', '=', chunk.uploadId).where('seq', '=', chunk.seq).executeTakeFirstOrThrow();
+  const records = openChunk(dek, dataset.id, chunk.uploadId, chunk.seq, row.payload);
+  return { records: records.length > chunk.take ? records.slice(0, chunk.take) : records, subjects: row.subjects && cutSubjects(row.subjects, chunk.take) };
+}
+
+/**
+ * One planned chunk as stored — its sealed records and their associated data — for a reader
+ * that opens it elsewhere (a worker thread holding the dataset key).
+ */
+export async function readSealedChunk(ctx: GatewayContext, dataset: DatasetRow, chunk: PlannedChunk): Promise<{ sealed: Uint8Array; aad: Uint8Array; take: number }> {
+  const row = await ctx.db.selectFrom('dataset_chunks').select('payload').where('upload_id', '=', chunk.uploadId).where('seq', '=', chunk.seq).executeTakeFirstOrThrow();
+  return { sealed: row.payload, aad: chunkAad(dataset.id, chunk.uploadId, chunk.seq), take: chunk.take };
+}
+
+/** Chunks whose subject hashes are read in one query. */
+const SUBJECT_PAGE = 256;
+
+/**
+ * The stored subject hashes of planned chunks, in plan order, without decrypting anything (null
+ * for a chunk stored without them); read a page of chunks of one upload per query.
+ */
+export async function* plannedSubjects(ctx: GatewayContext, chunks: readonly PlannedChunk[]): AsyncGenerator<{ chunk: PlannedChunk; subjects: Uint8Array | null }> {
+  for (let at = 0; at < chunks.length; ) {
+    const upload = chunks[at]!.uploadId;
+    let end = at;
+    while (end < chunks.length && end - at < SUBJECT_PAGE && chunks[end]!.uploadId === upload) end++;
+    const page = chunks.slice(at, end);
+    const rows = await ctx.db
+      .selectFrom('dataset_chunks')
+      .select(['seq', 'subjects'])
+      .where('upload_id', '=', upload)
+      .where('seq', '>=', page[0]!.seq)
+      .where('seq', '<=', page.at(-1)!.seq)
+      .execute();
+    const bySeq = new Map(rows.map((r) => [r.seq, r.subjects]));
+    for (const chunk of page) {
+      const stored = bySeq.get(chunk.seq);
+      yield { chunk, subjects: stored ? cutSubjects(stored, chunk.take) : null };
+    }
+    at = end;
   }
+}
+
+/** Stores the subject hashes of a chunk kept before they were computed at upload. */
+export async function storeChunkSubjects(ctx: GatewayContext, chunk: PlannedChunk, subjects: Uint8Array): Promise<void> {
+  await ctx.db.updateTable('dataset_chunks').set({ subjects }).where('upload_id', '=', chunk.uploadId).where('seq', '=', chunk.seq).where('subjects', 'is', null).execute();
+}
+
+function cutSubjects(stored: Uint8Array, take: number): Uint8Array {
+  const bytes = Uint8Array.from(stored);
+  return bytes.length > take * SUBJECT_BYTES ? bytes.subarray(0, take * SUBJECT_BYTES) : bytes;
 }
 
 /** One chunk of one column: per row its value — null, or NaN for a numeric field, where the row has none — and its subject when the dataset has a subject field. */
@@ -210,9 +301,9 @@ export interface ColumnChunk {
  * One column of the dataset in upload order, chunk by chunk: from the chunks' by-column copy
  * where it holds the field (numeric fields), otherwise from the records.
  */
-export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, field: string): AsyncGenerator<ColumnChunk> {
+export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, field: string, uploads?: readonly string[]): AsyncGenerator<ColumnChunk> {
   const subject = dataset.subject_field;
-  for (const { upload_id, seq } of await committedChunks(ctx, dataset)) {
+  for (const { upload_id, seq } of await committedChunks(ctx, dataset, uploads)) {
     const stored = await ctx.db.selectFrom('dataset_chunks').select('columns').where('upload_id', '=', upload_id).where('seq', '=', seq).executeTakeFirstOrThrow();
     const columns = stored.columns ? openColumns(dek, dataset.id, upload_id, seq, stored.columns) : undefined;
     const numbers = columns?.numbers.get(field);
@@ -226,13 +317,29 @@ export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow
   }
 }
 
-async function committedChunks(ctx: GatewayContext, dataset: DatasetRow): Promise<{ upload_id: string; seq: number }[]> {
+/** The dataset's committed uploads, in reading order: a state of the dataset that later appends do not change. */
+export async function committedUploads(ctx: GatewayContext, datasetId: string): Promise<string[]> {
+  const rows = await ctx.db
+    .selectFrom('dataset_uploads')
+    .select('id')
+    .where('dataset_id', '=', datasetId)
+    .where('status', '=', 'committed')
+    .orderBy('committed_at')
+    .orderBy('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Chunks of the committed uploads, or of the given ones only (a pinned state). */
+async function committedChunks(ctx: GatewayContext, dataset: DatasetRow, uploads?: readonly string[]): Promise<{ upload_id: string; seq: number; records: number }[]> {
+  if (uploads?.length === 0) return [];
   return ctx.db
     .selectFrom('dataset_chunks')
     .innerJoin('dataset_uploads', 'dataset_uploads.id', 'dataset_chunks.upload_id')
-    .select(['dataset_chunks.upload_id', 'dataset_chunks.seq'])
+    .select(['dataset_chunks.upload_id', 'dataset_chunks.seq', 'dataset_chunks.records'])
     .where('dataset_uploads.dataset_id', '=', dataset.id)
     .where('dataset_uploads.status', '=', 'committed')
+    .$if(uploads !== undefined, (q) => q.where('dataset_uploads.id', 'in', uploads!))
     .orderBy('dataset_uploads.committed_at')
     .orderBy('dataset_uploads.id')
     .orderBy('dataset_chunks.seq')

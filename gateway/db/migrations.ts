@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { VersionedMigration } from '../../common/index.ts';
 
 export const coreMigrations: Record<string, VersionedMigration> = {
@@ -122,6 +123,69 @@ export const coreMigrations: Record<string, VersionedMigration> = {
   '0007_dataset_chunk_columns': (types) => ({
     up: async (db) => {
       await db.schema.alterTable('dataset_chunks').addColumn('columns', types.blob).execute();
+    },
+  }),
+  // Streamed transfers: packages in parts, background transfers, stored subject hashes, and
+  // first responses of idempotent requests. Packages stored whole before move into one part.
+  '0030_transfer_streams': (types) => ({
+    up: async (db) => {
+      await db.schema
+        .createTable('transfer_package_parts')
+        .addColumn('transfer_id', 'text', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('first_byte', types.bigint, (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('bytes', types.blob, (c) => c.notNull())
+        .addPrimaryKeyConstraint('transfer_package_parts_pk', ['transfer_id', 'attempt', 'seq'])
+        .execute();
+      for (const column of ['package_key_id', 'package_key', 'package_deleted_at']) {
+        await db.schema.alterTable('transfers').addColumn(column, 'text').execute();
+      }
+      await db.schema.alterTable('transfers').addColumn('package_size', types.bigint).execute();
+      await db.schema.alterTable('transfers').addColumn('package_attempt', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await sql`INSERT INTO transfer_package_parts (transfer_id, attempt, seq, first_byte, size, bytes) SELECT transfer_id, 0, 0, 0, length(package), package FROM transfer_packages`.execute(db);
+      await sql`UPDATE transfers SET package_size = (SELECT p.size FROM transfer_package_parts p WHERE p.transfer_id = transfers.id AND p.seq = 0)`.execute(db);
+      await db.schema.dropTable('transfer_packages').execute();
+      await db.schema
+        .createTable('transfer_jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('contract_id', 'text', (c) => c.notNull().references('contracts.id'))
+        .addColumn('recipient_id', 'text', (c) => c.notNull().references('parties.id'))
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('records', types.bigint, (c) => c.notNull())
+        .addColumn('done', types.bigint, (c) => c.notNull().defaultTo(0))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('transfer_jobs_running').on('transfer_jobs').columns(['status', 'lease_until']).execute();
+      await db.schema
+        .createTable('package_key_epochs')
+        .addColumn('day', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull())
+        .addColumn('destroyed_at', 'text')
+        .execute();
+      await db.schema.alterTable('dataset_chunks').addColumn('subjects', types.blob).execute();
+      await db.schema
+        .createTable('idempotency_keys')
+        .addColumn('caller', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('status', 'integer')
+        .addColumn('body', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('idempotency_keys_pk', ['caller', 'scope', 'key'])
+        .execute();
+      await db.schema.createIndex('idempotency_keys_created').on('idempotency_keys').column('created_at').execute();
     },
   }),
 };

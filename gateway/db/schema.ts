@@ -14,14 +14,23 @@ export interface PartiesTable {
   /** Wrapped secret for owner-scoped transform keys (`scope: "owner"`). */
   owner_secret: string | null;
   created_at: string;
+  /** An overseas model provider's OpenAI-compatible base URL (AI egress); null for other parties. */
+  endpoint: string | null;
 }
 
 export interface TokensTable {
   /** Hex SHA-256 of the bearer token; the token itself is never stored. */
   hash: string;
+  /** `tok_…`: how listings, rotation and revocation name the token (migration 0020). */
+  id: string;
   party_id: string | null;
   role: 'admin' | 'party';
   created_at: string;
+  /** Refused from this instant on; null = no expiry. */
+  expires_at: string | null;
+  revoked_at: string | null;
+  /** 1 for the admin token bootstrapped from SLUICE_ADMIN_TOKEN (or generated at first start). */
+  bootstrap: number;
 }
 
 export interface DatasetsTable {
@@ -57,11 +66,14 @@ export interface DatasetChunksTable {
   payload: Uint8Array;
   /** The same rows' numeric fields and subject identifiers by column (`sealColumns`), sealed the same way; null before migration 0007. */
   columns: Uint8Array | null;
+  /** Per row the owner-keyed subject hash (`hashSubjects`), in clear so compliance needs no key; null before migration 0030 or without a subject field. */
+  subjects: Uint8Array | null;
 }
 
 export interface ContractsTable {
   id: string;
-  dataset_id: string;
+  /** Null for an AI egress contract, which covers prompts rather than a dataset. */
+  dataset_id: string | null;
   owner_id: string;
   recipient_id: string;
   status: 'pending' | 'approved' | 'revoked';
@@ -94,11 +106,72 @@ export interface TransfersTable {
   receipt: string;
   package_digest: string;
   created_at: string;
+  /** Bytes of the package as served. */
+  package_size: number | null;
+  /** The production attempt whose parts are the package (0 for packages stored before migration 0030). */
+  package_attempt: number;
+  /** The KMS key (of the transfer's day, `package_key_epochs`) whose data key seals the package's first part at rest. Null for packages stored before migration 0030. */
+  package_key_id: string | null;
+  /** That data key, wrapped by the KMS. */
+  package_key: string | null;
+  /** When the package was deleted (download window over, contract revoked or expired). */
+  package_deleted_at: string | null;
 }
 
-export interface TransferPackagesTable {
+/** A package in parts of about a megabyte, in order; part 0 (header) sealed at rest under the transfer's package key. */
+export interface TransferPackagePartsTable {
   transfer_id: string;
-  package: Uint8Array;
+  /** Each production attempt writes its own parts, so an abandoned attempt never mixes with the next. */
+  attempt: number;
+  seq: number;
+  /** Offset of the part's first byte in the package as served. */
+  first_byte: number;
+  /** Its length in the package as served. */
+  size: number;
+  bytes: Uint8Array;
+}
+
+/** A transfer accepted with 202 and produced in the background; leased so that exactly one gateway works on it. */
+export interface TransferJobsTable {
+  id: string;
+  contract_id: string;
+  recipient_id: string;
+  purpose: string;
+  /** Records planned at acceptance; the same first records of the dataset are read on every attempt. */
+  records: number;
+  /** Records transformed and sealed so far in this attempt. */
+  done: number;
+  status: 'running' | 'completed' | 'failed';
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One KMS key per UTC day seals the heads of that day's packages; destroyed once the day's download windows are all over. */
+export interface PackageKeyEpochsTable {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  key_id: string;
+  destroyed_at: string | null;
+}
+
+/** First responses of requests sent with `Idempotency-Key`, per caller and route. */
+export interface IdempotencyKeysTable {
+  caller: string;
+  scope: string;
+  key: string;
+  /** SHA-256 of the request (method, URL, body); null until a streamed body has been read. */
+  fingerprint: string | null;
+  state: 'pending' | 'done';
+  status: number | null;
+  body: string | null;
+  created_at: string;
+  /** Refreshed while the first request runs; a pending key without a recent beat was abandoned. */
+  heartbeat_at: string;
 }
 
 export interface OutboxTable {
@@ -125,7 +198,10 @@ export interface GatewaySchema {
   dataset_chunks: DatasetChunksTable;
   contracts: ContractsTable;
   transfers: TransfersTable;
-  transfer_packages: TransferPackagesTable;
+  transfer_package_parts: TransferPackagePartsTable;
+  transfer_jobs: TransferJobsTable;
+  package_key_epochs: PackageKeyEpochsTable;
+  idempotency_keys: IdempotencyKeysTable;
   outbox: OutboxTable;
   cursors: CursorsTable;
 }

@@ -3,6 +3,7 @@ import type { ParsedPolicy } from './policy.ts';
 import { createHash } from './transforms/hash.ts';
 import { createDateGeneralizer, createNumberGeneralizer } from './transforms/generalize.ts';
 import { createMask } from './transforms/mask.ts';
+import { createRedact } from './transforms/redact.ts';
 import { createReplace } from './transforms/replace.ts';
 import { createSimulate } from './transforms/simulate.ts';
 import { createTokenize } from './transforms/tokenize.ts';
@@ -53,6 +54,11 @@ function valueTransform(policy: Exclude<ParsedPolicy, { transform: 'encrypt' }>,
       return createSimulate(policy.type, keys.simulate);
     case 'tokenize':
       return createTokenize(policy.alg, keys.tokenize);
+    case 'redact':
+      return createRedact({
+        ...(policy.entities ? { entities: policy.entities } : {}),
+        ...(policy.mode === 'token' ? { mode: 'token', tokenizeKey: keys.tokenize } : { mode: 'tag' }),
+      });
   }
 }
 

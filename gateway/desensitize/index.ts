@@ -14,6 +14,8 @@ export {
   type FieldDataKey,
 } from './transforms/field-encryption.ts';
 export { createTokenizer, MAX_TOKENIZE_CHARS, type Tokenizer } from './transforms/tokenize.ts';
+export { createRedactor, type Redaction, type RedactOptions, type Redactor } from './transforms/redact.ts';
+export { createRedactionTokens, MAX_TOKEN_CHARS, type RedactionTokens } from './transforms/redaction-tokens.ts';
 export { traceLeak, type CandidateScore, type TraceCandidate, type TraceOptions, type TraceResult } from './trace.ts';
 export {
   enforceMinK,

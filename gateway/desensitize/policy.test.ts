@@ -26,6 +26,7 @@ describe('validateFieldPolicies', () => {
       k: { transform: 'encrypt', alg: 'AES-256-GCM' },
       l: { transform: 'tokenize', alg: 'FF1-AES' },
       m: { transform: 'aggregate' },
+      n: { transform: 'redact', entities: ['name', 'cn_mobile'], mode: 'token' },
     };
     expect(() => validateFieldPolicies(all)).not.toThrow();
     expect(Object.values(all).map((p) => p.transform).sort()).toEqual([...new Set(TRANSFORMS)].concat('generalize').sort());
@@ -33,6 +34,7 @@ describe('validateFieldPolicies', () => {
     expect(parseFieldPolicy('x', { transform: 'hash' })).toMatchObject({ alg: 'hmac-sm3' });
     expect(parseFieldPolicy('x', { transform: 'encrypt' })).toMatchObject({ alg: 'SM4' });
     expect(parseFieldPolicy('x', { transform: 'tokenize' })).toMatchObject({ alg: 'FF1-SM4' });
+    expect(parseFieldPolicy('x', { transform: 'redact' })).toEqual({ transform: 'redact', scope: 'contract', mode: 'tag' });
   });
 
   it.each([

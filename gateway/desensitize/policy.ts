@@ -1,4 +1,5 @@
 import { fail } from '../../common/errors.ts';
+import { ENTITY_KINDS, isEntityKind, type EntityKind } from '../discovery/index.ts';
 import { RESERVED_FIELD_NAMES } from '../formats/index.ts';
 import {
   SIMULATE_TYPES,
@@ -24,6 +25,7 @@ export type ParsedPolicy = { scope: KeyScope } & (
   | { transform: 'simulate'; type: SimulateType }
   | { transform: 'encrypt'; alg: EncryptAlg }
   | { transform: 'tokenize'; alg: TokenizeAlg }
+  | { transform: 'redact'; mode: 'tag' | 'token'; entities?: readonly EntityKind[] }
 );
 
 export type Scalar = string | number | boolean | null;
@@ -41,6 +43,7 @@ const PARAMS: Record<FieldPolicy['transform'], readonly string[]> = {
   simulate: ['type'],
   encrypt: ['alg'],
   tokenize: ['alg'],
+  redact: ['entities', 'mode'],
 };
 
 type Fit = readonly string[] | 'any';
@@ -54,6 +57,8 @@ function fitOf(policy: ParsedPolicy): Fit {
       return TEXTUAL;
     case 'tokenize':
       return ['string', 'number'];
+    case 'redact':
+      return ['string'];
     case 'generalize':
       return policy.step !== undefined ? ['number'] : ['date'];
     case 'simulate':
@@ -129,7 +134,19 @@ function parseParams(field: string, p: FieldPolicy, scope: KeyScope): ParsedPoli
       return { transform: 'encrypt', scope, alg: oneOf(field, 'alg', p.alg, ['SM4', 'AES-256-GCM'] as const, 'SM4') };
     case 'tokenize':
       return { transform: 'tokenize', scope, alg: oneOf(field, 'alg', p.alg, ['FF1-SM4', 'FF1-AES'] as const, 'FF1-SM4') };
+    case 'redact': {
+      const mode = oneOf(field, 'mode', p.mode, ['tag', 'token'] as const, 'tag');
+      if (p.entities === undefined) return { transform: 'redact', scope, mode };
+      return { transform: 'redact', scope, mode, entities: entityList(field, p.entities) };
+    }
   }
+}
+
+function entityList(field: string, v: unknown): EntityKind[] {
+  if (!Array.isArray(v) || v.length === 0 || !v.every(isEntityKind) || new Set(v).size !== v.length) {
+    throw bad(field, 'entities', `entities must be a non-empty list of distinct kinds among ${ENTITY_KINDS.join(', ')}`);
+  }
+  return v;
 }
 
 /** Checks one field's policy and returns it with defaults applied. */

@@ -13,6 +13,7 @@ export const TRANSFORMS = [
   'encrypt',
   'tokenize',
   'aggregate',
+  'redact',
 ] as const;
 
 export type TransformName = (typeof TRANSFORMS)[number];

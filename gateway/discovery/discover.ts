@@ -1,6 +1,8 @@
 import type { DataRecord } from '../formats/index.ts';
 import { DETECTORS, type Detector } from './detectors.ts';
-import { parseDate } from './pii/dates.ts';
+import { parseDate, today } from './pii/dates.ts';
+import { ENTITY_CATEGORY, type EntityKind } from './text/kinds.ts';
+import { findEntities } from './text/scan.ts';
 import type { DiscoveredCategory, DiscoveredColumn, DiscoveryReport } from './types.ts';
 
 export const DEFAULT_DISCOVERY_ROWS = 10_000;
@@ -59,8 +61,40 @@ export function discoverColumn(name: string, values: readonly unknown[]): Discov
     bestShare = Math.max(bestShare, share);
     if (candidate && (best === undefined || candidate.confidence > best.confidence)) best = candidate;
   }
-  if (best === undefined) return { name, detected: 'none', category: 'general', confidence: round(1 - bestShare), matches: 0, rows };
+  if (best === undefined) {
+    const none: DiscoveredColumn = { name, detected: 'none', category: 'general', confidence: round(1 - bestShare), matches: 0, rows };
+    return isProse(texts) ? withFreeText(none, texts) : none;
+  }
   return { name, detected: best.detector.kind, category: best.detector.category, confidence: round(best.confidence), matches: best.matches, rows };
+}
+
+/** Values this long (median, in UTF-16 units), this varied and mostly made of words are prose, not codes, numbers or labels. */
+const PROSE_MEDIAN_LENGTH = 12;
+const PROSE_SHARE = 0.5;
+const WORDS = /[\u4e00-\u9fff]|[A-Za-z]\s+[A-Za-z]/;
+
+function isProse(texts: readonly string[]): boolean {
+  const lengths = texts.map((t) => t.length).sort((a, b) => a - b);
+  if (lengths[Math.floor(lengths.length / 2)]! < PROSE_MEDIAN_LENGTH || new Set(texts).size < texts.length * PROSE_SHARE) return false;
+  return texts.filter((t) => WORDS.test(t)).length >= texts.length * PROSE_SHARE;
+}
+
+const CATEGORY_RANK: Record<DiscoveredCategory, number> = { general: 0, personal: 1, sensitive: 2 };
+
+/**
+ * A prose column is scanned value by value with the free-text scanner; its category is the
+ * most sensitive of the kinds found in any value (one resident ID in a notes column makes the
+ * column sensitive: export rules count the person either way).
+ */
+function withFreeText(column: DiscoveredColumn, texts: readonly string[]): DiscoveredColumn {
+  const found: Partial<Record<EntityKind, number>> = {};
+  const scan = { today: today() };
+  for (const text of texts) {
+    for (const kind of new Set(findEntities(text, scan).map((s) => s.kind))) found[kind] = (found[kind] ?? 0) + 1;
+  }
+  let category: DiscoveredCategory = 'general';
+  for (const kind of Object.keys(found) as EntityKind[]) if (CATEGORY_RANK[ENTITY_CATEGORY[kind]] > CATEGORY_RANK[category]) category = ENTITY_CATEGORY[kind];
+  return { ...column, category, freeText: true, entities: found };
 }
 
 /** A report over records already in memory; columns in order of first appearance. */

@@ -158,3 +158,18 @@ describe('reports and categories', () => {
     expect([of(generate.uscc), of(decoy.amount), categoryForField('身份证号', [])]).toEqual(['general', 'general', 'general']);
   });
 });
+
+describe('free-text columns', () => {
+  it('reports prose columns with the kinds found inside them, and the most sensitive category', async () => {
+    const { freeTextCorpus } = await import('./text/free-text-corpus.ts');
+    const notes = freeTextCorpus(3, 300).map((c) => c.text);
+    const column = discoverColumn('remarks', notes);
+    expect(column).toMatchObject({ detected: 'none', category: 'sensitive', freeText: true });
+    expect(Object.keys(column.entities!).sort()).toEqual(expect.arrayContaining(['address', 'cn_mobile', 'cn_resident_id', 'name']));
+    expect(column.entities!.name).toBeGreaterThan(100);
+    const clean = discoverColumn('remarks', Array.from({ length: 50 }, (_, i) => `第${i}批货物已经入库，包装完好，质量检查合格，请安排发货`));
+    expect(clean).toMatchObject({ category: 'general', freeText: true, entities: {} });
+    // Short labels are not prose: no free-text fields at all.
+    expect(discoverColumn('comment', ['质量一般', '还会再买', '物流很快']).freeText).toBeUndefined();
+  });
+});

@@ -1,3 +1,5 @@
+import type { EntityKind } from './text/kinds.ts';
+
 export type DetectedKind =
   | 'cn_resident_id'
   | 'cn_mobile'
@@ -24,6 +26,10 @@ export interface DiscoveredColumn {
   matches: number;
   /** Rows examined, empty values included. */
   rows: number;
+  /** Present and true when the column holds prose (notes, tickets, chats) that no single kind explains. */
+  freeText?: boolean;
+  /** For free-text columns: per kind found inside the prose, how many values hold it. */
+  entities?: Partial<Record<EntityKind, number>>;
 }
 
 export interface DiscoveryReport {

@@ -117,8 +117,12 @@ describe('readCsv on random input', () => {
     const whole = await collect(readCsv(chunked(text, 1 << 20)));
     expect(whole.length).toBeGreaterThan(250);
     for (const size of [1, 2, 3, 5, 8, 13, 64]) expect(await collect(readCsv(chunked(text, size)))).toEqual(whole);
+    // Written back, the records read the same, but for cells a spreadsheet would run as a
+    // formula (here: those starting with CR), which gain the leading apostrophe.
     const serializer = csvSerializer(['h1', 'h2', 'h3']);
-    expect(await collect(readCsv(chunked(serializer.head() + serializer.batch(whole), 7)))).toEqual(whole);
+    const neutralized = whole.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && v.startsWith('\r') ? `'${v}` : v])));
+    expect(neutralized).not.toEqual(whole);
+    expect(await collect(readCsv(chunked(serializer.head() + serializer.batch(whole), 7)))).toEqual(neutralized);
   });
 });
 

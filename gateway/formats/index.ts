@@ -2,7 +2,7 @@
 export { openRecords, readRecords } from './read-records.ts';
 export { readJsonFile } from './json-file.ts';
 export { readCsv } from './csv-reader.ts';
-export { readNdjson } from './ndjson-reader.ts';
+export { parseOwnNdjson, readNdjson } from './ndjson-reader.ts';
 export { readJsonArray } from './json-array-reader.ts';
 export { writeBatchTexts, writeRecords, type WriteOptions } from './write-records.ts';
 export {

@@ -24,11 +24,23 @@ export interface OutputFrame {
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** One CSV field: absent values are empty, objects are JSON, quoting per RFC 4180 when needed. */
+/** `=`, `+`, `-`, `@`, tab, CR: a spreadsheet reads a cell starting with one of these as a formula. */
+function startsLikeFormula(text: string): boolean {
+  const first = text.charCodeAt(0);
+  return first === 0x3d || first === 0x2b || first === 0x2d || first === 0x40 || first === 0x09 || first === 0x0d;
+}
+
+/**
+ * One CSV field: absent values are empty, objects are JSON, quoting per RFC 4180 when needed.
+ * A value a spreadsheet would run as a formula (`=HYPERLINK(…)`, `@SUM(…)`, `-2+3`) gets a
+ * leading `'` (OWASP CSV injection rule); numbers such as `-12.5` stay as they are.
+ */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (startsLikeFormula(text) && !NUMBER.test(text)) text = `'${text}`;
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -1,5 +1,6 @@
 import { errorResponseSchema } from '../../common/index.ts';
 import { ID_PATTERN } from '../ids.ts';
+import { ISO_3166_ALPHA2 } from './countries.ts';
 
 /** Response map for a route: its success schema plus the SURFACE error body for 4xx/5xx. */
 export function responses(successes: Record<number, object>): Record<string, object> {
@@ -21,6 +22,7 @@ export const dateOrDateTime = {
   pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
 } as const;
 
-export const countryCode = { type: 'string', pattern: '^[A-Z]{2}$' } as const;
+/** An ISO 3166-1 alpha-2 country code that is assigned to a country (not just two capitals). */
+export const countryCode = { type: 'string', enum: ISO_3166_ALPHA2 } as const;
 
 export const freeObject = { type: 'object', additionalProperties: true } as const;

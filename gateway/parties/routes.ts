@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { SluiceError } from '../../common/index.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { idParams, responses } from '../http/schemas.ts';
@@ -17,11 +18,17 @@ export async function partyRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayC
     },
   );
 
-  // Public profiles (name, kind, jurisdiction, public key) let owners find recipients and
-  // recipients check the owner's signing key; they hold nothing confidential.
+  // A party record says who a company deals with, whether it operates critical information
+  // infrastructure (`ciio`) and its FTZ: the admin, the party itself and regulators read it,
+  // nobody else — not even a counterparty (an unknown id and a forbidden one answer alike).
   app.get<{ Params: { id: string } }>(
     '/v1/parties/:id',
     { schema: { tags: ['parties'], params: idParams, response: responses({ 200: partyResponse }) } },
-    async (request) => publicView(await getParty(ctx, request.params.id)),
+    async (request) => {
+      const { principal } = request;
+      const mayRead = principal.role === 'admin' || principal.party.kind === 'regulator' || principal.party.id === request.params.id;
+      if (!mayRead) throw new SluiceError('FORBIDDEN', 'party records are readable by the admin, the party itself and regulators');
+      return publicView(await getParty(ctx, request.params.id));
+    },
   );
 }

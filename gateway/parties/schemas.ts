@@ -14,6 +14,7 @@ export const createPartyBody = {
     ftz: { type: 'string', enum: [...FTZ] },
     industry: { type: 'string', minLength: 1, maxLength: 100 },
     contact: { type: 'string', minLength: 1, maxLength: 300 },
+    endpoint: { type: 'string', minLength: 8, maxLength: 500, description: 'overseas model providers: OpenAI-compatible base URL (https; http only to loopback)' },
   },
 } as const;
 
@@ -36,6 +37,7 @@ export const partyResponse = {
     ftz: { type: ['string', 'null'] },
     industry: { type: ['string', 'null'] },
     contact: { type: ['string', 'null'] },
+    endpoint: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
   },
 } as const;
@@ -49,4 +51,5 @@ export interface CreatePartyInput {
   ftz?: (typeof FTZ)[number];
   industry?: string;
   contact?: string;
+  endpoint?: string;
 }

@@ -1,17 +1,20 @@
 import { SluiceError } from '../../common/index.ts';
 import { normalizeSm2PublicKey } from '../../crypto/index.ts';
-import { newToken, tokenHash } from '../auth/tokens.ts';
+import { issueToken, newToken } from '../auth/tokens.ts';
 import type { Party } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
+import { parseEndpoint } from '../egress/endpoint.ts';
 import { newId } from '../ids.ts';
 import type { CreatePartyInput } from './schemas.ts';
 
 export async function createParty(ctx: GatewayContext, input: CreatePartyInput): Promise<{ id: string; token: string }> {
   checkJurisdiction(input);
+  const endpoint = input.endpoint === undefined ? null : providerEndpoint(input.kind, input.endpoint);
   const publicKey = input.publicKey === undefined ? null : parsePublicKey(input.publicKey);
   const id = newId('pty');
   const token = newToken();
-  const createdAt = ctx.now().toISOString();
+  const now = ctx.now();
+  const createdAt = now.toISOString();
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('parties')
@@ -28,9 +31,10 @@ export async function createParty(ctx: GatewayContext, input: CreatePartyInput):
         kek_id: null,
         owner_secret: null,
         created_at: createdAt,
+        endpoint,
       })
       .execute();
-    await trx.insertInto('tokens').values({ hash: tokenHash(token), party_id: id, role: 'party', created_at: createdAt }).execute();
+    await issueToken(trx, { role: 'party', partyId: id }, now, token);
   });
   return { id, token };
 }
@@ -46,6 +50,12 @@ function checkJurisdiction(input: CreatePartyInput): void {
   if (input.kind !== 'domestic' && (input.ciio !== undefined || input.ftz !== undefined)) {
     throw new SluiceError('VALIDATION_FAILED', 'ciio and ftz apply to domestic parties only', { field: input.ciio !== undefined ? 'ciio' : 'ftz' });
   }
+}
+
+/** Only an overseas party can be a model provider that prompts are sent to. */
+function providerEndpoint(kind: CreatePartyInput['kind'], endpoint: string): string {
+  if (kind !== 'overseas') throw new SluiceError('VALIDATION_FAILED', 'only an overseas party may have an endpoint', { field: 'endpoint' });
+  return parseEndpoint(endpoint);
 }
 
 function parsePublicKey(value: string): string {
@@ -73,6 +83,7 @@ export function publicView(party: Party) {
     ftz: party.ftz,
     industry: party.industry,
     contact: party.contact,
+    endpoint: party.endpoint,
     createdAt: party.created_at,
   };
 }

@@ -14,12 +14,14 @@ import {
 } from '../compliance/index.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { assertOwner, contractTerms, getContract } from '../contracts/service.ts';
+import { assertOwner, contractDatasetId, contractTerms, getContract } from '../contracts/service.ts';
 import { datasetFields, getDataset } from '../datasets/service.ts';
 import { freeObject, idParams, responses } from '../http/schemas.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { getParty } from '../parties/service.ts';
 import { transferFactSource } from './facts.ts';
+import { confirmFiling, recordFiling } from './filings.ts';
+import type { OutboxRelay } from '../anchoring/outbox.ts';
 
 const yearQuery = {
   type: 'object',
@@ -28,7 +30,7 @@ const yearQuery = {
   properties: { year: { type: 'string', pattern: '^(19|20|21)\\d{2}$' }, exporter: { type: 'string', pattern: ID_PATTERN } },
 } as const;
 
-const filingResponse = {
+export const filingResponse = {
   type: 'object',
   required: ['exporterId', 'mechanism', 'reference', 'validFrom', 'validUntil'],
   properties: {
@@ -38,7 +40,24 @@ const filingResponse = {
     validFrom: { type: 'string' },
     validUntil: { type: 'string' },
     recordedAt: { type: 'string' },
+    status: { type: 'string', enum: ['declared', 'awaiting_confirmation', 'confirmed'] },
+    confirmedAt: { type: ['string', 'null'] },
+    confirmedBy: { type: ['string', 'null'] },
+    ledger: { type: 'string', description: 'id of the ledger record anchoring this filing event' },
   },
+} as const;
+
+const confirmBody = {
+  type: 'object',
+  required: ['exporterId', 'reference'],
+  additionalProperties: false,
+  properties: { exporterId: { type: 'string', pattern: ID_PATTERN }, reference: filingSchema.properties.reference },
+} as const;
+
+const filingsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { exporter: { type: 'string', pattern: ID_PATTERN } },
 } as const;
 
 const statusResponse = {
@@ -59,7 +78,7 @@ const statusResponse = {
   },
 } as const;
 
-export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function complianceRoutes(app: FastifyInstance, { ctx, relay }: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
   const database = { db: ctx.db, dialect: ctx.dialect };
 
   app.post<{ Body: Scenario }>(
@@ -77,21 +96,41 @@ export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: Gat
     },
   );
 
+  // Standard-contract filings and certificates are declared by the owner; a security assessment
+  // is recorded as awaiting a regulator's confirmation and covers no transfer until then.
   app.post<{ Body: unknown }>(
     '/v1/compliance/filings',
     { schema: { tags: ['compliance'], body: filingSchema, response: responses({ 201: filingResponse }) } },
     async (request, reply) => {
       const exporter = requireParty(request.principal, ['domestic']);
-      const filing = await ctx.compliance.filings.record(exporter.id, request.body, ctx.now());
-      request.log.info({ exporterId: exporter.id, mechanism: filing.mechanism }, 'filing recorded');
+      const filing = await recordFiling(ctx, relay, exporter.id, request.body);
+      request.log.info({ exporterId: exporter.id, mechanism: filing.mechanism, status: filing.status }, 'filing recorded');
       return reply.status(201).send(filing);
     },
   );
 
-  app.get(
+  // An exporter lists its own filings; a regulator every exporter's (or one's, ?exporter=ID).
+  app.get<{ Querystring: { exporter?: string } }>(
     '/v1/compliance/filings',
-    { schema: { tags: ['compliance'], response: responses({ 200: { type: 'object', required: ['filings'], properties: { filings: { type: 'array', items: filingResponse } } } }) } },
-    async (request) => ({ filings: await ctx.compliance.filings.list(requireParty(request.principal, ['domestic']).id) }),
+    { schema: { tags: ['compliance'], querystring: filingsQuery, response: responses({ 200: { type: 'object', required: ['filings'], properties: { filings: { type: 'array', items: filingResponse } } } }) } },
+    async (request) => {
+      const party = requireParty(request.principal, ['domestic', 'regulator']);
+      if (party.kind === 'domestic' && request.query.exporter && request.query.exporter !== party.id) {
+        throw new SluiceError('FORBIDDEN', 'an exporter sees only its own filings');
+      }
+      return { filings: await ctx.compliance.filings.list(party.kind === 'domestic' ? party.id : request.query.exporter) };
+    },
+  );
+
+  app.post<{ Body: { exporterId: string; reference: string } }>(
+    '/v1/compliance/filings/confirm',
+    { schema: { tags: ['compliance'], body: confirmBody, response: responses({ 200: filingResponse }) } },
+    async (request) => {
+      const regulator = requireParty(request.principal, ['regulator']);
+      const filing = await confirmFiling(ctx, relay, regulator.id, request.body.exporterId, request.body.reference);
+      request.log.info({ exporterId: filing.exporterId, regulatorId: regulator.id }, 'security assessment confirmed');
+      return filing;
+    },
   );
 
   // R-REPORT: exporters see their own year; regulators any exporter's, or all of them.
@@ -126,7 +165,7 @@ export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: Gat
       const contract = await getContract(ctx, request.params.id);
       const owner = assertOwner(request.principal, contract);
       const terms = contractTerms(contract);
-      const dataset = await getDataset(ctx, contract.dataset_id);
+      const dataset = await getDataset(ctx, contractDatasetId(contract));
       const recipient = await getParty(ctx, contract.recipient_id);
       const markdown = pipiaDraft(
         { id: contract.id, ...terms, maxRecordsPerTransfer: terms.maxRecordsPerTransfer ?? null },

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
+import { ServiceClient, type TlsClientSettings } from '../../common/index.ts';
 
 export interface ServiceSpec {
   name: string;
@@ -18,9 +19,13 @@ export interface SupervisorOptions {
   /** One `<service>.pid` file per running child, for operators and fault tests. */
   runDir: string;
   stdout: Writable;
+  /** For a terminal: how each line a child prints is shown there (the log files keep it as written). */
+  pretty?: (line: string) => string;
   /** Receives what a child writes on its secret channel (fd 3): shown to the operator, never logged. */
   onSecret: (service: string, text: string) => void;
   onEvent: (message: string) => void;
+  /** CA and client certificate for health checks of services that serve (mutual) TLS. */
+  tls?: TlsClientSettings;
 }
 
 const RESTART_DELAY_MS = 1000;
@@ -42,7 +47,7 @@ export class Supervisor {
     fs.mkdirSync(this.options.runDir, { recursive: true, mode: 0o700 });
     for (const spec of this.options.services) {
       this.launch(spec);
-      if (spec.healthUrl) await waitHealthy(spec.healthUrl, () => this.children.get(spec.name)?.exitCode !== null);
+      if (spec.healthUrl) await waitHealthy(spec.healthUrl, () => this.children.get(spec.name)?.exitCode !== null, this.options.tls);
     }
   }
 
@@ -70,8 +75,9 @@ export class Supervisor {
     this.children.set(spec.name, child);
     fs.writeFileSync(path.join(this.options.runDir, `${spec.name}.pid`), `${child.pid}\n`);
     for (const stream of [child.stdout, child.stderr]) {
+      const show = this.console();
       stream?.on('data', (chunk: Buffer) => {
-        this.options.stdout.write(chunk);
+        show(chunk);
         log.write(chunk);
       });
     }
@@ -88,6 +94,18 @@ export class Supervisor {
     });
   }
 
+  /** Writes a child's output to the console, line by line through `pretty` when set. */
+  private console(): (chunk: Buffer) => void {
+    const { stdout, pretty } = this.options;
+    if (!pretty) return (chunk) => stdout.write(chunk);
+    let pending = '';
+    return (chunk) => {
+      const lines = (pending + chunk.toString('utf8')).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) stdout.write(pretty(line));
+    };
+  }
+
   private mayRestart(name: string): boolean {
     const now = Date.now();
     const recent = (this.restarts.get(name) ?? []).filter((t) => now - t < 60_000);
@@ -97,17 +115,22 @@ export class Supervisor {
   }
 }
 
-async function waitHealthy(url: string, exited: () => boolean, timeoutMs = 60_000): Promise<void> {
+async function waitHealthy(url: string, exited: () => boolean, tls: TlsClientSettings | undefined, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error(`service behind ${url} exited during startup`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
+  const client = new ServiceClient(url, 1000, tls);
+  try {
+    while (Date.now() < deadline) {
+      if (exited()) throw new Error(`service behind ${url} exited during startup`);
+      try {
+        const response = await client.request(url, { method: 'GET' });
+        if (response.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 150));
     }
-    await new Promise((r) => setTimeout(r, 150));
+  } finally {
+    client.close();
   }
   throw new Error(`service behind ${url} did not become healthy within ${timeoutMs} ms`);
 }

@@ -1,253 +1,45 @@
 import { SluiceError } from '../../common/index.ts';
-import { createKeyedHash, hkdf, sm3Hex } from '../../crypto/index.ts';
-import type { LedgerRecord } from '../../ledger/index.ts';
-import { createDesensitizer, createFieldEncryptor, deriveTransformKeys, encryptAlgorithms, type EncryptAlg } from '../desensitize/index.ts';
-import { enqueue, type OutboxRelay } from '../anchoring/outbox.ts';
+import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { Party, Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { contractTerms, getContract, transformSecretContext, type ContractRow } from '../contracts/service.ts';
-import type { ContractTerms, FieldPolicyInput } from '../contracts/schemas.ts';
+import { contractTerms } from '../contracts/service.ts';
 import type { TransfersTable } from '../db/schema.ts';
-import { datasetFields, getDataset, readRecords, unwrapDatasetKey, type DatasetRow } from '../datasets/service.ts';
-import type { DataRecord } from '../datasets/records.ts';
-import type { DatasetField } from '../datasets/schemas.ts';
+import type { IdempotencyClaim } from '../http/idempotency.ts';
 import { newId } from '../ids.ts';
-import { sealPackage } from '../package/envelope.ts';
-import { getParty, ownerSecret } from '../parties/service.ts';
-import { assertContractUsable, recordAllowance } from './checks.ts';
-import { candidateFilings, clearForExport, type ComplianceClearance } from './compliance-gate.ts';
+import type { TransferRunner } from './jobs.ts';
+import { completeTransfer, type CompletedTransfer } from './complete.ts';
+import { downloadDeadline } from './lifecycle.ts';
+import { prepareTransfer, type TransferRequest } from './prepare.ts';
+import { producePackage } from './produce.ts';
 
 export type TransferRow = TransfersTable;
+export type { TransferRequest } from './prepare.ts';
+export type { CompletedTransfer } from './complete.ts';
 
-export interface TransferRequest {
-  contractId: string;
-  purpose: string;
-  limit?: number;
-}
+export type TransferResponse = { status: 201; body: CompletedTransfer } | { status: 202; body: { id: string; status: 'running' } };
 
-interface DeliveredField {
-  name: string;
-  category: DatasetField['category'];
-  policy: FieldPolicyInput;
-}
-
-function deliveredFields(terms: ContractTerms, fields: DatasetField[]): DeliveredField[] {
-  return Object.entries(terms.fields)
-    .filter(([, policy]) => policy.transform !== 'aggregate')
-    .map(([name, policy]) => {
-      const field = fields.find((f) => f.name === name);
-      if (!field) throw new SluiceError('CONFLICT', 'contract names a field the dataset no longer has');
-      return { name, category: field.category, policy };
-    });
-}
-
-export async function createTransfer(ctx: GatewayContext, relay: OutboxRelay, recipient: Party, request: TransferRequest) {
-  const contract = await getContract(ctx, request.contractId);
-  if (contract.recipient_id !== recipient.id) throw new SluiceError('FORBIDDEN', 'only the contract recipient may transfer under it');
-  const terms = contractTerms(contract);
-  const now = ctx.now();
-  assertContractUsable(contract, terms, request.purpose, now);
-  const allowance = recordAllowance(terms, request.limit);
-  if (!recipient.public_key) throw new SluiceError('VALIDATION_FAILED', 'register an SM2 public key before receiving packages');
-  const dataset = await getDataset(ctx, contract.dataset_id);
-  const delivered = deliveredFields(terms, datasetFields(dataset));
-  if (delivered.some((f) => f.category === 'core')) {
-    throw new SluiceError('CORE_DATA_PROHIBITED', 'core data may not be provided abroad (R-CORE)', { rules: ['R-CORE'] });
-  }
-  const owner = await getParty(ctx, contract.owner_id);
-  const transferId = newId('trf');
-
-  // Every key comes from the KMS for this request only; if it is unreachable nothing is released.
-  const material = await unwrapKeys(ctx, { contract, dataset, owner, transferId, delivered });
-  try {
-    const records = await collect(readRecords(ctx, dataset, material.dek, allowance));
-    const subjects = subjectHashes(records, dataset.subject_field, material.countingKey, transferId);
-    const transformed = transform(delivered, records, material, terms.fingerprint === true);
-    const ndjson = new TextEncoder().encode(transformed.map((r) => JSON.stringify(r)).join('\n') + (transformed.length ? '\n' : ''));
-    const createdAt = now.toISOString();
-    const packageBytes = sealPackage(
-      recipient.public_key,
-      { transferId, contractId: contract.id, recipientId: recipient.id, createdAt, records: records.length },
-      ndjson,
-    );
-    const packageDigest = sm3Hex(packageBytes);
-    const filings = await candidateFilings(ctx, owner.id, createdAt);
-    const released = delivered.map((f) => ({ name: f.name, category: f.category, transform: f.policy.transform }));
-    const receipt = await ctx.db.transaction().execute(async (trx) => {
-      const clearance = await clearForExport(ctx, trx, { exporter: owner, terms, fields: released, subjects, at: now, filings });
-      const receipt = receiptRecord({ transferId, contract, terms, purpose: request.purpose, createdAt, delivered, records: records.length, subjects: subjects.length, packageDigest, clearance });
-      await trx
-        .insertInto('transfers')
-        .values({
-          id: transferId,
-          contract_id: contract.id,
-          exporter_id: owner.id,
-          recipient_id: recipient.id,
-          dataset_id: dataset.id,
-          purpose: request.purpose,
-          records: records.length,
-          subjects: subjects.length,
-          wrapped_field_key: material.wrappedFieldKeys,
-          receipt: JSON.stringify(receipt),
-          package_digest: packageDigest,
-          created_at: createdAt,
-        })
-        .execute();
-      await trx.insertInto('transfer_packages').values({ transfer_id: transferId, package: packageBytes }).execute();
-      await enqueue(trx, receipt);
-      return receipt;
-    });
-    await relay.anchor(receipt.id);
-    return { id: transferId, status: 'completed' as const, records: records.length, subjects: subjects.length, receipt };
-  } finally {
-    material.wipe();
-  }
-}
-
-interface KeyMaterial {
-  dek: Uint8Array;
-  contractSecret: Uint8Array;
-  ownerScopeSecret: Uint8Array;
-  countingKey: Uint8Array;
-  /** Fresh data keys for `encrypt` fields, one per algorithm the contract uses. */
-  fieldKeys: Map<EncryptAlg, Uint8Array>;
-  /** Their KMS-wrapped forms by algorithm (JSON), kept with the transfer for the owner to decrypt. */
-  wrappedFieldKeys: string | null;
-  transferId: string;
-  wipe(): void;
-}
-
-const FIELD_KEY_BYTES: Record<EncryptAlg, number> = { SM4: 16, 'AES-256-GCM': 32 };
-
-async function unwrapKeys(
+/**
+ * `POST /v1/transfers`: every gate (compliance included) is passed before any key is unwrapped;
+ * then a transfer of at most `transferSyncRecords` records is produced and released in this
+ * request (201), a larger one is accepted (202) and produced by the runner in the background.
+ */
+export async function createTransfer(
   ctx: GatewayContext,
-  input: { contract: ContractRow; dataset: DatasetRow; owner: Party; transferId: string; delivered: DeliveredField[] },
-): Promise<KeyMaterial> {
-  const { contract, transferId } = input;
-  const held: Uint8Array[] = [];
-  const hold = (key: Uint8Array) => (held.push(key), key);
-  const wipe = () => held.forEach((key) => key.fill(0));
-  try {
-    const dek = hold(await unwrapDatasetKey(ctx, input.dataset));
-    const contractSecret = hold(await ctx.kms.decrypt(contract.kek_id, contract.secret, transformSecretContext(contract.id)));
-    const ownerScopeSecret = hold(await ownerSecret(ctx, input.owner));
-    const fieldKeys = new Map<EncryptAlg, Uint8Array>();
-    const wrapped: Record<string, string> = {};
-    const policies = Object.fromEntries(input.delivered.map((f) => [f.name, f.policy]));
-    for (const alg of encryptAlgorithms(policies)) {
-      const context = { purpose: 'field-encrypt', contractId: contract.id, transferId, alg };
-      const key = await ctx.kms.dataKey(contract.kek_id, context, { bytes: FIELD_KEY_BYTES[alg] });
-      fieldKeys.set(alg, hold(key.plaintext));
-      wrapped[alg] = key.ciphertext;
-    }
-    const countingKey = hold(hkdf('sm3', ownerScopeSecret, new Uint8Array(0), 'sluice.subject-count.v1', 32));
-    return {
-      dek,
-      contractSecret,
-      ownerScopeSecret,
-      countingKey,
-      fieldKeys,
-      wrappedFieldKeys: fieldKeys.size > 0 ? JSON.stringify(wrapped) : null,
-      transferId,
-      wipe,
-    };
-  } catch (error) {
-    // A KMS failure half-way must not leave the keys already unwrapped in memory.
-    wipe();
-    throw error;
+  relay: OutboxRelay,
+  runner: TransferRunner,
+  recipient: Party,
+  request: TransferRequest,
+  idempotency?: IdempotencyClaim,
+): Promise<TransferResponse> {
+  const prepared = await prepareTransfer(ctx, recipient, request, newId('trf'));
+  if (prepared.plan.records > ctx.config.transferSyncRecords) {
+    const body = { id: prepared.transferId, status: 'running' as const };
+    await runner.accept(prepared, async (trx) => idempotency?.record(trx, 202, body));
+    return { status: 202, body };
   }
-}
-
-async function collect(batches: AsyncIterable<DataRecord[]>): Promise<DataRecord[]> {
-  const all: DataRecord[] = [];
-  for await (const batch of batches) for (const record of batch) all.push(record);
-  return all;
-}
-
-/**
- * Distinct persons in this transfer, as keyed hashes of the subject field (never the raw
- * identifier). Without a subject field every record counts as a new person: the conservative
- * reading when de-duplication is impossible.
- */
-function subjectHashes(records: DataRecord[], subjectField: string | null, countingKey: Uint8Array, transferId: string): Uint8Array[] {
-  const hash = createKeyedHash('hmac-sm3', countingKey);
-  const distinct = new Map<string, Uint8Array>();
-  records.forEach((record, index) => {
-    const value = subjectField ? record[subjectField] : null;
-    const digest = hash.digest(value === null || value === undefined ? `\u0000row/${transferId}/${index}` : String(value));
-    distinct.set(Buffer.from(digest).toString('base64'), digest);
-  });
-  return [...distinct.values()];
-}
-
-/**
- * Canary rows per real row in fingerprinted packages: 1 % lets a leak of a few thousand rows
- * with a single near-unique column left name its recipient (each mark carries 8 bits).
- */
-const FINGERPRINT_RATE = 0.01;
-
-/**
- * One engine for the whole transfer: contract-scoped and owner-scoped fields take keys from
- * their own secrets (SURFACE: `scope`), and a fingerprinted contract gets canary rows keyed to
- * this recipient for leak tracing.
- */
-function transform(delivered: DeliveredField[], records: DataRecord[], material: KeyMaterial, fingerprint: boolean): DataRecord[] {
-  const keys = { contract: deriveTransformKeys(material.contractSecret), owner: deriveTransformKeys(material.ownerScopeSecret) };
-  const encryptors = new Map([...material.fieldKeys].map(([alg, key]) => [alg, createFieldEncryptor(alg, key, material.transferId)]));
-  const policies = Object.fromEntries(delivered.map((f) => [f.name, f.policy]));
-  const desensitizer = createDesensitizer(policies, (scope) => keys[scope], {
-    ...(encryptors.size > 0 ? { encryptor: (alg: EncryptAlg) => encryptors.get(alg)! } : {}),
-    ...(fingerprint ? { fingerprint: { key: keys.contract.fingerprint, rate: FINGERPRINT_RATE } } : {}),
-  });
-  return desensitizer.transformAll(records) as DataRecord[];
-}
-
-interface ReceiptInput {
-  transferId: string;
-  contract: ContractRow;
-  terms: ContractTerms;
-  purpose: string;
-  createdAt: string;
-  delivered: DeliveredField[];
-  records: number;
-  subjects: number;
-  packageDigest: string;
-  clearance: ComplianceClearance;
-}
-
-/** The receipt is the ledger record itself: digests, counts and categories, never values. */
-function receiptRecord(input: ReceiptInput): LedgerRecord {
-  const { contract, terms } = input;
-  return {
-    id: input.transferId,
-    type: 'transfer.receipt',
-    timestamp: input.createdAt,
-    contractId: contract.id,
-    exporterId: contract.owner_id,
-    data: {
-      transferId: input.transferId,
-      contractId: contract.id,
-      contractDigest: contract.digest,
-      datasetId: contract.dataset_id,
-      exporterId: contract.owner_id,
-      recipientId: contract.recipient_id,
-      purpose: input.purpose,
-      legalBasis: terms.legalBasis,
-      scenario: terms.scenario,
-      records: input.records,
-      subjects: input.subjects,
-      fields: input.delivered.map((f) => ({ name: f.name, category: f.category, transform: f.policy.transform })),
-      packageDigest: input.packageDigest,
-      destination: terms.destination,
-      retentionDays: terms.retentionDays,
-      onwardTransfer: terms.onwardTransfer,
-      mechanism: input.clearance.assessment.mechanism,
-      regime: input.clearance.assessment.regime,
-      rules: input.clearance.assessment.rules,
-      filingReference: input.clearance.filingReference,
-      counted: input.clearance.counted,
-    },
-  };
+  const produced = await producePackage(ctx, prepared);
+  const body = await completeTransfer(ctx, relay, prepared, produced, async (trx, response) => idempotency?.record(trx, 201, response));
+  return { status: 201, body };
 }
 
 export async function getTransfer(ctx: GatewayContext, id: string): Promise<TransferRow> {
@@ -256,19 +48,73 @@ export async function getTransfer(ctx: GatewayContext, id: string): Promise<Tran
   return transfer;
 }
 
-/** Receipts are for the recipient, the exporter and regulators; packages for the recipient alone. */
-export function assertMayReadReceipt(principal: Principal, transfer: TransferRow): void {
+/** Receipts and progress are for the recipient, the exporter and regulators; packages for the recipient alone. */
+export function assertMayReadReceipt(principal: Principal, transfer: { recipient_id: string; exporter_id: string }): void {
   if (principal.role === 'admin') return;
   const { party } = principal;
   if (party.id === transfer.recipient_id || party.id === transfer.exporter_id || party.kind === 'regulator') return;
   throw new SluiceError('FORBIDDEN', 'not a party to this transfer');
 }
 
-export async function getPackage(ctx: GatewayContext, principal: Principal, id: string): Promise<Uint8Array> {
-  const transfer = await getTransfer(ctx, id);
-  if (principal.role !== 'party' || principal.party.id !== transfer.recipient_id) {
-    throw new SluiceError('FORBIDDEN', 'only the recipient may download the package');
+export interface TransferView {
+  id: string;
+  status: 'running' | 'completed' | 'failed';
+  progress: number;
+  records: number;
+  error?: { code: string; message: string };
+}
+
+/** `GET /v1/transfers/:id`: a completed transfer, or a background one as it stands (from the database, so any gateway answers). */
+export async function transferView(ctx: GatewayContext, principal: Principal, id: string): Promise<TransferView> {
+  const transfer = await ctx.db.selectFrom('transfers').select(['id', 'recipient_id', 'exporter_id', 'records']).where('id', '=', id).executeTakeFirst();
+  if (transfer) {
+    assertMayReadReceipt(principal, transfer);
+    return { id, status: 'completed', progress: 1, records: transfer.records };
   }
-  const row = await ctx.db.selectFrom('transfer_packages').select('package').where('transfer_id', '=', id).executeTakeFirstOrThrow();
-  return row.package;
+  const job = await ctx.db
+    .selectFrom('transfer_jobs')
+    .innerJoin('contracts', 'contracts.id', 'transfer_jobs.contract_id')
+    .select(['transfer_jobs.status', 'transfer_jobs.records', 'transfer_jobs.done', 'transfer_jobs.error_code', 'transfer_jobs.error_message', 'transfer_jobs.recipient_id', 'contracts.owner_id'])
+    .where('transfer_jobs.id', '=', id)
+    .executeTakeFirst();
+  if (!job) throw new SluiceError('NOT_FOUND', 'transfer not found');
+  assertMayReadReceipt(principal, { recipient_id: job.recipient_id, exporter_id: job.owner_id });
+  // A job is marked completed in the transaction that writes its transfer row (which may have landed since the first read).
+  if (job.status === 'completed') return { id, status: 'completed', progress: 1, records: job.records };
+  const progress = job.status === 'failed' || job.records === 0 ? 0 : Math.min(1, job.done / job.records);
+  return {
+    id,
+    status: job.status,
+    progress,
+    records: job.records,
+    ...(job.status === 'failed' ? { error: { code: job.error_code ?? 'INTERNAL', message: job.error_message ?? 'transfer failed' } } : {}),
+  };
+}
+
+/**
+ * The transfer whose package the caller may download now: the recipient's, completed, its
+ * contract neither revoked nor expired (revocation and expiry reach packages not yet
+ * downloaded), within the download window and not deleted.
+ */
+export async function downloadableTransfer(ctx: GatewayContext, principal: Principal, id: string): Promise<TransferRow> {
+  const transfer = await ctx.db.selectFrom('transfers').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!transfer) {
+    const job = await ctx.db.selectFrom('transfer_jobs').select(['status', 'recipient_id']).where('id', '=', id).executeTakeFirst();
+    if (!job) throw new SluiceError('NOT_FOUND', 'transfer not found');
+    assertRecipient(principal, job.recipient_id);
+    throw new SluiceError('CONFLICT', job.status === 'failed' ? 'the transfer failed; there is no package' : 'the transfer is still running; the package is available once it completes', { status: job.status });
+  }
+  assertRecipient(principal, transfer.recipient_id);
+  const contract = await ctx.db.selectFrom('contracts').selectAll().where('id', '=', transfer.contract_id).executeTakeFirstOrThrow();
+  if (contract.status === 'revoked') throw new SluiceError('CONTRACT_REVOKED', 'contract was revoked; its packages are no longer released');
+  const now = ctx.now();
+  if (now.getTime() >= Date.parse(contractTerms(contract).validUntil)) throw new SluiceError('CONTRACT_EXPIRED', 'contract has expired; its packages are no longer released');
+  if (transfer.package_deleted_at !== null || now.getTime() >= downloadDeadline(ctx, transfer)) {
+    throw new SluiceError('PACKAGE_EXPIRED', 'the download window of this package has closed; it was deleted', { windowHours: ctx.config.packageWindowHours });
+  }
+  return transfer;
+}
+
+function assertRecipient(principal: Principal, recipientId: string): void {
+  if (principal.role !== 'party' || principal.party.id !== recipientId) throw new SluiceError('FORBIDDEN', 'only the recipient may download the package');
 }

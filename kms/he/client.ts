@@ -1,4 +1,4 @@
-import { HE_SCHEMES, OPERATIONS, type HeResult, type HeScheme, type OperationKind } from '../../compute/index.ts';
+import { HE_SCHEMES, OPERATIONS, type DpRelease, type HeScheme, type NoiseReport, type OperationKind, type ReleasedResult, type SuppressedCell } from '../../compute/index.ts';
 import { fromBase64, integer, KmsTransport, string, unexpected, type Json, type KmsClientOptions } from '../client.ts';
 
 export interface KeysetRequest {
@@ -8,7 +8,8 @@ export interface KeysetRequest {
   operation?: OperationKind;
   /** The KMS refuses to decrypt results over fewer rows. */
   minGroupSize?: number;
-  dp?: { epsilon: number; sensitivity: number };
+  /** Noise every figure decrypted under the key set (the owners' signed terms). */
+  dp?: DpRelease;
 }
 
 export interface KeysetPublic {
@@ -31,8 +32,20 @@ export class HeKeysetClient {
   readonly #http: KmsTransport;
 
   constructor(options: KmsClientOptions) {
-    // Key generation and decryption build SEAL contexts in the KMS: seconds on a busy host.
-    this.#http = new KmsTransport({ timeoutMs: 60_000, ...options });
+    this.#http = new KmsTransport(options);
+  }
+
+  /** Every key set not destroyed yet, page by page: what the gateway's sweep reconciles with its jobs. */
+  async live(): Promise<{ keysetId: string; jobId: string; createdAt: string }[]> {
+    const out: { keysetId: string; jobId: string; createdAt: string }[] = [];
+    let after: string | null = null;
+    do {
+      const body: Json = await this.#http.call('GET', `/v1/he/keysets?limit=500${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      if (!Array.isArray(body.keysets)) throw unexpected();
+      for (const entry of body.keysets as Json[]) out.push({ keysetId: string(entry.keysetId), jobId: string(entry.jobId), createdAt: string(entry.createdAt) });
+      after = body.next === null ? null : string(body.next);
+    } while (after !== null);
+    return out;
   }
 
   async createKeyset(request: KeysetRequest): Promise<KeysetPublic> {
@@ -55,12 +68,20 @@ export class HeKeysetClient {
     if (body.destroyed !== true) throw unexpected();
   }
 
-  /** The folded figure of the job's own evaluated result; nothing else decrypts. */
-  async decrypt(keysetId: string, ciphertext: Uint8Array): Promise<HeResult> {
-    const body = await this.#http.call('POST', `${keysetPath(keysetId)}/decrypt`, { ciphertext: Buffer.from(ciphertext).toString('base64') });
+  /**
+   * The folded figure of the job's own evaluated result (nothing else decrypts), with the
+   * histogram bins in `suppress` withheld and the key set's noise added by the KMS.
+   */
+  async decrypt(keysetId: string, ciphertext: Uint8Array, suppress: readonly SuppressedCell[] = []): Promise<ReleasedResult> {
+    const request: Json = { ciphertext: Buffer.from(ciphertext).toString('base64') };
+    if (suppress.length > 0) request.suppress = suppress.map((s) => ({ cell: s.cell, reason: s.reason }));
+    const body = await this.#http.call('POST', `${keysetPath(keysetId)}/decrypt`, request);
     const operation = string(body.operation);
     if (!OPERATIONS.includes(operation as OperationKind)) throw unexpected();
-    return { operation: operation as OperationKind, value: figure(body.value), n: integer(body.n) };
+    const result: ReleasedResult = { operation: operation as OperationKind, value: figure(body.value), n: integer(body.n) };
+    if (body.suppressed !== undefined) result.suppressed = suppressed(body.suppressed);
+    if (body.noise !== undefined) result.noise = noise(body.noise);
+    return result;
   }
 }
 
@@ -74,9 +95,27 @@ function keyset(body: Json): KeysetPublic {
   return { keysetId: string(body.keysetId), jobId: string(body.jobId), scheme: scheme as HeScheme, keyId: string(body.keyId), publicKey: fromBase64(body.publicKey) };
 }
 
-function figure(value: unknown): HeResult['value'] {
-  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+function figure(value: unknown): ReleasedResult['value'] {
   if (value === null || finite(value)) return value;
-  if (Array.isArray(value) && value.every(finite)) return value;
+  if (Array.isArray(value) && value.every((v) => v === null || finite(v))) return value as (number | null)[];
   throw unexpected();
+}
+
+function suppressed(value: unknown): SuppressedCell[] {
+  if (!Array.isArray(value)) throw unexpected();
+  return value.map((item: Json) => {
+    const reason = string(item.reason);
+    if (reason !== 'primary' && reason !== 'secondary') throw unexpected();
+    return { cell: integer(item.cell), reason };
+  });
+}
+
+function noise(value: unknown): NoiseReport {
+  const body = value as Json;
+  if (body === null || typeof body !== 'object' || body.mechanism !== 'discrete_laplace' || !finite(body.epsilon) || !finite(body.scale)) throw unexpected();
+  const figures = (body.figures ?? {}) as Record<string, unknown>;
+  if (typeof figures !== 'object' || !Object.values(figures).every(finite)) throw unexpected();
+  return { mechanism: 'discrete_laplace', epsilon: body.epsilon, scale: body.scale, figures: figures as NoiseReport['figures'] };
 }

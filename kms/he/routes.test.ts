@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePublicKey, encryptColumn, evaluate, PARAMETER_SETS } from '../../compute/index.ts';
+import { decodePublicKey, encryptColumn, evaluate, PARAMETER_SETS, type ColumnSpec } from '../../compute/index.ts';
 import { SERVICE, WORKER, startHeKms as server } from './testing.ts';
 
 function call(app: FastifyInstance, token: string | undefined, method: 'GET' | 'POST', url: string, payload?: object) {
@@ -15,15 +15,15 @@ describe('HE key sets in the KMS', () => {
   });
   afterAll(() => s?.close());
 
-  async function job(jobId: string, columns: number[][], extra: object = {}) {
+  async function job(jobId: string, columns: number[][], extra: object = {}, spec: ColumnSpec = { operation: 'sum' }) {
     const created = await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId, scheme: 'bfv', ...extra });
     expect(created.statusCode).toBe(201);
     const { keysetId } = created.json() as { keysetId: string };
     const pub = await call(s.app, WORKER, 'GET', `/v1/he/keysets/${keysetId}/public`);
     expect(pub.statusCode).toBe(200);
     const publicKey = Buffer.from((pub.json() as { publicKey: string }).publicKey, 'base64');
-    const inputs = await Promise.all(columns.map((c) => encryptColumn(publicKey, c, { operation: 'sum' })));
-    const result = await evaluate({ operation: 'sum' }, inputs, { publicKey });
+    const inputs = await Promise.all(columns.map((c) => encryptColumn(publicKey, c, spec)));
+    const result = await evaluate({ operation: spec.operation }, inputs, { publicKey });
     const digest = createHash('sha256').update(result).digest('hex');
     expect((await call(s.app, WORKER, 'POST', `/v1/he/keysets/${keysetId}/result`, { digest })).statusCode).toBe(200);
     return { keysetId, inputs, result: Buffer.from(result).toString('base64') };
@@ -73,12 +73,41 @@ describe('HE key sets in the KMS', () => {
     expect(refused.json()).toMatchObject({ error: { code: 'GROUP_TOO_SMALL' } });
   });
 
-  it('adds differential-privacy noise to released figures when the job asks for it', async () => {
+  it('noises every figure it decrypts under the owners’ differential-privacy terms, and says how much', async () => {
     const values = Array.from({ length: 50 }, (_, i) => i);
-    const { keysetId, result } = await job('job-dp', [values], { dp: { epsilon: 0.5, sensitivity: 49 } });
+    const dp = { epsilonMicros: 500_000, bound: 49, rowsPerPerson: 1, weight: 1 };
+    const { keysetId, result } = await job('job-dp', [values], { dp });
     await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/release`, { approvals: ['owner'] });
-    const out = (await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result })).json() as { value: number };
-    expect(Number.isInteger(out.value)).toBe(true);
+    const out = (await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result })).json() as { value: number; n: number; noise: unknown };
+    // Two figures (the sum and n) share ε = 0.5: scale 49·2/0.5 = 196 on the sum, 1·2/0.5 = 4 on n.
+    expect(out.noise).toEqual({ mechanism: 'discrete_laplace', epsilon: 0.5, scale: 196, figures: { sum: 196, n: 4 } });
+    expect(Number.isInteger(out.value) && Number.isInteger(out.n)).toBe(true);
+    // exp(−40) is the chance of a draw beyond 40 scales.
+    expect(Math.abs(out.value - 1225)).toBeLessThan(40 * 196);
+    expect(Math.abs(out.n - 50)).toBeLessThan(40 * 4);
+    const refused = await call(s.app, SERVICE, 'POST', '/v1/he/keysets', { jobId: 'job-dp2', scheme: 'bfv', dp: { epsilon: 0.5, sensitivity: 49 } });
+    expect(refused.statusCode).toBe(400);
+  });
+
+  it('withholds histogram bins below the floor, and the bins the gateway names, with the reason', async () => {
+    const buckets = [0, 10, 20, 30, 40];
+    // Bins: 12, 3, 15, 0 rows; the 3 is below the floor of 5, and n − Σ(released) would give it back.
+    const values = [...Array(12).fill(1), 11, 12, 13, ...Array(15).fill(25)];
+    const { keysetId, result } = await job('job-hist', [values], { minGroupSize: 5 }, { operation: 'histogram', buckets });
+    await call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/release`, { approvals: ['owner'] });
+    const decrypt = (suppress?: object[]) => call(s.app, SERVICE, 'POST', `/v1/he/keysets/${keysetId}/decrypt`, { ciphertext: result, ...(suppress ? { suppress } : {}) });
+    expect((await decrypt()).json()).toEqual({
+      operation: 'histogram',
+      value: [null, null, 15, 0],
+      n: 30,
+      suppressed: [
+        { cell: 0, reason: 'secondary' },
+        { cell: 1, reason: 'primary' },
+      ],
+    });
+    // The gateway counts persons: a bin of 15 rows may be 2 persons.
+    expect((await decrypt([{ cell: 2, reason: 'primary' }])).json()).toMatchObject({ value: [12, null, null, 0] });
+    expect((await decrypt([{ cell: 300, reason: 'primary' }])).statusCode).toBe(400);
   });
 
   it('keeps secret keys sealed and bound to their key set', async () => {

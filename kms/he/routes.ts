@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { errorResponseSchema, fail, migrate, SluiceError, type Database } from '../../common/index.ts';
-import { addDpNoise, decodePublicKey, decryptResult, HE_RESULT_SCHEMA, HE_SCHEMES, keygen, OPERATIONS, PARAMETER_SETS, warmHeContexts, type HeResult, type HeScheme, type OperationKind } from '../../compute/index.ts';
+import { decodePublicKey, decryptTotals, HE_RESULT_SCHEMA, HE_SCHEMES, keygen, OPERATIONS, PARAMETER_SETS, releaseTotals, warmHeContexts, type DpRelease, type HeScheme, type OperationKind, type SuppressedCell } from '../../compute/index.ts';
 import { migrations, secretKeyAad, type HeDb, type HeSchema, type KeysetRow } from './store.ts';
 
 type Caller = 'service' | 'worker';
@@ -42,14 +42,51 @@ const publicView = {
   properties: { keysetId: { type: 'string' }, jobId: { type: 'string' }, scheme: { type: 'string' }, keyId: { type: 'string' }, publicKey: { type: 'string' } },
 } as const;
 
+const liveList = {
+  type: 'object',
+  required: ['keysets', 'next'],
+  properties: {
+    keysets: {
+      type: 'array',
+      items: { type: 'object', required: ['keysetId', 'jobId', 'createdAt'], properties: { keysetId: { type: 'string' }, jobId: { type: 'string' }, createdAt: { type: 'string' } } },
+    },
+    next: { type: ['string', 'null'] },
+  },
+} as const;
+
 interface CreateBody {
   jobId: string;
   scheme: HeScheme;
   /** The job's operation; `weightedSum` needs a key set whose parameters allow multiplication. */
   operation?: OperationKind;
   minGroupSize?: number;
-  dp?: { epsilon: number; sensitivity: number };
+  /** The owners' differential-privacy terms: every figure decrypted under this key set is noised. */
+  dp?: DpRelease;
 }
+
+/** JSON schema of `DpRelease`: the terms are the gateway's to compute from the signed contracts. */
+const dpSchema = {
+  type: 'object',
+  required: ['epsilonMicros', 'bound', 'rowsPerPerson', 'weight'],
+  additionalProperties: false,
+  properties: {
+    epsilonMicros: { type: 'integer', minimum: 1, maximum: 100_000_000 },
+    bound: { type: 'number', minimum: 0, maximum: 1e15 },
+    rowsPerPerson: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    weight: { type: 'number', minimum: 0, maximum: 1e15 },
+  },
+} as const;
+
+const suppressSchema = {
+  type: 'array',
+  maxItems: 256,
+  items: {
+    type: 'object',
+    required: ['cell', 'reason'],
+    additionalProperties: false,
+    properties: { cell: { type: 'integer', minimum: 0, maximum: 255 }, reason: { type: 'string', enum: ['primary', 'secondary'] } },
+  },
+} as const;
 
 function service(deps: HeKeysetDeps, request: FastifyRequest): Caller {
   const caller = deps.callerOf(request);
@@ -91,12 +128,7 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
             scheme: { type: 'string', enum: HE_SCHEMES },
             operation: { type: 'string', enum: OPERATIONS },
             minGroupSize: { type: 'integer', minimum: 1, maximum: 1_000_000 },
-            dp: {
-              type: 'object',
-              required: ['epsilon', 'sensitivity'],
-              additionalProperties: false,
-              properties: { epsilon: { type: 'number', exclusiveMinimum: 0, maximum: 100 }, sensitivity: { type: 'number', exclusiveMinimum: 0 } },
-            },
+            dp: dpSchema,
           },
         },
         response: { 200: publicView, 201: publicView, ...errors },
@@ -142,6 +174,30 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
         return row;
       });
       return reply.status(stored.id === row.id ? 201 : 200).send(view(stored));
+    },
+  );
+
+  // The gateway's sweep compares these with its live jobs: a key set created after the gateway
+  // gave up on the call (a stalled KMS finishing late) has no job, and is destroyed.
+  app.get<{ Querystring: { after?: string; limit?: string } }>(
+    '/v1/he/keysets',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { after: { type: 'string', pattern: '^hks_[A-Za-z0-9_-]{1,64}$' }, limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' } },
+        },
+        response: { 200: liveList, ...errors },
+      },
+    },
+    async (request) => {
+      service(deps, request);
+      const limit = Math.min(Number(request.query.limit ?? 500), 1000);
+      let query = db.selectFrom('kms_he_keysets').select(['id', 'job_id', 'created_at']).where('destroyed_at', 'is', null).orderBy('id').limit(limit);
+      if (request.query.after) query = query.where('id', '>', request.query.after);
+      const rows = await query.execute();
+      return { keysets: rows.map((r) => ({ keysetId: r.id, jobId: r.job_id, createdAt: new Date(Number(r.created_at)).toISOString() })), next: rows.length === limit ? rows.at(-1)!.id : null };
     },
   );
 
@@ -196,14 +252,14 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { ciphertext: string } }>(
+  app.post<{ Params: { id: string }; Body: { ciphertext: string; suppress?: SuppressedCell[] } }>(
     '/v1/he/keysets/:id/decrypt',
     {
       // A result is up to three ciphertexts of ~0.4 MB (BFV variance), above the KMS's default cap.
       bodyLimit: 16 * 1024 * 1024,
       schema: {
         params: idParams,
-        body: { type: 'object', required: ['ciphertext'], additionalProperties: false, properties: { ciphertext: base64 } },
+        body: { type: 'object', required: ['ciphertext'], additionalProperties: false, properties: { ciphertext: base64, suppress: suppressSchema } },
         response: { 200: HE_RESULT_SCHEMA, ...errors },
       },
     },
@@ -222,8 +278,13 @@ export async function registerHeKeysets(app: FastifyInstance, deps: HeKeysetDeps
         }
         const secretKey = deps.unwrap(row.secret_key, secretKeyAad(row.id, row.job_id));
         try {
-          const result = await decryptResult(secretKey, ciphertext, { minGroupSize: row.min_group_size });
-          return row.dp ? withNoise(result, JSON.parse(row.dp) as { epsilon: number; sensitivity: number }) : result;
+          const totals = await decryptTotals(secretKey, ciphertext, { minGroupSize: row.min_group_size });
+          // Noise and suppression are applied here: the exact figure never leaves the KMS.
+          return releaseTotals(totals, {
+            floor: row.min_group_size,
+            ...(row.dp ? { dp: JSON.parse(row.dp) as DpRelease } : {}),
+            ...(request.body.suppress ? { suppress: request.body.suppress } : {}),
+          });
         } finally {
           secretKey.fill(0);
         }
@@ -268,11 +329,4 @@ async function markOnce(
       .where(column, 'is', null)
       .execute(),
   );
-}
-
-function withNoise(result: HeResult, dp: { epsilon: number; sensitivity: number }): HeResult {
-  const noisy = (v: number) => addDpNoise(v, dp.sensitivity, dp.epsilon);
-  const { value } = result;
-  if (value === null) return result;
-  return { ...result, value: Array.isArray(value) ? value.map(noisy) : noisy(value) };
 }

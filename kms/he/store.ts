@@ -11,7 +11,7 @@ export interface KeysetRow {
   /** The secret key sealed under the KMS master key; AAD binds it to this keyset and job. Empty once destroyed. */
   secret_key: Uint8Array;
   min_group_size: number;
-  /** JSON `{epsilon, sensitivity}` when released figures get differential-privacy noise. */
+  /** JSON `DpRelease` (compute/disclosure/noise.ts) when every figure decrypted under the key set is noised. */
   dp: string | null;
   /** Hex SHA-256 of the evaluated result the worker reported; the only ciphertext decrypted. */
   result_digest: string | null;

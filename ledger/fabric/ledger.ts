@@ -12,16 +12,10 @@ import {
   type Network,
 } from '@hyperledger/fabric-gateway';
 import { SluiceError, type Logger } from '../../common/index.ts';
-import {
-  REJECTION,
-  canonicalRecord,
-  decodeStoredRecord,
-  parseRecord,
-  type RecordEvent,
-  type RecordPage,
-  type StoredRecord,
-} from '../../contracts/index.ts';
+import { canonicalize } from '../../crypto/index.ts';
+import { REJECTION, checkRecord, decodeStoredRecord, type RecordEvent, type RecordPage, type StoredRecord } from '../format/index.ts';
 import type { AnchoredRecord, FabricProof, Ledger, LedgerRecord, Proof, TrustAnchors, VerifyResult } from '../types.ts';
+import { trustDocument } from '../trust.ts';
 import { fabricSettingsFromEnv, readTrustAnchors, type FabricSettings } from './config.ts';
 import { proofFromBlock, proofFromEnvelope, verifyFabricProof } from './proof.ts';
 import { bytesField, decode } from './protobuf.ts';
@@ -152,6 +146,13 @@ export class FabricLedger implements Ledger {
     };
   }
 
+  /** The organizations' MSP CA certificates from `SLUICE_FABRIC_TRUST_ANCHORS`, as a trust document. */
+  trustAnchors(): TrustAnchors | undefined {
+    if (!this.trust) return undefined;
+    const anchors = Object.entries(this.trust.orgs).flatMap(([org, certificates]) => certificates.map((key) => ({ org, role: 'msp-root' as const, alg: 'X.509' as const, key })));
+    return trustDocument('fabric', anchors);
+  }
+
   /** Verifies a proof against the trust anchors configured for this client. */
   verify(record: LedgerRecord, proof: FabricProof): VerifyResult {
     if (!this.trust) return { valid: false, reason: 'no Fabric trust anchors configured' };
@@ -168,7 +169,7 @@ export class FabricLedger implements Ledger {
     const existing = await this.readStored(record.id);
     if (existing) return this.existingProof(existing, record);
 
-    const transaction = await this.contract.newProposal('Append', { arguments: [canonicalRecord(record)] }).endorse();
+    const transaction = await this.contract.newProposal('Append', { arguments: [canonicalize(record)] }).endorse();
     const stored = decodeStoredRecord(Buffer.from(transaction.getResult()).toString('utf8'));
     if (stored.txId !== transaction.getTransactionId()) return this.existingProof(stored, record);
 
@@ -182,7 +183,7 @@ export class FabricLedger implements Ledger {
   }
 
   private async existingProof(stored: StoredRecord, record: LedgerRecord): Promise<Proof> {
-    if (canonicalRecord(stored.record) !== canonicalRecord(record)) {
+    if (canonicalize(stored.record) !== canonicalize(record)) {
       throw new SluiceError('CONFLICT', 'a different record is already anchored under this id', { id: record.id });
     }
     return this.proveTransaction(stored.txId);
@@ -211,11 +212,9 @@ export class FabricLedger implements Ledger {
 }
 
 function asRecord(input: LedgerRecord): LedgerRecord {
-  try {
-    return parseRecord(input);
-  } catch (error) {
-    throw new SluiceError('VALIDATION_FAILED', 'ledger record is invalid', { reason: error instanceof Error ? error.message : 'invalid' });
-  }
+  const check = checkRecord(input);
+  if (check.problem !== undefined) throw new SluiceError('VALIDATION_FAILED', 'ledger record is invalid', { reason: check.problem });
+  return check.record;
 }
 
 function readFile(path: string, what: string): Buffer {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
-import { canonicalRecord, decodeStoredRecord, recordStateKey, type StoredRecord } from '../../contracts/index.ts';
+import { canonicalize } from '../../crypto/index.ts';
+import { decodeStoredRecord, recordStateKey, type StoredRecord } from '../format/index.ts';
 import type { FabricProof, LedgerRecord, OrgSignature, TrustAnchors, VerifyResult } from '../types.ts';
 import {
   ProtobufError,
@@ -79,7 +80,7 @@ export function verifyFabricProof(record: LedgerRecord, proof: FabricProof, trus
     if (uintField(response, 1) !== 200n) return invalid('endorsed response is not a success');
     const stored = endorsedWrite(messageField(chaincodeAction, 1), proof.chaincode, record.id);
     if (!stored) return invalid('endorsed write set does not store this record id');
-    if (canonicalRecord(stored.record) !== canonicalRecord(record)) return invalid('record differs from the endorsed record');
+    if (canonicalize(stored.record) !== canonicalize(record)) return invalid('record differs from the endorsed record');
     if (stored.txId !== proof.transactionId) return invalid('record was written by another transaction');
     if (proof.endorsements.length === 0) return invalid('proof has no endorsements');
 

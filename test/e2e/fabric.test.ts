@@ -88,6 +88,30 @@ describe.runIf(backendAvailable('Hyperledger Fabric binaries (npm run fabric:up 
       expect(invalid.code).toBe(1);
     });
 
+    it('serves the MSP roots as its trust anchors, verifies against them, and a regulator pins them', async () => {
+      const transfer = await api(stack.gatewayUrl, 'POST', '/v1/transfers', { token: recipient.token, json: { contractId, purpose: 'analytics' } });
+      expect(transfer.status, transfer.text).toBe(201);
+      const receipt = await receiptOf(transfer.body.id);
+      const trust = await api(stack.gatewayUrl, 'GET', '/v1/ledger/trust', { token: recipient.token });
+      expect(trust.status, trust.text).toBe(200);
+      expect(trust.body).toMatchObject({ format: 'sluice.trust.v1', ledger: 'fabric', orgs: network.trust.orgs });
+      expect(trust.body.keys.every((k: { role: string; alg: string }) => k.role === 'msp-root' && k.alg === 'X.509')).toBe(true);
+      expect((await api(stack.gatewayUrl, 'POST', '/v1/ledger/verify', { token: owner.token, json: receipt.body })).body).toEqual({ valid: true });
+      const edited = JSON.parse(receipt.text);
+      edited.receipt.data.records = 1;
+      expect((await api(stack.gatewayUrl, 'POST', '/v1/ledger/verify', { token: owner.token, json: edited })).body.valid).toBe(false);
+
+      const file = path.join(root, 'pinned-receipt.json');
+      fs.writeFileSync(file, receipt.text);
+      const env = { SLUICE_TRUST_STORE: path.join(root, 'pinned.json'), SLUICE_TOKEN: owner.token };
+      expect((await runCli(['verify', file], env)).code).toBe(3);
+      const pinned = await runCli(['trust', 'pin', stack.gatewayUrl], env);
+      expect(pinned.code, pinned.stdout + pinned.stderr).toBe(0);
+      expect(pinned.stdout).toMatch(/OperatorMSP  msp-root  X\.509  SHA256:/);
+      const verified = await runCli(['verify', file], env);
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    });
+
     it('loses nothing while a peer is down: the receipt anchors after it returns', async () => {
       await network.stopPeer('regulator');
       const transfer = await api(stack.gatewayUrl, 'POST', '/v1/transfers', { token: recipient.token, json: { contractId, purpose: 'analytics' } });

@@ -87,7 +87,7 @@ describe('a transfer end to end through the started stack', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack({ SLUICE_BODY_LIMIT: String(256 * 1024) });
+    stack = await startStack({ SLUICE_BODY_LIMIT: String(256 * 1024), SLUICE_UPLOAD_LIMIT: String(256 * 1024), SLUICE_TRANSFER_SYNC_RECORDS: '4' });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-e2e-'));
     for (const who of ['owner', 'recipient', 'stranger']) {
       const out = await runCli(['keygen', '--out', path.join(work, `${who}.json`)]);
@@ -195,12 +195,16 @@ describe('a transfer end to end through the started stack', () => {
     expect(receipt.text).not.toContain(CANARY.phone);
     const receiptFile = path.join(work, 'receipt.json');
     fs.writeFileSync(receiptFile, receipt.text);
-    const verified = await runCli(['verify', receiptFile]);
+    expect((await runCli(['verify', receiptFile])).code).toBe(3);
+    const regulatorEnv = { SLUICE_TOKEN: parties.regulator!.token, SLUICE_TRUST_STORE: path.join(work, 'anchors.json') };
+    const pinned = await runCli(['trust', 'pin', stack.gatewayUrl], regulatorEnv);
+    expect(pinned.code, pinned.stdout + pinned.stderr).toBe(0);
+    const verified = await runCli(['verify', receiptFile], regulatorEnv);
     expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     const tampered = JSON.parse(receipt.text);
     tampered.receipt.data.records = 3;
     fs.writeFileSync(receiptFile, JSON.stringify(tampered));
-    expect((await runCli(['verify', receiptFile])).code).toBe(1);
+    expect((await runCli(['verify', receiptFile], regulatorEnv)).code).toBe(1);
     const online = await call('POST', '/v1/ledger/verify', parties.regulator!.token, JSON.parse(receipt.text));
     expect(online.body).toEqual({ valid: true });
   });
@@ -280,6 +284,44 @@ describe('a transfer end to end through the started stack', () => {
     for (const body of errorBodies) {
       expect(JSON.parse(body).error.code).toMatch(/^[A-Z_]+$/);
     }
+  });
+
+  it('runs a larger transfer in the background and serves its package in ranges, sealed end to end', async () => {
+    const more = await api(stack.gatewayUrl, 'POST', `/v1/datasets/${datasetId}/records`, {
+      token: parties.owner!.token,
+      raw: JSON.stringify({ name: CANARY.name, phone: '13600000005', id_card: CANARY.idCard, email: CANARY.email, age: 61, city: 'Suzhou' }) + '\n',
+      contentType: 'application/x-ndjson',
+      headers: { 'idempotency-key': 'e2e-upload-5' },
+    });
+    expect(more.body).toEqual({ inserted: 1 });
+    const contract = await proposeContract();
+    await approve(contract);
+    const body = { contractId: contract.id, purpose: 'credit-risk-model' };
+    const accepted = await api(stack.gatewayUrl, 'POST', '/v1/transfers', { token: parties.recipient!.token, json: body, headers: { 'idempotency-key': 'e2e-transfer-5' } });
+    expect([accepted.status, accepted.body.status], accepted.text).toEqual([202, 'running']);
+    const retried = await api(stack.gatewayUrl, 'POST', '/v1/transfers', { token: parties.recipient!.token, json: body, headers: { 'idempotency-key': 'e2e-transfer-5' } });
+    expect(retried.body).toEqual(accepted.body);
+    const id = accepted.body.id as string;
+    const events = await (await fetch(`${stack.gatewayUrl}/v1/transfers/${id}/events`, { headers: { authorization: `Bearer ${parties.recipient!.token}` } })).text();
+    expect(events.trim().split('\n\n').at(-1)).toBe(`data: ${JSON.stringify({ id, status: 'completed', progress: 1, records: 5 })}`);
+
+    const get = async (range: string) => {
+      const response = await fetch(`${stack.gatewayUrl}/v1/transfers/${id}/package`, { headers: { authorization: `Bearer ${parties.recipient!.token}`, range } });
+      expect(response.status).toBe(206);
+      return Buffer.from(await response.arrayBuffer());
+    };
+    const packageBytes = Buffer.concat([await get('bytes=0-199'), await get('bytes=200-')]);
+    for (const value of Object.values(CANARY)) expect(packageBytes.includes(Buffer.from(value))).toBe(false);
+    const packageFile = path.join(work, 'background.sluice');
+    fs.writeFileSync(packageFile, packageBytes);
+    const opened = await runCli(['open', packageFile, '--key', path.join(work, 'recipient.json')]);
+    expect(opened.code, opened.stderr).toBe(0);
+    const rows = opened.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows).toHaveLength(5);
+    expect(rows[4]).toMatchObject({ name: 'C' + '*'.repeat([...CANARY.name].length - 1), city: 'Suzhou', birth: null });
+    for (const value of Object.values(CANARY)) expect(opened.stdout).not.toContain(value);
+    const receipt = await call('GET', `/v1/transfers/${id}/receipt`, parties.regulator!.token);
+    expect(receipt.body.receipt.data).toMatchObject({ records: 5, retentionDays: 365 });
   });
 
   it('never lets a canary reach error bodies, logs or files at rest', async () => {

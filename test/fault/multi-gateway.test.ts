@@ -5,13 +5,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyConsistency, verifyProof, type SignedTreeHead, type TrustAnchors } from '../../ledger/index.ts';
 import { backendAvailable } from '../support/backends.ts';
+import { until } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
 import { freePort } from '../support/ports.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../support/redis.ts';
-import { startService, type ServiceProcess } from '../support/service.ts';
-import { api, runCli, type ApiResponse } from '../support/stack.ts';
+import { GatewayProcess, ServiceProcess } from '../support/service.ts';
+import { api, runCli } from '../support/stack.ts';
 
 const TRANSFERS = 200;
 const ROWS = 150;
@@ -27,7 +28,7 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()) && backendAva
   let kms: KmsProcess;
   let db: pg.Client;
   const services: ServiceProcess[] = [];
-  const gateways: { service: ServiceProcess; url: string }[] = [];
+  const gateways: GatewayProcess[] = [];
   const adminToken = `slc_admin_multi_${Date.now()}`;
 
   beforeAll(async () => {
@@ -41,20 +42,21 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()) && backendAva
       SLUICE_LOG_LEVEL: 'warn',
     };
     for (const name of ['gateway-a', 'gateway-b']) {
-      const port = await freePort();
-      const env = {
-        ...shared,
-        SLUICE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `sluice-${name}-`)),
-        SLUICE_PORT: String(port),
-        SLUICE_KMS_TOKEN: kms.token,
-        SLUICE_ADMIN_TOKEN: adminToken,
-        SLUICE_RATE_LIMIT: '100000',
-        SLUICE_LEDGER_LEASE_MS: '3000',
-      };
-      const url = `http://127.0.0.1:${port}`;
-      const service = await startService(name, 'gateway/main.ts', env, `${url}/healthz`);
-      services.push(service);
-      gateways.push({ service, url });
+      const gateway = new GatewayProcess(
+        {
+          ...shared,
+          SLUICE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `sluice-${name}-`)),
+          SLUICE_PORT: String(await freePort()),
+          SLUICE_KMS_TOKEN: kms.token,
+          SLUICE_ADMIN_TOKEN: adminToken,
+          SLUICE_RATE_LIMIT: '100000',
+          SLUICE_LEDGER_LEASE_MS: '3000',
+        },
+        name,
+      );
+      await gateway.start();
+      services.push(gateway);
+      gateways.push(gateway);
     }
     // The worker connects as a role that may touch the job artifacts and nothing else, and gets
     // the token `sluice kms worker-token` derives, never the KMS service token.
@@ -62,17 +64,18 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()) && backendAva
     await db.query(`GRANT SELECT, INSERT ON compute_artifacts TO sluice_worker`);
     const derived = await runCli(['kms', 'worker-token'], { SLUICE_KMS_TOKEN: kms.token });
     expect(derived.code, derived.stderr).toBe(0);
-    const worker = await startService('worker', 'compute/worker/main.ts', {
+    const worker = new ServiceProcess('worker', 'compute/worker/main.ts', {
       ...shared,
       SLUICE_DATABASE_URL: postgres.url.replace('postgres@', 'sluice_worker@'),
       SLUICE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-worker-')),
       SLUICE_KMS_WORKER_TOKEN: derived.stdout.trim(),
     });
+    await worker.start();
     services.push(worker);
   });
 
   afterAll(async () => {
-    for (const service of services.reverse()) await service.kill('SIGTERM');
+    for (const service of services.reverse()) await service.stop('SIGTERM');
     await db?.end();
     await kms?.stop();
     await redis?.stop();
@@ -82,7 +85,7 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()) && backendAva
   const count = async (query: string): Promise<number> => Number((await db.query(query)).rows[0].n);
 
   it('anchors every acknowledged transfer once through the survivor of a SIGKILL, and both serve verifiable receipts', { timeout: 240_000 }, async () => {
-    const [a, b] = gateways as [{ service: ServiceProcess; url: string }, { service: ServiceProcess; url: string }];
+    const [a, b] = gateways as [GatewayProcess, GatewayProcess];
     const owner: PartyFixture = await registerParty(a.url, adminToken, { name: 'Owner', kind: 'domestic', jurisdiction: 'CN' });
     const recipient = await registerParty(b.url, adminToken, { name: 'Recipient', kind: 'overseas', jurisdiction: 'JP' });
     const dataset = await api(a.url, 'POST', '/v1/datasets', {
@@ -119,11 +122,11 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()) && backendAva
         response = await send();
       }
       if (response?.status === 201) acknowledged.push({ id: response.body.id, via: via.url });
-      else if (via === b || killedAt === 0) throw new Error(`transfer ${i} through ${via.service.name} failed: ${response?.status} ${response?.text}`);
+      else if (via === b || killedAt === 0) throw new Error(`transfer ${i} through ${via.name} failed: ${response?.status} ${response?.text}`);
       if (acknowledged.length === TRANSFERS / 4 && killedAt === 0) {
         killedAt = Date.now();
         headBeforeKill = (await api(a.url, 'GET', '/v1/ledger/head', { token: adminToken })).body;
-        await a.service.kill('SIGKILL');
+        await a.stop('SIGKILL');
       }
     });
     await Promise.all(attempts);
@@ -155,23 +158,43 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()) && backendAva
     expect(status.status, status.text).toBe(200);
     expect(status.body.personal).toBe(Math.max(...committed.map((t) => Number(t.records))));
 
-    // The dead gateway comes back; receipts from either verify against the pinned operator key.
-    await a.service.restart();
+    // The dead gateway comes back. Both serve the one sealed operator key as their trust anchor,
+    // so a regulator who pinned either gateway verifies receipts from both.
+    await a.start();
     const operatorKey = (await db.query('SELECT public_key FROM ledger.operator_keys')).rows[0].public_key as string;
-    const trust: TrustAnchors = { orgs: { operator: [operatorKey] } };
-    // Each receipt is fetched from the gateway that did not acknowledge the transfer.
+    const pinned = new Map<GatewayProcess, { store: string; anchors: TrustAnchors }>();
+    for (const gateway of [a, b]) {
+      const store = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-pinned-')), 'anchors.json');
+      const pin = await runCli(['trust', 'pin', gateway.url, '--token', recipient.token], { SLUICE_TRUST_STORE: store });
+      expect(pin.code, pin.stdout + pin.stderr).toBe(0);
+      const anchors = (await api(gateway.url, 'GET', '/v1/ledger/trust', { token: recipient.token })).body as TrustAnchors;
+      expect(anchors.orgs).toEqual({ operator: [operatorKey] });
+      pinned.set(gateway, { store, anchors });
+    }
+    expect(pinned.get(a)!.anchors).toEqual(pinned.get(b)!.anchors);
+    const trust = pinned.get(b)!.anchors;
+    // Each receipt is fetched from the gateway that did not acknowledge the transfer, and checked
+    // against the anchors pinned from either gateway.
     for (const { id, via } of acknowledged) {
       const other = via === a.url ? b : a;
       const receipt = await api(other.url, 'GET', `/v1/transfers/${id}/receipt`, { token: recipient.token });
       expect(receipt.status, receipt.text).toBe(200);
-      expect(verifyProof(receipt.body.receipt, receipt.body.proof, trust), `${id} from ${other.service.name}`).toEqual({ valid: true });
+      for (const [from, { anchors }] of pinned) {
+        expect(verifyProof(receipt.body.receipt, receipt.body.proof, anchors), `${id} from ${other.name}, anchors of ${from.name}`).toEqual({ valid: true });
+      }
     }
-    const sample = await api(a.url, 'GET', `/v1/transfers/${acknowledged[0]!.id}/receipt`, { token: recipient.token });
-    const receiptFile = path.join(os.tmpdir(), 'receipt.json');
-    const trustFile = path.join(os.tmpdir(), 'trust.json');
-    fs.writeFileSync(receiptFile, sample.text);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-multi-'));
+    const trustFile = path.join(work, 'trust.json');
     fs.writeFileSync(trustFile, JSON.stringify(trust));
-    expect((await runCli(['verify', receiptFile, '--trust', trustFile])).code).toBe(0);
+    // `sluice verify` without --trust checks against the pinned anchors, whichever gateway they came from.
+    for (const served of [a, b]) {
+      const receiptFile = path.join(work, `receipt-${served.name}.json`);
+      fs.writeFileSync(receiptFile, (await api(served.url, 'GET', `/v1/transfers/${acknowledged[0]!.id}/receipt`, { token: recipient.token })).text);
+      for (const { store } of pinned.values()) {
+        const verified = await runCli(['verify', receiptFile], { SLUICE_TRUST_STORE: store });
+        expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+      }
+    }
 
     // No fork: the head A served before it died is a prefix of the head B serves now.
     const consistency = await api(b.url, 'GET', `/v1/ledger/consistency?fromSize=${headBeforeKill!.treeSize}`, { token: adminToken });
@@ -182,17 +205,10 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()) && backendAva
 
     // The job the dead gateway created: evaluated by the worker, approved and released through B.
     const jobId = job.body.id as string;
-    const until = async (probe: () => Promise<ApiResponse>, done: (r: ApiResponse) => boolean) => {
-      const deadline = Date.now() + 90_000;
-      for (let r = await probe(); ; r = await probe()) {
-        if (done(r) || Date.now() > deadline) return r;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    };
-    const evaluated = await until(() => api(b.url, 'GET', `/v1/compute/jobs/${jobId}`, { token: recipient.token }), (r) => r.body?.status !== 'queued' && r.body?.status !== 'running');
+    const evaluated = await until(() => api(b.url, 'GET', `/v1/compute/jobs/${jobId}`, { token: recipient.token }), (r) => r.body?.status !== 'queued' && r.body?.status !== 'running', 'the job evaluated');
     expect(evaluated.body.status).toBe('awaiting_approval');
     expect((await api(b.url, 'POST', `/v1/compute/jobs/${jobId}/approve`, { token: owner.token })).status).toBe(200);
-    const result = await until(() => api(b.url, 'GET', `/v1/compute/jobs/${jobId}/result`, { token: recipient.token }), (r) => r.status !== 409);
+    const result = await until(() => api(b.url, 'GET', `/v1/compute/jobs/${jobId}/result`, { token: recipient.token }), (r) => r.status !== 409, 'the job released');
     expect(result.status, result.text).toBe(200);
     expect(result.body).toMatchObject({ operation: 'sum', value: (ROWS * (ROWS - 1)) / 2, n: ROWS });
     // The worker's role reads job artifacts only.

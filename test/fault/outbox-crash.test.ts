@@ -1,60 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openEmbeddedLedger } from '../../ledger/index.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
-import { freePort } from '../support/ports.ts';
-import { api, repoRoot, runCli } from '../support/stack.ts';
+import { useGatewayProcess } from '../support/gateway.ts';
+import { api, runCli } from '../support/stack.ts';
 
 /**
  * Kills the gateway (SIGKILL) while transfers are committing and anchoring, restarts it, and
  * checks that every committed transfer ends up anchored exactly once.
  */
 describe('crash between database commit and ledger anchoring', () => {
-  let kms: KmsProcess;
-  let gateway: ChildProcess | undefined;
-  let url: string;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-crash-'));
-  const adminToken = `slc_admin_crash_${Date.now()}`;
-
-  const launch = async (port: number) => {
-    gateway = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'gateway/main.ts')], {
-      env: {
-        ...process.env,
-        SLUICE_DATA_DIR: dataDir,
-        SLUICE_PORT: String(port),
-        SLUICE_KMS_URL: kms.url,
-        SLUICE_KMS_TOKEN: kms.token,
-        SLUICE_ADMIN_TOKEN: adminToken,
-        SLUICE_LOG_LEVEL: 'warn',
-      },
-      stdio: 'ignore',
-    });
-    url = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 300; i++) {
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) return;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    throw new Error('gateway did not start');
-  };
-  const terminate = (signal: NodeJS.Signals) =>
-    new Promise<void>((resolve) => {
-      if (!gateway || gateway.exitCode !== null || gateway.signalCode !== null) return resolve();
-      gateway.once('exit', () => resolve());
-      gateway.kill(signal);
-    });
+  const harness = useGatewayProcess();
 
   const waitDrained = async () => {
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const check = new Database(path.join(dataDir, 'gateway.db'), { readonly: true });
+      const check = new Database(path.join(harness().dataDir, 'gateway.db'), { readonly: true });
       const pending = (check.prepare('SELECT count(*) AS n FROM outbox WHERE anchored_at IS NULL').get() as { n: number }).n;
       check.close();
       if (pending === 0) return;
@@ -63,17 +25,9 @@ describe('crash between database commit and ledger anchoring', () => {
     }
   };
 
-  beforeAll(async () => {
-    kms = await startKmsProcess();
-  });
-  afterAll(async () => {
-    await terminate('SIGTERM');
-    await kms.stop();
-  });
-
   it('anchors every committed receipt exactly once after a kill -9', async () => {
-    const port = await freePort();
-    await launch(port);
+    const { gateway, url, dataDir, adminToken } = harness();
+    await gateway.start();
     const owner: PartyFixture = await registerParty(url, adminToken, { name: 'Owner', kind: 'domestic', jurisdiction: 'CN' });
     const recipient = await registerParty(url, adminToken, { name: 'Recipient', kind: 'overseas', jurisdiction: 'JP' });
     const dataset = await api(url, 'POST', '/v1/datasets', {
@@ -96,7 +50,7 @@ describe('crash between database commit and ledger anchoring', () => {
     };
     const clients = Array.from({ length: 4 }, client);
     await new Promise((r) => setTimeout(r, 2500));
-    await terminate('SIGKILL');
+    await gateway.stop('SIGKILL');
     stop = true;
     await Promise.all(clients);
 
@@ -105,18 +59,18 @@ describe('crash between database commit and ledger anchoring', () => {
     db.close();
     expect(committed.length).toBeGreaterThan(0);
 
-    await launch(port);
+    await gateway.start();
     await waitDrained();
-    await terminate('SIGTERM');
+    await gateway.stop();
 
     // The other crash window: the ledger took the record but the process died before marking
     // the outbox row. Reproduce that state exactly, restart, and expect no second anchoring.
     const rewind = new Database(path.join(dataDir, 'gateway.db'));
     rewind.prepare('UPDATE outbox SET anchored_at = NULL WHERE id IN (SELECT id FROM transfers ORDER BY created_at LIMIT 5)').run();
     rewind.close();
-    await launch(port);
+    await gateway.start();
     await waitDrained();
-    await terminate('SIGTERM');
+    await gateway.stop();
 
     const ledger = await openEmbeddedLedger({ dataDir });
     try {

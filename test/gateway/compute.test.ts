@@ -8,6 +8,7 @@ import { createComputeQueue, startComputeWorker } from '../../compute/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { deriveWorkerToken } from '../../kms/index.ts';
 import { backendAvailable } from '../support/backends.ts';
+import { until, useWorker } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { engines, useGateway } from '../support/gateway.ts';
 import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
@@ -74,16 +75,6 @@ async function createJob(w: World, body: Record<string, unknown>, token = w.requ
   return api(w.url, 'POST', '/v1/compute/jobs', { token, json: { purpose: 'analytics', inputs: inputsOf(w), ...body } });
 }
 
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const status = (w: World, id: string, token = w.requester.token) => api(w.url, 'GET', `/v1/compute/jobs/${id}`, { token });
 
 async function approveAll(w: World, id: string) {
@@ -146,23 +137,6 @@ async function keysetsLeft(kms: KmsProcess, db: Kysely<any>): Promise<{ held: st
   return { held: [...created].sort(), live: live.map((r) => r.keyset_id as string).sort() };
 }
 
-/** Starts a compute worker in this process on the gateway's data dir and queue. */
-function useWorker(harness: () => { dataDir: string; kms: KmsProcess; gateway: { ctx: { config: { databaseUrl: string | undefined } } } }, redisUrl?: () => string) {
-  let worker: { close(): Promise<void> } | undefined;
-  beforeAll(async () => {
-    const { dataDir, kms, gateway } = harness();
-    worker = await startComputeWorker({
-      dataDir,
-      databaseUrl: gateway.ctx.config.databaseUrl,
-      redisUrl: redisUrl?.(),
-      kmsUrl: kms.url,
-      workerToken: deriveWorkerToken(kms.token),
-      logger: createLogger('compute-worker-test', 'silent'),
-    });
-  });
-  afterAll(() => worker?.close());
-}
-
 describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
   const harness = useGateway(engine);
   useWorker(harness);
@@ -182,7 +156,7 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
       mean: { operation: 'mean', column: 'amount' },
       variance: { operation: 'variance', column: 'amount' },
       histogram: { operation: 'histogram', column: 'amount', buckets },
-      weightedSum: { operation: 'weightedSum', column: 'amount', weights: [1, 2, -3] },
+      weightedSum: { operation: 'weightedSum', column: 'amount', weights: [1, 2, 3] },
       realMean: { operation: 'mean', column: 'score' },
     };
     const ids: Record<string, string> = {};
@@ -202,7 +176,7 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     expect(Math.abs((results.variance!.value as number) - variance) / variance).toBeLessThan(1e-9);
     const histogram = buckets.slice(1).map((high, i) => all.filter((x) => x >= buckets[i]! && x < high).length);
     expect(results.histogram).toEqual({ operation: 'histogram', value: histogram, n: all.length });
-    expect(results.weightedSum!.value).toBe(sum(amounts[0]!) + 2 * sum(amounts[1]!) - 3 * sum(amounts[2]!));
+    expect(results.weightedSum!.value).toBe(sum(amounts[0]!) + 2 * sum(amounts[1]!) + 3 * sum(amounts[2]!));
     const scores = w.data.flatMap((d) => d.map((r) => r.score));
     const scoreMean = sum(scores) / scores.length;
     expect(Math.abs((results.realMean!.value as number) - scoreMean) / scoreMean).toBeLessThan(1e-6);
@@ -274,6 +248,8 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     expect(await refused({ operation: 'sum', column: 'customer_name' })).toEqual([403, 'FORBIDDEN']);
     expect(await refused({ operation: 'sum', column: 'grid_load' })).toEqual([403, 'CORE_DATA_PROHIBITED']);
     expect(await refused({ operation: 'sum', column: 'amount', minGroupSize: 5251 })).toEqual([422, 'GROUP_TOO_SMALL']);
+    // Subtracting one input from another needs every contract's consent.
+    expect(await refused({ operation: 'weightedSum', column: 'amount', weights: [1, 2, -3] })).toEqual([403, 'DISCLOSURE_RISK']);
     expect(await refused({ operation: 'sum', column: 'amount' }, w.partner.token)).toEqual([403, 'FORBIDDEN']);
     expect(await refused({ operation: 'histogram', column: 'amount' })).toEqual([400, 'VALIDATION_FAILED']);
     expect(await refused({ operation: 'sum', column: 'amount', buckets: [0, 1] })).toEqual([400, 'VALIDATION_FAILED']);
@@ -291,16 +267,16 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     expect((await api(w.url, 'POST', `/v1/contracts/${narrow.id}/revoke`, { token: owner.token })).status).toBe(200);
     expect(await refused({ operation: 'sum', column: 'amount', inputs: one })).toEqual([403, 'CONTRACT_REVOKED']);
 
-    // Persons are counted by subject: 40 rows of 4 customers are a group of 4.
+    // Persons are counted by subject: 40 rows of 4 customers are a group of 4, and a requester cannot lower the platform's floor of 10.
     const tiny = await api(w.url, 'POST', '/v1/datasets', { token: owner.token, json: { name: 'tiny', fields } });
     await api(w.url, 'POST', `/v1/datasets/${tiny.body.id}/records`, { token: owner.token, json: rows(0).slice(0, 40).map((r, i) => ({ ...r, customer_id: `T${i % 4}` })) });
     const tinyContract = await proposeContract(w.url, owner, { datasetId: tiny.body.id, recipientId: w.requester.id, fields: contractFields });
     await approveContract(w.url, owner, tinyContract);
     const tinyInputs = [{ datasetId: tiny.body.id, contractId: tinyContract.id }];
     expect(await refused({ operation: 'count', column: 'amount', inputs: tinyInputs })).toEqual([422, 'GROUP_TOO_SMALL']);
-    expect((await createJob(w, { operation: 'count', column: 'amount', inputs: tinyInputs, minGroupSize: 4 })).status).toBe(201);
+    expect(await refused({ operation: 'count', column: 'amount', inputs: tinyInputs, minGroupSize: 4 })).toEqual([422, 'GROUP_TOO_SMALL']);
 
-    expect(await jobs()).toBe(jobsBefore + 2);
+    expect(await jobs()).toBe(jobsBefore + 1);
     // The refused jobs' key sets, made while their records were read, are destroyed.
     const db = harness().gateway.ctx.db as unknown as Kysely<any>;
     await until(() => keysetsLeft(harness().kms, db), ({ held, live }) => held.join() === live.join(), 'only live jobs to hold key sets');
@@ -361,7 +337,7 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     const partnerAmounts = Array.from({ length: 700 }, (_, i) => (i * 7919) % 20_000);
     fs.writeFileSync(path.join(dir, 'mine.csv'), ['amount,note', ...partnerAmounts.map((a) => `${a},x`), ',empty'].join('\n') + '\n');
     const contribute = (token: string) =>
-      runCli(['compute', 'contribute', '--server', w.url, '--token', token, '--job', id, '--column', 'amount', '--in', path.join(dir, 'mine.csv')]);
+      runCli(['compute', 'contribute', '--server', w.url, '--job', id, '--column', 'amount', '--in', path.join(dir, 'mine.csv')], { SLUICE_TOKEN: token });
     // Without the KMS nothing is answered: the job key, like new jobs, waits for it.
     await harness().kms.kill();
     const unavailable = await api(w.url, 'GET', `/v1/compute/jobs/${id}/key`, { token: w.partner.token });
@@ -388,7 +364,7 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     const ids = w.data.flatMap((d) => d.map((r) => r.customer_id));
     const mine = [...ids.filter((_, i) => i % 9 === 0), ...Array.from({ length: 50 }, (_, i) => `X-${i}`)];
     fs.writeFileSync(path.join(dir, 'ids.txt'), mine.join('\n') + '\n');
-    const psi = (job: string) => runCli(['psi', '--server', w.url, '--token', w.requester.token, '--job', job, '--in', path.join(dir, 'ids.txt'), '--threads', '2']);
+    const psi = (job: string) => runCli(['psi', '--server', w.url, '--job', job, '--in', path.join(dir, 'ids.txt'), '--threads', '2'], { SLUICE_TOKEN: w.requester.token });
 
     const created = await createJob(w, { operation: 'psi', column: 'customer_id' });
     expect(created.body.status).toBe('awaiting_approval');

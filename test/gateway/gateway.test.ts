@@ -30,7 +30,7 @@ describe.each(engines())('gateway on %s', (engine) => {
     expect([badKey.status, badKey.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
     const notAdmin = await call('POST', '/v1/parties', owner.token, { name: 'x', kind: 'overseas', jurisdiction: 'DE' });
     expect([notAdmin.status, notAdmin.body.error.code]).toEqual([403, 'FORBIDDEN']);
-    const profile = await call('GET', `/v1/parties/${recipient.id}`, owner.token);
+    const profile = await call('GET', `/v1/parties/${recipient.id}`, recipient.token);
     expect(profile.body).toMatchObject({ id: recipient.id, kind: 'overseas', jurisdiction: 'DE', publicKey: recipient.keys.publicKey });
     expect(profile.text).not.toContain(recipient.token);
   });
@@ -121,8 +121,10 @@ describe.each(engines())('gateway on %s', (engine) => {
     expect(transfer.status, transfer.text).toBe(201);
     expect(transfer.body.records).toBe(10);
     const { db } = harness().gateway.ctx;
-    const pkg = await db.selectFrom('transfer_packages').select('transfer_id').where('transfer_id', '=', transfer.body.id).executeTakeFirst();
-    expect(pkg?.transfer_id).toBe(transfer.body.id);
+    const parts = await db.selectFrom('transfer_package_parts').select(['seq', 'size']).where('transfer_id', '=', transfer.body.id).orderBy('seq').execute();
+    const row = await db.selectFrom('transfers').select('package_size').where('id', '=', transfer.body.id).executeTakeFirstOrThrow();
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    expect(parts.reduce((n, p) => n + p.size, 0)).toBe(row.package_size);
     const outbox = await db.selectFrom('outbox').selectAll().where('id', '=', transfer.body.id).executeTakeFirstOrThrow();
     expect(outbox.anchored_at).not.toBeNull();
     const receipt = await call('GET', `/v1/transfers/${transfer.body.id}/receipt`, owner.token);

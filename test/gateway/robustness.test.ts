@@ -34,7 +34,7 @@ const badQuery = `?${CANARY}=${CANARY}&limit=${CANARY}&after=-1&after=${CANARY}`
  * repeats what was sent.
  */
 describe('every route refuses bad input cleanly', () => {
-  const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '1000000' });
+  const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '1000000', SLUICE_AUTH_FAILURE_LIMIT: '1000000' });
 
   it('answers 4xx without echoing, for every route, caller, parameter and body', { timeout: 300_000 }, async () => {
     const { url, adminToken } = harness();

@@ -66,10 +66,11 @@ describe('HTTP surface', () => {
   });
 
   it('rate-limits a token with 429 RATE_LIMITED', async () => {
+    const probe = await registerParty(harness().url, harness().adminToken, { name: 'Probe', kind: 'regulator', jurisdiction: 'CN' });
     const statuses: number[] = [];
     let last: any;
     for (let i = 0; i < 45; i++) {
-      last = await api(harness().url, 'GET', '/v1/parties/pty_00000000000000000000000000000000', { token: 'slc_ratelimit_probe_token' });
+      last = await api(harness().url, 'GET', '/v1/parties/pty_00000000000000000000000000000000', { token: probe.token });
       statuses.push(last.status);
     }
     expect(statuses).toContain(429);

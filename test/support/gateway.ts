@@ -5,6 +5,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../common/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { backendAvailable } from './backends.ts';
+import { GatewayProcess } from './service.ts';
+import { freePort } from './ports.ts';
 import { startKmsProcess, type KmsProcess } from './kms.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from './postgres.ts';
 
@@ -16,6 +18,8 @@ export interface GatewayHarness {
   gateway: RunningGateway;
   kms: KmsProcess;
   dataDir: string;
+  /** Stops the gateway and starts it again on the same data dir and database (a new port). */
+  restart(): Promise<void>;
 }
 
 /** The engines this run covers: SQLite always; PostgreSQL when installed (required in CI). */
@@ -47,7 +51,18 @@ export function useGateway(engine: Engine, env: Record<string, string> | (() => 
       ...(typeof env === 'function' ? env() : env),
     });
     const gateway = await startGateway(config);
-    harness = { url: gateway.url, adminToken, gateway, kms, dataDir };
+    harness = {
+      url: gateway.url,
+      adminToken,
+      gateway,
+      kms,
+      dataDir,
+      async restart() {
+        await harness!.gateway.close();
+        harness!.gateway = await startGateway(config);
+        harness!.url = harness!.gateway.url;
+      },
+    };
   });
   afterAll(async () => {
     await harness?.gateway.close();
@@ -56,6 +71,35 @@ export function useGateway(engine: Engine, env: Record<string, string> | (() => 
   });
   return () => {
     if (!harness) throw new Error('gateway harness not started');
+    return harness;
+  };
+}
+
+export interface GatewayProcessHarness {
+  /** Not started: the test starts, kills and restarts it. */
+  gateway: GatewayProcess;
+  kms: KmsProcess;
+  url: string;
+  adminToken: string;
+  dataDir: string;
+}
+
+/** A gateway as its own OS process on a fresh data dir (SQLite), with the KMS beside it; for crash tests. */
+export function useGatewayProcess(): () => GatewayProcessHarness {
+  let harness: GatewayProcessHarness | undefined;
+  beforeAll(async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-crash-'));
+    const kms = await startKmsProcess();
+    const adminToken = `slc_admin_crash_${Date.now()}`;
+    const gateway = new GatewayProcess({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_ADMIN_TOKEN: adminToken });
+    harness = { gateway, kms, url: gateway.url, adminToken, dataDir };
+  });
+  afterAll(async () => {
+    await harness?.gateway.stop();
+    await harness?.kms.stop();
+  });
+  return () => {
+    if (!harness) throw new Error('gateway process harness not started');
     return harness;
   };
 }

@@ -13,6 +13,8 @@ export interface KmsProcess {
   kill(): Promise<void>;
   /** Starts it again on the same port and data dir. */
   restart(): Promise<void>;
+  /** Sends the process a signal, e.g. SIGSTOP / SIGCONT to stall it without closing its socket. */
+  signal(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -53,5 +55,9 @@ export async function startKmsProcess(env: Record<string, string> = {}): Promise
     });
 
   await launch();
-  return { url, token, dataDir, kill: () => terminate('SIGKILL'), restart: launch, stop: () => terminate('SIGTERM') };
+  const signal = (name: NodeJS.Signals) => {
+    if (!child || child.exitCode !== null) throw new Error('the KMS is not running');
+    child.kill(name);
+  };
+  return { url, token, dataDir, kill: () => terminate('SIGKILL'), restart: launch, stop: () => terminate('SIGTERM'), signal };
 }

@@ -112,10 +112,13 @@ export async function api<T = any>(
   return { status: response.status, body: parsed as T, text, headers: response.headers };
 }
 
-/** Runs the `sluice` CLI as a user would. */
+/** Pinned trust anchors of CLI runs that name none: never the user's own store. */
+const noPinnedAnchors = path.join(os.tmpdir(), `sluice-test-no-anchors-${process.pid}.json`);
+
+/** Runs the `sluice` CLI as a user would (with an empty pinned-anchor store unless `env` names one). */
 export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [sluiceBin, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [sluiceBin, ...args], { env: { ...process.env, SLUICE_TRUST_STORE: noPinnedAnchors, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

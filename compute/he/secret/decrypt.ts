@@ -1,5 +1,5 @@
 import { SluiceError } from '../../../common/index.ts';
-import { BFV, heContext } from '../params.ts';
+import { BFV, heContext, type HeScheme } from '../params.ts';
 import { bucketsOf, histogramRowsPerChunk, type OperationKind } from '../operations.ts';
 import { decodeResult, type ResultArtifact } from '../artifacts.ts';
 import { decodeSecretKey } from './secret-key.ts';
@@ -17,10 +17,28 @@ export interface DecryptOptions {
 }
 
 /**
- * Secret-key holder side (the KMS): decrypts an evaluated result and folds its slots into
- * the released figure. Only that figure leaves the KMS; the per-slot partial sums never do.
+ * What a released figure is computed from: the folded totals of the decrypted slots, and the
+ * row count. Exact integers under BFV (in units of 10^−decimals; squares in 10^−2·decimals),
+ * reals under CKKS. The KMS adds differential-privacy noise to these, not to the figure.
  */
-export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, options: DecryptOptions = {}): Promise<HeResult> {
+export interface ResultTotals {
+  operation: OperationKind;
+  scheme: HeScheme;
+  n: number;
+  decimals: number;
+  /** Σx (sum, mean, variance, weightedSum). */
+  sum?: bigint | number;
+  /** Σx² (variance). */
+  squares?: bigint | number;
+  /** Rows per bucket (histogram). */
+  counts?: number[];
+}
+
+/**
+ * Secret-key holder side (the KMS): decrypts an evaluated result and folds its slots into
+ * totals. Only a figure computed from them leaves the KMS; the per-slot partial sums never do.
+ */
+export async function decryptTotals(secretKey: Uint8Array, result: Uint8Array, options: DecryptOptions = {}): Promise<ResultTotals> {
   const sk = decodeSecretKey(secretKey);
   const artifact = decodeResult(result);
   if (artifact.keyId !== sk.keyId || artifact.scheme !== sk.scheme || artifact.params !== sk.params) {
@@ -30,7 +48,19 @@ export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, o
     throw new SluiceError('GROUP_TOO_SMALL', 'the result covers too few rows to be released');
   }
   const slots = await decodeSlots(sk.key, artifact);
-  return { operation: artifact.spec.operation, value: finish(artifact, slots), n: artifact.n };
+  const { spec, scheme, n } = artifact;
+  const totals: ResultTotals = { operation: spec.operation, scheme, n, decimals: spec.decimals ?? 0 };
+  if (spec.operation === 'histogram') totals.counts = histogramCounts(spec, slots);
+  else if (spec.operation !== 'count') {
+    totals.sum = scheme === 'ckks' ? realTotal(slots, 'x') : exactTotal(slots, 'x');
+    if (spec.operation === 'variance') totals.squares = scheme === 'ckks' ? realTotal(slots, 'x2') : exactTotal(slots, 'x2lo') + (exactTotal(slots, 'x2hi') << 31n);
+  }
+  return totals;
+}
+
+/** The exact figure: decrypt, fold, finish. */
+export async function decryptResult(secretKey: Uint8Array, result: Uint8Array, options: DecryptOptions = {}): Promise<HeResult> {
+  return finishTotals(await decryptTotals(secretKey, result, options));
 }
 
 /** Decrypted slot vectors per component; absent when no row contributed to the component. */
@@ -91,26 +121,30 @@ function histogramCounts(spec: ResultArtifact['spec'], slots: Slots): number[] {
   return counts;
 }
 
-function finish(artifact: ResultArtifact, slots: Slots): HeResult['value'] {
-  const { spec, n } = artifact;
-  if (spec.operation === 'count') return n;
-  if (spec.operation === 'histogram') return histogramCounts(spec, slots);
-  if (artifact.scheme === 'ckks') {
-    const s = realTotal(slots, 'x');
-    if (spec.operation === 'sum' || spec.operation === 'weightedSum') return s;
-    if (n === 0) return null;
-    if (spec.operation === 'mean') return s / n;
+/** The released figure of some totals (exact, or with noise already added to them). */
+export function finishTotals(totals: ResultTotals): HeResult {
+  const { operation, n } = totals;
+  return { operation, value: figure(totals), n };
+}
+
+function figure(totals: ResultTotals): HeResult['value'] {
+  const { operation, n } = totals;
+  if (operation === 'count') return n;
+  if (operation === 'histogram') return totals.counts!;
+  if (operation !== 'sum' && operation !== 'weightedSum' && n === 0) return null;
+  if (totals.scheme === 'ckks') {
+    const s = totals.sum as number;
+    if (operation === 'sum' || operation === 'weightedSum') return s;
     const mean = s / n;
-    return Math.max(0, realTotal(slots, 'x2') / n - mean * mean);
+    if (operation === 'mean') return mean;
+    return Math.max(0, (totals.squares as number) / n - mean * mean);
   }
-  const scale = 10n ** BigInt(spec.decimals ?? 0);
-  const s = exactTotal(slots, 'x');
-  if (spec.operation === 'sum' || spec.operation === 'weightedSum') return ratio(s, scale);
-  if (n === 0) return null;
-  if (spec.operation === 'mean') return ratio(s, BigInt(n) * scale);
-  const squares = exactTotal(slots, 'x2lo') + (exactTotal(slots, 'x2hi') << 31n);
-  // Population variance, exact up to the final division: (n·Σx² − (Σx)²) / (n²·scale²).
-  return ratio(BigInt(n) * squares - s * s, BigInt(n) * BigInt(n) * scale * scale);
+  const scale = 10n ** BigInt(totals.decimals);
+  const s = totals.sum as bigint;
+  if (operation === 'sum' || operation === 'weightedSum') return ratio(s, scale);
+  if (operation === 'mean') return ratio(s, BigInt(n) * scale);
+  // Population variance, exact up to the final division: (n·Σx² − (Σx)²) / (n²·scale²); noisy totals may dip below 0.
+  return Math.max(0, ratio(BigInt(n) * (totals.squares as bigint) - s * s, BigInt(n) * BigInt(n) * scale * scale));
 }
 
 /** num/den as the nearest double, exact whenever the quotient is representable. */

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { fail } from '../../../common/index.ts';
 import { computeGatewayClient, encryptColumn } from '../../../compute/index.ts';
 import { openRecords } from '../../formats/index.ts';
-import { UsageError, writeLine, type Command } from '../command.ts';
+import { UsageError, writeLine, type CliIO, type Command } from '../command.ts';
+import { tokenOutOfArgv } from '../gateway-access.ts';
 
 /**
  * `sluice compute contribute`: encrypts one column of the partner's own file under the job's
@@ -13,9 +14,9 @@ import { UsageError, writeLine, type Command } from '../command.ts';
  */
 const contribute: Command = {
   summary: 'encrypt a column locally and contribute it to a compute job',
-  usage: 'sluice compute contribute --server URL --token T --job ID --column NAME --in FILE',
+  usage: 'sluice compute contribute --server URL --job ID --column NAME --in FILE [--token-file FILE]   (token from SLUICE_TOKEN or --token-file, never argv)',
   async run(args, io) {
-    const options = parse(args);
+    const options = parse(args, io);
     const file = path.resolve(io.cwd, options.in);
     const { values, skipped } = await readColumn(file, options.column);
     const gateway = computeGatewayClient(options.server, options.token);
@@ -29,20 +30,21 @@ const contribute: Command = {
 
 export default contribute;
 
-function parse(args: string[]) {
+function parse(args: string[], io: CliIO) {
   let parsed;
   try {
     parsed = parseArgs({
       args,
-      options: { server: { type: 'string' }, token: { type: 'string' }, job: { type: 'string' }, column: { type: 'string' }, in: { type: 'string' } },
+      options: { server: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' }, job: { type: 'string' }, column: { type: 'string' }, in: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const { server, token, job, column, in: input } = parsed;
-  if (!server || !token || !job || !column || !input) throw new UsageError('--server, --token, --job, --column and --in are required');
+  const { server, job, column, in: input } = parsed;
+  const token = tokenOutOfArgv(io, parsed);
+  if (!server || !job || !column || !input) throw new UsageError('--server, --job, --column and --in are required');
   return { server, token, job, column, in: input };
 }
 

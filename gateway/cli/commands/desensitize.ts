@@ -151,8 +151,10 @@ async function fieldKeys(fields: Record<string, unknown>, options: Options, io: 
   const sidecarPath = options.keyOut ?? (options.out === undefined ? undefined : `${options.out}.keys.json`);
   if (sidecarPath === undefined) throw new UsageError('writing encrypted output to stdout: pass --key-out FILE for the wrapped data keys');
   // Loaded only when needed: the KMS module graph costs a second of start-up.
-  const { KmsClient } = await import('../../../kms/index.ts');
-  const keys = await kmsFieldKeys(new KmsClient({ url: options.kms, token }), options.kms, algs, options.kmsKeyId);
+  const [{ KmsClient }, { loadConfig, tlsClientSettings }] = await Promise.all([import('../../../kms/index.ts'), import('../../../common/index.ts')]);
+  const config = loadConfig(io.env);
+  const client = new KmsClient({ url: options.kms, token, timeoutMs: config.kmsTimeoutMs, tls: tlsClientSettings(config) });
+  const keys = await kmsFieldKeys(client, options.kms, algs, options.kmsKeyId);
   fs.writeFileSync(path.resolve(io.cwd, sidecarPath), JSON.stringify(keys.sidecar, null, 2) + '\n', { mode: 0o600 });
   return keys;
 }

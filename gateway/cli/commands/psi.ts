@@ -3,7 +3,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeGatewayClient, psiFinish, psiRequest, X25519Pool } from '../../../compute/index.ts';
 import { openRecords } from '../../formats/index.ts';
-import { UsageError, writeLine, type Command } from '../command.ts';
+import { UsageError, writeLine, type CliIO, type Command } from '../command.ts';
+import { tokenOutOfArgv } from '../gateway-access.ts';
 
 /**
  * `sluice psi`: the partner side of a private set intersection with a data owner's column.
@@ -12,9 +13,9 @@ import { UsageError, writeLine, type Command } from '../command.ts';
  */
 const psi: Command = {
   summary: 'private set intersection with a compute job (partner side)',
-  usage: 'sluice psi --server URL --token T --job ID --in FILE [--column NAME] [--threads N]',
+  usage: 'sluice psi --server URL --job ID --in FILE [--column NAME] [--threads N] [--token-file FILE]   (token from SLUICE_TOKEN or --token-file, never argv)',
   async run(args, io) {
-    const options = parse(args);
+    const options = parse(args, io);
     const elements = await readElements(path.resolve(io.cwd, options.in), options.column);
     const gateway = computeGatewayClient(options.server, options.token);
     const session = await gateway.psiSession(options.job);
@@ -33,20 +34,21 @@ const psi: Command = {
 
 export default psi;
 
-function parse(args: string[]) {
+function parse(args: string[], io: CliIO) {
   let parsed;
   try {
     parsed = parseArgs({
       args,
-      options: { server: { type: 'string' }, token: { type: 'string' }, job: { type: 'string' }, in: { type: 'string' }, column: { type: 'string' }, threads: { type: 'string' } },
+      options: { server: { type: 'string' }, token: { type: 'string' }, 'token-file': { type: 'string' }, job: { type: 'string' }, in: { type: 'string' }, column: { type: 'string' }, threads: { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const { server, token, job, in: input, column, threads } = parsed;
-  if (!server || !token || !job || !input) throw new UsageError('--server, --token, --job and --in are required');
+  const { server, job, in: input, column, threads } = parsed;
+  const token = tokenOutOfArgv(io, parsed);
+  if (!server || !job || !input) throw new UsageError('--server, --job and --in are required');
   const count = threads === undefined ? undefined : Number(threads);
   if (count !== undefined && !(Number.isInteger(count) && count > 0 && count <= 64)) throw new UsageError('--threads must be a positive integer');
   return { server, token, job, in: input, column, threads: count };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedLedger, type AnchoredRecord, type TrustAnchors } from '../../../ledger/index.ts';
 import { receiptRecord, tempDataDir } from '../../../ledger/test-fixtures.ts';
+import { sm2GenerateKeyPair } from '../../../crypto/index.ts';
 import { runCli } from '../test-io.ts';
 
 const sluice = (cwd: string, ...args: string[]) => runCli(args, { cwd });
@@ -23,17 +24,45 @@ describe('sluice verify', () => {
 
   afterAll(() => data.remove());
 
-  it('accepts a genuine {receipt, proof} or {record, proof} offline, exit 0', async () => {
+  it('accepts a genuine {receipt, proof} or {record, proof} against the --trust anchors, exit 0', async () => {
     write('receipt.json', { receipt: anchored.record, proof: anchored.proof });
     write('record.json', { record: anchored.record, proof: anchored.proof });
     write('trust.json', trust);
+    for (const file of ['receipt.json', 'record.json']) {
+      const result = await sluice(data.dir, 'verify', file, '--trust', 'trust.json');
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/^valid: embedded leaf 2 of tree size 5, block 4 .* signed by operator \(SM2\)\nanchors: the --trust file\n$/);
+    }
+  });
+
+  it('never says valid on the keys carried in the proof: without anchors, exit 3 (unverifiable)', async () => {
+    write('receipt.json', { receipt: anchored.record, proof: anchored.proof });
     const plain = await sluice(data.dir, 'verify', 'receipt.json');
-    expect(plain.code).toBe(0);
-    expect(plain.stdout).toMatch(/^valid: embedded leaf 2 of tree size 5, block 4 .* signed by operator \(SM2\)/);
-    expect(plain.stdout).toMatch(/pass --trust/);
-    const pinned = await sluice(data.dir, 'verify', 'record.json', '--trust', 'trust.json');
-    expect(pinned.code).toBe(0);
-    expect(pinned.stdout).not.toMatch(/pass --trust/);
+    expect(plain.code).toBe(3);
+    expect(plain.stdout).toMatch(/^unverifiable: no trust anchors given or pinned/);
+    expect(plain.stdout).not.toMatch(/^valid/m);
+    // An empty pinned store is no anchor either; an internally broken proof is still invalid.
+    const store = path.join(data.dir, 'empty-store.json');
+    expect((await runCli(['verify', 'receipt.json'], { cwd: data.dir, env: { SLUICE_TRUST_STORE: store } })).code).toBe(3);
+    write('edited-no-trust.json', { receipt: { ...anchored.record, data: { ...anchored.record.data, records: 1 } }, proof: anchored.proof });
+    expect((await sluice(data.dir, 'verify', 'edited-no-trust.json')).code).toBe(1);
+  });
+
+  it('uses the anchors pinned in the store by default, and says which', async () => {
+    write('receipt.json', { receipt: anchored.record, proof: anchored.proof });
+    const store = path.join(data.dir, 'pinned.json');
+    const pin = (anchors: unknown) =>
+      fs.writeFileSync(store, JSON.stringify({ format: 'sluice.pinned-anchors.v1', gateways: { 'https://gw.example': { pinnedAt: '2026-05-01T00:00:00.000Z', anchors } } }));
+    const env = { SLUICE_TRUST_STORE: store };
+    pin(trust);
+    const valid = await runCli(['verify', 'receipt.json'], { cwd: data.dir, env });
+    expect(valid.code, valid.stdout).toBe(0);
+    expect(valid.stdout).toMatch(/anchors: pinned from https:\/\/gw\.example at 2026-05-01/);
+    pin({ orgs: { operator: [sm2GenerateKeyPair().publicKey] } });
+    const other = await runCli(['verify', 'receipt.json'], { cwd: data.dir, env });
+    expect(other).toMatchObject({ code: 1, stdout: expect.stringMatching(/^invalid: .*key the trust anchors do not list.*pinned from https:\/\/gw\.example/) });
+    fs.writeFileSync(store, '{"format": "sluice.pinned-anchors.v1", "gateways": {"x": {}}}');
+    expect((await runCli(['verify', 'receipt.json'], { cwd: data.dir, env })).code).toBe(2);
   });
 
   it('verifies a Fabric receipt with the same command', async () => {
@@ -47,7 +76,7 @@ describe('sluice verify', () => {
 
   it('rejects an edited receipt with the reason, exit 1', async () => {
     write('edited.json', { receipt: { ...anchored.record, data: { ...anchored.record.data, records: 1 } }, proof: anchored.proof });
-    const edited = await sluice(data.dir, 'verify', 'edited.json');
+    const edited = await sluice(data.dir, 'verify', 'edited.json', '--trust', 'trust.json');
     expect(edited).toMatchObject({ code: 1, stdout: expect.stringMatching(/^invalid: root mismatch/) });
 
     write('stranger.json', { orgs: { operator: ['04' + 'ab'.repeat(64)] } });
@@ -55,9 +84,9 @@ describe('sluice verify', () => {
     expect(untrusted).toMatchObject({ code: 1, stdout: expect.stringMatching(/^invalid: .*key the trust anchors do not list/) });
 
     fs.writeFileSync(path.join(data.dir, 'broken.json'), '{"receipt": ');
-    expect(await sluice(data.dir, 'verify', 'broken.json')).toMatchObject({ code: 1, stdout: 'invalid: RECEIPT_FILE is not a JSON object\n' });
+    expect(await sluice(data.dir, 'verify', 'broken.json', '--trust', 'trust.json')).toMatchObject({ code: 1, stdout: 'invalid: RECEIPT_FILE is not a JSON object\n' });
     write('extra.json', { receipt: anchored.record, proof: anchored.proof, note: 'x' });
-    expect((await sluice(data.dir, 'verify', 'extra.json')).code).toBe(1);
+    expect((await sluice(data.dir, 'verify', 'extra.json', '--trust', 'trust.json')).code).toBe(1);
   });
 
   it('treats bad invocations as usage errors, exit 2', async () => {

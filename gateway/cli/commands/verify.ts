@@ -1,32 +1,59 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { readTrustAnchorsFile, verifyProof, type Proof } from '../../../ledger/index.ts';
+import { readTrustAnchorsFile, verifyProof, type Proof, type TrustAnchors } from '../../../ledger/index.ts';
+import { readPinned, trustStorePath } from '../trust-store.ts';
 import { UsageError, writeLine, type CliIO, type Command } from '../command.ts';
 
 /**
  * `sluice verify RECEIPT_FILE [--trust TRUST_FILE]`: the regulator's offline check of a
- * `{receipt, proof}` (or `{record, proof}`) body. Talks to no server.
+ * `{receipt, proof}` (or `{record, proof}`) body against trust anchors — the `--trust` file, or
+ * else the anchors pinned with `sluice trust pin`. Talks to no server. Exit 0 valid, 1 invalid,
+ * 2 usage, 3 unverifiable: with no anchor given or pinned it never says valid, since keys
+ * carried in the proof vouch only for themselves.
  */
 const verify: Command = {
-  summary: 'verify a receipt or record with its ledger proof, offline',
+  summary: 'verify a receipt or record with its ledger proof, offline, against pinned trust anchors',
   usage: 'sluice verify RECEIPT_FILE [--trust TRUST_FILE]',
   async run(args, io) {
     const { values, positionals } = parse(args);
     if (positionals.length !== 1) throw new UsageError('give exactly one RECEIPT_FILE');
-    const trust = values.trust === undefined ? undefined : readTrustAnchorsFile(path.resolve(io.cwd, values.trust));
+    const given = values.trust === undefined ? undefined : readTrustAnchorsFile(path.resolve(io.cwd, values.trust));
     const body = readJson(io, positionals[0]!, 'RECEIPT_FILE');
     const subject = receiptBody(body);
     if (typeof subject === 'string') return report(io, subject);
-    const result = verifyProof(subject.record, subject.proof, trust);
-    if (!result.valid) return report(io, result.reason ?? 'proof does not verify');
-    writeLine(io.stdout, `valid: ${describe(subject.proof)}`);
-    if (!trust) {
-      writeLine(io.stdout, 'note: signatures were checked against keys carried in the proof; pass --trust to pin the organizations');
+    const integrity = verifyProof(subject.record, subject.proof);
+    if (!integrity.valid) return report(io, integrity.reason ?? 'proof does not verify');
+    const candidates = given ? [{ source: 'the --trust file', anchors: given }] : pinnedFor(io, subject.proof);
+    if (candidates.length === 0) {
+      writeLine(io.stdout, 'unverifiable: no trust anchors given or pinned; the keys in the proof vouch only for themselves');
+      writeLine(io.stdout, 'pin the gateway\'s anchors with `sluice trust pin URL`, or pass --trust TRUST_FILE');
+      return UNVERIFIABLE;
     }
-    return 0;
+    const reasons: string[] = [];
+    for (const { source, anchors } of candidates) {
+      const result = verifyProof(subject.record, subject.proof, anchors);
+      if (result.valid) {
+        writeLine(io.stdout, `valid: ${describe(subject.proof)}`);
+        writeLine(io.stdout, `anchors: ${source}`);
+        return 0;
+      }
+      reasons.push(`${result.reason ?? 'proof does not verify'} (anchors: ${source})`);
+    }
+    return report(io, reasons.join('; '));
   },
 };
+
+const UNVERIFIABLE = 3;
+
+/** Pinned anchor sets that can judge this proof (an embedded set cannot judge a Fabric proof). */
+function pinnedFor(io: CliIO, proof: Proof): { source: string; anchors: TrustAnchors }[] {
+  const file = trustStorePath(io);
+  if (!file) return [];
+  return Object.entries(readPinned(file))
+    .filter(([, entry]) => entry.anchors.ledger === undefined || entry.anchors.ledger === proof.kind)
+    .map(([origin, entry]) => ({ source: `pinned from ${origin} at ${entry.pinnedAt}`, anchors: entry.anchors }));
+}
 
 export default verify;
 

@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { SluiceError } from '../../../common/errors.ts';
-import type { DataRecord } from '../../formats/index.ts';
 import type { DesensitizeStats } from '../types.ts';
 import { encodeBatch } from './batch-codec.ts';
-import type { JobResult, WorkerInit } from './protocol.ts';
+import type { Job, JobResult, WorkerInit } from './protocol.ts';
+import { isSealed, type RecordUnit } from './sealed.ts';
 
 const YOUNG_GENERATION_MB = 8;
 
@@ -35,8 +35,8 @@ export class ThreadPool {
     this.threads = Array.from({ length: count }, () => this.start(source, init));
   }
 
-  /** Texts of the transformed units, in order. */
-  async *run(units: AsyncIterable<DataRecord[]>, columns: readonly string[]): AsyncGenerator<Uint8Array> {
+  /** Texts of the transformed units, in order; sealed units are opened by the threads. */
+  async *run(units: AsyncIterable<RecordUnit>, columns: readonly string[]): AsyncGenerator<Uint8Array> {
     for await (const unit of units) {
       let thread = this.idlest();
       while (thread.busy >= this.perThread) {
@@ -44,9 +44,13 @@ export class ThreadPool {
         yield* this.inOrder();
         thread = this.idlest();
       }
-      const batch = encodeBatch(unit, columns);
       thread.busy++;
-      thread.worker.postMessage({ seq: this.sent++, batch }, [batch.lengths.buffer]);
+      if (isSealed(unit)) {
+        thread.worker.postMessage({ seq: this.sent++, sealed: unit } satisfies Job);
+      } else {
+        const batch = encodeBatch(unit, columns);
+        thread.worker.postMessage({ seq: this.sent++, batch } satisfies Job, [batch.lengths.buffer]);
+      }
       yield* this.inOrder();
     }
     for (;;) {

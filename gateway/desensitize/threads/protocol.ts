@@ -2,17 +2,17 @@ import type { RecordFormat } from '../../formats/index.ts';
 import type { ErrorCode, ErrorDetails } from '../../../common/errors.ts';
 import type { DesensitizeStats } from '../types.ts';
 import type { EncodedBatch } from './batch-codec.ts';
+import type { SealedInput, SealedRecords } from './sealed.ts';
 import type { DesensitizerSpec } from './spec.ts';
 
 export interface WorkerInit {
   spec: DesensitizerSpec;
   format: RecordFormat;
+  /** Opens jobs that carry sealed records. */
+  input?: SealedInput;
 }
 
-export interface Job {
-  seq: number;
-  batch: EncodedBatch;
-}
+export type Job = { seq: number; batch: EncodedBatch } | { seq: number; sealed: SealedRecords };
 
 /** A job's output: the batch text (`batchTextFor`) as UTF-8, and the worker's running totals. */
 export type JobResult =

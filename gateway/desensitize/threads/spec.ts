@@ -6,6 +6,8 @@ import type { Desensitizer, FingerprintOptions, TransformKeys } from '../types.t
 export interface DesensitizerSpec {
   fields: Record<string, unknown>;
   keys: TransformKeys;
+  /** Keys for fields with `scope: "owner"` (a contract's owner-wide keys); `keys` when absent. */
+  ownerKeys?: TransformKeys;
   /** Data keys for `encrypt` fields; every thread builds its own encryptors from them. */
   dataKeys?: readonly FieldDataKey[];
   fingerprint?: FingerprintOptions;
@@ -13,7 +15,8 @@ export interface DesensitizerSpec {
 
 export function desensitizerOf(spec: DesensitizerSpec): Desensitizer {
   const encryptor = encryptorsFor(spec.dataKeys ?? []);
-  return createDesensitizer(spec.fields, spec.keys, {
+  const { keys, ownerKeys } = spec;
+  return createDesensitizer(spec.fields, ownerKeys ? (scope) => (scope === 'owner' ? ownerKeys : keys) : keys, {
     ...(encryptor ? { encryptor } : {}),
     ...(spec.fingerprint ? { fingerprint: spec.fingerprint } : {}),
   });

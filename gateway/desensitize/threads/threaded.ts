@@ -3,6 +3,7 @@ import { batchTextFor } from '../../formats/index.ts';
 import { transformUnits, type StreamOptions } from '../stream.ts';
 import type { DesensitizeStats } from '../types.ts';
 import { ThreadPool } from './pool.ts';
+import { recordsOf, type RecordUnit, type SealedInput } from './sealed.ts';
 import { desensitizerOf, type DesensitizerSpec } from './spec.ts';
 import { workerSource } from './worker-bundle.ts';
 
@@ -12,6 +13,8 @@ export interface ThreadedOptions extends StreamOptions {
    * none. A policy with `shuffle` runs on the calling thread whatever this says.
    */
   threads?: number;
+  /** The key of sealed units (`SealedRecords`), opened by the threads (or here, where there are none). */
+  input?: SealedInput;
 }
 
 export interface ThreadedDesensitizer {
@@ -22,7 +25,7 @@ export interface ThreadedDesensitizer {
    * write them with `writeBatchTexts`. Batches, shuffle windows and everything done per batch
    * (canaries) are the same as `desensitizeStream`'s, so deterministic output is byte-identical.
    */
-  serialize(batches: AsyncIterable<DataRecord[]> | Iterable<DataRecord[]>, format: RecordFormat): AsyncGenerator<string | Uint8Array>;
+  serialize(batches: AsyncIterable<RecordUnit> | Iterable<RecordUnit>, format: RecordFormat): AsyncGenerator<string | Uint8Array>;
   /** Totals over every thread, once `serialize` has finished. */
   stats(): DesensitizeStats;
 }
@@ -45,11 +48,13 @@ export function createThreadedDesensitizer(spec: DesensitizerSpec, options: Thre
   // grow to 4-5 times the window before a full collection, and with the default window two
   // threads took the run from 0.4 to 1 GB.
   const threads = local.shuffles ? 0 : (options.threads ?? 0);
+  const { input } = options;
   return {
     columns: local.columns,
     async *serialize(batches, format) {
-      const units = transformUnits(batches, local.shuffles, options)[Symbol.asyncIterator]();
-      const start = async (): Promise<ThreadPool> => new ThreadPool(await workerSource(), threads, { spec, format }, JOBS_PER_THREAD);
+      // Shuffle windows gather records here, so sealed units are opened first; otherwise units pass as they are.
+      const units = (local.shuffles ? transformUnits(opened(batches, input), true, options) : passThrough(batches))[Symbol.asyncIterator]();
+      const start = async (): Promise<ThreadPool> => new ThreadPool(await workerSource(), threads, { spec, format, ...(input ? { input } : {}) }, JOBS_PER_THREAD);
       let pool: ThreadPool | undefined;
       try {
         // The first rows are transformed here, so a small input never waits for threads; from
@@ -59,8 +64,9 @@ export function createThreadedDesensitizer(spec: DesensitizerSpec, options: Thre
           const unit = await units.next();
           if (unit.done) return;
           if (threads > 0 && rows > 0) pool ??= await start();
-          rows += unit.value.length;
-          yield text(local.transformBatch(unit.value));
+          const records = recordsOf(input, unit.value);
+          rows += records.length;
+          yield text(local.transformBatch(records));
         }
         pool ??= await start();
         yield* pool.run({ [Symbol.asyncIterator]: () => units }, local.columns);
@@ -74,6 +80,14 @@ export function createThreadedDesensitizer(spec: DesensitizerSpec, options: Thre
     },
     stats: () => sumStats([local.stats(), ...threadStats]),
   };
+}
+
+async function* opened(units: AsyncIterable<RecordUnit> | Iterable<RecordUnit>, input: SealedInput | undefined): AsyncGenerator<DataRecord[]> {
+  for await (const unit of units) yield recordsOf(input, unit);
+}
+
+async function* passThrough<T>(units: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+  yield* units;
 }
 
 function sumStats(all: readonly DesensitizeStats[]): DesensitizeStats {

@@ -3,13 +3,14 @@ import { isSluiceError } from '../../../common/errors.ts';
 import { batchTextFor } from '../../formats/index.ts';
 import { decodeBatch } from './batch-codec.ts';
 import type { Job, JobResult, WorkerInit } from './protocol.ts';
+import { openSealedRecords } from './sealed.ts';
 import { desensitizerOf } from './spec.ts';
 
 /**
  * A desensitize worker thread (run from a bundle, see worker-bundle.ts): transforms encoded
  * batches and returns their serialized text, so the calling thread only parses and writes.
  */
-const { spec, format } = workerData as WorkerInit;
+const { spec, format, input } = workerData as WorkerInit;
 const port = parentPort!;
 const desensitizer = desensitizerOf(spec);
 const text = batchTextFor(format, desensitizer.columns);
@@ -28,10 +29,12 @@ function errorOf(error: unknown): Extract<JobResult, { error: unknown }>['error'
   return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
 }
 
-port.on('message', ({ seq, batch }: Job) => {
+port.on('message', (job: Job) => {
+  const { seq } = job;
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = utf8(text(desensitizer.transformBatch(decodeBatch(batch, desensitizer.columns))));
+    const records = 'sealed' in job ? openSealedRecords(input, job.sealed) : decodeBatch(job.batch, desensitizer.columns);
+    bytes = utf8(text(desensitizer.transformBatch(records)));
   } catch (error) {
     port.postMessage({ seq, error: errorOf(error) } satisfies JobResult);
     return;

@@ -42,3 +42,21 @@ export function usccCheckChar(first17: string): string | undefined {
   }
   return USCC_ALPHABET[(31 - (sum % 31)) % 31];
 }
+
+const ORG_CODE_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2];
+
+/**
+ * GB 11714 organization code check character (0–9 or X) of its first 8 characters (digits and
+ * capitals, A = 10). Characters 9–17 of a unified social credit code are that organization code.
+ */
+export function orgCodeCheckChar(first8: string): string | undefined {
+  let sum = 0;
+  for (let i = 0; i < 8; i++) {
+    const c = first8.charCodeAt(i);
+    const v = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 90 ? c - 55 : -1;
+    if (v < 0) return undefined;
+    sum += v * ORG_CODE_WEIGHTS[i]!;
+  }
+  const check = 11 - (sum % 11);
+  return check === 10 ? 'X' : check === 11 ? '0' : String(check);
+}

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { luhnValid, residentIdCheckChar, usccCheckChar } from './check-digits.ts';
+import { luhnValid, orgCodeCheckChar, residentIdCheckChar, usccCheckChar } from './check-digits.ts';
 import { calendarDate, compareDates, parseDate, today, type CalendarDate } from './dates.ts';
 import { COMPOUND_SURNAMES, PROVINCE_CODES, PROVINCE_NAMES, SURNAMES } from './reference-data.ts';
 
@@ -73,6 +73,44 @@ export function isPassport(value: string): boolean {
 /** GB 32100-2015 unified social credit code: 18 characters, division code digits, check character. */
 export function isUscc(value: string): boolean {
   return value.length === 18 && /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/.test(value) && usccCheckChar(value) === value[17];
+}
+
+/**
+ * A unified social credit code whose embedded GB 11714 organization code (characters 9–17)
+ * carries its own check character and whose division code opens with a real province: two
+ * more checks than `isUscc`, for free text, where 18-character look-alikes are many.
+ */
+export function isUsccStrict(value: string): boolean {
+  return isUscc(value) && PROVINCE_CODES.has(value.slice(2, 4)) && orgCodeCheckChar(value.slice(8, 16)) === value[16];
+}
+
+/**
+ * A mainland fixed-line number with its area code: 010 or 02x + 8 digits, or a four-digit area
+ * code (0[3-9]xx) + 7 or 8 digits; the local number never starts with 0 or 1. Parentheses,
+ * spaces and dashes between the parts are allowed, as is an extension after `-` or `转`.
+ */
+export function isLandline(value: string): boolean {
+  const m = /^\(?(0\d{2,3})\)?[ -]?([2-9]\d{6,7})(?:(?:-|转)\d{1,5})?$/.exec(value);
+  if (m === null) return false;
+  const [, area, local] = m as unknown as [string, string, string];
+  if (area.length === 3) return (area === '010' || area[1] === '2') && local.length === 8;
+  return /^0[3-9]\d\d$/.test(area);
+}
+
+// One-character province abbreviations that open a mainland plate.
+const PLATE = /^[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][ ·•]?([A-HJ-NP-Z0-9]{5,6})$/;
+
+/**
+ * A mainland licence plate: province character, issuing-office letter, then five characters
+ * (at most two letters, never I or O) or, on new-energy plates, six with D/F first or last.
+ */
+export function isLicencePlate(value: string): boolean {
+  const m = PLATE.exec(value);
+  if (m === null) return false;
+  const serial = m[1]!;
+  if (serial.length === 6) return /^[DF][A-HJ-NP-Z0-9]\d{4}$|^\d{5}[DF]$/.test(serial);
+  const letters = serial.replace(/\d/g, '').length;
+  return letters <= 2;
 }
 
 export function isIpAddress(value: string): boolean {

@@ -1,0 +1,106 @@
+import type { FastifyInstance } from 'fastify';
+import { SluiceError } from '../../common/index.ts';
+import { publicView } from '../parties/service.ts';
+import { releaseRisk, WARN_BELOW_K } from '../contracts/risk.ts';
+import { contractTerms, getContract } from '../contracts/service.ts';
+import { getDataset } from '../datasets/service.ts';
+import type { GatewayContext } from '../context.ts';
+import { dateOrDateTime, idParams, responses } from '../http/schemas.ts';
+import { pageQuery, readPage } from '../http/paging.ts';
+import { ID_PATTERN } from '../ids.ts';
+import { listComputeJobs, listContracts, listDatasets, listTransfers, type ContractFilter, type TransferFilter } from './queries.ts';
+import {
+  computeJobListResponse,
+  contractListResponse,
+  datasetListResponse,
+  meResponse,
+  riskResponse,
+  transferListResponse,
+} from './schemas.ts';
+
+const id = { type: 'string', pattern: ID_PATTERN } as const;
+const JOB_STATUSES = ['queued', 'running', 'awaiting_approval', 'released', 'failed'] as const;
+
+const query = (properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, properties: { ...pageQuery, ...properties } }) as const;
+
+type Paged = { limit?: string; after?: string };
+
+/**
+ * What a person needs to find their way: who the token belongs to, and the caller's datasets,
+ * contracts, transfers and compute jobs (everything for regulators). Each list is newest first,
+ * paged by `limit` and the `next` cursor; each item is what the object's own GET route shows.
+ */
+export async function viewRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  app.get(
+    '/v1/me',
+    { schema: { tags: ['parties'], response: responses({ 200: meResponse }) } },
+    async (request) => (request.principal.role === 'admin' ? { role: 'admin' } : { role: 'party', party: publicView(request.principal.party) }),
+  );
+
+  app.get<{ Querystring: Paged }>(
+    '/v1/datasets',
+    { schema: { tags: ['datasets'], querystring: query({}), response: responses({ 200: datasetListResponse }) } },
+    async (request) => listDatasets(ctx, request.principal, readPage(request.query)),
+  );
+
+  app.get<{ Querystring: Paged & ContractFilter }>(
+    '/v1/contracts',
+    {
+      schema: {
+        tags: ['contracts'],
+        querystring: query({ status: { type: 'string', enum: ['pending', 'approved', 'revoked'] }, role: { type: 'string', enum: ['owner', 'recipient'] }, datasetId: id }),
+        response: responses({ 200: contractListResponse }),
+      },
+    },
+    async (request) => {
+      const { status, role, datasetId } = request.query;
+      return listContracts(ctx, request.principal, { status, role, datasetId }, readPage(request.query));
+    },
+  );
+
+  app.get<{ Querystring: Paged & TransferFilter }>(
+    '/v1/transfers',
+    {
+      schema: {
+        tags: ['transfers'],
+        querystring: query({ contractId: id, exporterId: id, recipientId: id, from: dateOrDateTime, to: dateOrDateTime }),
+        response: responses({ 200: transferListResponse }),
+      },
+    },
+    async (request) => {
+      const { contractId, exporterId, recipientId, from, to } = request.query;
+      return listTransfers(ctx, request.principal, { contractId, exporterId, recipientId, from, to }, readPage(request.query));
+    },
+  );
+
+  app.get<{ Querystring: Paged & { status?: (typeof JOB_STATUSES)[number] } }>(
+    '/v1/compute/jobs',
+    {
+      schema: {
+        tags: ['compute'],
+        querystring: query({ status: { type: 'string', enum: [...JOB_STATUSES] } }),
+        response: responses({ 200: computeJobListResponse }),
+      },
+    },
+    async (request) => listComputeJobs(ctx, request.principal, request.query.status, readPage(request.query)),
+  );
+
+  // Re-identification risk of what a contract releases, measured on the records as they are now
+  // (they may have grown since the proposal): for the owner, who decides whether to sign.
+  app.get<{ Params: { id: string } }>(
+    '/v1/contracts/:id/risk',
+    { schema: { tags: ['contracts'], params: idParams, response: responses({ 200: riskResponse }) } },
+    async (request) => {
+      const contract = await getContract(ctx, request.params.id);
+      if (request.principal.role !== 'party' || request.principal.party.id !== contract.owner_id) {
+        throw new SluiceError('FORBIDDEN', 'only the data owner may measure this');
+      }
+      const terms = contractTerms(contract);
+      // Contracts without fields (AI egress: prompts, always redacted) release no quasi-identifier.
+      const risk =
+        terms.fields && contract.dataset_id ? await releaseRisk(ctx, await getDataset(ctx, contract.dataset_id), terms.fields) : { quasiIdentifiers: [], k: null, sampled: 0 };
+      const floor = terms.minK ?? WARN_BELOW_K;
+      return { ...risk, minK: terms.minK ?? null, warn: risk.k !== null && risk.k < floor };
+    },
+  );
+}

@@ -1,0 +1,176 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+type Graph = Map<string, string[]>;
+
+/** Every TypeScript file of the repository, relative to its root; dependencies and dot folders left out. */
+function sourceFiles(dir = ROOT): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name === 'node_modules' || entry.name.startsWith('.')) return [];
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return /\.[mc]?ts$/.test(entry.name) ? [path.relative(ROOT, full)] : [];
+  });
+}
+
+/**
+ * Who imports whom among the repository's own files, from a static parse: import and export-from
+ * declarations (`import type` included: a type-only circle is still a circle in the design) and
+ * dynamic imports of a literal path.
+ */
+function importGraph(): Graph {
+  const graph: Graph = new Map();
+  for (const file of sourceFiles()) {
+    const { importedFiles } = ts.preProcessFile(fs.readFileSync(path.join(ROOT, file), 'utf8'), true, true);
+    const targets = importedFiles
+      .map((imported) => imported.fileName)
+      .filter((specifier) => specifier.startsWith('./') || specifier.startsWith('../'))
+      .map((specifier) => path.normalize(path.join(path.dirname(file), specifier)));
+    graph.set(file, [...new Set(targets)]);
+  }
+  return graph;
+}
+
+/** One circle per strongly connected component with more than one file (or a file importing itself), as a path that returns to its start. */
+function circles(graph: Graph): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (node: string): void => {
+    index.set(node, index.size);
+    low.set(node, index.get(node)!);
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node)!, low.get(next)!));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node)!, index.get(next)!));
+      }
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const component = new Set<string>();
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      component.add(member);
+    } while (member !== node);
+    if (component.size > 1 || graph.get(node)?.includes(node)) found.push(circleThrough(graph, node, component));
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return found;
+}
+
+/** A shortest path from `start` back to itself inside its component (breadth first). */
+function circleThrough(graph: Graph, start: string, component: Set<string>): string[] {
+  const cameFrom = new Map<string, string>();
+  const queue = [start];
+  while (queue.length > 0) {
+    const node = queue.shift()!;
+    for (const next of graph.get(node) ?? []) {
+      if (!component.has(next)) continue;
+      if (next === start) {
+        const trail: string[] = [];
+        for (let at = node; at !== start; at = cameFrom.get(at)!) trail.unshift(at);
+        return [start, ...trail, start];
+      }
+      if (!cameFrom.has(next)) {
+        cameFrom.set(next, node);
+        queue.push(next);
+      }
+    }
+  }
+  return [start];
+}
+
+describe('import graph', () => {
+  it('finds a circle, and names its files in order', () => {
+    const graph: Graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts', 'd.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', []],
+      ['e.ts', ['e.ts']],
+    ]);
+    expect(circles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts'], ['e.ts', 'e.ts']]);
+    expect(circles(new Map([['a.ts', ['b.ts']], ['b.ts', []]]))).toEqual([]);
+  });
+
+  it('has no circle among the repository\'s own TypeScript files, type-only imports included', () => {
+    const graph = importGraph();
+    expect(graph.size).toBeGreaterThan(300);
+    // The parse sees type-only imports and re-exports: both of these edges are nothing else.
+    expect(graph.get('ledger/types.ts')).toContain('ledger/format/index.ts');
+    expect(graph.get('ledger/format/index.ts')).toContain('ledger/format/record.ts');
+    const found = circles(graph).map((circle) => circle.join(' → '));
+    expect(found, `import circles:\n${found.join('\n')}`).toEqual([]);
+  });
+});
+
+/**
+ * Loads `entry` in a fresh Node process, as the gateway does (tsx), and lists the packages it
+ * loaded: CommonJS ones from the require cache, ES modules from a resolve hook.
+ */
+async function packagesLoadedBy(entry: string): Promise<string[]> {
+  const hook = `
+    import fs from 'node:fs';
+    let file;
+    export function initialize(data) { file = data.file; }
+    export async function resolve(specifier, context, next) {
+      const resolved = await next(specifier, context);
+      fs.appendFileSync(file, resolved.url + '\\n');
+      return resolved;
+    }`;
+  const probe = `
+    import fs from 'node:fs';
+    import { createRequire, register } from 'node:module';
+    import { pathToFileURL } from 'node:url';
+    const [entry, file] = process.argv.slice(1);
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}), { data: { file } });
+    await import(pathToFileURL(entry).href);
+    fs.appendFileSync(file, Object.keys(createRequire(import.meta.url).cache).join('\\n') + '\\n');`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-probe-'));
+  try {
+    const file = path.join(dir, 'loaded.txt');
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe, path.join(ROOT, entry), file], { cwd: ROOT });
+    const packages = new Set<string>();
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(line);
+      if (match) packages.add(match[1]!);
+    }
+    return [...packages].sort();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const FABRIC_PACKAGES = /^(fabric-contract-api|fabric-shim|fabric-shim-api|@hyperledger\/.*|@grpc\/.*|winston|reflect-metadata|class-transformer)$/;
+
+describe('what the ledger loads', () => {
+  it('loads no Fabric package, gRPC, chaincode logger or decorator runtime when the embedded ledger is imported', async () => {
+    const [ledger, chaincode, fabric] = await Promise.all([
+      packagesLoadedBy('ledger/index.ts'),
+      packagesLoadedBy('contracts/index.ts'),
+      packagesLoadedBy('ledger/fabric/index.ts'),
+    ]);
+    expect(ledger.filter((name) => FABRIC_PACKAGES.test(name))).toEqual([]);
+    expect(ledger).toContain('better-sqlite3');
+    // The probe sees what it looks for: the chaincode and the Fabric client do load these…
+    expect(chaincode).toEqual(expect.arrayContaining(['fabric-contract-api', 'winston', 'reflect-metadata']));
+    expect(fabric).toEqual(expect.arrayContaining(['@hyperledger/fabric-gateway', '@grpc/grpc-js']));
+    // …and the chaincode shares only the record format, not the embedded ledger's storage.
+    expect(chaincode).not.toContain('better-sqlite3');
+  });
+});
