@@ -5,13 +5,15 @@ import { main } from './main.ts';
 export async function runCli(
   args: string[],
   options: { env?: Record<string, string | undefined>; cwd: string },
-): Promise<{ code: number; stdout: string; stderr: string }> {
+): Promise<{ code: number; stdout: string; stderr: string; stdoutBytes: Buffer }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
-  const out: string[] = [];
+  const out: Buffer[] = [];
   const err: string[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk.toString()));
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
   stderr.on('data', (chunk: Buffer) => err.push(chunk.toString()));
   const code = await main(args, { stdin: new PassThrough(), stdout, stderr, env: options.env ?? {}, cwd: options.cwd });
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  // A package written to stdout is binary: kept as bytes beside the text.
+  const stdoutBytes = Buffer.concat(out);
+  return { code, stdout: stdoutBytes.toString(), stderr: err.join(''), stdoutBytes };
 }

@@ -111,8 +111,11 @@ describe('people-facing CLI verbs', () => {
 
     // Without --out the package is the output; the summary goes to stderr.
     const toStdout = await runCli(['transfer', contractId, '--purpose', 'analytics', '--limit', '5'], { env: env(recipient), cwd });
-    expect(JSON.parse(toStdout.stdout)).toMatchObject({ format: 'sluice.package.v1', records: 5 });
+    expect(toStdout.stdoutBytes.subarray(0, 8).toString('latin1')).toBe('SLUICE\x02\n');
     expect(JSON.parse(toStdout.stderr)).toMatchObject({ status: 'completed', records: 5 });
+    fs.writeFileSync(path.join(cwd, 'stdout.pkg'), toStdout.stdoutBytes);
+    const fromStdout = await runCli(['open', 'stdout.pkg', '--key', 'recipient.json'], { cwd });
+    expect(fromStdout.stdout.trim().split('\n')).toHaveLength(5);
 
     const refused = await runCli(['transfer', contractId, '--purpose', 'marketing', '--out', 'no.json'], { env: env(recipient), cwd });
     expect(refused.code).toBe(1);

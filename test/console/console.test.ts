@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/index.ts';
 import { startComputeWorker } from '../../compute/index.ts';
 import { sm2GenerateKeyPair } from '../../crypto/index.ts';
+import { openPackage } from '../../gateway/index.ts';
 import { deriveWorkerToken } from '../../kms/index.ts';
 import { openEmbeddedLedger } from '../../ledger/index.ts';
 import { accessibilityViolations, chromiumAvailable, keyboardProblems, launchChromium, recordProblems, recordRequests, screenshot } from '../support/browser.ts';
@@ -218,10 +219,10 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
     await page.getByRole('cell', { name: transferId }).waitFor();
     await expectAccessible(page, 'recipient-transfers');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: `Download package ${transferId}` }).click()]);
-    const saved = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-dl-')), 'package.json');
+    const saved = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-dl-')), 'package');
     await download.saveAs(saved);
-    const pkg = JSON.parse(fs.readFileSync(saved, 'utf8')) as { format: string; transferId: string };
-    expect(pkg).toMatchObject({ format: 'sluice.package.v1', transferId });
+    const pkg = openPackage(fs.readFileSync(saved), recipient.keys.privateKey);
+    expect(pkg.header).toMatchObject({ format: 'sluice.package.v2', transferId });
 
     // A transfer requested in the page, followed to completion.
     await page.getByLabel('Contract').selectOption(contractId);
