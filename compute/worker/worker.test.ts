@@ -105,7 +105,7 @@ describe('compute worker', () => {
     const a = await prepareJob(kms, dataDir, 'job-mixed', [[1, 2, 3]]);
     const b = await prepareJob(kms, dataDir, 'job-other-key', [[4, 5, 6]]);
     // An input encrypted under another job's key: the child refuses it with VALIDATION_FAILED.
-    computeStore(dataDir).putInput('job-mixed', 'foreign', b.encrypted[0]!);
+    await computeStore(dataDir).putInput('job-mixed', 'foreign', b.encrypted[0]!);
     const attempts = new Map<string, number>();
     const worker = await startComputeWorker({
       dataDir,
