@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, migrate, openDatabase, openWindowCounter, tlsClientSettings, type Config, type Logger } from '../common/index.ts';
+import { createLogger, migrate, openDatabase, openProcessLocks, openWindowCounter, tlsClientSettings, type Config, type Logger } from '../common/index.ts';
 import { computeStore, computeStoreMigrations, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
 import { HeKeysetClient, KmsClient, kmsSealer } from '../kms/index.ts';
 import { openLedger } from '../ledger/index.ts';
@@ -10,7 +10,8 @@ import { OutboxRelay } from './anchoring/outbox.ts';
 import { buildGatewayApp } from './app.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import type { GatewayContext } from './context.ts';
-import { discardOpenUploads } from './datasets/service.ts';
+import { Periodic } from './anchoring/periodic.ts';
+import { discardAbandonedUploads } from './datasets/service.ts';
 import { chinaDate, complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
 import { computeMigrations } from './compute/migrations.ts';
 import { disclosureMigrations } from './compute/disclosure/tables.ts';
@@ -19,6 +20,9 @@ import { egressMigrations } from './egress/migrations.ts';
 import { viewMigrations } from './views/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
 import { tokenMigrations } from './tokens/migrations.ts';
+
+/** How often each gateway looks for uploads a stopped gateway left open. */
+const UPLOAD_CLEANUP_MS = 60_000;
 
 export interface RunningGateway {
   app: FastifyInstance;
@@ -79,11 +83,20 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       psi: new X25519Pool(),
       keysets: new HeKeysetClient(kmsAccess),
     },
+    locks: openProcessLocks(database.dialect === 'postgres' ? config.databaseUrl : undefined, logger),
     logger,
     now: () => new Date(),
   };
-  const discarded = await discardOpenUploads(ctx);
-  if (discarded > 0) logger.warn({ discarded }, 'removed uploads interrupted by a previous stop');
+  // Uploads whose gateway stopped mid-way (this one, or another on the database): at start, then now and then.
+  const uploadCleanup = new Periodic(
+    async () => {
+      const discarded = await discardAbandonedUploads(ctx);
+      if (discarded > 0) logger.warn({ discarded }, 'removed uploads interrupted by a stopped gateway');
+    },
+    UPLOAD_CLEANUP_MS,
+    (error) => logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'upload clean-up failed; retried later'),
+  );
+  uploadCleanup.start();
   const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now(), logger);
   const relay = new OutboxRelay(database.db, database.dialect, ledger, logger);
   relay.start();
@@ -104,6 +117,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     url: `${config.tls.gatewayCert ? 'https' : 'http'}://${config.host}:${port}`,
     async close() {
       await app.close();
+      await uploadCleanup.stop();
+      await ctx.locks.close();
       await Promise.all([ctx.compute.queue.close(), ctx.compute.encryption.close(), ctx.compute.psi.close()]);
       await keyEvents.stop();
       await relay.stop();

@@ -4,7 +4,7 @@ import { requireParty, type Principal } from '../auth/principal.ts';
 import { advance } from './advance.ts';
 import { getJob, jobInputs, type InputRow, type JobRow } from './jobs.ts';
 import { columnSpec } from './request.ts';
-import type { ComputeRuntime } from './runtime.ts';
+import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { codeOf, moveStage } from './stages.ts';
 
 async function declaredContribution(rt: ComputeRuntime, principal: Principal, jobId: string): Promise<{ job: JobRow; input: InputRow }> {
@@ -29,8 +29,8 @@ export async function jobKey(rt: ComputeRuntime, principal: Principal, jobId: st
  */
 export async function contribute(rt: ComputeRuntime, principal: Principal, jobId: string, column: Uint8Array) {
   await declaredContribution(rt, principal, jobId);
-  // One at a time per job: the file and the row must describe the same upload.
-  return rt.serial.run(jobId, async () => {
+  // One at a time per job, whichever gateway takes it: the stored column and the row must describe the same upload.
+  return rt.ctx.locks.run(JOB_LOCK, jobId, async () => {
     const { job, input } = await declaredContribution(rt, principal, jobId);
     if (input.rows !== null) throw new SluiceError('CONFLICT', 'this contributor has already contributed');
     if (job.stage !== 'awaiting_contributions') throw new SluiceError('CONFLICT', 'the job takes no contributions now');

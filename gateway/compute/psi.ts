@@ -5,7 +5,7 @@ import { getDataset } from '../datasets/service.ts';
 import { readColumn, recheckContracts } from './inputs.ts';
 import { assertRequester, contractsOf, getJob, jobInputs, type JobRow } from './jobs.ts';
 import { jobParams } from './request.ts';
-import type { ComputeRuntime } from './runtime.ts';
+import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { pinnedUploads } from './disclosure/controls.ts';
 import { disclosureDb } from './disclosure/tables.ts';
 
@@ -35,7 +35,8 @@ export async function psiSession(rt: ComputeRuntime, principal: Principal, jobId
  */
 export async function psiExchange(rt: ComputeRuntime, principal: Principal, jobId: string, request: Uint8Array): Promise<Uint8Array> {
   await requesterPsiJob(rt, principal, jobId);
-  return rt.serial.run(jobId, async () => {
+  // One exchange per job even when gateways receive it at once.
+  return rt.ctx.locks.run(JOB_LOCK, jobId, async () => {
     const job = await getJob(rt.db, jobId);
     if (job.stage !== 'released') throw new SluiceError('RESULT_NOT_RELEASED', 'every owner must approve the exchange first');
     if (job.psi_exchanged_at !== null) throw new SluiceError('CONFLICT', 'this job’s exchange has taken place');
