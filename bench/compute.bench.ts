@@ -7,7 +7,7 @@ import {
   buildChildBundle,
   createComputeHandler,
   DEFAULT_LIMITS,
-  ComputeStore,
+  computeStore,
   decryptResult,
   EncryptionPool,
   joinInput,
@@ -63,17 +63,17 @@ export async function paillierSecondsPerValue(values: ArrayLike<number>, sample:
 /** A worker's sandbox as a running worker has it: the job child started and waiting. */
 async function sandbox(dir: string) {
   const bundle = await buildChildBundle(path.join(dir, 'sandbox'));
-  const store = new ComputeStore(path.join(dir, 'jobs'));
+  const store = computeStore(path.join(dir, 'jobs'));
   const spares = new SpareChildren(() => new SandboxChild(bundle.file, path.join(dir, 'scratch'), DEFAULT_LIMITS), 1);
   await new Promise((resolve) => setTimeout(resolve, 1000));
   return {
     store,
     /** Stores the job's inputs, evaluates them in the waiting child, returns the result ciphertext. */
     async evaluate(publicKey: Uint8Array, payload: ComputeJobPayload, inputs: Map<string, Uint8Array>): Promise<Uint8Array> {
-      for (const [name, bytes] of inputs) store.putInput(payload.jobId, name, bytes);
+      for (const [name, bytes] of inputs) await store.putInput(payload.jobId, name, bytes);
       const handler = createComputeHandler({ store, kms: { publicKey: async () => publicKey, reportResult: async () => undefined }, spares, limits: DEFAULT_LIMITS });
       await handler({ id: payload.jobId, attempt: 1, payload, progress: async () => undefined });
-      return store.readResult(payload.jobId)!;
+      return (await store.readResult(payload.jobId))!;
     },
     close: () => spares.close(),
   };

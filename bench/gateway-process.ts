@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GatewayProcess } from '../test/support/gateway-process.ts';
+import { GatewayProcess } from '../test/support/service.ts';
 import { startKmsProcess } from '../test/support/kms.ts';
 import { freePort } from '../test/support/ports.ts';
 

@@ -13,6 +13,8 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   ledger: 'embedded' | 'fabric';
+  /** With PostgreSQL, the longest a stalled gateway can keep the others from appending to the embedded ledger, ms. */
+  ledgerLeaseMs: number;
   logLevel: string;
   /** Largest accepted JSON request body, bytes. */
   bodyLimit: number;
@@ -72,6 +74,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: url(env, 'SLUICE_DATABASE_URL', ['postgres:', 'postgresql:']),
     redisUrl: url(env, 'SLUICE_REDIS_URL', ['redis:', 'rediss:']),
     ledger: oneOf(env, 'SLUICE_LEDGER', ['embedded', 'fabric'] as const, 'embedded'),
+    ledgerLeaseMs: positiveInt(env, 'SLUICE_LEDGER_LEASE_MS', 10_000),
     logLevel: oneOf(env, 'SLUICE_LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     bodyLimit: positiveInt(env, 'SLUICE_BODY_LIMIT', 1024 * 1024),
     uploadLimit: positiveInt(env, 'SLUICE_UPLOAD_LIMIT', 16 * 1024 ** 3),

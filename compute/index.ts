@@ -37,7 +37,7 @@ export { OUTSIDE, suppressCells, type CellShare, type SuppressedCell } from './d
 export { plannedNoise, type DpRelease, type NoiseReport } from './disclosure/noise.ts';
 export { releaseTotals, type ReleasedResult } from './disclosure/release.ts';
 export { computeStore, createComputeQueue, startComputeWorker, DEFAULT_LIMITS, type ComputeWorkerOptions } from './worker/worker.ts';
-export { ComputeStore } from './worker/store.ts';
+export { computeStoreMigrations, type ComputeStore } from './worker/store.ts';
 export { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './worker/handler.ts';
 export { buildChildBundle, type ChildBundle } from './worker/bundle.ts';
 export { SandboxChild, SpareChildren } from './worker/sandbox.ts';

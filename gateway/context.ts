@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Config, Dialect, Logger } from '../common/index.ts';
+import type { Config, Dialect, Logger, ProcessLocks } from '../common/index.ts';
 import type { ComputeJobPayload, ComputeJobResult, ComputeStore, EncryptionPool, JobQueue, X25519Pool } from '../compute/index.ts';
 import type { HeKeysetClient } from '../kms/index.ts';
 import type { Ledger } from '../ledger/index.ts';
@@ -18,7 +18,7 @@ export interface KeyService {
 export interface ComputeServices {
   /** Shared with the worker processes: the embedded queue in the data dir, or BullMQ on Redis. */
   queue: JobQueue<ComputeJobPayload, ComputeJobResult>;
-  /** Encrypted job inputs and results; a shared volume when workers run on other hosts. */
+  /** Encrypted job inputs and results: files in the data dir, or rows of the PostgreSQL database gateways and workers share. */
   store: ComputeStore;
   /** Encrypts owners' columns under job keys, one thread per core. */
   encryption: EncryptionPool;
@@ -37,6 +37,8 @@ export interface GatewayContext {
   ledger: Ledger;
   compliance: { counter: SubjectCounter; filings: FilingsStore };
   compute: ComputeServices;
+  /** Uploads and compute jobs this process works on, held against every other gateway on the database. */
+  locks: ProcessLocks;
   logger: Logger;
   now: () => Date;
 }

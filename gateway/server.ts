@@ -1,16 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { createLogger, migrate, openDatabase, openWindowCounter, tlsClientSettings, type Config, type Logger } from '../common/index.ts';
-import { computeStore, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
-import { HeKeysetClient, KmsClient } from '../kms/index.ts';
+import { createLogger, migrate, openDatabase, openProcessLocks, openWindowCounter, tlsClientSettings, type Config, type Logger } from '../common/index.ts';
+import { computeStore, computeStoreMigrations, createComputeQueue, EncryptionPool, X25519Pool } from '../compute/index.ts';
+import { HeKeysetClient, KmsClient, kmsSealer } from '../kms/index.ts';
 import { openLedger } from '../ledger/index.ts';
 import { KmsAuditFollower } from './anchoring/audit-events.ts';
 import { OutboxRelay } from './anchoring/outbox.ts';
 import { buildGatewayApp } from './app.ts';
 import { bootstrapAdmin } from './auth/bootstrap.ts';
 import type { GatewayContext } from './context.ts';
-import { discardOpenUploads } from './datasets/service.ts';
+import { Periodic } from './anchoring/periodic.ts';
+import { discardAbandonedUploads } from './datasets/service.ts';
 import { chinaDate, complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
 import { computeMigrations } from './compute/migrations.ts';
 import { disclosureMigrations } from './compute/disclosure/tables.ts';
@@ -19,6 +20,9 @@ import { egressMigrations } from './egress/migrations.ts';
 import { viewMigrations } from './views/migrations.ts';
 import type { GatewaySchema } from './db/schema.ts';
 import { tokenMigrations } from './tokens/migrations.ts';
+
+/** How often each gateway looks for uploads a stopped gateway left open. */
+const UPLOAD_CLEANUP_MS = 60_000;
 
 export interface RunningGateway {
   app: FastifyInstance;
@@ -51,13 +55,19 @@ async function warmSubjectSets(ctx: GatewayContext): Promise<void> {
 export async function startGateway(config: Config, logger: Logger = createLogger('gateway', config.logLevel)): Promise<RunningGateway> {
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const database = openDatabase<GatewaySchema>({ url: config.databaseUrl, sqlitePath: path.join(config.dataDir, 'gateway.db') });
-  await migrate(database.db, database.dialect, { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...tokenMigrations, ...egressMigrations, ...disclosureMigrations, ...viewMigrations }, 'gateway');
-  const ledger = await openLedger(config, logger);
+  await migrate(
+    database.db,
+    database.dialect,
+    { ...coreMigrations, ...complianceMigrations, ...computeMigrations, ...computeStoreMigrations, ...tokenMigrations, ...egressMigrations, ...disclosureMigrations, ...viewMigrations },
+    'gateway',
+  );
   const token = kmsToken(config);
   // One deadline for every KMS call (SLUICE_KMS_TIMEOUT_MS): a stalled KMS costs a request that
   // long, then KMS_UNAVAILABLE, and nothing is released.
   const kmsAccess = { url: config.kmsUrl, token, timeoutMs: config.kmsTimeoutMs, tls: tlsClientSettings(config) };
   const kms = new KmsClient(kmsAccess);
+  // With PostgreSQL the ledger's operator key lives sealed in the database, for every gateway.
+  const ledger = await openLedger(config, logger, process.env, kmsSealer(kms, 'ledger-operator-key'));
   const ctx: GatewayContext = {
     config,
     db: database.db,
@@ -66,20 +76,29 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     ledger,
     compliance: { counter: new SubjectCounter(database), filings: new FilingsStore(database) },
     compute: {
-      // The worker processes open the same queue and store: same data dir, same SLUICE_REDIS_URL.
+      // The worker processes open the same queue and store: same SLUICE_REDIS_URL, same database (or data dir).
       queue: await createComputeQueue({ dataDir: config.dataDir, redisUrl: config.redisUrl }),
-      store: computeStore(config.dataDir),
+      store: computeStore(config.dataDir, database.dialect === 'postgres' ? database.db : undefined),
       encryption: new EncryptionPool(),
       psi: new X25519Pool(),
       keysets: new HeKeysetClient(kmsAccess),
     },
+    locks: openProcessLocks(database.dialect === 'postgres' ? config.databaseUrl : undefined, logger),
     logger,
     now: () => new Date(),
   };
-  const discarded = await discardOpenUploads(ctx);
-  if (discarded > 0) logger.warn({ discarded }, 'removed uploads interrupted by a previous stop');
+  // Uploads whose gateway stopped mid-way (this one, or another on the database): at start, then now and then.
+  const uploadCleanup = new Periodic(
+    async () => {
+      const discarded = await discardAbandonedUploads(ctx);
+      if (discarded > 0) logger.warn({ discarded }, 'removed uploads interrupted by a stopped gateway');
+    },
+    UPLOAD_CLEANUP_MS,
+    (error) => logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'upload clean-up failed; retried later'),
+  );
+  uploadCleanup.start();
   const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now(), logger);
-  const relay = new OutboxRelay(database.db, ledger, logger);
+  const relay = new OutboxRelay(database.db, database.dialect, ledger, logger);
   relay.start();
   const keyEvents = new KmsAuditFollower(database.db, kms, logger);
   keyEvents.start();
@@ -98,6 +117,8 @@ export async function startGateway(config: Config, logger: Logger = createLogger
     url: `${config.tls.gatewayCert ? 'https' : 'http'}://${config.host}:${port}`,
     async close() {
       await app.close();
+      await uploadCleanup.stop();
+      await ctx.locks.close();
       await Promise.all([ctx.compute.queue.close(), ctx.compute.encryption.close(), ctx.compute.psi.close()]);
       await keyEvents.stop();
       await relay.stop();

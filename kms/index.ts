@@ -3,6 +3,7 @@ export { HeKeysetClient, type KeysetPublic, type KeysetRequest } from './he/clie
 export { startKmsServer, type KmsServer, type KmsServerOptions } from './server.ts';
 export { loadKmsConfig, type KmsConfig } from './config.ts';
 export { deriveWorkerToken } from './identity.ts';
+export { kmsSealer } from './sealer.ts';
 export { verifyAuditChain, GENESIS_HASH } from './audit.ts';
 export { CIPHERTEXT_FORMAT } from './ciphertext.ts';
 export type { Access, AccessConfig } from './access.ts';

@@ -3,13 +3,16 @@ import { CompactRange, equalHashes, leafHash } from './merkle.ts';
 import { readOperatorPublicKeys } from './operator-key.ts';
 import { canonicalRecord } from './record.ts';
 import { orgSignatureProblem, verifySignature, type TreeHeadAlg } from './signatures.ts';
-import { ledgerDbPath, LedgerStore, type BlockRow, type LeafRow, type StoredNode } from './store.ts';
+import { readSealedOperatorPublicKey } from './sealed-operator-key.ts';
+import { ledgerDbPath, openSqliteLedgerStore, type BlockRow, type LeafRow, type LedgerStore, type StoredNode } from './store.ts';
 import { blockHash, GENESIS_PREVIOUS_HASH, headStatement, treeHeadOf, trustProblem } from './tree-head.ts';
 import type { AuditFinding, AuditReport, SignedTreeHead, TrustAnchors } from './types.ts';
 
 export interface AuditOptions {
   /** Require every block to be signed by these organizations with these keys. */
   trust?: TrustAnchors;
+  /** `postgres://…`: audit the ledger the gateways share in that database instead of the data dir's. */
+  databaseUrl?: string;
 }
 
 const PAGE = 4096;
@@ -18,26 +21,33 @@ const MAX_FINDINGS = 1000;
 /**
  * Re-derives the embedded ledger from its rows: every leaf hash from its record, every Merkle
  * root and stored interior node from the leaves, every block's link to the one before, every
- * signature. Reads one snapshot, so a running gateway may keep appending meanwhile.
+ * signature. Reads one snapshot, so running gateways may keep appending meanwhile.
  */
 export async function auditLedger(dataDir: string, options: AuditOptions = {}): Promise<AuditReport> {
-  const store = LedgerStore.open(ledgerDbPath(dataDir), { readonly: true });
+  const store = options.databaseUrl
+    ? await (await import('./pg-store.ts')).openPostgresLedgerStore(options.databaseUrl, { readonly: true })
+    : openSqliteLedgerStore(ledgerDbPath(dataDir), { readonly: true });
   try {
     let operator: OperatorHistory | undefined;
     let keyFinding: AuditFinding | undefined;
     try {
-      operator = readOperatorPublicKeys(dataDir);
+      operator = options.databaseUrl ? sealedOperatorHistory(await readSealedOperatorPublicKey(store)) : readOperatorPublicKeys(dataDir);
     } catch (error) {
       keyFinding = { where: 'operator key', problem: (error as Error).message };
     }
-    const report = store.snapshot(() => new Audit(store, operator, options.trust).run());
+    const report = await store.snapshot((snapshot) => new Audit(snapshot, operator, options.trust).run());
     return keyFinding ? { ...report, clean: false, findings: [keyFinding, ...report.findings] } : report;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 type OperatorHistory = NonNullable<ReturnType<typeof readOperatorPublicKeys>>;
+
+/** A sealed operator key is never rotated: it signed every block from the first. */
+function sealedOperatorHistory(sealed: { org: string; publicKey: string } | undefined): OperatorHistory | undefined {
+  return sealed && { org: sealed.org, keys: [{ publicKey: sealed.publicKey, fromBlock: 0 }] };
+}
 
 class Audit {
   private readonly findings: AuditFinding[] = [];
@@ -58,24 +68,24 @@ class Audit {
     private readonly trust: TrustAnchors | undefined,
   ) {}
 
-  run(): AuditReport {
+  async run(): Promise<AuditReport> {
     let previous: BlockRow | undefined;
     let blocks = 0;
-    for (let page = this.store.blocksFrom(0, PAGE); page.length > 0; page = this.store.blocksFrom(blocks, PAGE)) {
+    for (let page = await this.store.blocksFrom(0, PAGE); page.length > 0; page = await this.store.blocksFrom(blocks, PAGE)) {
       for (const block of page) {
-        this.checkBlock(block, previous, blocks);
+        await this.checkBlock(block, previous, blocks);
         previous = block;
         blocks++;
       }
     }
-    const counts = this.store.counts();
+    const counts = await this.store.counts();
     if (counts.leaves > this.range.size) this.find('leaves', `${counts.leaves - this.range.size} leaves are not covered by any block`);
     if (counts.nodes > this.interiorChecked) this.find('nodes', `${counts.nodes - this.interiorChecked} stored nodes belong to no block`);
     if (this.omitted > 0) this.findings.push({ where: 'audit', problem: `${this.omitted} further findings not listed` });
     return { clean: this.findings.length === 0, blocks, records: this.range.size, findings: this.findings };
   }
 
-  private checkBlock(block: BlockRow, previous: BlockRow | undefined, position: number): void {
+  private async checkBlock(block: BlockRow, previous: BlockRow | undefined, position: number): Promise<void> {
     const h = block.header;
     const where = `block ${h.height}`;
     if (h.height !== position) this.find(where, `height out of sequence (expected ${position})`);
@@ -89,7 +99,7 @@ class Audit {
       return;
     }
     const inherited = this.wrong.size > 0;
-    this.consumeLeaves(h.treeSize, h.height);
+    await this.consumeLeaves(h.treeSize, h.height);
     if (this.range.size < h.treeSize) {
       this.find(where, `${h.treeSize - this.range.size} leaves missing`);
       return;
@@ -127,10 +137,10 @@ class Audit {
   }
 
   /** Feeds leaves into the recomputed tree until it reaches `treeSize` or the leaves run out. */
-  private consumeLeaves(treeSize: number, height: number): void {
+  private async consumeLeaves(treeSize: number, height: number): Promise<void> {
     while (this.range.size < treeSize) {
       if (this.pendingLeaves.length === 0) {
-        this.pendingLeaves = this.store.leavesFrom(this.nextLeaf, PAGE);
+        this.pendingLeaves = await this.store.leavesFrom(this.nextLeaf, PAGE);
         if (this.pendingLeaves.length === 0) return;
       }
       const take = Math.min(this.pendingLeaves.length, treeSize - this.range.size);
@@ -142,7 +152,7 @@ class Audit {
           if (level > 0) emitted.push({ level, index, hash });
         });
       }
-      this.checkInteriorNodes(emitted);
+      await this.checkInteriorNodes(emitted);
     }
   }
 
@@ -169,7 +179,7 @@ class Audit {
   }
 
   /** Stored interior nodes are what proofs are built from; each must equal its recomputation. */
-  private checkInteriorNodes(emitted: StoredNode[]): void {
+  private async checkInteriorNodes(emitted: StoredNode[]): Promise<void> {
     const byLevel = new Map<number, StoredNode[]>();
     for (const node of emitted) {
       const list = byLevel.get(node.level) ?? [];
@@ -178,13 +188,13 @@ class Audit {
     }
     for (const [level, nodes] of byLevel) {
       const from = nodes[0]!.index;
-      const stored = new Map(this.store.nodesIn(level, from, nodes[nodes.length - 1]!.index + 1).map((n) => [n.index, n.hash]));
+      const stored = new Map((await this.store.nodesIn(level, from, nodes[nodes.length - 1]!.index + 1)).map((n) => [n.index, n.hash]));
       for (const node of nodes) {
         const where = `node ${level}/${node.index}`;
         const hash = stored.get(node.index);
         if (hash) this.interiorChecked++;
         const below = this.wrong.has(`${level - 1}/${node.index * 2}`) || this.wrong.has(`${level - 1}/${node.index * 2 + 1}`);
-        if (!below && hash && equalHashes(new Uint8Array(hash), node.hash)) continue;
+        if (!below && hash && equalHashes(hash, node.hash)) continue;
         this.wrong.add(`${level}/${node.index}`);
         if (!below) this.find(where, hash ? 'hash mismatch' : 'missing');
       }

@@ -1,11 +1,13 @@
+import fs from 'node:fs';
 import { fail, SluiceError } from '../common/errors.ts';
 import type { Logger } from '../common/index.ts';
 import { bytesToHex } from '../crypto/index.ts';
 import { CompactRange, leafHash, ProofBuilder, type NodeSource } from './merkle.ts';
 import { loadOrCreateOperatorKeys, type OperatorKeys } from './operator-key.ts';
 import { canonicalRecord } from './record.ts';
+import { loadOrCreateSealedOperatorSigner, type KeySealer } from './sealed-operator-key.ts';
 import { signerFromConfig, type CoSignerConfig, type OrgSigner } from './signatures.ts';
-import { ledgerDbPath, LedgerStore, type BlockRow, type StoredNode } from './store.ts';
+import { ledgerDbPath, openSqliteLedgerStore, withStoredNodes, type BlockRow, type LedgerStore, type StoredNode } from './store.ts';
 import {
   blockHash,
   GENESIS_PREVIOUS_HASH,
@@ -24,6 +26,15 @@ export interface BatchOptions {
 
 export interface EmbeddedLedgerOptions {
   dataDir: string;
+  /**
+   * `postgres://…`: the ledger lives in that database (schema `ledger`) instead of the data dir,
+   * shared by every gateway on it, one appender at a time; its operator key is sealed by `sealer`.
+   */
+  databaseUrl?: string;
+  /** With `databaseUrl`: seals the operator's signing key under a KMS key. */
+  sealer?: KeySealer;
+  /** With `databaseUrl`: the longest a stalled appender keeps the others waiting (default 10 s). */
+  leaseMs?: number;
   logger?: Logger;
   /** Name the operator signs tree heads under (default "operator"); fixed once the ledger exists. */
   operatorOrg?: string;
@@ -52,14 +63,27 @@ export async function openEmbeddedLedger(options: EmbeddedLedgerOptions): Promis
     throw fail.validation('batch.maxRecords must be an integer from 1 to 100000');
   }
   if (!Number.isFinite(batch.maxDelayMs) || batch.maxDelayMs < 0) throw fail.validation('batch.maxDelayMs must be ≥ 0');
-  const operator = loadOrCreateOperatorKeys(options.dataDir, options.operatorOrg ?? 'operator', options.logger);
-  const signers = [operator.signer, ...(options.organizations ?? []).map(signerFromConfig)];
-  if (new Set(signers.map((s) => s.org)).size !== signers.length) throw fail.validation('signing organizations need distinct names');
-  const store = LedgerStore.open(ledgerDbPath(options.dataDir));
+  const org = options.operatorOrg ?? 'operator';
+  const cosigners = (options.organizations ?? []).map(signerFromConfig);
+  const orgs = [org, ...cosigners.map((s) => s.org)];
+  if (new Set(orgs).size !== orgs.length) throw fail.validation('signing organizations need distinct names');
+  const { databaseUrl, sealer } = options;
+  if (databaseUrl && !sealer) throw fail.validation('a ledger in PostgreSQL needs a key sealer for its operator key');
+  if (databaseUrl && fs.existsSync(ledgerDbPath(options.dataDir))) {
+    options.logger?.warn('the data dir holds an embedded ledger that is no longer used: with a database URL the ledger lives in PostgreSQL');
+  }
+  const fileOperator = databaseUrl ? undefined : loadOrCreateOperatorKeys(options.dataDir, org, options.logger);
+  const store = databaseUrl
+    ? await (await import('./pg-store.ts')).openPostgresLedgerStore(databaseUrl, { leaseMs: options.leaseMs })
+    : openSqliteLedgerStore(ledgerDbPath(options.dataDir));
   try {
-    return new EmbeddedLedgerNode(store, signers, operator, batch, options.logger);
+    // A sealed key is never rotated in place, so it is the only operator key there has been.
+    const operator = fileOperator ?? { signer: await loadOrCreateSealedOperatorSigner(store, org, sealer!, options.logger), fromBlock: 0, retired: [] };
+    const node = new EmbeddedLedgerNode(store, [operator.signer, ...cosigners], operator, batch, options.logger);
+    await store.appendRound((round) => node.current(round));
+    return node;
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
 }
@@ -73,20 +97,25 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** The tree as of one block: its signed head, its hash (the next block's link) and its frontier. */
+interface TreeState {
+  head: SignedTreeHead | undefined;
+  blockHash: string;
+  range: CompactRange;
+}
+
+const EMPTY_TREE: TreeState = { head: undefined, blockHash: GENESIS_PREVIOUS_HASH, range: CompactRange.empty() };
+
 class EmbeddedLedgerNode implements EmbeddedLedger {
   readonly kind = 'embedded' as const;
-  private range: CompactRange;
-  private head: SignedTreeHead | undefined;
-  private lastBlockHash = GENESIS_PREVIOUS_HASH;
+  /** The latest tree this process sealed or loaded; reused only while the store's latest block is the same one. */
+  private known: TreeState = EMPTY_TREE;
   private queue: Pending[] = [];
   /** Queued or being sealed, by record id: where idempotent re-appends find their promise. */
   private readonly uncommitted = new Map<string, Pending>();
   private timer: NodeJS.Timeout | undefined;
   private sealing: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly storedNodes: NodeSource;
-  /** Proofs from stored nodes against the current head; replaced with each block, so its memo of right edges stays valid. */
-  private storedProofs: ProofBuilder;
 
   constructor(
     private readonly store: LedgerStore,
@@ -94,27 +123,7 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
     private readonly operator: OperatorKeys,
     private readonly batch: Required<BatchOptions>,
     private readonly logger: Logger | undefined,
-  ) {
-    this.storedNodes = {
-      node: (level, index) => {
-        const hash = this.range.frontierNode(level, index) ?? store.node(level, index);
-        if (!hash) throw new SluiceError('INTERNAL', 'ledger store lacks a Merkle node; run sluice ledger audit');
-        return hash;
-      },
-    };
-    this.range = CompactRange.empty();
-    this.storedProofs = new ProofBuilder(this.storedNodes);
-    const height = store.latestHeight();
-    const latest = height === undefined ? undefined : store.block(height);
-    if (latest) {
-      this.range = CompactRange.load(latest.header.treeSize, this.storedNodes);
-      if (bytesToHex(this.range.root()) !== latest.header.rootHash) {
-        throw new SluiceError('INTERNAL', 'ledger store is inconsistent with its latest block; run sluice ledger audit');
-      }
-      this.head = signedHead(latest);
-      this.lastBlockHash = blockHash(latest.header);
-    }
-  }
+  ) {}
 
   async append(record: LedgerRecord): Promise<EmbeddedProof> {
     if (this.closed) throw new SluiceError('INTERNAL', 'ledger is closed');
@@ -133,26 +142,30 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
     return entry.promise;
   }
 
+  /** Read from the store each time: another gateway may have appended since. */
   async get(id: string): Promise<AnchoredRecord | undefined> {
     if (this.closed) throw new SluiceError('INTERNAL', 'ledger is closed');
-    const stored = this.store.leafById(id);
+    const stored = await this.store.leafById(id);
     if (!stored) return undefined;
-    const proof = this.proof(stored.leafIndex, this.storedProofs, new HexCache());
-    return { record: JSON.parse(stored.recordJson) as LedgerRecord, proof };
+    const head = await this.treeHead();
+    if (!head) throw new SluiceError('INTERNAL', 'no signed tree head yet');
+    const [proof] = await this.storedProofs(this.store, head, [stored.leafIndex]);
+    return { record: JSON.parse(stored.recordJson) as LedgerRecord, proof: proof! };
   }
 
   async treeHead(blockHeight?: number): Promise<SignedTreeHead | undefined> {
-    if (blockHeight === undefined) return this.head && cloneHead(this.head);
-    const block = this.store.block(blockHeight);
+    const block = blockHeight === undefined ? await this.store.latestBlock() : await this.store.block(blockHeight);
     return block && signedHead(block);
   }
 
-  async consistencyProof(fromSize: number, toSize = this.range.size): Promise<string[]> {
-    const sizes = [fromSize, toSize];
-    if (!sizes.every(Number.isSafeInteger) || fromSize < 1 || fromSize > toSize || toSize > this.range.size) {
+  async consistencyProof(fromSize: number, toSize?: number): Promise<string[]> {
+    const latest = (await this.treeHead())?.treeSize ?? 0;
+    const to = toSize ?? latest;
+    if (![fromSize, to].every(Number.isSafeInteger) || fromSize < 1 || fromSize > to || to > latest) {
       throw fail.validation('consistency proofs need 1 ≤ fromSize ≤ toSize ≤ the current tree size');
     }
-    return new ProofBuilder(this.storedNodes).consistencyPath(fromSize, toSize).map(bytesToHex);
+    const path = await withStoredNodes(this.store, (source) => new ProofBuilder(source).consistencyPath(fromSize, to));
+    return path.map(bytesToHex);
   }
 
   trustAnchors(): TrustAnchors {
@@ -164,7 +177,30 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
     this.closed = true;
     this.flush();
     await this.sealing;
-    this.store.close();
+    await this.store.close();
+  }
+
+  /**
+   * The tree as the store holds it now. Blocks are immutable, so while the latest block is the
+   * one this process knows (same height and hash), its frontier is reused; otherwise — another
+   * gateway appended, or this one is new — the frontier is read back from the stored nodes.
+   */
+  async current(store: LedgerStore): Promise<TreeState> {
+    const latest = await store.latestBlock();
+    if (!latest) return EMPTY_TREE;
+    const hash = blockHash(latest.header);
+    const known = this.known;
+    if (known.head?.blockHeight === latest.header.height && known.blockHash === hash) return known;
+    const range = await withStoredNodes(store, (source) => CompactRange.load(latest.header.treeSize, source));
+    if (bytesToHex(range.root()) !== latest.header.rootHash) {
+      throw new SluiceError('INTERNAL', 'ledger store is inconsistent with its latest block; run sluice ledger audit');
+    }
+    return this.adopt({ head: signedHead(latest), blockHash: hash, range });
+  }
+
+  private adopt(state: TreeState): TreeState {
+    if ((state.head?.blockHeight ?? -1) >= (this.known.head?.blockHeight ?? -1)) this.known = state;
+    return state;
   }
 
   private flush(): void {
@@ -173,44 +209,47 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    // Blocks are sealed strictly one after another; appends keep queueing meanwhile.
+    // This process seals its blocks one after another; appends keep queueing meanwhile.
     this.sealing = this.sealing.then(() => this.seal(batch));
   }
 
   private async seal(queued: Pending[]): Promise<void> {
     let batch = queued;
     try {
-      batch = this.settleAnchored(queued);
-      if (batch.length === 0) return;
-      const first = this.range.size;
-      const range = this.range.clone();
-      const fresh = new BatchNodes(this.range);
-      const interior: StoredNode[] = [];
-      for (const entry of batch) {
-        range.append(entry.leafHash, (level, index, hash) => {
-          fresh.add(level, index, hash);
-          if (level > 0) interior.push({ level, index, hash });
-        });
-      }
-      const header: BlockHeader = {
-        height: (this.head?.blockHeight ?? -1) + 1,
-        previousBlockHash: this.lastBlockHash,
-        treeSize: range.size,
-        rootHash: bytesToHex(range.root()),
-        timestamp: new Date().toISOString(),
-        firstLeafIndex: first,
-        lastLeafIndex: range.size - 1,
-      };
-      const signatures = await signTreeHead(treeHeadOf(header), this.signers);
-      this.store.commitBlock({ header, signatures }, batch, interior);
-      this.range = range;
-      this.storedProofs = new ProofBuilder(this.storedNodes);
-      this.head = signedHead({ header, signatures });
-      this.lastBlockHash = blockHash(header);
-      this.logger?.debug({ height: header.height, records: batch.length, treeSize: header.treeSize }, 'ledger block sealed');
-      const builder = new ProofBuilder(fresh);
+      const sealed = await this.store.appendRound(async (round) => {
+        const tree = await this.current(round);
+        batch = await this.settleAnchored(round, tree, queued);
+        if (batch.length === 0) return undefined;
+        const range = tree.range.clone();
+        const fresh = new BatchNodes(tree.range);
+        const interior: StoredNode[] = [];
+        for (const entry of batch) {
+          range.append(entry.leafHash, (level, index, hash) => {
+            fresh.add(level, index, hash);
+            if (level > 0) interior.push({ level, index, hash });
+          });
+        }
+        const header: BlockHeader = {
+          height: (tree.head?.blockHeight ?? -1) + 1,
+          previousBlockHash: tree.blockHash,
+          treeSize: range.size,
+          rootHash: bytesToHex(range.root()),
+          timestamp: new Date().toISOString(),
+          firstLeafIndex: tree.range.size,
+          lastLeafIndex: range.size - 1,
+        };
+        const signatures = await signTreeHead(treeHeadOf(header), this.signers);
+        await round.commitBlock({ header, signatures }, batch, interior);
+        return { state: { head: signedHead({ header, signatures }), blockHash: blockHash(header), range }, fresh };
+      });
+      if (!sealed) return;
+      // Adopted only once committed: a round that failed leaves the next one to read the store.
+      const { head } = this.adopt(sealed.state);
+      this.logger?.debug({ height: head!.blockHeight, records: batch.length, treeSize: head!.treeSize }, 'ledger block sealed');
+      const builder = new ProofBuilder(sealed.fresh);
       const hex = new HexCache();
-      batch.forEach((entry, i) => entry.resolve(this.proof(first + i, builder, hex)));
+      const first = head!.treeSize - batch.length;
+      batch.forEach((entry, i) => entry.resolve(proofOf(head!, first + i, builder, hex)));
     } catch (error) {
       this.logger?.error({ err: error, records: batch.length }, 'ledger block could not be sealed');
       for (const entry of batch) entry.reject(error);
@@ -220,30 +259,41 @@ class EmbeddedLedgerNode implements EmbeddedLedger {
   }
 
   /** Answers the queued records that were anchored before (proof, or CONFLICT); returns the rest. */
-  private settleAnchored(queued: Pending[]): Pending[] {
-    const anchored = this.store.leavesByIds(queued.map((entry) => entry.recordId));
+  private async settleAnchored(store: LedgerStore, tree: TreeState, queued: Pending[]): Promise<Pending[]> {
+    const anchored = await store.leavesByIds(queued.map((entry) => entry.recordId));
     if (anchored.size === 0) return queued;
-    const builder = this.storedProofs;
-    const hex = new HexCache();
-    return queued.filter((entry) => {
+    const rest: Pending[] = [];
+    const settled: { entry: Pending; leafIndex: number }[] = [];
+    for (const entry of queued) {
       const stored = anchored.get(entry.recordId);
-      if (!stored) return true;
-      if (stored.recordJson === entry.recordJson) entry.resolve(this.proof(stored.leafIndex, builder, hex));
-      else entry.reject(conflict());
-      return false;
-    });
+      if (!stored) rest.push(entry);
+      else if (stored.recordJson !== entry.recordJson) entry.reject(conflict());
+      else settled.push({ entry, leafIndex: stored.leafIndex });
+    }
+    if (settled.length > 0) {
+      const proofs = await this.storedProofs(store, tree.head!, settled.map((s) => s.leafIndex));
+      settled.forEach(({ entry }, i) => entry.resolve(proofs[i]!));
+    }
+    return rest;
   }
 
-  private proof(leafIndex: number, builder: ProofBuilder, hex: HexCache): EmbeddedProof {
-    const head = this.head;
-    if (!head) throw new SluiceError('INTERNAL', 'no signed tree head yet');
-    return {
-      kind: 'embedded',
-      leafIndex,
-      auditPath: builder.inclusionPath(leafIndex, head.treeSize).map((hash) => hex.of(hash)),
-      treeHead: cloneHead(head),
-    };
+  /** Proofs of stored leaves against `head`, from the stored nodes, in one read. */
+  private storedProofs(store: LedgerStore, head: SignedTreeHead, leafIndices: readonly number[]): Promise<EmbeddedProof[]> {
+    const hex = new HexCache();
+    return withStoredNodes(store, (source) => {
+      const builder = new ProofBuilder(source);
+      return leafIndices.map((leafIndex) => proofOf(head, leafIndex, builder, hex));
+    });
   }
+}
+
+function proofOf(head: SignedTreeHead, leafIndex: number, builder: ProofBuilder, hex: HexCache): EmbeddedProof {
+  return {
+    kind: 'embedded',
+    leafIndex,
+    auditPath: builder.inclusionPath(leafIndex, head.treeSize).map((hash) => hex.of(hash)),
+    treeHead: cloneHead(head),
+  };
 }
 
 /**

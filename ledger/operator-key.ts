@@ -4,7 +4,7 @@ import { SluiceError } from '../common/errors.ts';
 import type { Logger } from '../common/index.ts';
 import { sm2GenerateKeyPair, sm2PublicKeyFromPrivate } from '../crypto/index.ts';
 import { isOrgName, localSigner, type OrgSigner } from './signatures.ts';
-import { ledgerDbPath, LedgerStore } from './store.ts';
+import { ledgerDbPath, openSqliteLedgerStore } from './store.ts';
 
 /** An operator key taken out of service by a rotation: public half only, with the blocks it signed. */
 export interface RetiredKey {
@@ -92,15 +92,15 @@ export function rotateOperatorKey(dataDir: string, nextBlock: number, now: Date 
  * Rotates the operator key of an embedded ledger's data directory: the new key signs from the
  * block after the latest one. The gateway must be stopped (it holds the key it loaded).
  */
-export function rotateEmbeddedOperatorKey(dataDir: string): { previous: string; current: string; fromBlock: number } {
+export async function rotateEmbeddedOperatorKey(dataDir: string): Promise<{ previous: string; current: string; fromBlock: number }> {
   const file = ledgerDbPath(dataDir);
   let latest: number | undefined;
   if (fs.existsSync(file)) {
-    const store = LedgerStore.open(file, { readonly: true });
+    const store = openSqliteLedgerStore(file, { readonly: true });
     try {
-      latest = store.latestHeight();
+      latest = (await store.latestBlock())?.header.height;
     } finally {
-      store.close();
+      await store.close();
     }
   }
   const fromBlock = (latest ?? -1) + 1;

@@ -39,7 +39,7 @@ describe('operator key rotation', () => {
     const oldKeyFile = JSON.parse(fs.readFileSync(path.join(dir, 'ledger', 'operator-key.json'), 'utf8')) as { privateKey: string; publicKey: string };
     await first.close();
 
-    const rotated = rotateEmbeddedOperatorKey(dir);
+    const rotated = await rotateEmbeddedOperatorKey(dir);
     expect(rotated).toMatchObject({ previous: oldKeyFile.publicKey, fromBlock: 2 });
     const keyFile = JSON.parse(fs.readFileSync(path.join(dir, 'ledger', 'operator-key.json'), 'utf8')) as Record<string, unknown>;
     expect(JSON.stringify(keyFile)).not.toContain(oldKeyFile.privateKey);
@@ -83,7 +83,7 @@ describe('operator key rotation', () => {
     const dir = dataDir();
     const ledger = await openEmbeddedLedger({ dataDir: dir });
     await ledger.close();
-    const rotated = rotateEmbeddedOperatorKey(dir);
+    const rotated = await rotateEmbeddedOperatorKey(dir);
     expect(rotated.fromBlock).toBe(0);
     const reopened = await openEmbeddedLedger({ dataDir: dir });
     cleanups.push(() => void reopened.close());

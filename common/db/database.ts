@@ -18,6 +18,10 @@ export interface OpenDatabaseOptions {
   sqlitePath: string;
   /** Size of the PostgreSQL pool. */
   poolSize?: number;
+  /** PostgreSQL session settings for every connection of the pool (e.g. `idle_in_transaction_session_timeout`). */
+  settings?: Record<string, string | number>;
+  /** How the pool's sessions are named in `pg_stat_activity`. */
+  applicationName?: string;
 }
 
 // int8 and numeric arrive as strings by default; our counters fit in a double.
@@ -26,7 +30,16 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 /** One typed query layer over embedded SQLite and PostgreSQL. */
 export function openDatabase<DB>(options: OpenDatabaseOptions): Database<DB> {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const settings = Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`);
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(settings.length > 0 ? { options: settings.join(' ') } : {}),
+      ...(options.applicationName ? { application_name: options.applicationName } : {}),
+    });
+    // The server may end a session while a transaction holds it (a timeout, a restart): the error
+    // then reaches that transaction's next query. Without a listener it would end the process.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', close: () => db.destroy() };
   }

@@ -47,7 +47,7 @@ export function createComputeHandler(deps: ComputeHandlerDeps): JobHandler<Compu
   const run = deps.run ?? ((child: SandboxChild, timeoutMs: number, onProgress: (fraction: number) => void) => child.run(timeoutMs, onProgress));
   return async (job) => {
     const { jobId, keysetId } = job.payload;
-    const stored = deps.store.readResult(jobId);
+    const stored = await deps.store.readResult(jobId);
     if (stored) {
       const digest = sha256Hex(stored);
       await deps.kms.reportResult(keysetId, digest);
@@ -63,10 +63,12 @@ export function createComputeHandler(deps: ComputeHandlerDeps): JobHandler<Compu
       fs.writeFileSync(path.join(scratch, SANDBOX_FILES.job), JSON.stringify(sandboxJob));
       fs.writeFileSync(path.join(scratch, SANDBOX_FILES.publicKey), publicKey);
       fs.mkdirSync(path.join(scratch, SANDBOX_FILES.inputsDir));
-      job.payload.inputs.forEach((name, i) => linkOrCopy(deps.store.inputPath(jobId, name), path.join(scratch, SANDBOX_FILES.inputsDir, sandboxJob.inputs[i]!)));
-      if (job.payload.mask) linkOrCopy(deps.store.inputPath(jobId, job.payload.mask), path.join(scratch, SANDBOX_FILES.mask));
+      for (const [i, name] of job.payload.inputs.entries()) {
+        await deps.store.copyInput(jobId, name, path.join(scratch, SANDBOX_FILES.inputsDir, sandboxJob.inputs[i]!));
+      }
+      if (job.payload.mask) await deps.store.copyInput(jobId, job.payload.mask, path.join(scratch, SANDBOX_FILES.mask));
       const result = await run(child, deps.limits.timeoutMs, (f) => void job.progress(f * 0.95).catch(() => undefined), jobId);
-      deps.store.putResult(jobId, result);
+      await deps.store.putResult(jobId, result);
       const digest = sha256Hex(result);
       await deps.kms.reportResult(keysetId, digest);
       await job.progress(1);
@@ -76,13 +78,4 @@ export function createComputeHandler(deps: ComputeHandlerDeps): JobHandler<Compu
       deps.spares.replenish();
     }
   };
-}
-
-/** Inputs are large; a hard link gives the child its own name for them without a copy. */
-function linkOrCopy(from: string, to: string): void {
-  try {
-    fs.linkSync(from, to);
-  } catch {
-    fs.copyFileSync(from, to);
-  }
 }

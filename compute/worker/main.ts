@@ -1,5 +1,7 @@
-// The compute worker process, started by the supervisor (`npm start`). It holds no secret key
-// and no service token: only SLUICE_KMS_WORKER_TOKEN, derived from the KMS token by the supervisor.
+// The compute worker process, started by the supervisor (`npm start`) or alone. It holds no secret
+// key and no service token: only SLUICE_KMS_WORKER_TOKEN, derived from the KMS token by the
+// supervisor or by `sluice kms worker-token`. With SLUICE_DATABASE_URL its job artifacts are in
+// the gateways' database (it needs only SELECT and INSERT on compute_artifacts).
 import { createLogger, loadConfig, tlsClientSettings } from '../../common/index.ts';
 import { startComputeWorker } from './worker.ts';
 
@@ -28,6 +30,7 @@ const leaseMs = positive('SLUICE_COMPUTE_LEASE_MS');
 
 const worker = await startComputeWorker({
   dataDir: config.dataDir,
+  databaseUrl: config.databaseUrl,
   redisUrl: config.redisUrl,
   kmsUrl: config.kmsUrl,
   workerToken,

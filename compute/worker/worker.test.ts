@@ -34,7 +34,7 @@ async function prepareJob(kms: Kms, dataDir: string, jobId: string, columns: num
   const publicKey = Buffer.from(created.body.publicKey, 'base64');
   const store = computeStore(dataDir);
   const encrypted = await Promise.all(columns.map((c) => encryptColumn(publicKey, c, { operation: 'sum' })));
-  encrypted.forEach((bytes, i) => store.putInput(jobId, `owner-${i}`, bytes));
+  for (const [i, bytes] of encrypted.entries()) await store.putInput(jobId, `owner-${i}`, bytes);
   const expected = await evaluate({ operation: 'sum' }, encrypted, { publicKey });
   return { keysetId: created.body.keysetId as string, inputs: columns.map((_, i) => `owner-${i}`), encrypted, expected };
 }
@@ -95,7 +95,7 @@ describe('compute worker', () => {
       expect(blob.indexOf(SERVICE)).toBe(-1);
       expect(blob.indexOf(secret.toString('base64').slice(100, 160))).toBe(-1);
     }
-    const stored = computeStore(dataDir).readResult('job-canary')!;
+    const stored = (await computeStore(dataDir).readResult('job-canary'))!;
     expect(Buffer.from(stored).equals(Buffer.from(job.expected))).toBe(true);
     const decrypted = await release(kms, job.keysetId, stored);
     expect(decrypted.body).toEqual({ operation: 'sum', value: columns.flat().reduce((a, b) => a + b, 0), n: 14003 });
@@ -105,7 +105,7 @@ describe('compute worker', () => {
     const a = await prepareJob(kms, dataDir, 'job-mixed', [[1, 2, 3]]);
     const b = await prepareJob(kms, dataDir, 'job-other-key', [[4, 5, 6]]);
     // An input encrypted under another job's key: the child refuses it with VALIDATION_FAILED.
-    computeStore(dataDir).putInput('job-mixed', 'foreign', b.encrypted[0]!);
+    await computeStore(dataDir).putInput('job-mixed', 'foreign', b.encrypted[0]!);
     const attempts = new Map<string, number>();
     const worker = await startComputeWorker({
       dataDir,
@@ -193,7 +193,7 @@ async function killScenario(kms: Kms, dataDir: string, redisUrl: string | undefi
     second?.kill('SIGTERM');
     await queue.close();
   }
-  const stored = computeStore(dataDir).readResult(jobId)!;
+  const stored = (await computeStore(dataDir).readResult(jobId))!;
   expect(Buffer.from(stored).equals(Buffer.from(job.expected))).toBe(true);
   const decrypted = await release(kms, job.keysetId, stored);
   expect(decrypted.body.value).toBe(columns.flat().reduce((a, b) => a + b, 0));

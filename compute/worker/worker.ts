@@ -1,14 +1,17 @@
 import path from 'node:path';
-import type { Logger } from '../../common/index.ts';
+import type { Kysely } from 'kysely';
+import { openDatabase, type Logger } from '../../common/index.ts';
 import { createJobQueue, type JobQueue } from '../queue/index.ts';
 import { buildChildBundle } from './bundle.ts';
 import { createComputeHandler, type ComputeHandlerDeps, type ComputeJobPayload, type ComputeJobResult } from './handler.ts';
 import { workerKms, type WorkerKmsAccess } from './kms-client.ts';
 import { SandboxChild, SpareChildren, type SandboxLimits } from './sandbox.ts';
-import { ComputeStore } from './store.ts';
+import { DatabaseComputeStore, FileComputeStore, type ComputeArtifactTables, type ComputeStore } from './store.ts';
 
 export interface ComputeWorkerOptions {
   dataDir: string;
+  /** The gateways' PostgreSQL database, where job artifacts then live; only `compute_artifacts` is used. */
+  databaseUrl?: string | undefined;
   redisUrl?: string | undefined;
   kmsUrl: string;
   /** The derived worker token: reads public key material and reports result digests, nothing more. */
@@ -24,9 +27,12 @@ export interface ComputeWorkerOptions {
 
 export const DEFAULT_LIMITS: SandboxLimits = { timeoutMs: 10 * 60_000, maxOldSpaceMb: 1024 };
 
-/** Where job artifacts live in a data dir; the gateway writes inputs there, the worker results. */
-export function computeStore(dataDir: string): ComputeStore {
-  return new ComputeStore(path.join(dataDir, 'compute', 'jobs'));
+/**
+ * Where job artifacts live: rows of the gateways' PostgreSQL database when given (any gateway,
+ * any worker), otherwise files in the data dir. Gateways write inputs, workers results.
+ */
+export function computeStore(dataDir: string, db?: Kysely<any>): ComputeStore {
+  return db ? new DatabaseComputeStore(db) : new FileComputeStore(path.join(dataDir, 'compute', 'jobs'));
 }
 
 /** The compute job queue of a deployment, for the gateway (enqueue, status, events) and the worker. */
@@ -42,8 +48,9 @@ export async function startComputeWorker(options: ComputeWorkerOptions): Promise
   const scratchRoot = path.join(options.dataDir, 'compute', 'scratch');
   const concurrency = options.concurrency ?? 1;
   const spares = new SpareChildren(() => new SandboxChild(bundle.file, scratchRoot, limits), concurrency);
+  const database = options.databaseUrl ? openDatabase<ComputeArtifactTables>({ url: options.databaseUrl, sqlitePath: '', poolSize: 2, applicationName: 'sluice-worker' }) : undefined;
   const handler = createComputeHandler({
-    store: computeStore(options.dataDir),
+    store: computeStore(options.dataDir, database?.db),
     kms: workerKms(options.kmsUrl, options.workerToken, options.kmsAccess),
     spares,
     limits,
@@ -65,6 +72,7 @@ export async function startComputeWorker(options: ComputeWorkerOptions): Promise
     close: async () => {
       await queue.close();
       await spares.close();
+      await database?.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Logger } from '../../common/index.ts';
+import type { Dialect, Logger } from '../../common/index.ts';
 import type { Ledger, LedgerRecord, Proof } from '../../ledger/index.ts';
 import type { GatewaySchema } from '../db/schema.ts';
 import { Periodic } from './periodic.ts';
@@ -23,11 +23,15 @@ export interface AnchorResult {
   proof?: Proof;
 }
 
+/** Records anchored per drain round: one block of the embedded ledger, or a few Fabric submissions. */
+const PAGE = { embedded: 500, fabric: 20 };
+
 export class OutboxRelay {
   private readonly loop: Periodic;
 
   constructor(
     private readonly db: Kysely<GatewaySchema>,
+    private readonly dialect: Dialect,
     private readonly ledger: Ledger,
     private readonly logger: Logger,
     retryMs = 2000,
@@ -71,25 +75,49 @@ export class OutboxRelay {
     return this.loop.stop();
   }
 
-  /** Anchors every pending record in creation order; stops at the first failure to keep order. */
+  /**
+   * Anchors every pending record in creation order, a page at a time; stops at the first failure
+   * to keep order. With PostgreSQL each gateway claims its page with `FOR UPDATE SKIP LOCKED`,
+   * so gateways draining one outbox never submit a record twice (and the ledger's idempotency by
+   * record id covers a page whose gateway died after anchoring it).
+   */
   async drain(): Promise<number> {
     let anchored = 0;
     for (;;) {
-      const pending = await this.db
-        .selectFrom('outbox')
-        .select('id')
-        .where('anchored_at', 'is', null)
-        .orderBy('created_at')
-        .orderBy('id')
-        .limit(500)
-        .execute();
-      if (pending.length === 0) return anchored;
-      for (const { id } of pending) {
-        const result = await this.anchorNow(id);
-        if (!result.anchored) return anchored;
-        anchored += 1;
+      const page = this.dialect === 'postgres' ? await this.db.transaction().execute((trx) => this.drainPage(trx, true)) : await this.drainPage(this.db, false);
+      anchored += page.anchored;
+      if (page.done) return anchored;
+    }
+  }
+
+  private async drainPage(db: Kysely<GatewaySchema>, claim: boolean): Promise<{ anchored: number; done: boolean }> {
+    let pending = db.selectFrom('outbox').select(['id', 'record']).where('anchored_at', 'is', null).orderBy('created_at').orderBy('id').limit(PAGE[this.ledger.kind]);
+    if (claim) pending = pending.forUpdate().skipLocked();
+    const rows = await pending.execute();
+    if (rows.length === 0) return { anchored: 0, done: true };
+    const anchored: string[] = [];
+    let failure: { id: string; error: unknown } | undefined;
+    if (this.ledger.kind === 'embedded') {
+      // Appended together, the page becomes one block, in creation order.
+      const results = await Promise.allSettled(rows.map((row) => this.ledger.append(JSON.parse(row.record) as LedgerRecord)));
+      results.forEach((result, i) => {
+        if (result.status === 'fulfilled') anchored.push(rows[i]!.id);
+        else failure ??= { id: rows[i]!.id, error: result.reason };
+      });
+    } else {
+      for (const row of rows) {
+        try {
+          await this.ledger.append(JSON.parse(row.record) as LedgerRecord);
+          anchored.push(row.id);
+        } catch (error) {
+          failure = { id: row.id, error };
+          break;
+        }
       }
     }
+    if (anchored.length > 0) await db.updateTable('outbox').set({ anchored_at: new Date().toISOString(), last_error: null }).where('id', 'in', anchored).execute();
+    if (failure) await this.noteFailure(failure.id, failure.error, db);
+    return { anchored: anchored.length, done: failure !== undefined };
   }
 
   async pendingCount(): Promise<number> {
@@ -97,9 +125,9 @@ export class OutboxRelay {
     return Number(row.n);
   }
 
-  private async noteFailure(recordId: string, error: unknown): Promise<void> {
+  private async noteFailure(recordId: string, error: unknown, db: Kysely<GatewaySchema> = this.db): Promise<void> {
     this.logger.warn({ recordId, err: describe(error) }, 'ledger anchoring failed; will retry');
-    await this.db
+    await db
       .updateTable('outbox')
       .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: describe(error).slice(0, 500) }))
       .where('id', '=', recordId)

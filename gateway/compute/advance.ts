@@ -88,7 +88,7 @@ async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boo
     let released: { resultDigest: string; result: ReleasedResult } | undefined;
     // Homomorphic jobs (a private join too) release through the KMS; a plain PSI has nothing to decrypt.
     if (job.keyset_id !== null) {
-      const ciphertext = rt.ctx.compute.store.readResult(job.id);
+      const ciphertext = await rt.ctx.compute.store.readResult(job.id);
       if (!ciphertext) return failJob(rt, job, 'INTERNAL');
       await rt.ctx.compute.keysets.release(job.keyset_id!, approvals.map((a) => ({ party: a.owner_id, approvedAt: a.approved_at })));
       // The KMS withholds the bins the controls found below the floor and adds the owners' noise.
@@ -107,7 +107,7 @@ async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boo
     });
     if (moved) {
       await rt.relay.anchor(record.id);
-      discardJobFiles(rt, job.id);
+      await discardJobFiles(rt, job.id);
     }
     return moved;
   } catch (error) {

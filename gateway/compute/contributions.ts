@@ -5,7 +5,7 @@ import { advance } from './advance.ts';
 import { getJob, jobInputs, type InputRow, type JobRow } from './jobs.ts';
 import { checkJoinContribution, isJoinJob } from './join.ts';
 import { columnSpec } from './request.ts';
-import type { ComputeRuntime } from './runtime.ts';
+import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { codeOf, moveStage } from './stages.ts';
 
 async function declaredContribution(rt: ComputeRuntime, principal: Principal, jobId: string): Promise<{ job: JobRow; input: InputRow }> {
@@ -30,15 +30,15 @@ export async function jobKey(rt: ComputeRuntime, principal: Principal, jobId: st
  */
 export async function contribute(rt: ComputeRuntime, principal: Principal, jobId: string, column: Uint8Array) {
   await declaredContribution(rt, principal, jobId);
-  // One at a time per job: the file and the row must describe the same upload.
-  return rt.serial.run(jobId, async () => {
+  // One at a time per job, whichever gateway takes it: the stored column and the row must describe the same upload.
+  return rt.ctx.locks.run(JOB_LOCK, jobId, async () => {
     const { job, input } = await declaredContribution(rt, principal, jobId);
     if (input.rows !== null) throw new SluiceError('CONFLICT', 'this contributor has already contributed');
     if (job.stage !== 'awaiting_contributions') throw new SluiceError('CONFLICT', 'the job takes no contributions now');
     const key = await rt.ctx.compute.keysets.publicKey(job.keyset_id!);
     const { n } = verifyContribution(column, key.publicKey, columnSpec(job));
-    if (isJoinJob(job)) checkJoinContribution(rt, job, n);
-    rt.ctx.compute.store.putInput(jobId, input.name, column);
+    if (isJoinJob(job)) await checkJoinContribution(rt, job, n);
+    await rt.ctx.compute.store.putInput(jobId, input.name, column);
     const complete = await rt.db.transaction().execute(async (trx) => {
       await trx.updateTable('compute_job_inputs').set({ rows: n }).where('job_id', '=', jobId).where('name', '=', input.name).execute();
       const missing = await trx.selectFrom('compute_job_inputs').select('name').where('job_id', '=', jobId).where('rows', 'is', null).executeTakeFirst();

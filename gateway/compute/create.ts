@@ -12,7 +12,7 @@ import { contributorsOf } from './join.ts';
 import { checkRequest, isHomomorphic, paramsOf, type CreateJobBody } from './request.ts';
 import { discardJob, jobCreated, JobControls } from './disclosure/controls.ts';
 import { disclosureDb, disclosureTrx } from './disclosure/tables.ts';
-import type { ComputeRuntime } from './runtime.ts';
+import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { codeOf, failJob, moveStage } from './stages.ts';
 import { outboxTransaction, type JobStage } from './tables.ts';
 
@@ -29,8 +29,8 @@ import { outboxTransaction, type JobStage } from './tables.ts';
  * deleted, as if it never was. Otherwise the encrypted columns go to the compute store and one
  * transaction moves the row on with the `compute.job` record (and the budget spends) in the
  * outbox. A failure in between fails the job (its files removed, its key set destroyed by
- * the sweep); a crash leaves it `preparing`, which the next start fails the same way (the
- * requester never got its id). Only then is it handed to the queue.
+ * the sweep); a crash leaves it `preparing`, which a sweep fails the same way once no gateway
+ * holds its lock (the requester never got its id). Only then is it handed to the queue.
  */
 export async function createJob(rt: ComputeRuntime, requester: Party, body: CreateJobBody): Promise<{ id: string; status: 'queued' | 'awaiting_approval' }> {
   const { ctx } = rt;
@@ -41,52 +41,55 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
   const controls = new JobControls(rt, body, authorized);
   const now = ctx.now().toISOString();
   const job = newJobRow(requester, body, controls, now);
-  await rt.db.insertInto('compute_jobs').values(job).execute();
+  // The job holds its lock while it is `preparing`: the gateways' sweeps fail only jobs whose gateway died.
+  const { stage, recordIds } = await rt.ctx.locks.run(JOB_LOCK, job.id, async () => {
+    await rt.db.insertInto('compute_jobs').values(job).execute();
 
-  let encryption: InputEncryption | undefined;
-  let columns: ColumnValues[];
-  let he: Awaited<ReturnType<InputEncryption['settle']>> | undefined;
-  try {
-    await controls.start(job);
-    // A private join's key set is for the requester's values: the owners' ids are not encrypted.
-    encryption = isHomomorphic(body) ? new InputEncryption(rt, job, body, controls.plan.dp) : undefined;
-    columns = await readInputs(ctx, authorized, body, body.operation === 'psi' ? undefined : encryption, controls);
-    if (distinctPersons(columns) < job.min_group_size) {
-      throw new SluiceError('GROUP_TOO_SMALL', 'the inputs hold fewer persons than the job’s minimum group size', { minGroupSize: job.min_group_size });
-    }
-    await controls.audit(job, columns);
-    he = await encryption?.settle();
-  } catch (error) {
-    await encryption?.discard().catch(() => ctx.logger.warn({ jobId: job.id }, 'key set of a refused compute job not destroyed'));
-    await discardJob(disclosureDb(rt.db), job.id, now);
-    await rt.db.deleteFrom('compute_jobs').where('id', '=', job.id).execute();
-    throw error;
-  }
-
-  const prepared: JobRow = { ...job, scheme: he?.scheme ?? null, keyset_id: he?.keysetId ?? null };
-  const inputs = inputRows(job.id, authorized, columns, contributors);
-  const stage: JobStage = !he ? 'evaluated' : contributors.length > 0 ? 'awaiting_contributions' : 'enqueuing';
-  let recordIds: string[];
-  try {
-    await rt.db.insertInto('compute_job_inputs').values(inputs).execute();
-    const names = inputs.filter((i) => i.kind === 'dataset').map((i) => i.name);
-    he?.encrypted.forEach((bytes, i) => ctx.compute.store.putInput(job.id, names[i]!, bytes));
-    const digests = new Map(authorized.map((a) => [a.contract.id, a.contract.digest]));
-    const record = jobRecord(prepared, inputs, digests, now);
-    recordIds = await rt.db.transaction().execute(async (trx) => {
-      if (!(await moveStage(trx, job, stage, { scheme: prepared.scheme, keyset_id: prepared.keyset_id }))) {
-        throw new SluiceError('CONFLICT', 'the job changed while it was prepared');
+    let encryption: InputEncryption | undefined;
+    let columns: ColumnValues[];
+    let he: Awaited<ReturnType<InputEncryption['settle']>> | undefined;
+    try {
+      await controls.start(job);
+      // A private join's key set is for the requester's values: the owners' ids are not encrypted.
+      encryption = isHomomorphic(body) ? new InputEncryption(rt, job, body, controls.plan.dp) : undefined;
+      columns = await readInputs(ctx, authorized, body, body.operation === 'psi' ? undefined : encryption, controls);
+      if (distinctPersons(columns) < job.min_group_size) {
+        throw new SluiceError('GROUP_TOO_SMALL', 'the inputs hold fewer persons than the job’s minimum group size', { minGroupSize: job.min_group_size });
       }
-      const records = [record, ...(await jobCreated(disclosureTrx(trx), job.id, now))];
-      for (const r of records) await enqueue(outboxTransaction(trx), r);
-      return records.map((r) => r.id);
-    });
-  } catch (error) {
-    // The requester needs the original error; a job left `preparing` is failed at the next start.
-    await failJob(rt, job, codeOf(error)).catch(() => undefined);
-    void rt.kick(job.id);
-    throw error;
-  }
+      await controls.audit(job, columns);
+      he = await encryption?.settle();
+    } catch (error) {
+      await encryption?.discard().catch(() => ctx.logger.warn({ jobId: job.id }, 'key set of a refused compute job not destroyed'));
+      await discardJob(disclosureDb(rt.db), job.id, now);
+      await rt.db.deleteFrom('compute_jobs').where('id', '=', job.id).execute();
+      throw error;
+    }
+
+    const prepared: JobRow = { ...job, scheme: he?.scheme ?? null, keyset_id: he?.keysetId ?? null };
+    const inputs = inputRows(job.id, authorized, columns, contributors);
+    const stage: JobStage = !he ? 'evaluated' : contributors.length > 0 ? 'awaiting_contributions' : 'enqueuing';
+    try {
+      await rt.db.insertInto('compute_job_inputs').values(inputs).execute();
+      const names = inputs.filter((i) => i.kind === 'dataset').map((i) => i.name);
+      for (const [i, bytes] of (he?.encrypted ?? []).entries()) await ctx.compute.store.putInput(job.id, names[i]!, bytes);
+      const digests = new Map(authorized.map((a) => [a.contract.id, a.contract.digest]));
+      const record = jobRecord(prepared, inputs, digests, now);
+      const recordIds = await rt.db.transaction().execute(async (trx) => {
+        if (!(await moveStage(trx, job, stage, { scheme: prepared.scheme, keyset_id: prepared.keyset_id }))) {
+          throw new SluiceError('CONFLICT', 'the job changed while it was prepared');
+        }
+        const records = [record, ...(await jobCreated(disclosureTrx(trx), job.id, now))];
+        for (const r of records) await enqueue(outboxTransaction(trx), r);
+        return records.map((r) => r.id);
+      });
+      return { stage, recordIds };
+    } catch (error) {
+      // The requester needs the original error; a job left `preparing` is failed by the sweep.
+      await failJob(rt, job, codeOf(error)).catch(() => undefined);
+      void rt.kick(job.id);
+      throw error;
+    }
+  });
   for (const id of recordIds) await rt.relay.anchor(id);
   if (stage === 'enqueuing') await rt.kick(job.id);
   return { id: job.id, status: stage === 'evaluated' ? 'awaiting_approval' : 'queued' };

@@ -2,6 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { FastifyReply } from 'fastify';
 import { TERMINAL, type JobView } from './jobs.ts';
 
+const POLL_MS = 2000;
+
 /** Changes to jobs seen by this gateway process: its own transitions and the queue's events. */
 export class JobEvents {
   readonly #emitter = new EventEmitter().setMaxListeners(0);
@@ -39,6 +41,7 @@ export class JobEvents {
       unsubscribe();
       this.#streams.delete(end);
       clearInterval(heartbeat);
+      clearInterval(poll);
       raw.end();
     };
     const send = () => {
@@ -58,6 +61,9 @@ export class JobEvents {
     // A comment line now and then keeps proxies from cutting a stream that waits days for approvals.
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
     heartbeat.unref();
+    // Another gateway on the same database may move the job (an approval, a release): look now and then.
+    const poll = setInterval(send, POLL_MS);
+    poll.unref();
     raw.on('close', end);
     send();
   }

@@ -4,7 +4,7 @@ import type { Party, Principal } from '../auth/principal.ts';
 import { approversOf, getJob, jobInputs, pendingOwners, type InputRow, type JobRow } from './jobs.ts';
 import { ownerElements, requesterPsiJob, session } from './psi-session.ts';
 import { isPrivateJoin, jobParams, type CreateJobBody } from './request.ts';
-import type { ComputeRuntime } from './runtime.ts';
+import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { failJob } from './stages.ts';
 
 /**
@@ -42,7 +42,7 @@ export function intersectionFloor(job: JobRow): number {
   return job.min_group_size;
 }
 
-/** Step 2, on `POST /v1/compute/jobs/:id/psi`: once per job, after every owner approved. Runs in the job's serial section. */
+/** Step 2, on `POST /v1/compute/jobs/:id/psi`: once per job, after every owner approved. Runs holding the job's lock. */
 export async function joinExchange(rt: ComputeRuntime, job: JobRow, request: Uint8Array): Promise<Uint8Array> {
   const approvals = (await approversOf(rt.db, job.id)).map((a) => a.owner_id);
   if (pendingOwners(await jobInputs(rt.db, job.id), approvals).length > 0) {
@@ -51,7 +51,7 @@ export async function joinExchange(rt: ComputeRuntime, job: JobRow, request: Uin
   if (job.psi_exchanged_at !== null || job.stage !== 'awaiting_contributions') throw new SluiceError('CONFLICT', 'this job’s exchange has taken place');
   const values = await ownerElements(rt, job);
   const { response, state } = await joinRespond(session(job), values, request, rt.ctx.compute.psi);
-  rt.ctx.compute.store.putInput(job.id, JOIN_STATE, state);
+  await rt.ctx.compute.store.putInput(job.id, JOIN_STATE, state);
   await rt.db.updateTable('compute_jobs').set({ psi_exchanged_at: rt.ctx.now().toISOString() }).where('id', '=', job.id).execute();
   rt.ctx.logger.info({ jobId: job.id, ownerValues: values.length }, 'private join: owners’ set sent');
   return response;
@@ -64,12 +64,12 @@ export async function joinExchange(rt: ComputeRuntime, job: JobRow, request: Uin
  */
 export async function joinTagsReceived(rt: ComputeRuntime, principal: Principal, jobId: string, tags: Uint8Array): Promise<{ id: string; status: 'queued' }> {
   await joinJobOf(rt, principal, jobId);
-  return rt.serial.run(jobId, async () => {
+  return rt.ctx.locks.run(JOB_LOCK, jobId, async () => {
     const job = await getJob(rt.db, jobId);
     const { store } = rt.ctx.compute;
-    const state = job.stage === 'awaiting_contributions' ? store.readInput(jobId, JOIN_STATE) : undefined;
+    const state = job.stage === 'awaiting_contributions' ? await store.readInput(jobId, JOIN_STATE) : undefined;
     if (!state) {
-      throw new SluiceError('CONFLICT', store.readInput(jobId, JOIN_MASK) ? 'the tags were received' : 'the exchange (POST …/psi) comes first');
+      throw new SluiceError('CONFLICT', (await store.readInput(jobId, JOIN_MASK)) ? 'the tags were received' : 'the exchange (POST …/psi) comes first');
     }
     const mask = joinMask(session(job), state, tags);
     if (maskWeight(mask) < intersectionFloor(job)) {
@@ -77,16 +77,16 @@ export async function joinTagsReceived(rt: ComputeRuntime, principal: Principal,
       void rt.kick(jobId);
       throw new SluiceError('GROUP_TOO_SMALL', 'the intersection is smaller than this job allows');
     }
-    store.putInput(jobId, JOIN_MASK, mask);
-    store.removeInput(jobId, JOIN_STATE);
+    await store.putInput(jobId, JOIN_MASK, mask);
+    await store.removeInput(jobId, JOIN_STATE);
     rt.events.changed(jobId);
     return { id: jobId, status: 'queued' as const };
   });
 }
 
 /** Before the requester's values are stored: one per position of the exchange, after the mask exists. */
-export function checkJoinContribution(rt: ComputeRuntime, job: JobRow, n: number): void {
-  const mask = rt.ctx.compute.store.readInput(job.id, JOIN_MASK);
+export async function checkJoinContribution(rt: ComputeRuntime, job: JobRow, n: number): Promise<void> {
+  const mask = await rt.ctx.compute.store.readInput(job.id, JOIN_MASK);
   if (!mask) throw new SluiceError('CONFLICT', 'the exchange and its tags come before the values');
   if (mask.length !== n) throw new SluiceError('VALIDATION_FAILED', 'one encrypted value per element of the exchange is expected');
 }

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.ts';
 import { getJob } from './jobs.ts';
 import { isJoinJob, joinExchange } from './join.ts';
 import { ownerElements, requesterPsiJob, session } from './psi-session.ts';
-import type { ComputeRuntime } from './runtime.ts';
+import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 
 /** `GET /v1/compute/jobs/:id/psi`: the session the requester's `sluice psi` runs against. */
 export async function psiSession(rt: ComputeRuntime, principal: Principal, jobId: string): Promise<PsiSession> {
@@ -21,7 +21,8 @@ export async function psiSession(rt: ComputeRuntime, principal: Principal, jobId
  */
 export async function psiExchange(rt: ComputeRuntime, principal: Principal, jobId: string, request: Uint8Array): Promise<Uint8Array> {
   await requesterPsiJob(rt, principal, jobId);
-  return rt.serial.run(jobId, async () => {
+  // One exchange per job even when gateways receive it at once.
+  return rt.ctx.locks.run(JOB_LOCK, jobId, async () => {
     const job = await getJob(rt.db, jobId);
     if (isJoinJob(job)) return joinExchange(rt, job, request);
     if (job.stage !== 'released') throw new SluiceError('RESULT_NOT_RELEASED', 'every owner must approve the exchange first');

@@ -1,8 +1,14 @@
 import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import type { JobEvents } from './events.ts';
-import type { KeyedSerial } from './serial.ts';
 import type { ComputeDb } from './tables.ts';
+
+/**
+ * A job's transitions (creation, contribution, enqueue, release, PSI exchange) hold this lock of
+ * `ctx.locks`, so two requests, or a request and a sweep, never act on one job at once — on this
+ * gateway or any other on the database.
+ */
+export const JOB_LOCK = 'sluice.compute-job';
 
 /** What the compute routes and the background sweep share within one gateway process. */
 export interface ComputeRuntime {
@@ -10,7 +16,9 @@ export interface ComputeRuntime {
   db: ComputeDb;
   relay: OutboxRelay;
   events: JobEvents;
-  serial: KeyedSerial;
-  /** Moves the job on as far as it can go now, one transition at a time per job; never throws. */
+  /**
+   * Moves the job on as far as it can go now, one transition at a time per job; skipped when
+   * another gateway holds the job (it, or the next sweep, moves it on); never throws.
+   */
   kick(jobId: string): Promise<void>;
 }

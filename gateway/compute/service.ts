@@ -4,8 +4,7 @@ import type { GatewayContext } from '../context.ts';
 import { advance } from './advance.ts';
 import { JobEvents } from './events.ts';
 import { destroyOrphanKeysets } from './orphans.ts';
-import type { ComputeRuntime } from './runtime.ts';
-import { KeyedSerial } from './serial.ts';
+import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { codeOf, failJob } from './stages.ts';
 import { computeDb, type JobStage } from './tables.ts';
 
@@ -18,32 +17,27 @@ const SWEEP_MS = 2000;
 const ORPHAN_SWEEP_MS = 10_000;
 
 /**
- * The compute feature's background half. At start, jobs a crash caught in `preparing` are
- * failed (their requester never got an id); then a sweep, kicked by every queue event, moves
- * each job on: a job whose enqueue was lost is enqueued, one the worker finished while the
- * gateway was down is seen finished, one whose owners all approved is released — also when the
- * KMS was unavailable the first time. Assumes one gateway per database, like the upload
- * clean-up at start.
+ * The compute feature's background half: a sweep, kicked by every queue event, moves each job
+ * on — a job whose enqueue was lost is enqueued, one the worker finished while the gateway was
+ * down is seen finished, one whose owners all approved is released, also when the KMS was
+ * unavailable the first time — and fails the jobs a crash caught in `preparing` (their
+ * requester never got an id). A job being prepared holds its lock (`JOB_LOCK`) on the gateway
+ * preparing it, so only jobs whose gateway died are failed, by any gateway on the database.
  */
 export async function startComputeService(ctx: GatewayContext, relay: OutboxRelay): Promise<{ runtime: ComputeRuntime; stop(): Promise<void> }> {
   const db = computeDb(ctx.db);
-  const serial = new KeyedSerial();
   let stopped = false;
   const runtime: ComputeRuntime = {
     ctx,
     db,
     relay,
     events: new JobEvents(),
-    serial,
     kick: async (jobId) => {
       if (stopped) return;
-      await serial.run(jobId, () => advance(runtime, jobId)).catch((error: unknown) => ctx.logger.warn({ jobId, code: codeOf(error) }, 'compute job not advanced; the sweep retries'));
+      await ctx.locks.tryRun(JOB_LOCK, jobId, () => advance(runtime, jobId)).catch((error: unknown) => ctx.logger.warn({ jobId, code: codeOf(error) }, 'compute job not advanced; the sweep retries'));
     },
   };
-  const interrupted = await db.selectFrom('compute_jobs').select(['id', 'stage']).where('stage', '=', 'preparing').execute();
-  // Their key sets, if any, are destroyed by the first sweep.
-  for (const job of interrupted) await failJob(runtime, job, 'INTERNAL');
-  if (interrupted.length > 0) ctx.logger.warn({ jobs: interrupted.length }, 'compute jobs interrupted while being prepared were failed');
+  await failAbandonedJobs(runtime);
 
   const { queue } = ctx.compute;
   queue.onProgress((jobId) => runtime.events.changed(jobId));
@@ -51,6 +45,7 @@ export async function startComputeService(ctx: GatewayContext, relay: OutboxRela
   queue.onFailed((jobId) => void runtime.kick(jobId));
   const sweep = new Periodic(
     async () => {
+      await failAbandonedJobs(runtime);
       const jobs = await db
         .selectFrom('compute_jobs')
         .select('id')
@@ -78,7 +73,24 @@ export async function startComputeService(ctx: GatewayContext, relay: OutboxRela
       stopped = true;
       await orphans.stop();
       await sweep.stop();
-      await serial.idle();
+      await ctx.locks.idle();
     },
   };
+}
+
+/**
+ * Fails the jobs left `preparing` by a gateway that stopped mid-way: no live gateway holds
+ * their lock. Their key sets, if any, are destroyed by the sweep.
+ */
+async function failAbandonedJobs(rt: ComputeRuntime): Promise<void> {
+  const preparing = await rt.db.selectFrom('compute_jobs').select(['id', 'stage']).where('stage', '=', 'preparing').execute();
+  let failed = 0;
+  for (const job of preparing) {
+    if (rt.ctx.locks.heldHere(JOB_LOCK, job.id)) continue;
+    // Under the lock the stage is checked again (failJob moves only from `preparing`): the job may have just been made.
+    await rt.ctx.locks.tryRun(JOB_LOCK, job.id, async () => {
+      if (await failJob(rt, job, 'INTERNAL')) failed++;
+    });
+  }
+  if (failed > 0) rt.ctx.logger.warn({ jobs: failed }, 'compute jobs interrupted while being prepared were failed');
 }

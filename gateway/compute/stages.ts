@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { ERROR_STATUS, isSluiceError, type ErrorCode } from '../../common/index.ts';
 import { enqueue } from '../anchoring/outbox.ts';
 import { jobFailed } from './disclosure/controls.ts';
@@ -32,14 +30,14 @@ export async function failJob(rt: ComputeRuntime, job: Pick<ComputeJobsTable, 'i
     return records;
   });
   if (!refunds) return false;
-  discardJobFiles(rt, job.id);
+  await discardJobFiles(rt, job.id);
   for (const record of refunds) await rt.relay.anchor(record.id);
   return true;
 }
 
-/** The compute store keeps a job's inputs and result under `<root>/<jobId>` (compute/worker/store.ts). */
-export function discardJobFiles(rt: ComputeRuntime, jobId: string): void {
-  fs.rmSync(path.join(rt.ctx.compute.store.root, jobId), { recursive: true, force: true });
+/** A job's inputs and result, wherever the compute store keeps them. */
+export function discardJobFiles(rt: ComputeRuntime, jobId: string): Promise<void> {
+  return rt.ctx.compute.store.discard(jobId);
 }
 
 /** `CODE: message` as queues record failures → the code, when it is one of ours. */

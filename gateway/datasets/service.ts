@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { SluiceError } from '../../common/index.ts';
+import { fail, SluiceError } from '../../common/index.ts';
 import { categoryForField } from '../discovery/index.ts';
 import type { Party } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
@@ -92,10 +92,14 @@ export async function unwrapDatasetKey(ctx: GatewayContext, dataset: DatasetRow)
   return ctx.kms.decrypt(dataset.kek_id, dataset.wrapped_dek, dekContext(dataset.id));
 }
 
+/** An upload its gateway is still writing holds this lock of `ctx.locks`. */
+const UPLOAD_LOCK = 'sluice.upload';
+
 /**
  * Stores an upload as encrypted chunks. Chunks are written as they arrive (so a long upload
  * never holds a database transaction) and become visible in one final transaction; a failed
- * or interrupted upload leaves only invisible chunks, removed here or at the next start.
+ * or interrupted upload leaves only invisible chunks, removed here or by a gateway's clean-up
+ * (`discardAbandonedUploads`).
  */
 export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, batches: AsyncIterable<Record<string, unknown>[]>): Promise<number> {
   const fields = datasetFields(dataset);
@@ -115,6 +119,24 @@ export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, ba
     }
   }
   const uploadId = newId('upl');
+  try {
+    // Held until the upload is committed or discarded: the gateways' clean-ups leave it alone meanwhile.
+    return await ctx.locks.run(UPLOAD_LOCK, uploadId, () => storeUpload(ctx, dataset, uploadId, batches, { fields, byColumn, dek, countingKey }));
+  } finally {
+    dek.fill(0);
+    countingKey?.fill(0);
+  }
+}
+
+async function storeUpload(
+  ctx: GatewayContext,
+  dataset: DatasetRow,
+  uploadId: string,
+  batches: AsyncIterable<Record<string, unknown>[]>,
+  keys: { fields: DatasetField[]; byColumn: boolean; dek: Uint8Array; countingKey: Uint8Array | undefined },
+): Promise<number> {
+  const { fields, byColumn, dek, countingKey } = keys;
+  const subjectField = dataset.subject_field;
   await ctx.db
     .insertInto('dataset_uploads')
     .values({ id: uploadId, dataset_id: dataset.id, status: 'open', records: 0, created_at: ctx.now().toISOString(), committed_at: null })
@@ -147,9 +169,6 @@ export async function appendRecords(ctx: GatewayContext, dataset: DatasetRow, ba
   } catch (error) {
     await discardUpload(ctx, uploadId);
     throw error;
-  } finally {
-    dek.fill(0);
-    countingKey?.fill(0);
   }
   return inserted;
 }
@@ -177,11 +196,14 @@ function refineCategories(fields: DatasetField[], samples: Map<string, unknown[]
 
 async function commitUpload(ctx: GatewayContext, dataset: DatasetRow, uploadId: string, inserted: number, fields: DatasetField[]): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    await trx
+    const opened = await trx
       .updateTable('dataset_uploads')
       .set({ status: 'committed', records: inserted, committed_at: ctx.now().toISOString() })
       .where('id', '=', uploadId)
-      .execute();
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    // Only if a clean-up took it for abandoned (its lock lost with the lock session): nothing is counted.
+    if (Number(opened.numUpdatedRows) !== 1) throw fail.conflict('the upload was discarded before it was committed; send it again');
     await trx
       .updateTable('datasets')
       .set({ record_count: sql`record_count + ${inserted}`, fields: JSON.stringify(fields) })
@@ -190,18 +212,33 @@ async function commitUpload(ctx: GatewayContext, dataset: DatasetRow, uploadId: 
   });
 }
 
-async function discardUpload(ctx: GatewayContext, uploadId: string): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+/** Removes an upload's chunks and row unless it was committed; whether it did. */
+async function discardUpload(ctx: GatewayContext, uploadId: string): Promise<boolean> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const open = await trx.selectFrom('dataset_uploads').select('id').where('id', '=', uploadId).where('status', '=', 'open').executeTakeFirst();
+    if (!open) return false;
     await trx.deleteFrom('dataset_chunks').where('upload_id', '=', uploadId).execute();
     await trx.deleteFrom('dataset_uploads').where('id', '=', uploadId).execute();
+    return true;
   });
 }
 
-/** Removes chunks of uploads interrupted by a crash; run at startup before serving. */
-export async function discardOpenUploads(ctx: GatewayContext): Promise<number> {
+/**
+ * Removes the chunks of uploads a stopped gateway left open — this one before a restart, or
+ * another on the same database. An upload still being written holds its lock on its gateway
+ * and is left alone. Returns how many were removed.
+ */
+export async function discardAbandonedUploads(ctx: GatewayContext): Promise<number> {
   const open = await ctx.db.selectFrom('dataset_uploads').select('id').where('status', '=', 'open').execute();
-  for (const upload of open) await discardUpload(ctx, upload.id);
-  return open.length;
+  let discarded = 0;
+  for (const { id } of open) {
+    if (ctx.locks.heldHere(UPLOAD_LOCK, id)) continue;
+    // Checked again under the lock: the upload may have been committed since it was listed.
+    await ctx.locks.tryRun(UPLOAD_LOCK, id, async () => {
+      if (await discardUpload(ctx, id)) discarded++;
+    });
+  }
+  return discarded;
 }
 
 /** One stored chunk a read touches, and how many of its records (from the first) it takes. */

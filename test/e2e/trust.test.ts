@@ -163,6 +163,14 @@ describe('operator key rotation through HTTP and the CLI', () => {
       const oldTrust = (await api(gateway.url, 'GET', '/v1/ledger/trust', { token: regulator.token })).body;
       await gateway.close();
 
+      // With a database URL the gateways sign with the key sealed in PostgreSQL: the data dir's is left alone.
+      const keyFile = path.join(dataDir, 'ledger', 'operator-key.json');
+      const keyBefore = fs.readFileSync(keyFile, 'utf8');
+      const refused = await runCli(['ledger', 'rotate-key', '--data-dir', dataDir], { SLUICE_DATABASE_URL: 'postgres://sluice@127.0.0.1:1/sluice' });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/lives in PostgreSQL/);
+      expect(fs.readFileSync(keyFile, 'utf8')).toBe(keyBefore);
+
       const rotated = await runCli(['ledger', 'rotate-key', '--data-dir', dataDir]);
       expect(rotated.code, rotated.stdout + rotated.stderr).toBe(0);
       expect(rotated.stdout).toContain(anchorFingerprint(oldTrust.orgs.operator[0])!);

@@ -15,13 +15,17 @@ export async function until<T>(probe: () => Promise<T>, done: (value: T) => bool
   }
 }
 
-/** Starts a compute worker in this process on the gateway's data dir and queue. */
-export function useWorker(harness: () => { dataDir: string; kms: KmsProcess }, redisUrl?: () => string): void {
+/**
+ * Starts a compute worker in this process on the gateway's data dir and queue, and on its
+ * database when it has one (job artifacts then live there).
+ */
+export function useWorker(harness: () => { dataDir: string; kms: KmsProcess; gateway: { ctx: { config: { databaseUrl: string | undefined } } } }, redisUrl?: () => string): void {
   let worker: { close(): Promise<void> } | undefined;
   beforeAll(async () => {
-    const { dataDir, kms } = harness();
+    const { dataDir, kms, gateway } = harness();
     worker = await startComputeWorker({
       dataDir,
+      databaseUrl: gateway.ctx.config.databaseUrl,
       redisUrl: redisUrl?.(),
       kmsUrl: kms.url,
       workerToken: deriveWorkerToken(kms.token),

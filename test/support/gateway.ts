@@ -5,7 +5,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { loadConfig } from '../../common/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { backendAvailable } from './backends.ts';
-import { GatewayProcess } from './gateway-process.ts';
+import { GatewayProcess } from './service.ts';
 import { freePort } from './ports.ts';
 import { startKmsProcess, type KmsProcess } from './kms.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from './postgres.ts';

@@ -2,11 +2,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { findExecutable } from './backends.ts';
 import { freePort } from './ports.ts';
 
 export interface PostgresServer {
   url: string;
+  /** A new, empty database on this cluster, for a test that needs one of its own; its URL. */
+  createDatabase(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -44,8 +47,18 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await freePort();
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   run('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(dir, 'server.log'), '-w', 'start']);
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  let databases = 0;
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url,
+    async createDatabase() {
+      const name = `test_${++databases}`;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      return url.replace(/\/postgres$/, `/${name}`);
+    },
     async stop() {
       run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
       fs.rmSync(dir, { recursive: true, force: true });

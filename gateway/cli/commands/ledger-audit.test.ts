@@ -1,8 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kmsSealer } from '../../../kms/index.ts';
 import { openEmbeddedLedger } from '../../../ledger/index.ts';
+import { removeTempDirs, startTestKms, type TestKms } from '../../../test/kms/support.ts';
+import { backendAvailable } from '../../../test/support/backends.ts';
+import { postgresInstalled, startPostgres, type PostgresServer } from '../../../test/support/postgres.ts';
 import { receiptRecord, tempDataDir } from '../../../ledger/test-fixtures.ts';
 import { runCli } from '../test-io.ts';
 
@@ -68,5 +73,48 @@ describe('sluice ledger audit', () => {
     const result = await sluice({}, empty.dir, 'ledger', 'audit');
     empty.remove();
     expect(result).toMatchObject({ code: 1, stderr: expect.stringMatching(/NOT_FOUND/) });
+  });
+});
+
+describe.runIf(backendAvailable('postgresql', postgresInstalled()))('sluice ledger audit of the ledger gateways share in PostgreSQL', () => {
+  let postgres: PostgresServer;
+  let kms: TestKms;
+  let trustFile: string;
+  const dir = tempDataDir();
+
+  beforeAll(async () => {
+    [postgres, kms] = await Promise.all([startPostgres(), startTestKms()]);
+    const ledger = await openEmbeddedLedger({ dataDir: dir.dir, databaseUrl: postgres.url, sealer: kmsSealer(kms.client, 'ledger-operator-key'), batch: { maxRecords: 3, maxDelayMs: 1000 } });
+    for (let block = 0; block < 4; block++) await Promise.all([0, 1, 2].map((i) => ledger.append(receiptRecord(block * 3 + i))));
+    trustFile = path.join(dir.dir, 'trust.json');
+    fs.writeFileSync(trustFile, JSON.stringify(ledger.trustAnchors()));
+    await ledger.close();
+  });
+  afterAll(async () => {
+    await kms?.close();
+    await postgres?.stop();
+    removeTempDirs();
+    dir.remove();
+  });
+
+  it('audits it from --database-url or SLUICE_DATABASE_URL, and names an edited row', async () => {
+    expect(await sluice({}, '/', 'ledger', 'audit', '--database-url', postgres.url, '--trust', trustFile)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^clean: 4 blocks, 12 records/) });
+    expect((await sluice({ SLUICE_DATABASE_URL: postgres.url }, '/', 'ledger', 'audit')).code).toBe(0);
+    expect((await sluice({}, '/', 'ledger', 'audit', '--database-url', postgres.url, '--data-dir', dir.dir)).code).toBe(2);
+
+    const client = new pg.Client({ connectionString: postgres.url });
+    await client.connect();
+    try {
+      // The append-only triggers stop an UPDATE; an intruder with the owner's rights disables them first.
+      await expect(client.query(`UPDATE ledger.leaves SET leaf_hash = '\\x00' WHERE leaf_index = 7`)).rejects.toThrow(/append-only/);
+      await client.query('ALTER TABLE ledger.leaves DISABLE TRIGGER USER');
+      await client.query(`UPDATE ledger.leaves SET record_json = replace(record_json, '"ratio":0.25', '"ratio":0.5') WHERE leaf_index = 4`);
+    } finally {
+      await client.end();
+    }
+    const result = await sluice({ SLUICE_DATABASE_URL: postgres.url }, '/', 'ledger', 'audit');
+    expect(result.code).toBe(1);
+    expect(result.stdout.split('\n')).toContain('leaf 4: hash mismatch');
+    expect(result.stdout).not.toContain(postgres.url);
   });
 });

@@ -21,9 +21,11 @@ const ledgerRotateKey: Command = {
     } catch (error) {
       throw new UsageError((error as Error).message);
     }
+    // With a database URL the gateways sign with the key sealed in PostgreSQL, not the data dir's.
+    if (io.env.SLUICE_DATABASE_URL) throw new UsageError('the ledger lives in PostgreSQL (SLUICE_DATABASE_URL): its sealed operator key is not rotated by this command');
     const dataDir = path.resolve(io.cwd, values['data-dir'] ?? io.env.SLUICE_DATA_DIR ?? './.sluice');
     if (gatewayRunning(dataDir)) throw new UsageError('stop the gateway first: it signs with the key it loaded at start');
-    const rotated = rotateEmbeddedOperatorKey(dataDir);
+    const rotated = await rotateEmbeddedOperatorKey(dataDir);
     writeLine(io.stdout, `retired ${anchorFingerprint(rotated.previous)} (signed the blocks before ${rotated.fromBlock})`);
     writeLine(io.stdout, `new operator key ${anchorFingerprint(rotated.current)} signs from block ${rotated.fromBlock}`);
     return 0;
