@@ -4,7 +4,8 @@ import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import { responses } from '../http/schemas.ts';
 import { restoreCompletion, StreamRestorer } from './messages.ts';
-import { callProvider, readAnswer, sseData } from './provider.ts';
+import { sseData } from '../http/sse.ts';
+import { callProvider, readAnswer } from './provider.ts';
 import { chatCompletionBody, chatCompletionResponse, egressParams, type ChatCompletionRequest } from './schemas.ts';
 import { releasePrompt, type ReleasedPrompt } from './service.ts';
 

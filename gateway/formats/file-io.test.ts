@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { isSluiceError } from '../../common/index.ts';
 import { createFileSink, readFileChunks } from './file-io.ts';
 
@@ -33,5 +33,18 @@ describe('synchronous file I/O', () => {
     sink.end('done');
     await new Promise((resolve) => sink.on('finish', resolve));
     expect(fs.readFileSync(file, 'utf8')).toBe('张三丰,done');
+  });
+
+  it('closes its file once: a second close would hit whatever file the process opened since under that number', async () => {
+    const close = vi.spyOn(fs, 'close');
+    try {
+      const sink = createFileSink(path.join(dir, 'once.txt'));
+      const closed = new Promise((resolve) => sink.on('close', resolve));
+      sink.end('x');
+      await closed;
+      expect(close).toHaveBeenCalledTimes(1);
+    } finally {
+      close.mockRestore();
+    }
   });
 });

@@ -32,21 +32,29 @@ export function* readFileChunks(file: string, chunkBytes = DEFAULT_CHUNK): Gener
 
 /** A Writable that writes synchronously to a file: `write` never buffers, so memory stays at one batch. */
 export function createFileSink(file: string): Writable {
-  const fd = fs.openSync(file, 'w');
+  let fd: number | undefined = fs.openSync(file, 'w');
+  // Closed once: `destroy` follows `final` (autoDestroy), and a second close of a number the
+  // process has since reused for another file would close that file instead.
+  const close = (done: (error: Error | null) => void) => {
+    if (fd === undefined) return done(null);
+    const closing = fd;
+    fd = undefined;
+    fs.close(closing, done);
+  };
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       try {
-        fs.writeSync(fd, chunk);
+        fs.writeSync(fd!, chunk);
         done();
       } catch (error) {
         done(error as Error);
       }
     },
     final(done) {
-      fs.close(fd, (error) => done(error));
+      close(done);
     },
     destroy(error, done) {
-      fs.close(fd, () => done(error));
+      close(() => done(error));
     },
   });
 }

@@ -1,5 +1,4 @@
-import { chinaDate, type TransferFactSource } from '../compliance/index.ts';
-import type { EgressFact } from './egress-facts.ts';
+import { chinaDate, type EgressFact, type TransferFactSource } from '../compliance/index.ts';
 
 type Bucket<M extends string> = { key: string } & Record<M, number>;
 type TransferMeasure = 'transfers' | 'records' | 'subjects';
@@ -52,15 +51,16 @@ class Tally<M extends string> {
  * Outbound flows of a year as counts only — by destination country, data category carried (a
  * transfer counts once under each category of the fields that left), legal mechanism and
  * China-time month; AI egress calls likewise, as their own series. Built from the same transfer
- * facts as the annual report and from the egress ledger records; never a value.
+ * facts as the annual report, egress calls included; never a value.
  */
-export async function outboundFlows(source: TransferFactSource, egress: AsyncIterable<EgressFact>, year: number, exporterId?: string): Promise<OutboundFlows> {
+export async function outboundFlows(source: TransferFactSource, year: number, exporterId?: string): Promise<OutboundFlows> {
+  const query = { year, ...(exporterId ? { exporterId } : {}) };
   const totals = { transfers: 0, records: 0, subjects: 0 };
   const destination = new Tally<TransferMeasure>();
   const category = new Tally<TransferMeasure>();
   const mechanism = new Tally<TransferMeasure>();
   const month = new Tally<TransferMeasure>();
-  for await (const fact of source.transfers({ year, ...(exporterId ? { exporterId } : {}) })) {
+  for await (const fact of source.transfers(query)) {
     const counts = { transfers: 1, records: fact.records, subjects: fact.subjects };
     totals.transfers++;
     totals.records += fact.records;
@@ -78,23 +78,23 @@ export async function outboundFlows(source: TransferFactSource, egress: AsyncIte
     byCategory: category.sorted(),
     byMechanism: mechanism.sorted(),
     byMonth: month.sorted(),
-    egress: await egressFlows(egress),
+    egress: await egressFlows(source.egress?.(query)),
   };
 }
 
-async function egressFlows(facts: AsyncIterable<EgressFact>): Promise<EgressFlows> {
+async function egressFlows(facts: AsyncIterable<EgressFact> | undefined): Promise<EgressFlows> {
   const totals = { calls: 0, subjects: 0 };
   const destination = new Tally<EgressMeasure>();
   const category = new Tally<EgressMeasure>();
   const mechanism = new Tally<EgressMeasure>();
   const month = new Tally<EgressMeasure>();
   const entity = new Tally<'calls' | 'found'>();
-  for await (const fact of facts) {
+  for await (const fact of facts ?? []) {
     const { personal, sensitive } = fact.subjects;
     const counts = { calls: 1, subjects: personal + sensitive };
     totals.calls++;
     totals.subjects += counts.subjects;
-    destination.add(fact.destination, counts);
+    destination.add(fact.destination.country, counts);
     // A call counts under each category of what it said about persons; one naming nobody is general.
     if (personal > 0) category.add('personal', { calls: 1, subjects: personal });
     if (sensitive > 0) category.add('sensitive', { calls: 1, subjects: sensitive });

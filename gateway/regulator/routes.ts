@@ -5,7 +5,6 @@ import { responses } from '../http/schemas.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { transferFactSource } from '../reports/facts.ts';
 import { filingResponse } from '../reports/routes.ts';
-import { egressFacts } from './egress-facts.ts';
 import { outboundFlows } from './flows.ts';
 
 /** A list of chart bars: a key and some counts. */
@@ -80,7 +79,7 @@ export async function regulatorRoutes(app: FastifyInstance, { ctx }: { ctx: Gate
       requireParty(request.principal, ['regulator']);
       const year = Number(request.query.year);
       const { exporter } = request.query;
-      return outboundFlows(transferFactSource(ctx), egressFacts(ctx, year, exporter), year, exporter);
+      return outboundFlows(transferFactSource(ctx), year, exporter);
     },
   );
 

@@ -6,6 +6,7 @@ import { ERROR_STATUS, SluiceError, type ErrorCode } from '../../../common/error
 import { UsageError, writeLine, type CliIO, type Command } from '../command.ts';
 import { GatewayClient, gatewayTarget } from '../gateway-client.ts';
 import { bytes, progressBar } from '../progress.ts';
+import { sseData } from '../../http/sse.ts';
 
 interface TransferState {
   id: string;
@@ -100,8 +101,6 @@ async function watch(client: GatewayClient, id: string, show: (state: TransferSt
       await response.body?.cancel();
       return undefined;
     }
-    // Loaded here, on the long path only: the module brings the gateway's server dependencies.
-    const { sseData } = await import('../../egress/provider.ts');
     for await (const data of sseData(response.body)) {
       last = JSON.parse(data) as TransferState;
       show(last);
