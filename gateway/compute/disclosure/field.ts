@@ -11,6 +11,15 @@ export function mod(x: number): number {
   return r < 0 ? r + P : r >= P ? r - P : r;
 }
 
+/**
+ * x mod p for a 32-bit unsigned x, as x % p gives it: 2^31 ≡ 1, so x ≡ (x mod 2^31) + ⌊x / 2^31⌋,
+ * at most p + 1. Integer operations only: the hot loops of the sketches call it per row.
+ */
+export function mod32(x: number): number {
+  const r = (x & P) + (x >>> 31);
+  return r >= P ? r - P : r;
+}
+
 /** a·b mod p for a, b in [0, p). */
 export function mulmod(a: number, b: number): number {
   const high = b >>> 16;

@@ -2,7 +2,7 @@ import { OUTSIDE, type CellShare } from '../../../compute/index.ts';
 import type { Value } from '../../datasets/records.ts';
 import type { ColumnValues } from '../inputs.ts';
 import type { JobOperation } from '../tables.ts';
-import { fmix, P } from './field.ts';
+import { fmix, mod32, P } from './field.ts';
 import type { OwnerKeys } from './keys.ts';
 import { MANY_BINS, PersonTable } from './persons.ts';
 import { Sketch } from './sketch.ts';
@@ -109,7 +109,7 @@ export class JobProfile {
       if (subject !== null) {
         keys.person.hash(String(subject), out);
         q1 = (out[0]! % (P - 1)) + 1;
-        q2 = out[1]! % P;
+        q2 = mod32(out[1]!);
         whole = state.table.entry(0, q1, q2);
         if (state.table.rows(whole) >= cap) continue;
       }
@@ -155,8 +155,8 @@ export class JobProfile {
         const value = values[from + r]! * weight;
         numberBits[0] = value === 0 ? 0 : value;
         const b = fmix((fmix(numberWords[0]! ^ k0) + (numberWords[1]! ^ k1)) >>> 0);
-        pairs[2 * r] = b % P;
-        pairs[2 * r + 1] = fmix(b ^ k2) % P;
+        pairs[2 * r] = mod32(b);
+        pairs[2 * r + 1] = mod32(fmix(b ^ k2));
       }
       sketch.addValues(pairs, count);
     }
@@ -224,13 +224,13 @@ export class JobProfile {
       numberBits[0] = value === 0 ? 0 : value;
       const k = keys.mix;
       const b = fmix((fmix(numberWords[0]! ^ k[0]!) + (numberWords[1]! ^ k[1]!)) >>> 0);
-      this.#h1 = b % P;
-      this.#h2 = fmix(b ^ k[2]!) % P;
+      this.#h1 = mod32(b);
+      this.#h2 = mod32(fmix(b ^ k[2]!));
       return;
     }
     keys.value.hash(String(value), this.#hashOut);
-    this.#h1 = this.#hashOut[0]! % P;
-    this.#h2 = this.#hashOut[1]! % P;
+    this.#h1 = mod32(this.#hashOut[0]!);
+    this.#h2 = mod32(this.#hashOut[1]!);
   }
 
   #sketch(state: ShareState, keys: OwnerKeys, tag: number): Sketch {
@@ -256,8 +256,8 @@ function elementKey(k: Uint32Array, q1: number, q2: number, ms1: number, ms2: nu
   b = fmix(((b + q1) >>> 0) ^ k[7]!);
   b = fmix(((b + ms2) >>> 0) ^ rows);
   b = fmix((b + ms1) >>> 0);
-  out[0] = a % P;
-  out[1] = b % P;
+  out[0] = mod32(a);
+  out[1] = mod32(b);
 }
 
 function clamp(value: number, lower = -Infinity, upper = Infinity): number {

@@ -1,5 +1,5 @@
 import { SluiceError } from '../../../common/index.ts';
-import { fmix, inverse, mod, mulmod, P, signed } from './field.ts';
+import { fmix, inverse, mod, mod32, mulmod, P, signed } from './field.ts';
 
 /**
  * An invertible Bloom lookup table (Goodrich–Mitzenmacher; Eppstein et al.'s "What's the
@@ -43,7 +43,7 @@ export class SketchKey {
 }
 
 function check(k0: number, k1: number, a1: number, a2: number, q1: number, q2: number): number {
-  return fmix((((a1 ^ k0) + Math.imul(a2 ^ k1, 0x9e3779b1)) ^ Math.imul(q1, 0x85ebca6b) ^ Math.imul(q2, 0xc2b2ae35)) >>> 0) % P;
+  return mod32(fmix((((a1 ^ k0) + Math.imul(a2 ^ k1, 0x9e3779b1)) ^ Math.imul(q1, 0x85ebca6b) ^ Math.imul(q2, 0xc2b2ae35)) >>> 0));
 }
 
 /** The cell of an element in subtable t of a sketch `width` wide. */
