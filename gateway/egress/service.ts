@@ -11,7 +11,7 @@ import { ENTITY_CATEGORY, type EntityKind } from '../discovery/index.ts';
 import { newId } from '../ids.ts';
 import { getParty, ownerSecret } from '../parties/service.ts';
 import { assertContractUsable } from '../transfers/checks.ts';
-import { candidateFilings, clearSubjects, type ComplianceClearance } from '../transfers/compliance-gate.ts';
+import { candidateFilings, clearSubjects, releaseFooting, type ComplianceClearance } from '../transfers/compliance-gate.ts';
 import { redactRequest, type PromptFindings } from './messages.ts';
 import type { ChatCompletionRequest } from './schemas.ts';
 
@@ -156,14 +156,7 @@ function egressRecord(input: EgressRecordInput): LedgerRecord {
       entities: sortedCounts(input.findings.counts),
       subjects: { personal: input.batch.personal.length, sensitive: input.batch.sensitive.length },
       requestDigest: sm3Hex(input.body),
-      destination: terms.destination,
-      retentionDays: terms.retentionDays,
-      onwardTransfer: terms.onwardTransfer,
-      mechanism: clearance.assessment.mechanism,
-      regime: clearance.assessment.regime,
-      rules: clearance.assessment.rules,
-      filingReference: clearance.filingReference,
-      counted: clearance.counted,
+      ...releaseFooting(terms, clearance),
     },
   };
 }

@@ -6,7 +6,7 @@ import { contractTerms, type ContractRow } from '../contracts/service.ts';
 import type { ContractTerms } from '../contracts/schemas.ts';
 import type { GatewaySchema } from '../db/schema.ts';
 import { assertContractUsable } from './checks.ts';
-import { candidateFilings, clearForExport, type ComplianceClearance } from './compliance-gate.ts';
+import { candidateFilings, clearForExport, releaseFooting, type ComplianceClearance } from './compliance-gate.ts';
 import type { DeliveredField, PreparedTransfer } from './prepare.ts';
 import { discardPackage, type ProducedPackage } from './produce.ts';
 
@@ -102,14 +102,7 @@ function receiptRecord(input: { t: PreparedTransfer; packageDigest: string; clea
       subjects: t.subjects.size,
       fields: t.delivered.map((f: DeliveredField) => ({ name: f.name, category: f.category, transform: f.policy.transform })),
       packageDigest: input.packageDigest,
-      destination: terms.destination,
-      retentionDays: terms.retentionDays,
-      onwardTransfer: terms.onwardTransfer,
-      mechanism: clearance.assessment.mechanism,
-      regime: clearance.assessment.regime,
-      rules: clearance.assessment.rules,
-      filingReference: clearance.filingReference,
-      counted: clearance.counted,
+      ...releaseFooting(terms, clearance),
     },
   };
 }

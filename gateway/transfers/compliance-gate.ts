@@ -18,6 +18,23 @@ export interface ComplianceClearance {
   counted: boolean;
 }
 
+/**
+ * What every release record (a transfer's receipt, an AI egress call) states of where the data
+ * goes and on which legal footing, in the same fields, so the reports read both alike.
+ */
+export function releaseFooting(terms: Pick<ContractTerms, 'destination' | 'retentionDays' | 'onwardTransfer'>, clearance: ComplianceClearance) {
+  return {
+    destination: terms.destination,
+    retentionDays: terms.retentionDays,
+    onwardTransfer: terms.onwardTransfer,
+    mechanism: clearance.assessment.mechanism,
+    regime: clearance.assessment.regime,
+    rules: clearance.assessment.rules,
+    filingReference: clearance.filingReference,
+    counted: clearance.counted,
+  };
+}
+
 /** Transforms after which nothing of the person's value reaches the recipient. */
 const WITHHOLDS_VALUE = new Set(['nullify', 'aggregate']);
 
