@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
 import { until, useWorker } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { api, runCli } from '../support/stack.ts';
+import { api } from '../support/http.ts';
 
 /**
  * A curious analyst with an obliging data owner: every job the analyst asks for, the owner

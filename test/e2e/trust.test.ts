@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../common/index.ts';
 import { startGateway } from '../../gateway/index.ts';
 import { anchorFingerprint, verifyProof } from '../../ledger/index.ts';
+import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
+import { api } from '../support/http.ts';
 import { startKmsProcess } from '../support/kms.ts';
-import { api, runCli, startStack, type Stack } from '../support/stack.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 
 const canonicalize = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string;
 

@@ -4,15 +4,16 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyConsistency, verifyProof, type SignedTreeHead, type TrustAnchors } from '../../ledger/index.ts';
+import { freePort } from '../../scripts/ports.ts';
 import { backendAvailable } from '../support/backends.ts';
+import { runCli } from '../support/cli.ts';
 import { until } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
-import { freePort } from '../support/ports.ts';
+import { api } from '../support/http.ts';
+import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../support/redis.ts';
 import { GatewayProcess, ServiceProcess } from '../support/service.ts';
-import { api, runCli } from '../support/stack.ts';
 
 const TRANSFERS = 200;
 const ROWS = 150;
@@ -25,7 +26,7 @@ const ROWS = 150;
 describe.runIf(backendAvailable('postgresql', postgresInstalled()) && backendAvailable('redis', redisInstalled()))('two gateways and a worker on one PostgreSQL', () => {
   let postgres: PostgresServer;
   let redis: RedisServer;
-  let kms: KmsProcess;
+  let kms: RunningKms;
   let db: pg.Client;
   const services: ServiceProcess[] = [];
   const gateways: GatewayProcess[] = [];

@@ -2,9 +2,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openEmbeddedLedger } from '../../ledger/index.ts';
+import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGatewayProcess } from '../support/gateway.ts';
-import { api, runCli } from '../support/stack.ts';
+import { api } from '../support/http.ts';
 
 /**
  * Kills the gateway (SIGKILL) while transfers are committing and anchoring, restarts it, and

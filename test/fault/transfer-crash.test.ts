@@ -3,9 +3,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openPackage } from '../../gateway/index.ts';
+import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty } from '../support/fixtures.ts';
 import { useGatewayProcess } from '../support/gateway.ts';
-import { api, runCli } from '../support/stack.ts';
+import { api } from '../support/http.ts';
 
 const ROWS = 200_000;
 const PERSONS = 150_000;

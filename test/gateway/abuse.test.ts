@@ -8,9 +8,9 @@ import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { backendAvailable } from '../support/backends.ts';
 import { registerParty } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
+import { api } from '../support/http.ts';
+import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../support/redis.ts';
-import { api } from '../support/stack.ts';
 
 const LIMIT = 20;
 const guess = () => `slc_${randomBytes(24).toString('base64url')}`;
@@ -62,7 +62,7 @@ describe('failed authentication is limited per client address', () => {
 
 describe.runIf(backendAvailable('redis-server', redisInstalled()))('limits shared by gateways through Redis', () => {
   let redis: RedisServer;
-  let kms: KmsProcess;
+  let kms: RunningKms;
   const gateways: RunningGateway[] = [];
 
   beforeAll(async () => {

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../common/index.ts';
 import { startGateway } from '../../gateway/index.ts';
+import { runCli } from '../support/cli.ts';
 import { registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { engines, useGateway } from '../support/gateway.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
-import { api, runCli } from '../support/stack.ts';
+import { api } from '../support/http.ts';
+import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 
 describe.each(engines())('tokens on %s', (engine) => {
   const harness = useGateway(engine);
@@ -111,7 +112,7 @@ describe.each(engines())('tokens on %s', (engine) => {
 });
 
 describe('the bootstrap admin token', () => {
-  let kms: KmsProcess;
+  let kms: RunningKms;
   let dataDir: string;
   const start = (env: Record<string, string>) =>
     startGateway(loadConfig({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: '0', SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_LOG_LEVEL: 'silent', ...env }));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createLogger } from '../../common/index.ts';
 import { startComputeWorker } from '../../compute/index.ts';
 import { deriveWorkerToken } from '../../kms/index.ts';
-import type { KmsProcess } from './kms.ts';
+import type { RunningKms } from './kms.ts';
 
 /** Polls `probe` until `done` holds, or fails naming `what`. */
 export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> {
@@ -19,7 +19,7 @@ export async function until<T>(probe: () => Promise<T>, done: (value: T) => bool
  * Starts a compute worker in this process on the gateway's data dir and queue, and on its
  * database when it has one (job artifacts then live there).
  */
-export function useWorker(harness: () => { dataDir: string; kms: KmsProcess; gateway: { ctx: { config: { databaseUrl: string | undefined } } } }, redisUrl?: () => string): void {
+export function useWorker(harness: () => { dataDir: string; kms: RunningKms; gateway: { ctx: { config: { databaseUrl: string | undefined } } } }, redisUrl?: () => string): void {
   let worker: { close(): Promise<void> } | undefined;
   beforeAll(async () => {
     const { dataDir, kms, gateway } = harness();
