@@ -119,6 +119,17 @@ describe('import graph', () => {
     expect(PROCESSES.length).toBeGreaterThan(5);
   });
 
+  it('has the compliance rules reach the subject store through its interface alone', () => {
+    const graph = importGraph();
+    const STORE = 'gateway/compliance/store/';
+    const edges = [...graph].filter(([file]) => !file.startsWith(STORE)).flatMap(([file, targets]) => targets.filter((t) => t.startsWith(STORE)).map((t) => `${file} → ${t}`));
+    expect(edges.some((edge) => edge.startsWith('gateway/compliance/subject-counter.ts'))).toBe(true);
+    expect(edges.filter((edge) => !edge.endsWith(`→ ${STORE}index.ts`))).toEqual([]);
+    // …and the store knows nothing of the rules.
+    const back = [...graph].filter(([file]) => file.startsWith(STORE)).flatMap(([file, targets]) => targets.filter((t) => t.startsWith('gateway/') && !t.startsWith(STORE)).map((t) => `${file} → ${t}`));
+    expect(back).toEqual([]);
+  });
+
   it('is drawn in docs/ARCHITECTURE.md as the code has it (regenerate: node --import tsx scripts/import-graph.ts --write)', () => {
     expect(documentedDiagram()).toBe(diagram(importGraph()));
   });
