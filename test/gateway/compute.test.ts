@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadConfig } from '../../common/index.ts';
+import { createLogger } from '../../common/index.ts';
 import { createComputeQueue, startComputeWorker } from '../../compute/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { deriveWorkerToken } from '../../kms/index.ts';
@@ -12,7 +12,7 @@ import { runCli } from '../support/cli.ts';
 import { until, useWorker } from '../support/compute.ts';
 import { filesUnder } from '../support/files.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { engines, useGateway } from '../support/gateway.ts';
+import { engines, gatewayConfig, useGateway } from '../support/gateway.ts';
 import { api } from '../support/http.ts';
 import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../support/redis.ts';
@@ -532,7 +532,7 @@ describe('compute jobs across a gateway restart', () => {
   const adminToken = `slc_admin_restart_${Date.now()}`;
   const start = async () => {
     gateway = await startGateway(
-      loadConfig({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: '0', SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_ADMIN_TOKEN: adminToken, SLUICE_LOG_LEVEL: 'silent' }),
+      gatewayConfig(kms, { SLUICE_DATA_DIR: dataDir, SLUICE_ADMIN_TOKEN: adminToken }),
     );
     return gateway;
   };

@@ -2,11 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../common/index.ts';
 import { startGateway } from '../../gateway/index.ts';
 import { runCli } from '../support/cli.ts';
 import { registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { engines, useGateway } from '../support/gateway.ts';
+import { engines, gatewayConfig, useGateway } from '../support/gateway.ts';
 import { api } from '../support/http.ts';
 import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 
@@ -115,7 +114,7 @@ describe('the bootstrap admin token', () => {
   let kms: RunningKms;
   let dataDir: string;
   const start = (env: Record<string, string>) =>
-    startGateway(loadConfig({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: '0', SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_LOG_LEVEL: 'silent', ...env }));
+    startGateway(gatewayConfig(kms, { SLUICE_DATA_DIR: dataDir, ...env }));
   const works = async (url: string, token: string) => (await api(url, 'GET', '/v1/tokens', { token })).status === 200;
 
   beforeAll(async () => {

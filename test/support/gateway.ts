@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { loadConfig } from '../../common/index.ts';
+import { loadConfig, type Config } from '../../common/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { freePort } from '../../scripts/ports.ts';
 import { backendAvailable } from './backends.ts';
@@ -25,6 +25,11 @@ export function engines(): Engine[] {
   return backendAvailable('postgresql', postgresInstalled()) ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
+/** A gateway's configuration beside `kms`: `env` (a data dir at least) over loopback port 0, no logs. */
+export function gatewayConfig(kms: { url: string; token: string }, env: Record<string, string>): Config {
+  return loadConfig({ SLUICE_PORT: '0', SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_LOG_LEVEL: 'silent', ...env });
+}
+
 /**
  * A gateway in this process over the chosen engine, with the real KMS as its own process.
  * Call inside a `describe`; the returned getter is valid from `beforeAll` on. `env` may be a
@@ -38,13 +43,9 @@ export function useGateway(engine: Engine, env: Record<string, string> | (() => 
     if (engine === 'postgres') postgres = await startPostgres();
     const kms = await startKmsProcess();
     const adminToken = `slc_admin_${Date.now()}_${Math.random().toString(36).slice(2)}`;
-    const config = loadConfig({
+    const config = gatewayConfig(kms, {
       SLUICE_DATA_DIR: dataDir,
-      SLUICE_PORT: '0',
-      SLUICE_KMS_URL: kms.url,
-      SLUICE_KMS_TOKEN: kms.token,
       SLUICE_ADMIN_TOKEN: adminToken,
-      SLUICE_LOG_LEVEL: 'silent',
       ...(postgres ? { SLUICE_DATABASE_URL: postgres.url } : {}),
       ...(typeof env === 'function' ? env() : env),
     });
