@@ -7,13 +7,13 @@ import { verifyConsistency, verifyProof, type SignedTreeHead, type TrustAnchors 
 import { freePort } from '../../scripts/ports.ts';
 import { backendAvailable } from '../support/backends.ts';
 import { runCli } from '../support/cli.ts';
-import { until } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { api } from '../support/http.ts';
 import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../support/redis.ts';
 import { GatewayProcess, ServiceProcess } from '../support/service.ts';
+import { until } from '../support/wait.ts';
 
 const TRANSFERS = 200;
 const ROWS = 150;

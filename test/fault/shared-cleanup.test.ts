@@ -10,12 +10,12 @@ import { discardAbandonedUploads } from '../../gateway/datasets/service.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { freePort } from '../../scripts/ports.ts';
 import { backendAvailable } from '../support/backends.ts';
-import { until } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type ContractFixture, type PartyFixture } from '../support/fixtures.ts';
 import { api } from '../support/http.ts';
 import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { GatewayProcess } from '../support/service.ts';
+import { until } from '../support/wait.ts';
 
 /** Records per stored chunk (gateway/datasets/service.ts): an upload this long has chunks on disk. */
 const CHUNK_RECORDS = 2000;

@@ -9,13 +9,14 @@ import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { deriveWorkerToken } from '../../kms/index.ts';
 import { backendAvailable } from '../support/backends.ts';
 import { runCli } from '../support/cli.ts';
-import { until, useWorker } from '../support/compute.ts';
+import { useWorker } from '../support/compute.ts';
 import { filesUnder } from '../support/files.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { engines, gatewayConfig, useGateway } from '../support/gateway.ts';
 import { api } from '../support/http.ts';
 import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../support/redis.ts';
+import { until } from '../support/wait.ts';
 
 const fields = [
   { name: 'customer_id', type: 'string', category: 'personal', subject: true },
