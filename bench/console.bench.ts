@@ -8,8 +8,8 @@ import { buildConsole } from '../console/index.ts';
 import { startGateway } from '../gateway/index.ts';
 import { chromiumPath, launchChromium } from '../test/support/browser.ts';
 import { proposeContract, registerParty } from '../test/support/fixtures.ts';
+import { api } from '../test/support/http.ts';
 import { startKmsProcess } from '../test/support/kms.ts';
-import { api } from '../test/support/stack.ts';
 import type { BenchResult } from './types.ts';
 
 /**

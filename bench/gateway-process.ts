@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GatewayProcess } from '../test/support/service.ts';
+import { freePort } from '../scripts/ports.ts';
 import { startKmsProcess } from '../test/support/kms.ts';
-import { freePort } from '../test/support/ports.ts';
+import { GatewayProcess } from '../test/support/service.ts';
 
 export interface BenchGateway {
   url: string;

@@ -6,8 +6,8 @@ import { keygen, startComputeWorker } from '../compute/index.ts';
 import { startGateway, type RunningGateway } from '../gateway/index.ts';
 import { deriveWorkerToken } from '../kms/index.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../test/support/fixtures.ts';
+import { api } from '../test/support/http.ts';
 import { startKmsProcess } from '../test/support/kms.ts';
-import { api } from '../test/support/stack.ts';
 import { cpuSince } from './compute.bench.ts';
 
 export interface JobStack {

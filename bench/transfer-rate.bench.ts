@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../scripts/ports.ts';
 import { approveContract, proposeContract, registerParty } from '../test/support/fixtures.ts';
-import { freePort } from '../test/support/ports.ts';
-import { api } from '../test/support/stack.ts';
+import { api } from '../test/support/http.ts';
 import { startGatewayProcess } from './gateway-process.ts';
 import type { BenchResult } from './types.ts';
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createSm3 } from '../crypto/index.ts';
 import { approveContract, proposeContract, registerParty } from '../test/support/fixtures.ts';
-import { api } from '../test/support/stack.ts';
+import { api } from '../test/support/http.ts';
 import { median, timed, type Measured } from './desensitize.bench.ts';
 import { startGatewayProcess } from './gateway-process.ts';
 import type { BenchResult } from './types.ts';

@@ -3,7 +3,8 @@ import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as node from '../crypto/index.ts';
 import { openEmbeddedLedger, verifyConsistency, verifyProof, type EmbeddedLedger, type TrustAnchors } from '../ledger/index.ts';
-import { receiptRecord, tempDataDir } from '../ledger/test-fixtures.ts';
+import { tempDir } from '../test/support/files.ts';
+import { receiptRecord } from '../test/support/ledger.ts';
 import { browserPlatform } from './build.ts';
 import * as browser from './web/platform/crypto.ts';
 
@@ -51,11 +52,9 @@ describe('browser crypto against node:crypto', () => {
 });
 
 describe('the verifier bundled for the page', () => {
-  const dirs: Array<{ remove(): void }> = [];
   const ledgers: EmbeddedLedger[] = [];
   afterAll(async () => {
     await Promise.all(ledgers.map((l) => l.close()));
-    dirs.forEach((d) => d.remove());
   });
 
   async function pageVerifier(): Promise<typeof import('./web/verifier.ts')> {
@@ -76,9 +75,7 @@ describe('the verifier bundled for the page', () => {
   }
 
   async function ledger(organizations: Parameters<typeof openEmbeddedLedger>[0]['organizations'] = []): Promise<EmbeddedLedger> {
-    const dir = tempDataDir();
-    dirs.push(dir);
-    const opened = await openEmbeddedLedger({ dataDir: dir.dir, organizations });
+    const opened = await openEmbeddedLedger({ dataDir: tempDir('sluice-ledger-'), organizations });
     ledgers.push(opened);
     return opened;
   }

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import smCrypto from 'sm-crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from '../crypto/index.ts';
-import { removeTempDirs, startTestKms, type TestKms } from '../test/kms/support.ts';
+import { startTestKms, type TestKms } from '../test/support/kms.ts';
 import { verifyAuditChain, type AuditEvent, type KmsPlugin } from './index.ts';
 
 const jcs = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string;
@@ -17,7 +17,6 @@ function tamper(ciphertext: string, index: number): string {
   return [...parts.slice(0, 3), sealed.toString('base64url')].join(':');
 }
 
-afterAll(removeTempDirs);
 
 describe('KMS HTTP API', () => {
   let kms: TestKms;

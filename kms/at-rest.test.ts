@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/index.ts';
 import { randomBytes } from '../crypto/index.ts';
-import { removeTempDirs, tempDataDir } from '../test/kms/support.ts';
+import { tempDir } from '../test/support/files.ts';
 import type { AuditedStore } from './audit.ts';
 import { Barrier } from './barrier.ts';
 import { loadKmsConfig } from './config.ts';
@@ -40,11 +40,10 @@ function spellings(secret: Uint8Array): Buffer[] {
   return [raw, Buffer.from(raw.toString('hex')), Buffer.from(raw.toString('hex').toUpperCase()), Buffer.from(raw.toString('base64')), Buffer.from(raw.toString('base64url'))];
 }
 
-afterAll(removeTempDirs);
 
 describe('KMS data at rest', () => {
   it('holds no master key, key material, data key or plaintext in any file of the data directory', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     const config = loadKmsConfig({ SLUICE_DATA_DIR: dataDir });
     const database = await openKmsStore(config);
     const barrier = new RecordingBarrier();

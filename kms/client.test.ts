@@ -1,21 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSluiceError, SluiceError } from '../common/index.ts';
+import type { SluiceError } from '../common/index.ts';
 import { randomBytes } from '../crypto/index.ts';
-import { freePort } from '../test/support/ports.ts';
-import { removeTempDirs, startTestKms, type TestKms } from '../test/kms/support.ts';
+import { freePort } from '../scripts/ports.ts';
+import { caught } from '../test/support/errors.ts';
+import { startTestKms, type TestKms } from '../test/support/kms.ts';
 import { KmsClient } from './index.ts';
-
-async function caught(promise: Promise<unknown>): Promise<SluiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSluiceError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A stand-in KMS that answers every request with `handler`. */
 async function fakeKms(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
@@ -31,7 +22,6 @@ async function fakeKms(handler: http.RequestListener): Promise<{ url: string; cl
   };
 }
 
-afterAll(removeTempDirs);
 
 describe('KmsClient against a real KMS', () => {
   let kms: TestKms;

@@ -1,12 +1,11 @@
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/index.ts';
-import { removeTempDirs, tempDataDir } from '../test/kms/support.ts';
+import { tempDir } from '../test/support/files.ts';
 import { deriveWorkerToken, Identities, resolveServiceToken } from './identity.ts';
 
-afterAll(removeTempDirs);
 
 describe('identities', () => {
   const service = 'kms_service-token-for-identity-tests';
@@ -28,7 +27,7 @@ describe('identities', () => {
   });
 
   it('refuses an empty stored token file rather than replacing it', () => {
-    const file = path.join(tempDataDir(), 'token');
+    const file = path.join(tempDir('sluice-kms-'), 'token');
     fs.writeFileSync(file, '\n');
     expect(() => resolveServiceToken(undefined, file, createLogger('kms-test', 'silent'))).toThrow(/is empty/);
   });

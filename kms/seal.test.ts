@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../common/index.ts';
-import { call, removeTempDirs, startTestKms, tempDataDir } from '../test/kms/support.ts';
+import { tempDir } from '../test/support/files.ts';
+import { api } from '../test/support/http.ts';
+import { startTestKms } from '../test/support/kms.ts';
 import { startKmsServer } from './index.ts';
 
 const silent = createLogger('kms-test', 'silent');
@@ -13,11 +15,10 @@ function forge(share: string): string {
   return bytes.toString('base64');
 }
 
-afterAll(removeTempDirs);
 
 describe('shamir seal', () => {
   it('starts sealed, initializes once, unseals at the threshold and refuses a wrong share set', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     let kms = await startTestKms({ SLUICE_DATA_DIR: dataDir, SLUICE_KMS_SEAL: 'shamir' });
     try {
       expect((await kms.http('GET', '/v1/sys/status')).body).toEqual({
@@ -104,7 +105,7 @@ describe('shamir seal', () => {
 
 describe('passphrase seal', () => {
   it('reopens with the same passphrase and refuses to start with another', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     const env = { SLUICE_DATA_DIR: dataDir, SLUICE_KMS_SEAL: 'passphrase', SLUICE_KMS_PASSPHRASE: 'correct horse battery staple' };
     let kms = await startTestKms(env);
     const keyId = (await kms.http('POST', '/v1/keys', { alg: 'SM4' })).body.keyId;
@@ -123,13 +124,13 @@ describe('passphrase seal', () => {
   });
 
   it('is refused without a passphrase', async () => {
-    await expect(startKmsServer({ env: { SLUICE_DATA_DIR: tempDataDir(), SLUICE_KMS_SEAL: 'passphrase' }, logger: silent })).rejects.toThrow(/SLUICE_KMS_PASSPHRASE/);
+    await expect(startKmsServer({ env: { SLUICE_DATA_DIR: tempDir('sluice-kms-'), SLUICE_KMS_SEAL: 'passphrase' }, logger: silent })).rejects.toThrow(/SLUICE_KMS_PASSPHRASE/);
   });
 });
 
 describe('file seal', () => {
   it('keeps the unseal key in a 0600 file and refuses to start without it, with another key, or in another mode', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     const kms = await startTestKms({ SLUICE_DATA_DIR: dataDir });
     await kms.close();
     const keyFile = path.join(dataDir, 'kms', 'unseal.key');
@@ -150,7 +151,7 @@ describe('file seal', () => {
   });
 
   it('can keep the unseal key outside the data directory', async () => {
-    const keyFile = path.join(tempDataDir(), 'mounted', 'unseal.key');
+    const keyFile = path.join(tempDir('sluice-kms-'), 'mounted', 'unseal.key');
     const kms = await startTestKms({ SLUICE_KMS_UNSEAL_KEY_FILE: keyFile });
     await kms.close();
     expect(fs.existsSync(keyFile)).toBe(true);
@@ -160,7 +161,7 @@ describe('file seal', () => {
 
 describe('service token', () => {
   it('is generated once into a 0600 file when none is configured, logged by path only', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     const lines: string[] = [];
     const logger = createLogger('kms', 'info', { write: (line: string) => void lines.push(line) });
     const env = { SLUICE_DATA_DIR: dataDir, SLUICE_KMS_PORT: '0' };
@@ -170,7 +171,7 @@ describe('service token', () => {
     try {
       expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
       expect(token).toMatch(/^kms_[A-Za-z0-9_-]{43}$/);
-      expect((await call(server.url, 'POST', '/v1/keys', token, { alg: 'SM4' })).status).toBe(201);
+      expect((await api(server.url, 'POST', '/v1/keys', { token, json: { alg: 'SM4' } })).status).toBe(201);
       expect(lines.join('\n')).toContain(tokenFile);
       expect(lines.join('\n')).not.toContain(token);
     } finally {
@@ -179,7 +180,7 @@ describe('service token', () => {
     server = await startKmsServer({ env, logger });
     try {
       expect(fs.readFileSync(tokenFile, 'utf8').trim()).toBe(token);
-      expect((await call(server.url, 'GET', '/v1/keys', token)).status).toBe(200);
+      expect((await api(server.url, 'GET', '/v1/keys', { token })).status).toBe(200);
       expect(lines.join('\n')).not.toContain(token);
     } finally {
       await server.close();

@@ -11,7 +11,8 @@ import {
   type EmbeddedLedgerOptions,
   type LedgerRecord,
 } from './index.ts';
-import { receiptRecord, tempDataDir } from './test-fixtures.ts';
+import { tempDir } from '../test/support/files.ts';
+import { receiptRecord } from '../test/support/ledger.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -19,8 +20,7 @@ afterEach(async () => {
 });
 
 async function open(options: Partial<EmbeddedLedgerOptions> = {}): Promise<{ ledger: EmbeddedLedger; dir: string }> {
-  const dir = options.dataDir ?? tempDataDir().dir;
-  if (!options.dataDir) cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const dir = options.dataDir ?? tempDir('sluice-ledger-');
   const ledger = await openEmbeddedLedger({ ...options, dataDir: dir });
   cleanups.push(() => ledger.close());
   return { ledger, dir };
@@ -113,8 +113,7 @@ describe('embedded ledger', () => {
   });
 
   it('survives a restart: old proofs verify, heights continue, history stays consistent', async () => {
-    const { dir } = tempDataDir();
-    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir('sluice-ledger-');
     const before = await openEmbeddedLedger({ dataDir: dir });
     const early = await Promise.all([1, 2, 3].map((n) => before.append(receiptRecord(n))));
     const late = await before.append(receiptRecord(4));
@@ -163,8 +162,7 @@ describe('embedded ledger', () => {
     expect(verifyConsistency(oldHead, honestHead, honest)).toEqual({ valid: true });
 
     // The operator rebuilds the ledger with its own key and one old record changed.
-    const { dir } = tempDataDir();
-    cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dir = tempDir('sluice-ledger-');
     fs.mkdirSync(path.join(dir, 'ledger'), { recursive: true });
     fs.copyFileSync(path.join(original.dir, 'ledger', 'operator-key.json'), path.join(dir, 'ledger', 'operator-key.json'));
     const forged = await open({ dataDir: dir });
@@ -218,8 +216,7 @@ describe('embedded ledger', () => {
   it('refuses mismatched co-signer keys and appends after close', async () => {
     const a = sm2GenerateKeyPair();
     const b = sm2GenerateKeyPair();
-    const { dir, remove } = tempDataDir();
-    cleanups.push(remove);
+    const dir = tempDir('sluice-ledger-');
     await expect(
       openEmbeddedLedger({ dataDir: dir, organizations: [{ org: 'regulator', alg: 'SM2', publicKey: a.publicKey, privateKey: b.privateKey }] }),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });

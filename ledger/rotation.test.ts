@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sm2GenerateKeyPair, sm2Sign } from '../crypto/index.ts';
+import { tempDir } from '../test/support/files.ts';
+import { receiptRecord } from '../test/support/ledger.ts';
 import { auditLedger } from './audit.ts';
 import { openEmbeddedLedger } from './embedded.ts';
 import { rotateEmbeddedOperatorKey } from './operator-key.ts';
-import { receiptRecord, tempDataDir } from './test-fixtures.ts';
 import { headStatement } from './tree-head.ts';
 import { anchorFingerprint, trustAnchorsProblem } from './trust.ts';
 import type { EmbeddedProof, SignedTreeHead } from './types.ts';
@@ -16,9 +17,7 @@ const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 function dataDir(): string {
-  const data = tempDataDir();
-  cleanups.push(data.remove);
-  return data.dir;
+  return tempDir('sluice-ledger-');
 }
 
 /** A head of `height` over `record` alone, signed as `org` with `privateKey`: what a holder of a key can forge. */

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sm2GenerateKeyPair, sm2Sign } from '../crypto/index.ts';
 import { kmsSealer } from '../kms/index.ts';
 import { backendAvailable } from '../test/support/backends.ts';
+import { startTestKms, type TestKms } from '../test/support/kms.ts';
+import { receiptRecord } from '../test/support/ledger.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from '../test/support/postgres.ts';
-import { removeTempDirs, startTestKms, type TestKms } from '../test/kms/support.ts';
 import { auditLedger, openEmbeddedLedger, verifyConsistency, verifyProof, type EmbeddedLedger, type EmbeddedLedgerOptions } from './index.ts';
-import { receiptRecord } from './test-fixtures.ts';
 
 /**
  * The embedded ledger in PostgreSQL, as several gateways share it: one chain whoever appends,
@@ -25,7 +25,6 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('embedded le
     for (const ledger of opened) await ledger.close();
     await kms?.close();
     await postgres?.stop();
-    removeTempDirs();
   });
 
   async function open(databaseUrl: string, options: Partial<EmbeddedLedgerOptions> = {}): Promise<EmbeddedLedger> {

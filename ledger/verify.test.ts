@@ -12,7 +12,8 @@ import {
   type LedgerRecord,
   type TrustAnchors,
 } from './index.ts';
-import { receiptRecord, tempDataDir } from './test-fixtures.ts';
+import { tempDir } from '../test/support/files.ts';
+import { receiptRecord } from '../test/support/ledger.ts';
 
 const HEX = '0123456789abcdef';
 
@@ -39,7 +40,7 @@ function verifiesEdited(bytes: Buffer, key: 'record' | 'receipt'): boolean {
 }
 
 describe('offline verification', () => {
-  const data = tempDataDir();
+  const data = tempDir('sluice-ledger-');
   let ledger: EmbeddedLedger;
   let record: LedgerRecord;
   let proof: EmbeddedProof;
@@ -47,7 +48,7 @@ describe('offline verification', () => {
   beforeAll(async () => {
     const owner = ed25519GenerateKeyPair();
     ledger = await openEmbeddedLedger({
-      dataDir: data.dir,
+      dataDir: data,
       organizations: [{ org: 'owner', alg: 'Ed25519', publicKey: owner.publicKey, privateKey: owner.privateKey }],
     });
     // A tree of 11 leaves so the audit path mixes left and right siblings and a right edge.
@@ -59,7 +60,6 @@ describe('offline verification', () => {
 
   afterAll(async () => {
     await ledger.close();
-    data.remove();
   });
 
   it('accepts the genuine receipt', () => {

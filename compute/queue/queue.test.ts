@@ -2,14 +2,12 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../common/index.ts';
 import { backendAvailable } from '../../test/support/backends.ts';
+import { repoRoot } from '../../test/support/files.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../../test/support/redis.ts';
 import { createJobQueue, type JobQueue } from './index.ts';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 function waitFor<T>(register: (resolve: (value: T) => void) => void, timeoutMs = 20_000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -97,7 +95,7 @@ function suite(name: string, redisUrl: () => string | undefined) {
       const queue = await createJobQueue<string, string>({ dataDir, redisUrl: redisUrl(), name: 'sluice-compute', leaseMs: 1000, pollMs: 50 });
       opened.push(queue);
       await queue.add(name, 'payload', { attempts: 3 });
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'kill.fixture.ts'), dataDir, redisUrl() ?? ''], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/support/processes/hanging-queue-worker.ts'), dataDir, redisUrl() ?? ''], { stdio: ['ignore', 'pipe', 'inherit'] });
       await waitFor<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes(`claimed ${name}`) && resolve()), 30_000);
       expect(await queue.get(name)).toMatchObject({ status: 'active' });
       child.kill('SIGKILL');

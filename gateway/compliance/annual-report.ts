@@ -1,6 +1,6 @@
-import type { ComplianceDatabase } from './database.ts';
 import { SCENARIO_EXEMPTIONS } from './rules/provisions-2024.ts';
 import type { Mechanism } from './scenario.ts';
+import type { ComplianceDatabase } from './store/index.ts';
 import { SubjectCounter } from './subject-counter.ts';
 import type { EgressFact, FactQuery, FieldCategory, ReportedEvent, TransferFact, TransferFactSource } from './transfer-facts.ts';
 

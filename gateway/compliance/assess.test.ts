@@ -1,9 +1,9 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { oldScenario, scenario } from '../../test/support/compliance/scenarios.ts';
 import { assess, countsTowardThresholds } from './assess.ts';
-import { assessmentSchema, scenarioSchema } from './schemas.ts';
 import type { Scenario } from './scenario.ts';
-import { oldScenario, scenario } from './test/scenarios.ts';
+import { assessmentSchema, scenarioSchema } from './schemas.ts';
 
 const SA = 'security_assessment';
 const SC = 'standard_contract_or_certification';

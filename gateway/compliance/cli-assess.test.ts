@@ -1,21 +1,21 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli/main.ts';
-import { scenario } from './test/scenarios.ts';
+import { runCliInProcess } from '../../test/support/cli.ts';
+import { scenario } from '../../test/support/compliance/scenarios.ts';
+import { tempDir } from '../../test/support/files.ts';
 
-async function run(args: string[], stdin = '') {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-assess-'));
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
+function run(args: string[], stdin = '') {
+  const dir = tempDir('sluice-assess-');
   const write = (name: string, text: string) => fs.writeFileSync(path.join(dir, name), text);
-  return { dir, write, result: async () => ({ code: await main(args, { stdin: Readable.from([stdin]), stdout, stderr, env: {}, cwd: dir }), out, err }) };
+  return {
+    dir,
+    write,
+    result: async () => {
+      const { code, stdout, stderr } = await runCliInProcess(args, { cwd: dir, input: stdin });
+      return { code, out: stdout, err: stderr };
+    },
+  };
 }
 
 describe('sluice assess SCENARIO_FILE', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { onBothDatabases } from '../../test/support/compliance/databases.ts';
 import { FilingsStore } from './filings.ts';
-import { onBothDatabases } from './test/databases.ts';
 
 describe('FilingsStore', () => {
   onBothDatabases((open) => {

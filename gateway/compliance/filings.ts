@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { fail } from '../../common/index.ts';
-import type { ComplianceDatabase } from './database.ts';
 import { chinaDate } from './facts.ts';
 import type { Mechanism } from './scenario.ts';
 import { transferDate } from './schemas.ts';
+import type { ComplianceDatabase } from './store/index.ts';
 import type { ComplianceTables, FilingsTable } from './tables.ts';
 import { compileValidator } from './validation.ts';
 

@@ -1,4 +1,4 @@
-/** Compliance engine, counting store, filings and reports (docs/COMPLIANCE.md). */
+/** Compliance engine: rules, subject counting over the subject store (./store/), filings and reports (docs/COMPLIANCE.md). */
 export { assess, countsTowardThresholds } from './assess.ts';
 export { chinaDate } from './facts.ts';
 export { scenarioSchema, assessmentSchema } from './schemas.ts';
@@ -7,8 +7,7 @@ export { FTZS, LEGAL_BASES, MECHANISMS, MODALITIES, SCENARIO_KINDS } from './sce
 export { RULES, type RuleMeta, type RuleSource } from './rules/catalog.ts';
 export { NEGATIVE_LISTS, type ListField, type ListThreshold, type NegativeList } from './lists/index.ts';
 export { complianceMigrations } from './migrations.ts';
-export type { ComplianceDatabase } from './database.ts';
-export { SubjectSet, SUBJECT_BYTES } from './subject-set.ts';
+export { SubjectSet, SUBJECT_BYTES, type ComplianceDatabase } from './store/index.ts';
 export { SubjectCounter, type CommitResult, type SubjectBatch, type SubjectCounterOptions, type SubjectCounts } from './subject-counter.ts';
 export { FilingsStore, filingSchema, FILING_MECHANISMS, type Filing, type FilingInput, type FilingMechanism, type FilingStatus } from './filings.ts';
 export { complianceStatus, type ComplianceStatus, type ExporterProfile } from './status.ts';

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { annualReport } from './annual-report.ts';
+import { onBothDatabases } from '../../test/support/compliance/databases.ts';
+import { egressFact, fact, source } from '../../test/support/compliance/facts.ts';
+import { scenario } from '../../test/support/compliance/scenarios.ts';
 import { renderAnnualReportMarkdown } from './annual-report-markdown.ts';
+import { annualReport } from './annual-report.ts';
 import { FilingsStore } from './filings.ts';
 import { pipiaDraft, type PipiaContract, type PipiaDataset } from './pipia.ts';
 import { complianceStatus } from './status.ts';
 import { SubjectCounter } from './subject-counter.ts';
-import { onBothDatabases } from './test/databases.ts';
-import { egressFact, fact, source } from './test/facts.ts';
-import { scenario } from './test/scenarios.ts';
 
 describe('complianceStatus and annualReport (R-REPORT)', () => {
   onBothDatabases((open) => {

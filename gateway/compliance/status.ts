@@ -1,8 +1,8 @@
 import { assess } from './assess.ts';
-import type { ComplianceDatabase } from './database.ts';
 import { chinaDate } from './facts.ts';
 import { FilingsStore, type Filing } from './filings.ts';
 import type { Ftz, Mechanism, Regime } from './scenario.ts';
+import type { ComplianceDatabase } from './store/index.ts';
 import { SubjectCounter } from './subject-counter.ts';
 
 /** What status needs to know about the exporter beyond its counts. */

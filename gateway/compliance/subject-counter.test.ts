@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { onBothDatabases } from '../../test/support/compliance/databases.ts';
 import { assess } from './assess.ts';
 import type { Scenario } from './scenario.ts';
 import { SubjectCounter, type SubjectBatch } from './subject-counter.ts';
-import { onBothDatabases } from './test/databases.ts';
 
 const subjects = (n: number) => Array.from({ length: n }, () => randomBytes(32));
 const only = (personal: Uint8Array[], sensitive: Uint8Array[] = []): SubjectBatch => ({ personal, sensitive });

@@ -1,16 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { fail } from '../../common/index.ts';
 import { scenarioExemption } from './assess.ts';
-import type { ComplianceDatabase } from './database.ts';
 import { toFacts } from './facts.ts';
 import { REGIME_2022_TO } from './rules/catalog.ts';
 import type { Scenario } from './scenario.ts';
-import { SubjectSetCache } from './subject-cache.ts';
-import { SubjectRuns } from './subject-runs.ts';
-import { SubjectSet } from './subject-set.ts';
-import { appendChunk, createBucket, growWindow, readBucket, type Bucket } from './subject-store.ts';
-import type { ComplianceTables, SubjectCategory } from './tables.ts';
+import { createSubjectStore, SubjectSet, type Bucket, type ComplianceDatabase, type HeldSubjects, type SubjectCategory, type SubjectStore, type SubjectStoreOptions } from './store/index.ts';
 
 /**
  * Keyed hashes of the persons a transfer carries: `personal` those whose non-sensitive PI leaves,
@@ -39,10 +33,7 @@ export interface CommitResult {
   counts: SubjectCounts;
 }
 
-export interface SubjectCounterOptions {
-  /** Memory for cached subject sets, 16 bytes per subject (default 1 GiB ≈ 67M subjects). */
-  cacheBytes?: number;
-}
+export type SubjectCounterOptions = SubjectStoreOptions;
 
 /** The last year in which a transfer can fall under the 2022 regime and its previous-year window. */
 const LAST_WINDOW_YEAR = Number(REGIME_2022_TO.slice(0, 4));
@@ -71,14 +62,12 @@ function categories(year: number, batch: SubjectBatch): CategoryBatch[] {
   return out;
 }
 
-const EMPTY = new SubjectRuns();
-
 /** Subjects of the batch not yet in `set`. */
-function absent(subjects: SubjectSet, set: SubjectRuns): SubjectSet {
+function absent(subjects: SubjectSet, set: HeldSubjects): SubjectSet {
   return subjects.without(set.found(subjects.keys));
 }
 
-function countIn(subjects: SubjectSet, set: SubjectRuns): number {
+function countIn(subjects: SubjectSet, set: HeldSubjects): number {
   let n = 0;
   for (const f of set.found(subjects.keys)) n += f;
   return n;
@@ -86,46 +75,34 @@ function countIn(subjects: SubjectSet, set: SubjectRuns): number {
 
 /**
  * The de-duplicated, per-exporter cumulative counts behind R-EX6, R-SA3, R-SA4, R-SC1, R-SC2 and
- * R-OLD-SA (R-NO-SPLIT). Each (exporter, year, category) bucket is an append-only log of chunks
- * holding the subjects new to it, a running counter, and an in-memory copy of the set for
- * membership tests — so a person counts once however many transfers carry them, and counting a
- * transfer costs O(batch · log(held / batch)), not O(held). Create one per process and share it.
+ * R-OLD-SA (R-NO-SPLIT): which (exporter, year, category) sets of the subject store a transfer's
+ * persons join, and what the counts are then — so a person counts once however many transfers
+ * carry them. The 2022 regime's previous-year window is kept in each bucket's second counter.
+ * Create one per process and share it (its store caches the sets).
  *
  * Race-free use by the transfer path, all in one transaction:
  * `lockExporter` → `preview` → assess → check filing → `commit` → transfer row and receipt.
  */
 export class SubjectCounter {
-  private readonly cache: SubjectSetCache;
+  private readonly store: SubjectStore;
 
   constructor(
     private readonly database: ComplianceDatabase,
     options: SubjectCounterOptions = {},
   ) {
-    this.cache = new SubjectSetCache(options.cacheBytes ?? 2 ** 30);
+    this.store = createSubjectStore(database, options);
   }
 
-  /**
-   * Serializes count-and-commit per exporter until `trx` ends; call it first in the transaction.
-   * PostgreSQL: a transaction-scoped advisory lock keyed by the exporter. SQLite: the upsert takes
-   * the database write lock before anything is read, which serializes writers across processes too.
-   */
-  async lockExporter(trx: Transaction<any>, exporterId: string): Promise<void> {
-    if (this.database.dialect === 'postgres') {
-      await sql`SELECT pg_advisory_xact_lock(hashtext('sluice.compliance'), hashtext(${exporterId}))`.execute(trx);
-      return;
-    }
-    await (trx as Transaction<ComplianceTables>)
-      .insertInto('compliance_exporter_locks')
-      .values({ exporter_id: exporterId, acquisitions: 1 })
-      .onConflict((oc) => oc.column('exporter_id').doUpdateSet({ acquisitions: sql`compliance_exporter_locks.acquisitions + 1` }))
-      .execute();
+  /** Serializes count-and-commit per exporter until `trx` ends; call it first in the transaction. */
+  lockExporter(trx: Transaction<any>, exporterId: string): Promise<void> {
+    return this.store.lockExporter(trx, exporterId);
   }
 
   /** The counts as they stand, from the counter rows alone. */
   async counts(exporterId: string, year: number, executor: Kysely<any> = this.database.db): Promise<SubjectCounts> {
     checkYear(year);
-    const personal = await readBucket(executor, exporterId, year, 'personal');
-    const sensitive = await readBucket(executor, exporterId, year, 'sensitive');
+    const personal = await this.store.read(executor, exporterId, year, 'personal');
+    const sensitive = await this.store.read(executor, exporterId, year, 'sensitive');
     const counts: SubjectCounts = { year, personal: personal?.subjects ?? 0, sensitive: sensitive?.subjects ?? 0, personalSincePreviousYear: null, sensitiveSincePreviousYear: null };
     if (windowed(year)) {
       counts.personalSincePreviousYear = await this.windowCount(executor, exporterId, year, 'any');
@@ -139,13 +116,13 @@ export class SubjectCounter {
     checkYear(year);
     const counts: SubjectCounts = { year, personal: 0, sensitive: 0, personalSincePreviousYear: null, sensitiveSincePreviousYear: null };
     for (const { category, subjects, window } of categories(year, batch)) {
-      const bucket = await readBucket(executor, exporterId, year, category);
-      const current = bucket ? await this.cache.current(executor, bucket) : EMPTY;
+      const bucket = await this.store.read(executor, exporterId, year, category);
+      const current = await this.store.held(executor, bucket);
       const fresh = absent(subjects, current);
       if (category !== 'any') counts[category] = (bucket?.subjects ?? 0) + fresh.size;
       if (!window) continue;
-      const previous = await readBucket(executor, exporterId, year - 1, category);
-      const before = previous ? await this.cache.current(executor, previous) : EMPTY;
+      const previous = await this.store.read(executor, exporterId, year - 1, category);
+      const before = await this.store.held(executor, previous);
       const base = bucket?.window_subjects ?? previous?.subjects ?? 0;
       counts[category === 'any' ? 'personalSincePreviousYear' : 'sensitiveSincePreviousYear'] = base + fresh.size - countIn(fresh, before);
     }
@@ -164,33 +141,32 @@ export class SubjectCounter {
     await this.lockExporter(trx, exporterId);
     for (const { category, subjects, window } of categories(year, batch)) {
       if (subjects.size === 0) continue;
-      const bucket = (await readBucket(trx, exporterId, year, category)) ?? (await this.createBucket(trx, exporterId, year, category, window));
-      const fresh = absent(subjects, await this.cache.current(trx, bucket));
+      const bucket = (await this.store.read(trx, exporterId, year, category)) ?? (await this.createBucket(trx, exporterId, year, category, window));
+      const fresh = absent(subjects, await this.store.held(trx, bucket));
       if (fresh.size === 0) continue;
       let windowAdded = 0;
       if (window) {
-        const previous = await readBucket(trx, exporterId, year - 1, category);
-        windowAdded = fresh.size - (previous ? countIn(fresh, await this.cache.current(trx, previous)) : 0);
+        const previous = await this.store.read(trx, exporterId, year - 1, category);
+        windowAdded = fresh.size - countIn(fresh, await this.store.held(trx, previous));
         // A late commit into an earlier year also grows the following year's window.
-        const next = windowed(year + 1) ? await readBucket(trx, exporterId, year + 1, category) : undefined;
-        if (next) await growWindow(trx, next.id, fresh.size - countIn(fresh, await this.cache.current(trx, next)));
+        const next = windowed(year + 1) ? await this.store.read(trx, exporterId, year + 1, category) : undefined;
+        if (next) await this.store.growWindow(trx, next, fresh.size - countIn(fresh, await this.store.held(trx, next)));
       }
-      const chunk = { seq: bucket.chunks + 1, chunk_id: randomBytes(16), subjects: fresh.size, hashes: fresh.keys };
-      await appendChunk(trx, bucket, chunk, windowAdded);
+      await this.store.append(trx, bucket, fresh, windowAdded);
     }
     return { counted: true, counts: await this.counts(exporterId, year, trx) };
   }
 
   private async windowCount(executor: Kysely<any>, exporterId: string, year: number, category: SubjectCategory): Promise<number> {
-    const bucket = await readBucket(executor, exporterId, year, category);
+    const bucket = await this.store.read(executor, exporterId, year, category);
     if (bucket) return bucket.window_subjects ?? 0;
-    return (await readBucket(executor, exporterId, year - 1, category))?.subjects ?? 0;
+    return (await this.store.read(executor, exporterId, year - 1, category))?.subjects ?? 0;
   }
 
   /** A new year's window starts as the previous year's set. */
   private async createBucket(trx: Transaction<any>, exporterId: string, year: number, category: SubjectCategory, window: boolean): Promise<Bucket> {
-    const previous = window ? await readBucket(trx, exporterId, year - 1, category) : undefined;
-    return createBucket(trx, exporterId, year, category, window ? (previous?.subjects ?? 0) : null);
+    const previous = window ? await this.store.read(trx, exporterId, year - 1, category) : undefined;
+    return this.store.create(trx, exporterId, year, category, window ? (previous?.subjects ?? 0) : null);
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { keysA } from '../../test/support/desensitize.ts';
 import { createDesensitizer } from './desensitizer.ts';
 import { desensitizeStream } from './stream.ts';
-import { keysA } from './test-support.ts';
 import { createFieldEncryptor } from './transforms/field-encryption.ts';
 
 describe('createDesensitizer', () => {

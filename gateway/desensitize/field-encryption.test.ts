@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { keysA } from '../../test/support/desensitize.ts';
+import { thrown } from '../../test/support/errors.ts';
 import { createDesensitizer } from './desensitizer.ts';
-import { keysA, thrown } from './test-support.ts';
 import { createFieldEncryptor, decryptField, parseFieldCiphertext } from './transforms/field-encryption.ts';
 
 const sm4Key = new Uint8Array(16).fill(3);

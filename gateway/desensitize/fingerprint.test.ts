@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { keysA } from '../../test/support/desensitize.ts';
 import { generate, prng } from '../discovery/labelled-corpus.ts';
 import type { DataRecord } from '../formats/index.ts';
 import { createDesensitizer } from './desensitizer.ts';
 import { recipientFingerprintKey } from './keys.ts';
-import { keysA } from './test-support.ts';
 import { traceLeak } from './trace.ts';
 
 const r = prng(99);

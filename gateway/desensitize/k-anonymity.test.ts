@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { keysA } from '../../test/support/desensitize.ts';
+import { thrown } from '../../test/support/errors.ts';
 import { createDesensitizer } from './desensitizer.ts';
 import { enforceMinK, kAnonymity, quasiIdentifiersOf } from './k-anonymity.ts';
-import { keysA, thrown } from './test-support.ts';
 
 const people = Array.from({ length: 100 }, (_, i) => ({ id: `p${i}`, age: 20 + (i % 40), city: i < 99 ? ['北京', '上海'][i % 2] : '拉萨' }));
 const policy = { id: { transform: 'hash' }, age: { transform: 'generalize', step: 10 }, city: { transform: 'keep' } };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hkdf } from '../../crypto/index.ts';
+import { thrown } from '../../test/support/errors.ts';
 import { deriveTransformKeys, recipientFingerprintKey, secretFromKeyFile } from './keys.ts';
-import { thrown } from './test-support.ts';
 
 describe('deriveTransformKeys', () => {
   const secret = Uint8Array.from(Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex'));

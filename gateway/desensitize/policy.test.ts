@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../test/support/errors.ts';
 import { parseFieldPolicy, validateFieldPolicies } from './policy.ts';
-import { thrown } from './test-support.ts';
 import { TRANSFORMS } from './types.ts';
 
 const schema = [

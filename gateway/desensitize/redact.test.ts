@@ -1,11 +1,12 @@
 import { createDecipheriv, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { keysA, keysB } from '../../test/support/desensitize.ts';
+import { thrown } from '../../test/support/errors.ts';
 import { freeTextCorpus } from '../discovery/text/free-text-corpus.ts';
 import { batchTextFor, type DataRecord } from '../formats/index.ts';
 import { createDesensitizer } from './desensitizer.ts';
 import { subKey } from './keys.ts';
 import { validateFieldPolicies } from './policy.ts';
-import { keysA, keysB, thrown } from './test-support.ts';
 import { createThreadedDesensitizer } from './threads/threaded.ts';
 import { createRedactor } from './transforms/redact.ts';
 import { createRedactionTokens, TOKEN_PATTERN } from './transforms/redaction-tokens.ts';

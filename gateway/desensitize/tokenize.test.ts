@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { keysA, keysB } from '../../test/support/desensitize.ts';
 import { createDesensitizer } from './desensitizer.ts';
-import { keysA, keysB } from './test-support.ts';
 import { createTokenizer } from './transforms/tokenize.ts';
 
 const classes = (s: string): string => s.replace(/[0-9]/g, 'D').replace(/[A-Z]/g, 'U').replace(/[a-z]/g, 'L').replace(/[\u4e00-\u9fff]/g, 'H');

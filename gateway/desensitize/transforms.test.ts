@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { keysA, keysB } from '../../test/support/desensitize.ts';
 import { isBankCard, isChineseName, isEmail, isMobile, isResidentId } from '../discovery/index.ts';
 import { createDesensitizer } from './desensitizer.ts';
-import { keysA, keysB } from './test-support.ts';
 import { SIMULATE_TYPES, type SimulateType } from './types.ts';
 
 const MB = '文'.repeat(1 << 20);

@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isSluiceError } from '../../common/index.ts';
+import { chunked, collect } from '../../test/support/formats.ts';
 import { readCsv } from './csv-reader.ts';
-import { chunked, collect } from './test-helpers.ts';
 import { writeRecords } from './write-records.ts';
 import { csvField, csvSerializer } from './writers.ts';
 

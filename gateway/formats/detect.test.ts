@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { chunked } from '../../test/support/formats.ts';
 import { formatFromContent, formatFromName, sniffFormat } from './detect.ts';
-import { chunked } from './test-helpers.ts';
 
 describe('format detection', () => {
   it('reads the extension', () => {

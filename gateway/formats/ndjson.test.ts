@@ -1,9 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isSluiceError } from '../../common/index.ts';
+import { chunked, collect } from '../../test/support/formats.ts';
 import { readJsonArray } from './json-array-reader.ts';
 import { readNdjson } from './ndjson-reader.ts';
-import { chunked, collect } from './test-helpers.ts';
 import { writeRecords } from './write-records.ts';
 
 const records = [

@@ -6,7 +6,7 @@ import smCrypto from 'sm-crypto';
 import { sm4 as smV2Sm4 } from 'sm-crypto-v2';
 import { afterAll, describe, expect, it } from 'vitest';
 import { aeadEncrypt, canonicalBytes, concatBytes, randomBytes, sm2Encrypt, sm2GenerateKeyPair } from '../../crypto/index.ts';
-import { runCli } from '../cli/test-io.ts';
+import { runCliInProcess } from '../../test/support/cli.ts';
 import { openPackage, PackageReader, PackageWriter, PACKAGE_MAGIC, PACKAGE_SEGMENT_SIZE, type PackageMeta } from './stream.ts';
 
 const recipient = sm2GenerateKeyPair();
@@ -147,7 +147,7 @@ describe('package format sluice.package.v2', () => {
 
     it('writes the records of a package as NDJSON', async () => {
       fs.writeFileSync(path.join(dir, 'ok.sluice'), whole(sealed));
-      const out = await runCli(['open', 'ok.sluice', '--key', 'key.json'], { cwd: dir });
+      const out = await runCliInProcess(['open', 'ok.sluice', '--key', 'key.json'], { cwd: dir });
       expect(out.code, out.stderr).toBe(0);
       expect(out.stdout).toBe(new TextDecoder().decode(records));
     });
@@ -155,7 +155,7 @@ describe('package format sluice.package.v2', () => {
     it('exits 1 on a package cut short, after only the segments that authenticated', async () => {
       const cut = concatBytes(sealed.prologue, ...sealed.segments.slice(0, -1));
       fs.writeFileSync(path.join(dir, 'cut.sluice'), cut);
-      const out = await runCli(['open', 'cut.sluice', '--key', 'key.json'], { cwd: dir });
+      const out = await runCliInProcess(['open', 'cut.sluice', '--key', 'key.json'], { cwd: dir });
       expect(out.code).toBe(1);
       expect(out.stderr).toMatch(/DECRYPT_FAILED|failed authentication/);
       expect(Buffer.byteLength(out.stdout)).toBe((sealed.segments.length - 2) * PACKAGE_SEGMENT_SIZE);

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FABRIC_DEFAULTS, type FabricSettings } from '../../ledger/fabric/index.ts';
 import type { TrustAnchors } from '../../ledger/index.ts';
-import { freePort, waitForPort } from '../../test/support/ports.ts';
+import { freePort, waitForPort } from '../ports.ts';
 import { fabricBinDir, fabricBinariesPresent, type FabricBinary } from './toolchain.ts';
 
 const run = promisify(execFile);

@@ -2,10 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { until, useWorker } from '../support/compute.ts';
+import { runCli } from '../support/cli.ts';
+import { useWorker } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { api, runCli } from '../support/stack.ts';
+import { api } from '../support/http.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * A curious analyst with an obliging data owner: every job the analyst asks for, the owner

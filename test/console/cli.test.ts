@@ -8,11 +8,12 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sm2GenerateKeyPair } from '../../crypto/index.ts';
 import { openPackage, PACKAGE_FORMAT } from '../../gateway/index.ts';
-import { runCli } from '../../gateway/cli/test-io.ts';
 import { backendAvailable, findExecutable } from '../support/backends.ts';
+import { runCli, runCliInProcess } from '../support/cli.ts';
+import { sluiceBin } from '../support/files.ts';
 import { proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { api, runCli as runPipedCli, sluiceBin } from '../support/stack.ts';
+import { api } from '../support/http.ts';
 
 /** Above this many records a transfer runs in the background (202). */
 const SYNC_RECORDS = 20;
@@ -96,7 +97,7 @@ describe('people-facing CLI verbs', () => {
   });
 
   it('shows a contract in plain words: Chinese for its owner with the mechanism, English for an overseas recipient', async () => {
-    const asOwner = await runCli(['contract', 'show', contractId], { env: env(owner), cwd });
+    const asOwner = await runCliInProcess(['contract', 'show', contractId], { env: env(owner), cwd });
     expect(asOwner.stderr).toBe("");
     expect(asOwner.code).toBe(0);
     expect(asOwner.stdout).toContain('离境的字段');
@@ -104,44 +105,44 @@ describe('people-facing CLI verbs', () => {
     expect(asOwner.stdout).toMatch(/留在境内的字段\n  • name \[个人信息\]/);
     expect(asOwner.stdout).toContain('合规机制: 无需申报');
     expect(asOwner.stdout).toContain('再识别风险');
-    const asRecipient = await runCli(['contract', 'show', contractId, '--gateway', harness().url, '--token', recipient.token], { cwd });
+    const asRecipient = await runCliInProcess(['contract', 'show', contractId, '--gateway', harness().url, '--token', recipient.token], { cwd });
     expect(asRecipient.code).toBe(0);
     expect(asRecipient.stdout).toContain('phone [personal information]: masked: the first 3 and last 4 characters kept');
     expect(asRecipient.stdout).not.toContain('Legal mechanism');
-    const json = await runCli(['contract', 'show', contractId, '--json'], { env: env(recipient), cwd });
+    const json = await runCliInProcess(['contract', 'show', contractId, '--json'], { env: env(recipient), cwd });
     expect(JSON.parse(json.stdout)).toMatchObject({ id: contractId, status: 'pending' });
   });
 
   it('refuses usage without a gateway (exit 2) and a stranger (exit 1, FORBIDDEN)', async () => {
-    const missing = await runCli(['contract', 'show', contractId], { env: {}, cwd });
+    const missing = await runCliInProcess(['contract', 'show', contractId], { env: {}, cwd });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('SLUICE_URL');
     const stranger = await registerParty(harness().url, harness().adminToken, { name: 'Other', kind: 'overseas', jurisdiction: 'US' });
-    const refused = await runCli(['contract', 'show', contractId], { env: env(stranger), cwd });
+    const refused = await runCliInProcess(['contract', 'show', contractId], { env: env(stranger), cwd });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('FORBIDDEN');
-    const notOwner = await runCli(['contract', 'approve', contractId, '--key', 'recipient.json'], { env: env(recipient), cwd });
+    const notOwner = await runCliInProcess(['contract', 'approve', contractId, '--key', 'recipient.json'], { env: env(recipient), cwd });
     expect(notOwner.code).toBe(1);
     expect(notOwner.stderr).toContain('FORBIDDEN');
   });
 
   it('approves with the owner key signed locally; another key is refused before anything is sent', async () => {
-    const wrong = await runCli(['contract', 'approve', contractId, '--key', 'stranger.json'], { env: env(owner), cwd });
+    const wrong = await runCliInProcess(['contract', 'approve', contractId, '--key', 'stranger.json'], { env: env(owner), cwd });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('does not match the public key registered');
     expect((await api(harness().url, 'GET', `/v1/contracts/${contractId}`, { token: owner.token })).body.status).toBe('pending');
-    const approved = await runCli(['contract', 'approve', contractId, '--key', 'owner.json'], { env: env(owner), cwd });
+    const approved = await runCliInProcess(['contract', 'approve', contractId, '--key', 'owner.json'], { env: env(owner), cwd });
     expect(approved.code).toBe(0);
     expect(JSON.parse(approved.stdout)).toMatchObject({ id: contractId, status: 'approved', ledger: { anchored: true } });
     expect(approved.stdout + approved.stderr).not.toContain(owner.keys.privateKey);
-    const again = await runCli(['contract', 'approve', contractId, '--key', 'owner.json'], { env: env(owner), cwd });
+    const again = await runCliInProcess(['contract', 'approve', contractId, '--key', 'owner.json'], { env: env(owner), cwd });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('CONFLICT');
   });
 
   it('transfers to a file that sluice open decrypts, with no progress bar when piped', async () => {
     // 30 records: above the synchronous limit, so the gateway answers 202 and the CLI follows it.
-    const piped = await runCli(['transfer', contractId, '--purpose', 'analytics', '--out', 'pkg.sluice'], { env: env(recipient), cwd });
+    const piped = await runCliInProcess(['transfer', contractId, '--purpose', 'analytics', '--out', 'pkg.sluice'], { env: env(recipient), cwd });
     expect(piped.stderr).toBe('');
     expect(piped.code).toBe(0);
     const summary = JSON.parse(piped.stdout) as { id: string; records: number; bytes: number; out: string };
@@ -150,15 +151,15 @@ describe('people-facing CLI verbs', () => {
     const bytes = fs.readFileSync(path.join(cwd, 'pkg.sluice'));
     expect(bytes.length).toBe(summary.bytes);
     expect(bytes.subarray(0, MAGIC.length).equals(MAGIC)).toBe(true);
-    const opened = await runCli(['open', 'pkg.sluice', '--key', 'recipient.json'], { cwd });
+    const opened = await runCliInProcess(['open', 'pkg.sluice', '--key', 'recipient.json'], { cwd });
     expect(opened.code).toBe(0);
     expect(records(opened.stdout)).toEqual(expected);
     // The package is the recipient's: another key opens nothing.
-    const stranger = await runCli(['open', 'pkg.sluice', '--key', 'stranger.json'], { cwd });
+    const stranger = await runCliInProcess(['open', 'pkg.sluice', '--key', 'stranger.json'], { cwd });
     expect([stranger.code, stranger.stdout]).toEqual([1, '']);
 
     // Without --out the package is the output (binary, 201 this time); the summary goes to stderr.
-    const toStdout = await runCli(['transfer', contractId, '--purpose', 'analytics', '--limit', '5'], { env: env(recipient), cwd });
+    const toStdout = await runCliInProcess(['transfer', contractId, '--purpose', 'analytics', '--limit', '5'], { env: env(recipient), cwd });
     expect(toStdout.code).toBe(0);
     const summary5 = JSON.parse(toStdout.stderr) as { id: string };
     expect(summary5).toMatchObject({ status: 'completed', records: 5, subjects: 5, bytes: toStdout.stdoutBytes.length });
@@ -168,7 +169,7 @@ describe('people-facing CLI verbs', () => {
     const receipt = await api(harness().url, 'GET', `/v1/transfers/${summary5.id}/receipt`, { token: recipient.token });
     expect(receipt.body.receipt.data.packageDigest).toBe(createHash('sm3').update(toStdout.stdoutBytes).digest('hex'));
 
-    const refused = await runCli(['transfer', contractId, '--purpose', 'marketing', '--out', 'no.sluice'], { env: env(recipient), cwd });
+    const refused = await runCliInProcess(['transfer', contractId, '--purpose', 'marketing', '--out', 'no.sluice'], { env: env(recipient), cwd });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('PURPOSE_NOT_ALLOWED');
     expect(fs.existsSync(path.join(cwd, 'no.sluice'))).toBe(false);
@@ -180,10 +181,10 @@ describe('people-facing CLI verbs', () => {
       const follow = async (mode: 'pass' | 'refuse' | 'cut', out: string) => {
         proxy.mode = mode;
         proxy.requests.length = 0;
-        const run = await runCli(['transfer', contractId, '--purpose', 'analytics', '--out', out], { env: { SLUICE_URL: proxy.url, SLUICE_TOKEN: recipient.token }, cwd });
+        const run = await runCliInProcess(['transfer', contractId, '--purpose', 'analytics', '--out', out], { env: { SLUICE_URL: proxy.url, SLUICE_TOKEN: recipient.token }, cwd });
         expect(run.stderr).toBe('');
         const { id } = JSON.parse(run.stdout) as { id: string };
-        expect(records((await runCli(['open', out, '--key', 'recipient.json'], { cwd })).stdout)).toEqual(expected);
+        expect(records((await runCliInProcess(['open', out, '--key', 'recipient.json'], { cwd })).stdout)).toEqual(expected);
         return { events: proxy.requests.filter((r) => r === `GET /v1/transfers/${id}/events`).length, polls: proxy.requests.filter((r) => r === `GET /v1/transfers/${id}`).length };
       };
       expect(await follow('pass', 'streamed.sluice')).toEqual({ events: 1, polls: 0 });
@@ -206,9 +207,9 @@ describe('people-facing CLI verbs', () => {
       expect(shown.output).toMatch(/\r\u001b\[2Ktransfer trf_[0-9a-f]{32} \[#{30}\] 100% 30\/30 records/);
       expect(shown.output).toMatch(/\r\u001b\[2Kpackage \[#{30}\] 100% /);
       expect(shown.output).toContain('"records":30');
-      expect(records((await runCli(['open', 'tty.sluice', '--key', 'recipient.json'], { cwd })).stdout)).toEqual(expected);
+      expect(records((await runCliInProcess(['open', 'tty.sluice', '--key', 'recipient.json'], { cwd })).stdout)).toEqual(expected);
 
-      const piped = await runPipedCli(['transfer', contractId, '--purpose', 'analytics', '--out', path.join(cwd, 'piped.sluice')], env(recipient));
+      const piped = await runCli(['transfer', contractId, '--purpose', 'analytics', '--out', path.join(cwd, 'piped.sluice')], env(recipient));
       expect([piped.code, piped.stderr]).toEqual([0, '']);
       expect(piped.stdout).not.toContain('\u001b');
       expect(JSON.parse(piped.stdout)).toMatchObject({ status: 'completed', records: 30 });
@@ -217,36 +218,36 @@ describe('people-facing CLI verbs', () => {
 
   it('exits 1 with the code a background transfer failed with, and writes no file', async () => {
     const { kms } = harness();
-    await kms.kill();
+    await kms.stop('SIGKILL');
     try {
-      const failed = await runCli(['transfer', contractId, '--purpose', 'analytics', '--out', 'failed.sluice'], { env: env(recipient), cwd });
+      const failed = await runCliInProcess(['transfer', contractId, '--purpose', 'analytics', '--out', 'failed.sluice'], { env: env(recipient), cwd });
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/^sluice: KMS_UNAVAILABLE: transfer trf_[0-9a-f]{32} failed: /);
       expect(failed.stdout).toBe('');
       expect(fs.existsSync(path.join(cwd, 'failed.sluice'))).toBe(false);
       expect(fs.existsSync(path.join(cwd, 'failed.sluice.partial'))).toBe(false);
     } finally {
-      await kms.restart();
+      await kms.start();
     }
   });
 
   it('sluice demo seeds parties, a dataset and a pending contract that the printed commands then carry through', async () => {
     const { url, adminToken } = harness();
-    const seeded = await runCli(['demo', '--gateway', url, '--out', 'demo'], { env: { SLUICE_ADMIN_TOKEN: adminToken }, cwd });
+    const seeded = await runCliInProcess(['demo', '--gateway', url, '--out', 'demo'], { env: { SLUICE_ADMIN_TOKEN: adminToken }, cwd });
     expect(seeded.code).toBe(0);
     expect(seeded.stdout).toContain(`${url}/console`);
     const ids = JSON.parse(fs.readFileSync(path.join(cwd, 'demo', 'ids.json'), 'utf8')) as Record<string, string>;
     const tokens = JSON.parse(fs.readFileSync(path.join(cwd, 'demo', 'tokens.json'), 'utf8')) as Record<string, string>;
     expect(fs.statSync(path.join(cwd, 'demo', 'owner.key.json')).mode & 0o077).toBe(0);
     expect(seeded.stdout).toContain(`sluice contract approve ${ids.contract} --key demo/owner.key.json`);
-    const approve = await runCli(['contract', 'approve', ids.contract!, '--key', 'demo/owner.key.json'], { env: { SLUICE_URL: url, SLUICE_TOKEN: tokens.owner! }, cwd });
+    const approve = await runCliInProcess(['contract', 'approve', ids.contract!, '--key', 'demo/owner.key.json'], { env: { SLUICE_URL: url, SLUICE_TOKEN: tokens.owner! }, cwd });
     expect(approve.code).toBe(0);
-    const moved = await runCli(['transfer', ids.contract!, '--purpose', 'membership analytics', '--out', 'demo-package.sluice'], { env: { SLUICE_URL: url, SLUICE_TOKEN: tokens.recipient! }, cwd });
+    const moved = await runCliInProcess(['transfer', ids.contract!, '--purpose', 'membership analytics', '--out', 'demo-package.sluice'], { env: { SLUICE_URL: url, SLUICE_TOKEN: tokens.recipient! }, cwd });
     expect(JSON.parse(moved.stdout)).toMatchObject({ records: 200 });
-    const opened = await runCli(['open', 'demo-package.sluice', '--key', 'demo/recipient.key.json'], { cwd });
+    const opened = await runCliInProcess(['open', 'demo-package.sluice', '--key', 'demo/recipient.key.json'], { cwd });
     expect(opened.stdout.trim().split('\n')).toHaveLength(200);
     // A second demo never overwrites the first one's keys.
-    const second = await runCli(['demo', '--gateway', url, '--out', 'demo'], { env: { SLUICE_ADMIN_TOKEN: adminToken }, cwd });
+    const second = await runCliInProcess(['demo', '--gateway', url, '--out', 'demo'], { env: { SLUICE_ADMIN_TOKEN: adminToken }, cwd });
     expect(second.code).toBe(0);
     expect(fs.existsSync(path.join(cwd, 'demo-2', 'owner.key.json'))).toBe(true);
   });

@@ -13,8 +13,8 @@ import { openEmbeddedLedger } from '../../ledger/index.ts';
 import { accessibilityViolations, chromiumAvailable, keyboardProblems, launchChromium, recordProblems, recordRequests, screenshot } from '../support/browser.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
 import { startModelProvider, type ModelProvider } from '../support/model-provider.ts';
-import { api } from '../support/stack.ts';
 
 const VISITS = Array.from({ length: 30 }, (_, i) => ({ visitor: `访客${i}`, store: `门店${i % 3}` }));
 
@@ -281,7 +281,7 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
     expect((await openDownload(background, backgroundId)).map((line) => JSON.parse(line))).toEqual(VISITS.map((v) => ({ store: v.store })));
 
     // A background transfer that fails shows as failed, with the code it failed with.
-    await harness().kms.kill();
+    await harness().kms.stop('SIGKILL');
     try {
       await page.getByRole('button', { name: 'Request', exact: true }).click();
       const failed = page.getByText(/^Transfer trf_[0-9a-f]{32} failed: KMS_UNAVAILABLE: /);
@@ -292,7 +292,7 @@ describe.runIf(chromiumAvailable())('web console in Chromium', () => {
       expect(await failedRow.getByRole('button', { name: `Download package ${failedId}` }).isDisabled()).toBe(true);
       await screenshot(page, 'recipient-transfer-failed');
     } finally {
-      await harness().kms.restart();
+      await harness().kms.start();
     }
 
     // A transfer requested in the page, followed to completion.

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { api, runCli, startStack, type Stack } from '../support/stack.ts';
+import { api } from '../support/http.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 
 /** Compute jobs through `sluice start`: the gateway prepares them, the worker process evaluates them. */
 describe('a compute job end to end through the started stack', () => {

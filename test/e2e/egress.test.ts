@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesUnder } from '../support/files.ts';
 import { approveContract, proposeContract, registerParty, type ContractFixture, type PartyFixture } from '../support/fixtures.ts';
-import { startProvider, type Provider } from '../support/openai-provider.ts';
-import { api, filesUnder, startStack, type Stack } from '../support/stack.ts';
+import { api } from '../support/http.ts';
+import { startModelProvider, type ModelProvider } from '../support/model-provider.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 
 // Planted values: each must reach the caller's answer and never the provider, the logs, the ledger or the disk.
 const PLANTED = {
@@ -17,7 +19,7 @@ const PROMPT = `客户${PLANTED.name}（身份证${PLANTED.id}）来电，手机
 
 describe('AI egress through a real OpenAI-compatible provider', () => {
   let stack: Stack;
-  let provider: Provider;
+  let provider: ModelProvider;
   let owner: PartyFixture;
   let other: PartyFixture;
   let model: PartyFixture;
@@ -35,7 +37,7 @@ describe('AI egress through a real OpenAI-compatible provider', () => {
     proposeContract(stack.gatewayUrl, who, { kind: 'ai_egress', recipientId: model.id, purposes: ['customer-support'], destination: { country: 'US', location: 'Oregon' }, ...extra });
 
   beforeAll(async () => {
-    provider = await startProvider();
+    provider = await startModelProvider();
     stack = await startStack();
     owner = await registerParty(stack.gatewayUrl, stack.adminToken, { name: 'Shop', kind: 'domestic', jurisdiction: 'CN' });
     other = await registerParty(stack.gatewayUrl, stack.adminToken, { name: 'Other shop', kind: 'domestic', jurisdiction: 'CN' });

@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FabricLedger, fabricSettingsToEnv, verifyFabricProof } from '../../ledger/fabric/index.ts';
 import { fabricBinariesPresent, removeNetwork, startNetwork, type FabricNetwork } from '../../scripts/fabric/index.ts';
 import { backendAvailable } from '../support/backends.ts';
+import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { api, runCli, startStack, type Stack } from '../support/stack.ts';
+import { api } from '../support/http.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 
 /** The whole stack anchoring on a real Fabric network (Raft orderer, operator and regulator peers). */
 describe.runIf(backendAvailable('Hyperledger Fabric binaries (npm run fabric:up builds them)', fabricBinariesPresent()))(

@@ -3,9 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/ports.ts';
 import { backendAvailable, findExecutable } from '../support/backends.ts';
-import { freePort } from '../support/ports.ts';
-import { api, runCli, sluiceBin } from '../support/stack.ts';
+import { runCli } from '../support/cli.ts';
+import { sluiceBin } from '../support/files.ts';
+import { api } from '../support/http.ts';
 
 /**
  * `npm start` as a newcomer runs it: in a terminal (a pseudo-terminal from util-linux `script`),

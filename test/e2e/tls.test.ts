@@ -5,8 +5,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceClient, type TlsClientSettings } from '../../common/index.ts';
 import { sm2GenerateKeyPair } from '../../crypto/index.ts';
+import { runCli } from '../support/cli.ts';
 import { signTerms } from '../support/fixtures.ts';
-import { runCli, startStack, type Stack } from '../support/stack.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 
 /** A CA and certificates made with the openssl CLI, as an operator would make them. */
 function makePki(dir: string): Record<string, string> {

@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import smCrypto from 'sm-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, filesUnder, runCli, startStack, type Stack } from '../support/stack.ts';
+import { runCli } from '../support/cli.ts';
+import { filesUnder } from '../support/files.ts';
+import { api } from '../support/http.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 
 const canonicalizeReference = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string;
 

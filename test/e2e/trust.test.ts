@@ -4,12 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import smCrypto from 'sm-crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../common/index.ts';
 import { startGateway } from '../../gateway/index.ts';
 import { anchorFingerprint, verifyProof } from '../../ledger/index.ts';
+import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
+import { gatewayConfig } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
 import { startKmsProcess } from '../support/kms.ts';
-import { api, runCli, startStack, type Stack } from '../support/stack.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 
 const canonicalize = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string;
 
@@ -156,7 +158,7 @@ describe('operator key rotation through HTTP and the CLI', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-rotate-'));
     const kms = await startKmsProcess();
     const adminToken = `slc_admin_${Date.now()}_rotation`;
-    const config = loadConfig({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: '0', SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_ADMIN_TOKEN: adminToken, SLUICE_LOG_LEVEL: 'silent' });
+    const config = gatewayConfig(kms, { SLUICE_DATA_DIR: dataDir, SLUICE_ADMIN_TOKEN: adminToken });
     try {
       let gateway = await startGateway(config);
       const { regulator, body: before } = await anchoredApproval(gateway.url, adminToken);

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HeKeysetClient } from '../../kms/index.ts';
 import { approveContract, proposeContract, registerParty } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { api } from '../support/stack.ts';
+import { api } from '../support/http.ts';
 
 const DEADLINE_MS = 2000;
 

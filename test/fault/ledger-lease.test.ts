@@ -5,15 +5,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sm2GenerateKeyPair } from '../../crypto/index.ts';
 import { kmsSealer } from '../../kms/index.ts';
 import { auditLedger, openEmbeddedLedger, verifyConsistency, verifyProof, type EmbeddedLedger, type EmbeddedProof } from '../../ledger/index.ts';
-import { receiptRecord } from '../../ledger/test-fixtures.ts';
-import { removeTempDirs, startTestKms, type TestKms } from '../kms/support.ts';
 import { backendAvailable } from '../support/backends.ts';
+import { repoRoot } from '../support/files.ts';
+import { startTestKms, type TestKms } from '../support/kms.ts';
+import { receiptRecord } from '../support/ledger.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres.ts';
-import { repoRoot } from '../support/stack.ts';
 
 const LEASE_MS = 2000;
 
-/** A gateway's ledger in another process, driven line by line (test/fault/ledger-appender.fixture.ts). */
+/** A gateway's ledger in another process, driven line by line (test/support/processes/ledger-appender.ts). */
 interface Appender {
   child: ChildProcess;
   /** The next line it prints that satisfies `match`. */
@@ -42,7 +42,6 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('the shared 
   afterAll(async () => {
     await kms?.close();
     await postgres?.stop();
-    removeTempDirs();
   });
 
   async function local(url: string): Promise<EmbeddedLedger> {
@@ -58,7 +57,7 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('the shared 
   }
 
   async function appender(url: string, hangAt: number, hangMs: number): Promise<Appender> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/fault/ledger-appender.fixture.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test/support/processes/ledger-appender.ts')], {
       env: {
         PATH: process.env.PATH,
         DATABASE_URL: url,

@@ -2,9 +2,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openEmbeddedLedger } from '../../ledger/index.ts';
+import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGatewayProcess } from '../support/gateway.ts';
-import { api, runCli } from '../support/stack.ts';
+import { api } from '../support/http.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * Kills the gateway (SIGKILL) while transfers are committing and anchoring, restarts it, and
@@ -13,17 +15,13 @@ import { api, runCli } from '../support/stack.ts';
 describe('crash between database commit and ledger anchoring', () => {
   const harness = useGatewayProcess();
 
-  const waitDrained = async () => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const check = new Database(path.join(harness().dataDir, 'gateway.db'), { readonly: true });
-      const pending = (check.prepare('SELECT count(*) AS n FROM outbox WHERE anchored_at IS NULL').get() as { n: number }).n;
-      check.close();
-      if (pending === 0) return;
-      if (Date.now() > deadline) throw new Error(`${pending} outbox records never anchored`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  const pendingRecords = async () => {
+    const check = new Database(path.join(harness().dataDir, 'gateway.db'), { readonly: true });
+    const pending = (check.prepare('SELECT count(*) AS n FROM outbox WHERE anchored_at IS NULL').get() as { n: number }).n;
+    check.close();
+    return pending;
   };
+  const waitDrained = () => until(pendingRecords, (pending) => pending === 0, 'the outbox records to be anchored', 30_000);
 
   it('anchors every committed receipt exactly once after a kill -9', async () => {
     const { gateway, url, dataDir, adminToken } = harness();

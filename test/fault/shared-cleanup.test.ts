@@ -8,14 +8,14 @@ import { loadConfig } from '../../common/index.ts';
 import { encryptColumn } from '../../compute/index.ts';
 import { discardAbandonedUploads } from '../../gateway/datasets/service.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
+import { freePort } from '../../scripts/ports.ts';
 import { backendAvailable } from '../support/backends.ts';
-import { until } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type ContractFixture, type PartyFixture } from '../support/fixtures.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
-import { freePort } from '../support/ports.ts';
+import { api } from '../support/http.ts';
+import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from '../support/postgres.ts';
 import { GatewayProcess } from '../support/service.ts';
-import { api } from '../support/stack.ts';
+import { until } from '../support/wait.ts';
 
 /** Records per stored chunk (gateway/datasets/service.ts): an upload this long has chunks on disk. */
 const CHUNK_RECORDS = 2000;
@@ -49,7 +49,7 @@ function slowUpload(url: string, datasetId: string, token: string) {
  */
 describe.runIf(backendAvailable('postgresql', postgresInstalled()))('clean-ups and contributions across two gateways on one PostgreSQL', () => {
   let postgres: PostgresServer;
-  let kms: KmsProcess;
+  let kms: RunningKms;
   let a: GatewayProcess;
   let b: RunningGateway;
   let owner: PartyFixture;

@@ -3,9 +3,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openPackage } from '../../gateway/index.ts';
+import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty } from '../support/fixtures.ts';
 import { useGatewayProcess } from '../support/gateway.ts';
-import { api, runCli } from '../support/stack.ts';
+import { api } from '../support/http.ts';
+import { until } from '../support/wait.ts';
 
 const ROWS = 200_000;
 const PERSONS = 150_000;
@@ -59,13 +61,7 @@ describe('crash in the middle of a background transfer', () => {
     interrupted.close();
 
     await gateway.start();
-    let view;
-    for (let deadline = Date.now() + 90_000; ; ) {
-      view = await api(url, 'GET', `/v1/transfers/${id}`, { token: recipient.token });
-      if (view.body.status !== 'running') break;
-      if (Date.now() > deadline) throw new Error('the transfer was never resumed');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const view = await until(() => api(url, 'GET', `/v1/transfers/${id}`, { token: recipient.token }), (v) => v.body.status !== 'running', 'the transfer to be resumed');
     expect(view.body).toEqual({ id, status: 'completed', progress: 1, records: ROWS });
     // Anchoring follows the commit at once; the receipt is served once it is anchored.
     let receipt = await api(url, 'GET', `/v1/transfers/${id}/receipt`, { token: recipient.token });

@@ -3,14 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../common/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { backendAvailable } from '../support/backends.ts';
 import { registerParty } from '../support/fixtures.ts';
-import { useGateway } from '../support/gateway.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
+import { gatewayConfig, useGateway } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
+import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../support/redis.ts';
-import { api } from '../support/stack.ts';
 
 const LIMIT = 20;
 const guess = () => `slc_${randomBytes(24).toString('base64url')}`;
@@ -62,7 +61,7 @@ describe('failed authentication is limited per client address', () => {
 
 describe.runIf(backendAvailable('redis-server', redisInstalled()))('limits shared by gateways through Redis', () => {
   let redis: RedisServer;
-  let kms: KmsProcess;
+  let kms: RunningKms;
   const gateways: RunningGateway[] = [];
 
   beforeAll(async () => {
@@ -72,13 +71,9 @@ describe.runIf(backendAvailable('redis-server', redisInstalled()))('limits share
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `sluice-limits-${i}-`));
       gateways.push(
         await startGateway(
-          loadConfig({
+          gatewayConfig(kms, {
             SLUICE_DATA_DIR: dataDir,
-            SLUICE_PORT: '0',
-            SLUICE_KMS_URL: kms.url,
-            SLUICE_KMS_TOKEN: kms.token,
             SLUICE_ADMIN_TOKEN: `slc_admin_limits_${i}_${Date.now()}`,
-            SLUICE_LOG_LEVEL: 'silent',
             SLUICE_REDIS_URL: redis.url,
             SLUICE_AUTH_FAILURE_LIMIT: '10',
             SLUICE_RATE_LIMIT: '6',

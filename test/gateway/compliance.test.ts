@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { engines, useGateway } from '../support/gateway.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { api } from '../support/stack.ts';
+import { engines, useGateway } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
 
 const fields = [
   { name: 'person', type: 'string', category: 'personal', subject: true },

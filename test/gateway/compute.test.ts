@@ -3,17 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, loadConfig } from '../../common/index.ts';
+import { createLogger } from '../../common/index.ts';
 import { createComputeQueue, startComputeWorker } from '../../compute/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
 import { deriveWorkerToken } from '../../kms/index.ts';
 import { backendAvailable } from '../support/backends.ts';
-import { until, useWorker } from '../support/compute.ts';
+import { runCli } from '../support/cli.ts';
+import { useWorker } from '../support/compute.ts';
+import { filesUnder } from '../support/files.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { engines, useGateway } from '../support/gateway.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
+import { engines, gatewayConfig, useGateway } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
+import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../support/redis.ts';
-import { api, filesUnder, runCli } from '../support/stack.ts';
+import { until } from '../support/wait.ts';
 
 const fields = [
   { name: 'customer_id', type: 'string', category: 'personal', subject: true },
@@ -121,7 +124,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
  * the gateway's live jobs: every other key set — of refused, failed, released jobs, or a
  * scheme guessed wrong — must be gone.
  */
-async function keysetsLeft(kms: KmsProcess, db: Kysely<any>): Promise<{ held: string[]; live: string[] }> {
+async function keysetsLeft(kms: RunningKms, db: Kysely<any>): Promise<{ held: string[]; live: string[] }> {
   const created = new Set<string>();
   for (let after = 0; ; ) {
     const response = await fetch(`${kms.url}/v1/audit?after=${after}&limit=1000`, { headers: { authorization: `Bearer ${kms.token}` } });
@@ -345,11 +348,11 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     const contribute = (token: string) =>
       runCli(['compute', 'contribute', '--server', w.url, '--job', id, '--column', 'amount', '--in', path.join(dir, 'mine.csv')], { SLUICE_TOKEN: token });
     // Without the KMS nothing is answered: the job key, like new jobs, waits for it.
-    await harness().kms.kill();
+    await harness().kms.stop('SIGKILL');
     const unavailable = await api(w.url, 'GET', `/v1/compute/jobs/${id}/key`, { token: w.partner.token });
     expect([unavailable.status, unavailable.body.error.code]).toEqual([503, 'KMS_UNAVAILABLE']);
     expect((await createJob(w, { operation: 'sum', column: 'amount' })).body.error.code).toBe('KMS_UNAVAILABLE');
-    await harness().kms.restart();
+    await harness().kms.start();
     const stranger = await contribute(w.requester.token);
     expect([stranger.code, stranger.stderr]).toEqual([1, expect.stringContaining('FORBIDDEN')]);
     expect((await status(w, id)).body.status).toBe('queued');
@@ -524,13 +527,13 @@ describe.runIf(backendAvailable('redis', redisInstalled()))('compute jobs on the
  * finished while the gateway was down is released at the next start once its owners approved.
  */
 describe('compute jobs across a gateway restart', () => {
-  let kms: KmsProcess;
+  let kms: RunningKms;
   let gateway: RunningGateway | undefined;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-gw-restart-'));
   const adminToken = `slc_admin_restart_${Date.now()}`;
   const start = async () => {
     gateway = await startGateway(
-      loadConfig({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: '0', SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_ADMIN_TOKEN: adminToken, SLUICE_LOG_LEVEL: 'silent' }),
+      gatewayConfig(kms, { SLUICE_DATA_DIR: dataDir, SLUICE_ADMIN_TOKEN: adminToken }),
     );
     return gateway;
   };

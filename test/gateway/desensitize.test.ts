@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decryptField, parseFieldCiphertext } from '../../gateway/desensitize/index.ts';
 import { openPackage } from '../../gateway/index.ts';
 import { KmsClient } from '../../kms/index.ts';
-import { useGateway } from '../support/gateway.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { api } from '../support/stack.ts';
+import { useGateway } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
 
 const fields = [
   { name: 'account', type: 'string', category: 'general' },

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { api } from '../support/stack.ts';
+import { api } from '../support/http.ts';
 
 /**
  * A security assessment is the regulator's approval: an owner filing one itself unblocks

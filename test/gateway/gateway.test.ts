@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { engines, useGateway } from '../support/gateway.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { api } from '../support/stack.ts';
+import { engines, useGateway } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
 
 const fields = [
   { name: 'customer_id', type: 'string', category: 'personal', subject: true },
@@ -96,13 +96,13 @@ describe.each(engines())('gateway on %s', (engine) => {
     const before = await call('POST', '/v1/transfers', recipient.token, { contractId: contract.id, purpose: 'analytics' });
     expect(before.status, before.text).toBe(201);
 
-    await harness().kms.kill();
+    await harness().kms.stop('SIGKILL');
     const during = await call('POST', '/v1/transfers', recipient.token, { contractId: contract.id, purpose: 'analytics' });
     expect([during.status, during.body.error.code]).toEqual([503, 'KMS_UNAVAILABLE']);
     const transfers = await harness().gateway.ctx.db.selectFrom('transfers').select('id').where('contract_id', '=', contract.id).execute();
     expect(transfers.map((t) => t.id)).toEqual([before.body.id]);
 
-    await harness().kms.restart();
+    await harness().kms.start();
     const after = await call('POST', '/v1/transfers', recipient.token, { contractId: contract.id, purpose: 'analytics' });
     expect(after.status, after.text).toBe(201);
     expect(after.body.records).toBe(5000);

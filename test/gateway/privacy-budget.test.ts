@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { until, useWorker } from '../support/compute.ts';
+import { useWorker } from '../support/compute.ts';
 import { approveContract, proposeContract, registerParty, type ContractFixture, type PartyFixture } from '../support/fixtures.ts';
 import { engines, useGateway } from '../support/gateway.ts';
-import { api } from '../support/stack.ts';
+import { api } from '../support/http.ts';
+import { until } from '../support/wait.ts';
 
 /**
  * The owners' privacy budgets are shared state that must hold across everything a gateway

@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../gateway/cli/test-io.ts';
 import { openPackage } from '../../gateway/index.ts';
+import { runCliInProcess } from '../support/cli.ts';
+import { filesUnder } from '../support/files.ts';
 import { approveContract, proposeContract, registerParty, type ContractFixture, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { startProvider, type Provider } from '../support/openai-provider.ts';
-import { api, filesUnder } from '../support/stack.ts';
+import { api } from '../support/http.ts';
+import { startModelProvider, type ModelProvider } from '../support/model-provider.ts';
 
 const RATE_LIMIT = 300;
 
@@ -31,7 +32,7 @@ const PLANTED = ['欧阳靖远', '330106198512032417', '13957112345', '622202120
  */
 describe('owner-only restoration of what a contract released', () => {
   const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: String(RATE_LIMIT) });
-  let provider: Provider;
+  let provider: ModelProvider;
   let owner: PartyFixture;
   let otherOwner: PartyFixture;
   let recipient: PartyFixture;
@@ -70,7 +71,7 @@ describe('owner-only restoration of what a contract released', () => {
   };
 
   beforeAll(async () => {
-    provider = await startProvider();
+    provider = await startModelProvider();
     const { adminToken } = harness();
     cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-reveal-'));
     owner = await registerParty(url(), adminToken, { name: 'Shop', kind: 'domestic', jurisdiction: 'CN' });
@@ -206,12 +207,12 @@ describe('owner-only restoration of what a contract released', () => {
   });
 
   it('reveals nothing while the KMS is down (503)', async () => {
-    await harness().kms.kill();
+    await harness().kms.stop('SIGKILL');
     try {
       const down = await refused(egress.id, owner.token, { values: [sentPrompt] });
       expect([down.status, down.body.error.code]).toEqual([503, 'KMS_UNAVAILABLE']);
     } finally {
-      await harness().kms.restart();
+      await harness().kms.start();
     }
     expect((await reveal(egress.id, owner.token, { values: [sentPrompt] })).body.values).toEqual([PROMPT]);
   });
@@ -243,22 +244,22 @@ describe('owner-only restoration of what a contract released', () => {
   it('`sluice reveal` restores a file for the owner into a file only it can read, and refuses the recipient', async () => {
     fs.writeFileSync(path.join(cwd, 'answer.txt'), `${sentPrompt}\n\n[NAME:aaaaaaaaaaaaaaaaaaaaaaa]\n`);
     const env = (party: PartyFixture) => ({ SLUICE_URL: url(), SLUICE_TOKEN: party.token });
-    const run = await runCli(['reveal', egress.id, '--in', 'answer.txt', '--out', 'restored.txt'], { env: env(owner), cwd });
+    const run = await runCliInProcess(['reveal', egress.id, '--in', 'answer.txt', '--out', 'restored.txt'], { env: env(owner), cwd });
     expect(run.code, run.stderr).toBe(0);
     expect(fs.readFileSync(path.join(cwd, 'restored.txt'), 'utf8')).toBe(`${PROMPT}\n\n[NAME:aaaaaaaaaaaaaaaaaaaaaaa]\n`);
     expect(fs.statSync(path.join(cwd, 'restored.txt')).mode & 0o777).toBe(0o600);
     expect(JSON.parse(run.stderr)).toMatchObject({ values: 3, restored: 5, unrestored: 1, ledger: [expect.stringMatching(/^rec_/)] });
 
     fs.writeFileSync(path.join(cwd, 'phones.txt'), delivered.map((d) => d.phone).join('\r\n'));
-    const phones = await runCli(['reveal', data.id, '--in', 'phones.txt', '--field', 'phone', '--transform', 'tokenize', '--gateway', url(), '--token', owner.token], { cwd });
+    const phones = await runCliInProcess(['reveal', data.id, '--in', 'phones.txt', '--field', 'phone', '--transform', 'tokenize', '--gateway', url(), '--token', owner.token], { cwd });
     expect(phones.code, phones.stderr).toBe(0);
     expect(phones.stdout).toBe(rows.map((r) => r.phone).join('\n') + '\n');
 
-    const theirs = await runCli(['reveal', egress.id, '--in', 'answer.txt'], { env: env(recipient), cwd });
+    const theirs = await runCliInProcess(['reveal', egress.id, '--in', 'answer.txt'], { env: env(recipient), cwd });
     expect([theirs.code, theirs.stdout]).toEqual([1, '']);
     expect(theirs.stderr).toContain('FORBIDDEN');
     elsewhere.push(theirs.stderr);
-    const usage = await runCli(['reveal', egress.id, '--transform', 'hash'], { env: env(owner), cwd });
+    const usage = await runCliInProcess(['reveal', egress.id, '--transform', 'hash'], { env: env(owner), cwd });
     expect(usage.code).toBe(2);
   });
 

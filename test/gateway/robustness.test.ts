@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { registerParty } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { api } from '../support/stack.ts';
+import { api } from '../support/http.ts';
 
 const CANARY = 'CANARYq7Zx';
 

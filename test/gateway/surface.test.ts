@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { useGateway } from '../support/gateway.ts';
-import { registerParty } from '../support/fixtures.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { api, runCli } from '../support/stack.ts';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import { registerParty } from '../support/fixtures.ts';
+import { useGateway } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
 
 describe('HTTP surface', () => {
   const harness = useGateway('sqlite', { SLUICE_RATE_LIMIT: '40' });

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../common/index.ts';
 import { startGateway } from '../../gateway/index.ts';
+import { runCli } from '../support/cli.ts';
 import { registerParty, type PartyFixture } from '../support/fixtures.ts';
-import { engines, useGateway } from '../support/gateway.ts';
-import { startKmsProcess, type KmsProcess } from '../support/kms.ts';
-import { api, runCli } from '../support/stack.ts';
+import { engines, gatewayConfig, useGateway } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
+import { startKmsProcess, type RunningKms } from '../support/kms.ts';
 
 describe.each(engines())('tokens on %s', (engine) => {
   const harness = useGateway(engine);
@@ -111,10 +111,10 @@ describe.each(engines())('tokens on %s', (engine) => {
 });
 
 describe('the bootstrap admin token', () => {
-  let kms: KmsProcess;
+  let kms: RunningKms;
   let dataDir: string;
   const start = (env: Record<string, string>) =>
-    startGateway(loadConfig({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: '0', SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_LOG_LEVEL: 'silent', ...env }));
+    startGateway(gatewayConfig(kms, { SLUICE_DATA_DIR: dataDir, ...env }));
   const works = async (url: string, token: string) => (await api(url, 'GET', '/v1/tokens', { token })).status === 200;
 
   beforeAll(async () => {

@@ -6,7 +6,7 @@ import { openPackage, sweepPackages } from '../../gateway/index.ts';
 import { KmsClient } from '../../kms/index.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { engines, useGateway } from '../support/gateway.ts';
-import { api } from '../support/stack.ts';
+import { api } from '../support/http.ts';
 
 const SYNC_RECORDS = 100;
 const fields = [
@@ -150,7 +150,7 @@ describe.each(engines())('transfers of any size on %s', (engine) => {
     const contractId = await contractOver();
     const year = new Date().getUTCFullYear();
     const counted = (await call('GET', `/v1/compliance/status?year=${year}`, owner.token)).body.personal;
-    await harness().kms.kill();
+    await harness().kms.stop('SIGKILL');
     try {
       const created = await call('POST', '/v1/transfers', recipient.token, { contractId, purpose: 'analytics' });
       expect(created.status, created.text).toBe(202);
@@ -164,7 +164,7 @@ describe.each(engines())('transfers of any size on %s', (engine) => {
       const parts = await harness().gateway.ctx.db.selectFrom('transfer_package_parts').select('seq').where('transfer_id', '=', created.body.id).execute();
       expect(parts).toEqual([]);
     } finally {
-      await harness().kms.restart();
+      await harness().kms.start();
     }
     expect((await call('GET', `/v1/compliance/status?year=${year}`, owner.token)).body.personal).toBe(counted);
   });

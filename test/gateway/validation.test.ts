@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ISO_3166_ALPHA2 } from '../../gateway/http/countries.ts';
+import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
-import { api, runCli } from '../support/stack.ts';
+import { api } from '../support/http.ts';
 
 const DAY = 86_400_000;
 

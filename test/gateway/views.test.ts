@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveContract, proposeContract, registerParty, type PartyFixture } from '../support/fixtures.ts';
 import { useGateway } from '../support/gateway.ts';
+import { api } from '../support/http.ts';
 import { startModelProvider, type ModelProvider } from '../support/model-provider.ts';
-import { api } from '../support/stack.ts';
 
 const CANARY = '13912340000';
 
@@ -202,7 +202,7 @@ describe('lists of a party’s objects and the regulator’s aggregates', () => 
     expect(done).toEqual([expect.objectContaining({ status: 'completed', progress: 1, records: 30, subjects: 30, mechanism: expect.any(String), packageDigest: expect.stringMatching(/^[0-9a-f]{64}$/) })]);
 
     // A background transfer that fails shows as failed, with the code it failed with.
-    await kms.kill();
+    await kms.stop('SIGKILL');
     let failed: string;
     try {
       const refused = await api(url, 'POST', '/v1/transfers', { token: recipient1.token, json: { contractId: contract.id, purpose: 'analytics' } });
@@ -210,7 +210,7 @@ describe('lists of a party’s objects and the regulator’s aggregates', () => 
       failed = refused.body.id;
       await until(failed, 'failed');
     } finally {
-      await kms.restart();
+      await kms.start();
     }
     const [latest] = await listed(ownerA.token);
     expect(latest).toMatchObject({ id: failed, status: 'failed', progress: 0, subjects: null, error: { code: 'KMS_UNAVAILABLE', message: expect.any(String) } });

@@ -1,34 +1,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { isSluiceError, SluiceError } from '../../common/index.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isSluiceError } from '../../common/index.ts';
 import { randomBytes, randomToken } from '../../crypto/index.ts';
 import { deriveWorkerToken, KmsClient, verifyAuditChain, type AuditEvent } from '../../kms/index.ts';
+import { freePort } from '../../scripts/ports.ts';
 import { backendAvailable } from '../support/backends.ts';
+import { caught } from '../support/errors.ts';
+import { tempDir } from '../support/files.ts';
+import { api } from '../support/http.ts';
+import { KmsProcess, runKmsToExit } from '../support/kms.ts';
 import { postgresInstalled, startPostgres } from '../support/postgres.ts';
-import { call, type KmsProcess, removeTempDirs, runKmsToExit, spawnKms, tempDataDir } from './support.ts';
 
 const running: KmsProcess[] = [];
 
 async function start(env: Record<string, string>, port?: number): Promise<KmsProcess> {
-  const kms = await spawnKms(env, port);
+  const kms = new KmsProcess(port ?? (await freePort()), env);
   running.push(kms);
+  await kms.start();
   return kms;
 }
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((kms) => kms.stop('SIGKILL')));
 });
-
-async function caught(promise: Promise<unknown>): Promise<SluiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isSluiceError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function allAudit(client: KmsClient): Promise<AuditEvent[]> {
   const events: AuditEvent[] = [];
@@ -44,11 +39,10 @@ function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
-afterAll(removeTempDirs);
 
 describe('KMS process', () => {
   it('keeps keys across a restart, stays closed to other tokens and leaves no data key at rest', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     const token = randomToken('kms_');
     const env = { SLUICE_DATA_DIR: dataDir, SLUICE_KMS_TOKEN: token };
     let kms = await start(env);
@@ -59,7 +53,7 @@ describe('KMS process', () => {
     const plaintext = randomBytes(32);
     const ciphertext = await client.encrypt(keyId, plaintext, context);
     await client.rotate(keyId);
-    expect((await call(kms.url, 'POST', `/v1/keys/${keyId}/decrypt`, undefined, { ciphertext, context })).status).toBe(401);
+    expect((await api(kms.url, 'POST', `/v1/keys/${keyId}/decrypt`, { json: { ciphertext, context } })).status).toBe(401);
     expect(await kms.stop('SIGTERM')).toBe(0);
     expect(kms.output()).not.toContain(token);
 
@@ -82,12 +76,12 @@ describe('KMS process', () => {
   });
 
   it('runs standalone without a configured token: generates one into the data dir and logs only its path', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     const kms = await start({ SLUICE_DATA_DIR: dataDir });
     const tokenFile = path.join(dataDir, 'kms', 'token');
     const token = fs.readFileSync(tokenFile, 'utf8').trim();
     expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
-    expect((await call(kms.url, 'POST', '/v1/keys', token, { alg: 'AES-256-GCM' })).status).toBe(201);
+    expect((await api(kms.url, 'POST', '/v1/keys', { token, json: { alg: 'AES-256-GCM' } })).status).toBe(201);
     expect(kms.output()).toContain(tokenFile);
     expect(kms.output()).not.toContain(token);
     const logLine = kms.output().split('\n').find((line) => line.includes('KMS listening'));
@@ -95,7 +89,7 @@ describe('KMS process', () => {
   });
 
   it('in shamir mode comes back sealed after a restart and refuses key use until threshold shares arrive', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     const token = randomToken('kms_');
     const env = { SLUICE_DATA_DIR: dataDir, SLUICE_KMS_TOKEN: token, SLUICE_KMS_SEAL: 'shamir' };
     let kms = await start(env);
@@ -112,7 +106,7 @@ describe('KMS process', () => {
     client = new KmsClient({ url: kms.url, token });
     await client.health();
     expect(await client.status()).toMatchObject({ sealed: true, initialized: true, threshold: 2, progress: 0 });
-    const sealed = await call(kms.url, 'POST', `/v1/keys/${keyId}/decrypt`, token, { ciphertext, context: {} });
+    const sealed = await api(kms.url, 'POST', `/v1/keys/${keyId}/decrypt`, { token, json: { ciphertext, context: {} } });
     expect(sealed.status).toBe(503);
     expect(sealed.body.error.code).toBe('KMS_SEALED');
     expect((await caught(client.decrypt(keyId, ciphertext, {}))).code).toBe('KMS_UNAVAILABLE');
@@ -129,20 +123,20 @@ describe('KMS process', () => {
 
   it('serves the HE key-set extension: the worker identity reads a public key and nothing secret', async () => {
     const token = randomToken('kms_');
-    const kms = await start({ SLUICE_DATA_DIR: tempDataDir(), SLUICE_KMS_TOKEN: token });
+    const kms = await start({ SLUICE_DATA_DIR: tempDir('sluice-kms-'), SLUICE_KMS_TOKEN: token });
     const worker = deriveWorkerToken(token);
-    const created = await call(kms.url, 'POST', '/v1/he/keysets', token, { jobId: 'job_process_test', scheme: 'bfv' });
+    const created = await api(kms.url, 'POST', '/v1/he/keysets', { token, json: { jobId: 'job_process_test', scheme: 'bfv' } });
     expect(created.status).toBe(201);
-    const publicKey = await call(kms.url, 'GET', `/v1/he/keysets/${created.body.keysetId}/public`, worker);
+    const publicKey = await api(kms.url, 'GET', `/v1/he/keysets/${created.body.keysetId}/public`, { token: worker });
     expect(publicKey.status).toBe(200);
     expect(publicKey.body.publicKey).toBe(created.body.publicKey);
-    expect((await call(kms.url, 'POST', '/v1/he/keysets', worker, { jobId: 'job_other', scheme: 'bfv' })).status).toBe(403);
-    expect((await call(kms.url, 'POST', `/v1/keys/${created.body.keyId}/datakey`, worker, { context: {} })).status).toBe(403);
+    expect((await api(kms.url, 'POST', '/v1/he/keysets', { token: worker, json: { jobId: 'job_other', scheme: 'bfv' } })).status).toBe(403);
+    expect((await api(kms.url, 'POST', `/v1/keys/${created.body.keyId}/datakey`, { token: worker, json: { context: {} } })).status).toBe(403);
   });
 
   it('fails closed: clients get KMS_UNAVAILABLE once the process is gone', async () => {
     const token = randomToken('kms_');
-    const kms = await start({ SLUICE_DATA_DIR: tempDataDir(), SLUICE_KMS_TOKEN: token });
+    const kms = await start({ SLUICE_DATA_DIR: tempDir('sluice-kms-'), SLUICE_KMS_TOKEN: token });
     const client = new KmsClient({ url: kms.url, token, timeoutMs: 1000 });
     const { keyId } = await client.createKey();
     const dataKey = await client.dataKey(keyId, {});
@@ -153,7 +147,7 @@ describe('KMS process', () => {
   });
 
   it('leaves the store consistent when killed mid-request', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     const token = randomToken('kms_');
     const env = { SLUICE_DATA_DIR: dataDir, SLUICE_KMS_TOKEN: token };
     let kms = await start(env);
@@ -214,7 +208,7 @@ describe('KMS process', () => {
   });
 
   it('refuses to start on a wrong passphrase, a missing passphrase, or a seal mode the store was not made with', async () => {
-    const dataDir = tempDataDir();
+    const dataDir = tempDir('sluice-kms-');
     const env = { SLUICE_DATA_DIR: dataDir, SLUICE_KMS_TOKEN: randomToken('kms_'), SLUICE_KMS_SEAL: 'passphrase', SLUICE_KMS_PASSPHRASE: 'first passphrase' };
     const kms = await start(env);
     await kms.stop('SIGTERM');
@@ -234,7 +228,7 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('KMS process
   it('stores keys in PostgreSQL and keeps them across a restart', async () => {
     const pg = await startPostgres();
     try {
-      const dataDir = tempDataDir();
+      const dataDir = tempDir('sluice-kms-');
       const token = randomToken('kms_');
       const env = { SLUICE_DATA_DIR: dataDir, SLUICE_KMS_TOKEN: token, SLUICE_KMS_DATABASE_URL: pg.url };
       let kms = await start(env);

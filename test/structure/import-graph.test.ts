@@ -2,42 +2,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-type Graph = Map<string, string[]>;
-
-/** Every TypeScript file of the repository, relative to its root; dependencies and dot folders left out. */
-function sourceFiles(dir = ROOT): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) return [];
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.[mc]?ts$/.test(entry.name) ? [path.relative(ROOT, full)] : [];
-  });
-}
-
-/**
- * Who imports whom among the repository's own files, from a static parse: import and export-from
- * declarations (`import type` included: a type-only circle is still a circle in the design) and
- * dynamic imports of a literal path.
- */
-function importGraph(): Graph {
-  const graph: Graph = new Map();
-  for (const file of sourceFiles()) {
-    const { importedFiles } = ts.preProcessFile(fs.readFileSync(path.join(ROOT, file), 'utf8'), true, true);
-    const targets = importedFiles
-      .map((imported) => imported.fileName)
-      .filter((specifier) => specifier.startsWith('./') || specifier.startsWith('../'))
-      .map((specifier) => path.normalize(path.join(path.dirname(file), specifier)));
-    graph.set(file, [...new Set(targets)]);
-  }
-  return graph;
-}
+import { diagram, documentedDiagram, importGraph, isTestOrTooling, reachable, ROOT, runtimeFiles, type Graph } from '../../scripts/import-graph.ts';
 
 /** One circle per strongly connected component with more than one file (or a file importing itself), as a path that returns to its start. */
 function circles(graph: Graph): string[][] {
@@ -116,6 +83,55 @@ describe('import graph', () => {
     expect(graph.get('ledger/format/index.ts')).toContain('ledger/format/record.ts');
     const found = circles(graph).map((circle) => circle.join(' → '));
     expect(found, `import circles:\n${found.join('\n')}`).toEqual([]);
+  });
+
+  it('keeps test support to tests and benchmarks', () => {
+    const graph = importGraph();
+    const reached = [...graph].flatMap(([file, targets]) => targets.filter((target) => target.startsWith('test/')).map((target) => [file, target] as const));
+    // The parse sees what it looks for: tests do import the support…
+    expect(reached.some(([file]) => file.endsWith('.test.ts'))).toBe(true);
+    // …and nothing that runs does.
+    const leaks = reached.filter(([file]) => !isTestOrTooling(file) || file.startsWith('scripts/')).map(([file, target]) => `${file} → ${target}`);
+    expect(leaks, `code outside tests and benchmarks importing test code:\n${leaks.join('\n')}`).toEqual([]);
+  });
+
+  it('holds every module that only tests import in test/support', () => {
+    const graph = importGraph();
+    // What the processes load, and what benchmarks and scripts load short of test support.
+    const untested: Graph = new Map([...graph].filter(([file]) => !file.startsWith('test/')));
+    const live = new Set([...runtimeFiles(graph), ...reachable(untested, [...untested.keys()].filter((file) => /^(bench|scripts)\//.test(file)))]);
+    // The chaincode's files count through its process entry, though only tests import it here.
+    expect(live.has('contracts/contract.ts')).toBe(true);
+    // A component's public entry (what a test reaches a component through) and the browser
+    // build's swapped leaves (console/build.ts names them by path) are not test support.
+    // kms/he/testing.ts waits for the move of the HE secret-key code into kms/ (issue 15), which
+    // rewrites kms/he/ and takes its test support along.
+    const pending = new Set(['kms/he/testing.ts']);
+    const testOnly = [...graph.keys()].filter(
+      (file) =>
+        !isTestOrTooling(file) &&
+        !live.has(file) &&
+        !pending.has(file) &&
+        !file.endsWith('/index.ts') &&
+        !file.startsWith('console/web/platform/') &&
+        [...graph].some(([importer, targets]) => targets.includes(file) && isTestOrTooling(importer)),
+    );
+    expect(testOnly, `modules only tests import, outside test/support:\n${testOnly.join('\n')}`).toEqual([]);
+  });
+
+  it('has the compliance rules reach the subject store through its interface alone', () => {
+    const graph = importGraph();
+    const STORE = 'gateway/compliance/store/';
+    const edges = [...graph].filter(([file]) => !file.startsWith(STORE)).flatMap(([file, targets]) => targets.filter((t) => t.startsWith(STORE)).map((t) => `${file} → ${t}`));
+    expect(edges.some((edge) => edge.startsWith('gateway/compliance/subject-counter.ts'))).toBe(true);
+    expect(edges.filter((edge) => !edge.endsWith(`→ ${STORE}index.ts`))).toEqual([]);
+    // …and the store knows nothing of the rules.
+    const back = [...graph].filter(([file]) => file.startsWith(STORE)).flatMap(([file, targets]) => targets.filter((t) => t.startsWith('gateway/') && !t.startsWith(STORE)).map((t) => `${file} → ${t}`));
+    expect(back).toEqual([]);
+  });
+
+  it('is drawn in docs/ARCHITECTURE.md as the code has it (regenerate: node --import tsx scripts/import-graph.ts --write)', () => {
+    expect(documentedDiagram()).toBe(diagram(importGraph()));
   });
 });
 

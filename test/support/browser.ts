@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
 import { backendAvailable, findExecutable } from './backends.ts';
-import { repoRoot } from './stack.ts';
+import { repoRoot } from './files.ts';
 
 /**
  * Debian's Chromium driven by playwright-core (no browser download). Present on this machine and

@@ -2,24 +2,13 @@ import { afterAll, beforeAll } from 'vitest';
 import { createLogger } from '../../common/index.ts';
 import { startComputeWorker } from '../../compute/index.ts';
 import { deriveWorkerToken } from '../../kms/index.ts';
-import type { KmsProcess } from './kms.ts';
-
-/** Polls `probe` until `done` holds, or fails naming `what`. */
-export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import type { RunningKms } from './kms.ts';
 
 /**
  * Starts a compute worker in this process on the gateway's data dir and queue, and on its
  * database when it has one (job artifacts then live there).
  */
-export function useWorker(harness: () => { dataDir: string; kms: KmsProcess; gateway: { ctx: { config: { databaseUrl: string | undefined } } } }, redisUrl?: () => string): void {
+export function useWorker(harness: () => { dataDir: string; kms: RunningKms; gateway: { ctx: { config: { databaseUrl: string | undefined } } } }, redisUrl?: () => string): void {
   let worker: { close(): Promise<void> } | undefined;
   beforeAll(async () => {
     const { dataDir, kms, gateway } = harness();

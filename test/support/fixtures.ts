@@ -1,5 +1,5 @@
 import { canonicalize, sm2GenerateKeyPair, sm2Sign } from '../../crypto/index.ts';
-import { api } from './stack.ts';
+import { api } from './http.ts';
 
 export interface PartyFixture {
   id: string;

@@ -1,14 +1,12 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { loadConfig } from '../../common/index.ts';
+import { loadConfig, type Config } from '../../common/index.ts';
 import { startGateway, type RunningGateway } from '../../gateway/index.ts';
+import { freePort } from '../../scripts/ports.ts';
 import { backendAvailable } from './backends.ts';
-import { GatewayProcess } from './service.ts';
-import { freePort } from './ports.ts';
-import { startKmsProcess, type KmsProcess } from './kms.ts';
+import { tempDir } from './files.ts';
+import { startKmsProcess, type RunningKms } from './kms.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from './postgres.ts';
+import { GatewayProcess } from './service.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -16,7 +14,7 @@ export interface GatewayHarness {
   url: string;
   adminToken: string;
   gateway: RunningGateway;
-  kms: KmsProcess;
+  kms: RunningKms;
   dataDir: string;
   /** Stops the gateway and starts it again on the same data dir and database (a new port). */
   restart(): Promise<void>;
@@ -25,6 +23,11 @@ export interface GatewayHarness {
 /** The engines this run covers: SQLite always; PostgreSQL when installed (required in CI). */
 export function engines(): Engine[] {
   return backendAvailable('postgresql', postgresInstalled()) ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/** A gateway's configuration beside `kms`: `env` (a data dir at least) over loopback port 0, no logs. */
+export function gatewayConfig(kms: { url: string; token: string }, env: Record<string, string>): Config {
+  return loadConfig({ SLUICE_PORT: '0', SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_LOG_LEVEL: 'silent', ...env });
 }
 
 /**
@@ -36,17 +39,13 @@ export function useGateway(engine: Engine, env: Record<string, string> | (() => 
   let harness: GatewayHarness | undefined;
   let postgres: PostgresServer | undefined;
   beforeAll(async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-gw-'));
+    const dataDir = tempDir('sluice-gw-');
     if (engine === 'postgres') postgres = await startPostgres();
     const kms = await startKmsProcess();
     const adminToken = `slc_admin_${Date.now()}_${Math.random().toString(36).slice(2)}`;
-    const config = loadConfig({
+    const config = gatewayConfig(kms, {
       SLUICE_DATA_DIR: dataDir,
-      SLUICE_PORT: '0',
-      SLUICE_KMS_URL: kms.url,
-      SLUICE_KMS_TOKEN: kms.token,
       SLUICE_ADMIN_TOKEN: adminToken,
-      SLUICE_LOG_LEVEL: 'silent',
       ...(postgres ? { SLUICE_DATABASE_URL: postgres.url } : {}),
       ...(typeof env === 'function' ? env() : env),
     });
@@ -78,7 +77,7 @@ export function useGateway(engine: Engine, env: Record<string, string> | (() => 
 export interface GatewayProcessHarness {
   /** Not started: the test starts, kills and restarts it. */
   gateway: GatewayProcess;
-  kms: KmsProcess;
+  kms: RunningKms;
   url: string;
   adminToken: string;
   dataDir: string;
@@ -88,7 +87,7 @@ export interface GatewayProcessHarness {
 export function useGatewayProcess(): () => GatewayProcessHarness {
   let harness: GatewayProcessHarness | undefined;
   beforeAll(async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-crash-'));
+    const dataDir = tempDir('sluice-crash-');
     const kms = await startKmsProcess();
     const adminToken = `slc_admin_crash_${Date.now()}`;
     const gateway = new GatewayProcess({ SLUICE_DATA_DIR: dataDir, SLUICE_PORT: String(await freePort()), SLUICE_KMS_URL: kms.url, SLUICE_KMS_TOKEN: kms.token, SLUICE_ADMIN_TOKEN: adminToken });

@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from '../../scripts/ports.ts';
 import { findExecutable } from './backends.ts';
-import { freePort } from './ports.ts';
+import { tempDir } from './files.ts';
 
 export interface PostgresServer {
   url: string;
@@ -33,7 +33,7 @@ export function postgresInstalled(): boolean {
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL binaries not found');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-pg-'));
+  const dir = tempDir('sluice-pg-');
   const asRoot = process.getuid?.() === 0;
   const run = (cmd: string, args: string[]) => {
     const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bin, cmd), ...args]] : [path.join(bin, cmd), args];

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { freePort, waitForPort } from '../../scripts/ports.ts';
 import { findExecutable } from './backends.ts';
-import { freePort, waitForPort } from './ports.ts';
+import { tempDir } from './files.ts';
 
 export interface RedisServer {
   url: string;
@@ -19,7 +18,7 @@ export function redisInstalled(): boolean {
 export async function startRedis(): Promise<RedisServer> {
   const binary = findExecutable('redis-server');
   if (!binary) throw new Error('redis-server not found');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-redis-'));
+  const dir = tempDir('sluice-redis-');
   const port = await freePort();
   const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
     stdio: 'ignore',

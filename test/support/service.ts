@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repoRoot } from './stack.ts';
+import { repoRoot } from './files.ts';
 
 /** What a failing test's message shows of a process's output: its end. */
 const OUTPUT_KEPT = 16_384;
@@ -58,14 +58,26 @@ export class ServiceProcess {
     return this.#output;
   }
 
-  /** Sends a signal and waits for the exit: SIGTERM is a shutdown, SIGKILL a crash. */
-  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** Sends a signal and waits for the exit: SIGTERM is a shutdown, SIGKILL a crash. Its exit code. */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.#child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    return this.exited();
+  }
+
+  /** Waits for it to end by itself; its exit code (null when a signal ended it). */
+  exited(): Promise<number | null> {
     const child = this.#child;
     return new Promise((resolve) => {
-      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill(signal);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve(child?.exitCode ?? null);
+      child.once('exit', (code) => resolve(code));
     });
+  }
+
+  /** Sends a signal without waiting, e.g. SIGSTOP / SIGCONT to stall it without closing its sockets. */
+  signal(name: NodeJS.Signals): void {
+    if (this.pid() === undefined) throw new Error(`${this.name} is not running`);
+    this.#child!.kill(name);
   }
 
   /** Peak resident set of the running process so far (VmHWM), MB. */

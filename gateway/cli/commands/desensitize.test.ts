@@ -1,24 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestKms, type TestKms } from '../../../test/kms/support.ts';
-import { isMobile } from '../../discovery/index.ts';
+import { runCliInProcess } from '../../../test/support/cli.ts';
+import { startTestKms, type TestKms } from '../../../test/support/kms.ts';
 import { decryptField, parseFieldCiphertext, unwrapFieldKeys, type FieldKeySidecar } from '../../desensitize/index.ts';
-import { main } from '../main.ts';
+import { isMobile } from '../../discovery/index.ts';
 
 /** The dispatcher in-process, with stdin fed from `input`. */
-async function sluice(cwd: string, args: string[], input = '', env: Record<string, string> = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await main(args, { stdin: Readable.from([Buffer.from(input)]), stdout, stderr, env, cwd });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
-}
+const sluice = (cwd: string, args: string[], input = '', env: Record<string, string> = {}) => runCliInProcess(args, { cwd, env, input });
 
 const CANARY_PHONE = '13987654321';
 const CANARY_NAME = '诸葛孔明';

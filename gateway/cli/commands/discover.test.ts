@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../../test/support/cli.ts';
 import { generate, prng } from '../../discovery/labelled-corpus.ts';
-import { runCli } from '../test-io.ts';
 
 describe('sluice discover', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-discover-'));
@@ -17,7 +17,7 @@ describe('sluice discover', () => {
     ['people.data', rows.map((x) => JSON.stringify(x)).join('\n')],
   ])('prints the SURFACE report for %s', async (name, content) => {
     fs.writeFileSync(path.join(dir, name), content);
-    const run = await runCli(['discover', name], { cwd: dir });
+    const run = await runCliInProcess(['discover', name], { cwd: dir });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
       columns: [
@@ -30,10 +30,10 @@ describe('sluice discover', () => {
   });
 
   it('samples --rows rows and refuses usage errors', async () => {
-    const run = await runCli(['discover', 'people.csv', '--rows', '10'], { cwd: dir });
+    const run = await runCliInProcess(['discover', 'people.csv', '--rows', '10'], { cwd: dir });
     expect(JSON.parse(run.stdout).columns[0]).toMatchObject({ rows: 10, matches: 10 });
-    expect((await runCli(['discover'], { cwd: dir })).code).toBe(2);
-    expect((await runCli(['discover', 'people.csv', '--rows', 'x'], { cwd: dir })).code).toBe(2);
-    expect((await runCli(['discover', 'missing.csv'], { cwd: dir })).code).toBe(1);
+    expect((await runCliInProcess(['discover'], { cwd: dir })).code).toBe(2);
+    expect((await runCliInProcess(['discover', 'people.csv', '--rows', 'x'], { cwd: dir })).code).toBe(2);
+    expect((await runCliInProcess(['discover', 'missing.csv'], { cwd: dir })).code).toBe(1);
   });
 });

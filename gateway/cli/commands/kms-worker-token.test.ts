@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, startTestKms, type TestKms } from '../../../test/kms/support.ts';
-import { runCli } from '../test-io.ts';
+import { runCliInProcess } from '../../../test/support/cli.ts';
+import { startTestKms, type TestKms } from '../../../test/support/kms.ts';
 
 describe('sluice kms worker-token', () => {
   let kms: TestKms;
@@ -13,12 +13,11 @@ describe('sluice kms worker-token', () => {
   });
   afterAll(async () => {
     await kms?.close();
-    removeTempDirs();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('derives a token the KMS takes as its compute worker’s, and no more', async () => {
-    const result = await runCli(['kms', 'worker-token'], { env: { SLUICE_KMS_TOKEN: kms.token }, cwd: dir });
+    const result = await runCliInProcess(['kms', 'worker-token'], { env: { SLUICE_KMS_TOKEN: kms.token }, cwd: dir });
     expect(result.code, result.stderr).toBe(0);
     const token = result.stdout.trim();
     expect(token).not.toContain(kms.token);
@@ -30,13 +29,13 @@ describe('sluice kms worker-token', () => {
   });
 
   it('reads the service token from a file or the data dir the KMS wrote it to, never from the arguments', async () => {
-    const expected = (await runCli(['kms', 'worker-token'], { env: { SLUICE_KMS_TOKEN: kms.token }, cwd: dir })).stdout;
+    const expected = (await runCliInProcess(['kms', 'worker-token'], { env: { SLUICE_KMS_TOKEN: kms.token }, cwd: dir })).stdout;
     fs.writeFileSync(path.join(dir, 'service-token'), `${kms.token}\n`, { mode: 0o600 });
-    expect(await runCli(['kms', 'worker-token', '--token-file', 'service-token'], { env: {}, cwd: dir })).toMatchObject({ code: 0, stdout: expected });
+    expect(await runCliInProcess(['kms', 'worker-token', '--token-file', 'service-token'], { env: {}, cwd: dir })).toMatchObject({ code: 0, stdout: expected });
     fs.mkdirSync(path.join(dir, 'data', 'kms'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'data', 'kms', 'token'), `${kms.token}\n`);
-    expect(await runCli(['kms', 'worker-token'], { env: { SLUICE_DATA_DIR: path.join(dir, 'data') }, cwd: dir })).toMatchObject({ code: 0, stdout: expected });
-    expect(await runCli(['kms', 'worker-token', kms.token], { env: {}, cwd: dir })).toMatchObject({ code: 2, stdout: '' });
-    expect(await runCli(['kms', 'worker-token'], { env: { SLUICE_DATA_DIR: path.join(dir, 'none') }, cwd: dir })).toMatchObject({ code: 2, stdout: '' });
+    expect(await runCliInProcess(['kms', 'worker-token'], { env: { SLUICE_DATA_DIR: path.join(dir, 'data') }, cwd: dir })).toMatchObject({ code: 0, stdout: expected });
+    expect(await runCliInProcess(['kms', 'worker-token', kms.token], { env: {}, cwd: dir })).toMatchObject({ code: 2, stdout: '' });
+    expect(await runCliInProcess(['kms', 'worker-token'], { env: { SLUICE_DATA_DIR: path.join(dir, 'none') }, cwd: dir })).toMatchObject({ code: 2, stdout: '' });
   });
 });

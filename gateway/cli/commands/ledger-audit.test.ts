@@ -5,19 +5,20 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmsSealer } from '../../../kms/index.ts';
 import { openEmbeddedLedger } from '../../../ledger/index.ts';
-import { removeTempDirs, startTestKms, type TestKms } from '../../../test/kms/support.ts';
 import { backendAvailable } from '../../../test/support/backends.ts';
+import { runCliInProcess } from '../../../test/support/cli.ts';
+import { tempDir } from '../../../test/support/files.ts';
+import { startTestKms, type TestKms } from '../../../test/support/kms.ts';
+import { receiptRecord } from '../../../test/support/ledger.ts';
 import { postgresInstalled, startPostgres, type PostgresServer } from '../../../test/support/postgres.ts';
-import { receiptRecord, tempDataDir } from '../../../ledger/test-fixtures.ts';
-import { runCli } from '../test-io.ts';
 
-const sluice = (env: Record<string, string>, cwd: string, ...args: string[]) => runCli(args, { env, cwd });
+const sluice = (env: Record<string, string>, cwd: string, ...args: string[]) => runCliInProcess(args, { env, cwd });
 
 /** A copy of the clean ledger with one row changed behind the append-only triggers. */
-function tampered(source: string, sql: string): { dir: string; remove(): void } {
-  const copy = tempDataDir();
-  fs.cpSync(source, copy.dir, { recursive: true });
-  const db = new Database(path.join(copy.dir, 'ledger', 'ledger.db'));
+function tampered(source: string, sql: string): string {
+  const copy = tempDir('sluice-ledger-');
+  fs.cpSync(source, copy, { recursive: true });
+  const db = new Database(path.join(copy, 'ledger', 'ledger.db'));
   for (const table of ['leaves', 'nodes', 'blocks', 'block_signatures']) {
     db.exec(`DROP TRIGGER ${table}_no_update; DROP TRIGGER ${table}_no_delete;`);
   }
@@ -27,23 +28,22 @@ function tampered(source: string, sql: string): { dir: string; remove(): void } 
 }
 
 describe('sluice ledger audit', () => {
-  const data = tempDataDir();
+  const data = tempDir('sluice-ledger-');
 
   beforeAll(async () => {
-    const ledger = await openEmbeddedLedger({ dataDir: data.dir, batch: { maxRecords: 3, maxDelayMs: 1000 } });
+    const ledger = await openEmbeddedLedger({ dataDir: data, batch: { maxRecords: 3, maxDelayMs: 1000 } });
     for (let block = 0; block < 4; block++) {
       await Promise.all([0, 1, 2].map((i) => ledger.append(receiptRecord(block * 3 + i))));
     }
-    fs.writeFileSync(path.join(data.dir, 'trust.json'), JSON.stringify(ledger.trustAnchors()));
+    fs.writeFileSync(path.join(data, 'trust.json'), JSON.stringify(ledger.trustAnchors()));
     await ledger.close();
   });
 
-  afterAll(() => data.remove());
 
   it('reports a clean ledger, exit 0, from --data-dir or SLUICE_DATA_DIR', async () => {
-    const byFlag = await sluice({}, '/', 'ledger', 'audit', '--data-dir', data.dir, '--trust', path.join(data.dir, 'trust.json'));
+    const byFlag = await sluice({}, '/', 'ledger', 'audit', '--data-dir', data, '--trust', path.join(data, 'trust.json'));
     expect(byFlag).toMatchObject({ code: 0, stdout: expect.stringMatching(/^clean: 4 blocks, 12 records/) });
-    expect((await sluice({ SLUICE_DATA_DIR: data.dir }, '/', 'ledger', 'audit')).code).toBe(0);
+    expect((await sluice({ SLUICE_DATA_DIR: data }, '/', 'ledger', 'audit')).code).toBe(0);
   });
 
   const cases: [string, string, string][] = [
@@ -56,22 +56,16 @@ describe('sluice ledger audit', () => {
 
   for (const [what, sql, finding] of cases) {
     it(`names an edited ${what}, exit 1`, async () => {
-      const copy = tampered(data.dir, sql);
-      try {
-        const result = await sluice({}, copy.dir, 'ledger', 'audit', '--data-dir', '.');
-        expect(result.code).toBe(1);
-        expect(result.stdout.split('\n')).toContain(finding);
-        expect(result.stdout).toMatch(/inconsistent: \d+ findings in 4 blocks, 12 records/);
-      } finally {
-        copy.remove();
-      }
+      const result = await sluice({}, tampered(data, sql), 'ledger', 'audit', '--data-dir', '.');
+      expect(result.code).toBe(1);
+      expect(result.stdout.split('\n')).toContain(finding);
+      expect(result.stdout).toMatch(/inconsistent: \d+ findings in 4 blocks, 12 records/);
     });
   }
 
   it('fails on a directory without a ledger, exit 1', async () => {
-    const empty = tempDataDir();
-    const result = await sluice({}, empty.dir, 'ledger', 'audit');
-    empty.remove();
+    const empty = tempDir('sluice-ledger-');
+    const result = await sluice({}, empty, 'ledger', 'audit');
     expect(result).toMatchObject({ code: 1, stderr: expect.stringMatching(/NOT_FOUND/) });
   });
 });
@@ -80,27 +74,25 @@ describe.runIf(backendAvailable('postgresql', postgresInstalled()))('sluice ledg
   let postgres: PostgresServer;
   let kms: TestKms;
   let trustFile: string;
-  const dir = tempDataDir();
+  const dir = tempDir('sluice-ledger-');
 
   beforeAll(async () => {
     [postgres, kms] = await Promise.all([startPostgres(), startTestKms()]);
-    const ledger = await openEmbeddedLedger({ dataDir: dir.dir, databaseUrl: postgres.url, sealer: kmsSealer(kms.client, 'ledger-operator-key'), batch: { maxRecords: 3, maxDelayMs: 1000 } });
+    const ledger = await openEmbeddedLedger({ dataDir: dir, databaseUrl: postgres.url, sealer: kmsSealer(kms.client, 'ledger-operator-key'), batch: { maxRecords: 3, maxDelayMs: 1000 } });
     for (let block = 0; block < 4; block++) await Promise.all([0, 1, 2].map((i) => ledger.append(receiptRecord(block * 3 + i))));
-    trustFile = path.join(dir.dir, 'trust.json');
+    trustFile = path.join(dir, 'trust.json');
     fs.writeFileSync(trustFile, JSON.stringify(ledger.trustAnchors()));
     await ledger.close();
   });
   afterAll(async () => {
     await kms?.close();
     await postgres?.stop();
-    removeTempDirs();
-    dir.remove();
   });
 
   it('audits it from --database-url or SLUICE_DATABASE_URL, and names an edited row', async () => {
     expect(await sluice({}, '/', 'ledger', 'audit', '--database-url', postgres.url, '--trust', trustFile)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^clean: 4 blocks, 12 records/) });
     expect((await sluice({ SLUICE_DATABASE_URL: postgres.url }, '/', 'ledger', 'audit')).code).toBe(0);
-    expect((await sluice({}, '/', 'ledger', 'audit', '--database-url', postgres.url, '--data-dir', dir.dir)).code).toBe(2);
+    expect((await sluice({}, '/', 'ledger', 'audit', '--database-url', postgres.url, '--data-dir', dir)).code).toBe(2);
 
     const client = new pg.Client({ connectionString: postgres.url });
     await client.connect();

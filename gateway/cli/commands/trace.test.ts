@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../../test/support/cli.ts';
 import { createDesensitizer, deriveTransformKeys } from '../../desensitize/index.ts';
-import { runCli } from '../test-io.ts';
 
 describe('sluice trace', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-trace-'));
@@ -19,7 +19,7 @@ describe('sluice trace', () => {
     const leaked = createDesensitizer(policy, keys, { fingerprint: { key: keys.fingerprint, rate: 0.01 } }).transformAll(people);
     write('leak.ndjson', leaked.filter((_, i) => i % 2 === 0).map((r) => JSON.stringify(r)).join('\n'));
     write('contracts.json', secrets.map((secret, i) => ({ recipientId: `contract-${i}`, secret })));
-    const run = await runCli(['trace', 'leak.ndjson', '--key-file', 'key.json', '--candidates', 'contracts.json'], { cwd: dir });
+    const run = await runCliInProcess(['trace', 'leak.ndjson', '--key-file', 'key.json', '--candidates', 'contracts.json'], { cwd: dir });
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.recipientId).toBe('contract-1');
@@ -27,14 +27,14 @@ describe('sluice trace', () => {
   });
 
   it('refuses bad invocations and candidate files', async () => {
-    expect((await runCli(['trace', 'leak.ndjson'], { cwd: dir })).code).toBe(2);
-    expect((await runCli(['trace', '--key-file', 'key.json', '--candidates', 'c.json'], { cwd: dir })).code).toBe(2);
+    expect((await runCliInProcess(['trace', 'leak.ndjson'], { cwd: dir })).code).toBe(2);
+    expect((await runCliInProcess(['trace', '--key-file', 'key.json', '--candidates', 'c.json'], { cwd: dir })).code).toBe(2);
     write('empty.json', []);
-    expect(await runCli(['trace', 'leak.ndjson', '--key-file', 'key.json', '--candidates', 'empty.json'], { cwd: dir })).toMatchObject({
+    expect(await runCliInProcess(['trace', 'leak.ndjson', '--key-file', 'key.json', '--candidates', 'empty.json'], { cwd: dir })).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('VALIDATION_FAILED'),
     });
     write('bad.json', [{ name: 'x' }]);
-    expect((await runCli(['trace', 'leak.ndjson', '--key-file', 'key.json', '--candidates', 'bad.json'], { cwd: dir })).code).toBe(1);
+    expect((await runCliInProcess(['trace', 'leak.ndjson', '--key-file', 'key.json', '--candidates', 'bad.json'], { cwd: dir })).code).toBe(1);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { scenario } from '../../../test/support/compliance/scenarios.ts';
 import { assess, assessWithLists } from '../assess.ts';
 import { NEGATIVE_LISTS, type NegativeList } from '../lists/index.ts';
 import type { Modality, Scenario } from '../scenario.ts';
-import { scenario } from '../test/scenarios.ts';
 
 const SA = 'security_assessment';
 const SC = 'standard_contract_or_certification';

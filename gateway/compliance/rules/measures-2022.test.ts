@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { oldScenario } from '../../../test/support/compliance/scenarios.ts';
 import { toFacts } from '../facts.ts';
-import { oldScenario } from '../test/scenarios.ts';
 import { rCore } from './core.ts';
 import { rOldSa, rOldSc } from './measures-2022.ts';
 import type { Rule } from './rule.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { scenario } from '../../../test/support/compliance/scenarios.ts';
 import { toFacts } from '../facts.ts';
-import { scenario } from '../test/scenarios.ts';
 import { rEx1, rEx2, rEx3, rEx4, rEx5, rEx6, rEx7, rExImp, rExImpVolume, rImpNotified, rSa1, rSa2, rSa3, rSa4, rSc1, rSc2 } from './provisions-2024.ts';
 import type { Rule } from './rule.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keysA, rejected } from '../test-support.ts';
+import { keysA } from '../../../test/support/desensitize.ts';
+import { rejected } from '../../../test/support/errors.ts';
 import { ThreadPool } from './pool.ts';
 import type { WorkerInit } from './protocol.ts';
 

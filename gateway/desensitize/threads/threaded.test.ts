@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { keysA } from '../../../test/support/desensitize.ts';
 import { batchTextFor, type DataRecord, type RecordFormat } from '../../formats/index.ts';
 import { createDesensitizer } from '../desensitizer.ts';
-import { keysA } from '../test-support.ts';
 import { decryptField } from '../transforms/field-encryption.ts';
 import { createThreadedDesensitizer } from './threaded.ts';
 

@@ -1,4 +1,4 @@
-import type { EgressFact, ReportedEvent, TransferFact, TransferFactSource } from '../transfer-facts.ts';
+import type { EgressFact, ReportedEvent, TransferFact, TransferFactSource } from '../../../gateway/compliance/index.ts';
 
 export function fact(overrides: Partial<TransferFact> = {}): TransferFact {
   return {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
+import { chunkIdAt, chunksBetween, type Bucket } from './buckets.ts';
 import { SubjectRuns } from './subject-runs.ts';
-import { chunkIdAt, chunksBetween, type Bucket } from './subject-store.ts';
 
 interface Entry {
   seq: number;

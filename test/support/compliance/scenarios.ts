@@ -1,4 +1,4 @@
-import type { Scenario } from '../scenario.ts';
+import type { Scenario } from '../../../gateway/compliance/index.ts';
 
 type Overrides = Partial<Omit<Scenario, 'data' | 'exporter'>> & {
   data?: Partial<Scenario['data']>;

@@ -1,14 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { LedgerRecord } from './types.ts';
-
-/** Shared by the ledger's unit tests and the CLI tests; not part of the public interface. */
-
-export function tempDataDir(): { dir: string; remove(): void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-ledger-'));
-  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
-}
+import type { LedgerRecord } from '../../ledger/index.ts';
 
 /** A transfer receipt shaped like the gateway's: digests and counts only. */
 export function receiptRecord(n: number, data: Record<string, string | number> = {}): LedgerRecord {

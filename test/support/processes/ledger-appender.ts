@@ -2,9 +2,9 @@
 // stdin (one JSON per line) and prints each outcome; its witness co-signer stalls on the
 // HANG_AT-th signature for HANG_MS, which keeps the round — and the append lock — open.
 import readline from 'node:readline';
-import { sm2Sign } from '../../crypto/index.ts';
-import { KmsClient, kmsSealer } from '../../kms/index.ts';
-import { openEmbeddedLedger, type LedgerRecord } from '../../ledger/index.ts';
+import { sm2Sign } from '../../../crypto/index.ts';
+import { KmsClient, kmsSealer } from '../../../kms/index.ts';
+import { openEmbeddedLedger, type LedgerRecord } from '../../../ledger/index.ts';
 
 const env = process.env as Record<string, string>;
 let signatures = 0;

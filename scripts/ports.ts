@@ -1,3 +1,5 @@
+// Loopback ports, for the scripts that start a Fabric network and for the tests that start servers.
+
 import net from 'node:net';
 
 /** A TCP port that was free on loopback a moment ago. */

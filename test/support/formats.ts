@@ -1,4 +1,4 @@
-import type { DataRecord } from './types.ts';
+import type { DataRecord } from '../../gateway/formats/index.ts';
 
 /** Feeds text to a reader in pieces of `size` bytes, so every boundary case gets exercised. */
 export async function* chunked(text: string | Uint8Array, size: number): AsyncGenerator<Uint8Array> {

@@ -1,4 +1,4 @@
-import { fail } from '../../common/index.ts';
+import { fail } from '../../../common/index.ts';
 import { mergeDistinct, sortDistinct, SUBJECT_BYTES } from './sorted-keys.ts';
 
 export { SUBJECT_BYTES };

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { ComplianceTables, SubjectCategory } from './tables.ts';
+import type { SubjectCategory, SubjectStoreTables } from './tables.ts';
 
 /** Row access for subject buckets and their chunks; callers pass the executor (a transaction or the pool). */
 
@@ -19,8 +19,8 @@ export interface Chunk {
 
 type Db = Kysely<any>;
 
-function tables(db: Db): Kysely<ComplianceTables> {
-  return db as Kysely<ComplianceTables>;
+function tables(db: Db): Kysely<SubjectStoreTables> {
+  return db as Kysely<SubjectStoreTables>;
 }
 
 export async function readBucket(db: Db, exporterId: string, year: number, category: SubjectCategory): Promise<Bucket | undefined> {

@@ -1,12 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { migrate, openDatabase, type Database } from '../../../common/index.ts';
-import { backendAvailable } from '../../../test/support/backends.ts';
-import { postgresInstalled, startPostgres, type PostgresServer } from '../../../test/support/postgres.ts';
-import { complianceMigrations } from '../migrations.ts';
+import { complianceMigrations } from '../../../gateway/compliance/index.ts';
+import { backendAvailable } from '../backends.ts';
+import { tempDir } from '../files.ts';
+import { postgresInstalled, startPostgres, type PostgresServer } from '../postgres.ts';
 
 /** Opens a fresh, migrated database; each call is isolated from the others. */
 export type OpenDatabase = () => Promise<Database<any>>;
@@ -24,12 +22,11 @@ export function onBothDatabases(body: (open: OpenDatabase) => void): void {
   });
 
   describe('on SQLite', () => {
-    body(() => track(openDatabase({ sqlitePath: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-compliance-')), 'test.db') })));
+    body(() => track(openDatabase({ sqlitePath: path.join(tempDir('sluice-compliance-'), 'test.db') })));
   });
 
   describe.runIf(backendAvailable('postgresql', postgresInstalled()))('on PostgreSQL', () => {
     let server: PostgresServer;
-    let databases = 0;
     beforeAll(async () => {
       server = await startPostgres();
     });
@@ -37,13 +34,7 @@ export function onBothDatabases(body: (open: OpenDatabase) => void): void {
       await Promise.all(opened.splice(0).map((d) => d.close()));
       await server?.stop();
     });
-    body(async () => {
-      // A database per call keeps tests apart inside one cluster.
-      const name = `compliance_${++databases}`;
-      const admin = openDatabase({ url: server.url, sqlitePath: '' });
-      await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
-      await admin.close();
-      return track(openDatabase({ url: server.url.replace(/\/postgres$/, `/${name}`), sqlitePath: '', poolSize: 4 }));
-    });
+    // A database per call keeps tests apart inside one cluster.
+    body(async () => track(openDatabase({ url: await server.createDatabase(), sqlitePath: '', poolSize: 4 })));
   });
 }
