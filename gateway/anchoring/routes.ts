@@ -5,7 +5,6 @@ import type { Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { freeObject, responses } from '../http/schemas.ts';
 import { anchoredResponse } from '../transfers/routes.ts';
-import type { OutboxRelay } from './outbox.ts';
 import { anchoredRecord } from './records.ts';
 
 const recordParams = {
@@ -81,14 +80,13 @@ function assertMayReadRecord(principal: Principal, record: LedgerRecord): void {
   if (!named.includes(id)) throw new SluiceError('FORBIDDEN', 'this ledger record does not concern the caller');
 }
 
-export async function ledgerRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
-  const { ctx, relay } = opts;
+export async function ledgerRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
 
   app.get<{ Params: { id: string } }>(
     '/v1/ledger/records/:id',
     { schema: { tags: ['ledger'], params: recordParams, response: responses({ 200: anchoredResponse('record') }) } },
     async (request) => {
-      const anchored = await anchoredRecord(ctx, relay, request.params.id);
+      const anchored = await anchoredRecord(ctx, request.params.id);
       if (!anchored) throw new SluiceError('NOT_FOUND', 'ledger record not found');
       assertMayReadRecord(request.principal, anchored.record);
       return anchored;

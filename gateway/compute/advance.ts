@@ -106,7 +106,7 @@ async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boo
       return done;
     });
     if (moved) {
-      await rt.relay.anchor(record.id);
+      await rt.ctx.relay.anchor(record.id);
       await discardJobFiles(rt, job.id);
     }
     return moved;

@@ -30,7 +30,7 @@ export async function approveJob(rt: ComputeRuntime, principal: Principal, jobId
     return true;
   });
   if (inserted) {
-    await rt.relay.anchor(record.id);
+    await rt.ctx.relay.anchor(record.id);
     rt.events.changed(jobId);
   }
   await rt.kick(jobId);

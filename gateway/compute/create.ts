@@ -90,7 +90,7 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
       throw error;
     }
   });
-  for (const id of recordIds) await rt.relay.anchor(id);
+  for (const id of recordIds) await rt.ctx.relay.anchor(id);
   if (stage === 'enqueuing') await rt.kick(job.id);
   return { id: job.id, status: stage === 'evaluated' ? 'awaiting_approval' : 'queued' };
 }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { SluiceError } from '../../common/index.ts';
 import { HE_RESULT_SCHEMA } from '../../compute/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { idParams, responses } from '../http/schemas.ts';
@@ -35,9 +34,8 @@ function binary(body: unknown): Uint8Array {
 }
 
 /** Compute jobs: homomorphic aggregates over owners' datasets (and partners' columns), and PSI. */
-export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
-  const { ctx } = opts;
-  const service = await startComputeService(ctx, opts.relay);
+export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const service = await startComputeService(ctx);
   const rt = service.runtime;
   app.addHook('preClose', async () => rt.events.endAll());
   app.addHook('onClose', () => service.stop());

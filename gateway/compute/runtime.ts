@@ -1,4 +1,3 @@
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import type { JobEvents } from './events.ts';
 import type { ComputeDb } from './tables.ts';
@@ -14,7 +13,6 @@ export const JOB_LOCK = 'sluice.compute-job';
 export interface ComputeRuntime {
   ctx: GatewayContext;
   db: ComputeDb;
-  relay: OutboxRelay;
   events: JobEvents;
   /**
    * Moves the job on as far as it can go now, one transition at a time per job; skipped when

@@ -1,5 +1,4 @@
 import { Periodic } from '../anchoring/periodic.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import { advance } from './advance.ts';
 import { JobEvents } from './events.ts';
@@ -24,13 +23,12 @@ const ORPHAN_SWEEP_MS = 10_000;
  * requester never got an id). A job being prepared holds its lock (`JOB_LOCK`) on the gateway
  * preparing it, so only jobs whose gateway died are failed, by any gateway on the database.
  */
-export async function startComputeService(ctx: GatewayContext, relay: OutboxRelay): Promise<{ runtime: ComputeRuntime; stop(): Promise<void> }> {
+export async function startComputeService(ctx: GatewayContext): Promise<{ runtime: ComputeRuntime; stop(): Promise<void> }> {
   const db = computeDb(ctx.db);
   let stopped = false;
   const runtime: ComputeRuntime = {
     ctx,
     db,
-    relay,
     events: new JobEvents(),
     kick: async (jobId) => {
       if (stopped) return;

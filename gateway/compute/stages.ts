@@ -31,7 +31,7 @@ export async function failJob(rt: ComputeRuntime, job: Pick<ComputeJobsTable, 'i
   });
   if (!refunds) return false;
   await discardJobFiles(rt, job.id);
-  for (const record of refunds) await rt.relay.anchor(record.id);
+  for (const record of refunds) await rt.ctx.relay.anchor(record.id);
   return true;
 }
 

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { idParams, responses } from '../http/schemas.ts';
@@ -19,8 +18,7 @@ import {
 import { revealValues } from './reveal.ts';
 import { approveContract, assertMayReadContract, assertOwner, contractView, createContract, getContract, revokeContract } from './service.ts';
 
-export async function contractRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
-  const { ctx, relay } = opts;
+export async function contractRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
 
   app.post<{ Body: ContractInput }>(
     '/v1/contracts',
@@ -39,7 +37,7 @@ export async function contractRoutes(app: FastifyInstance, opts: { ctx: GatewayC
     async (request) => {
       const contract = await getContract(ctx, request.params.id);
       const owner = assertOwner(request.principal, contract);
-      const ledger = await approveContract(ctx, relay, owner, contract, request.body.signature);
+      const ledger = await approveContract(ctx, owner, contract, request.body.signature);
       request.log.info({ contractId: contract.id, anchored: ledger.anchored }, 'contract approved');
       return { status: 'approved', ledger };
     },
@@ -51,7 +49,7 @@ export async function contractRoutes(app: FastifyInstance, opts: { ctx: GatewayC
     async (request) => {
       const contract = await getContract(ctx, request.params.id);
       const owner = assertOwner(request.principal, contract);
-      const result = await revokeContract(ctx, relay, owner, contract, request.body?.shred === true);
+      const result = await revokeContract(ctx, owner, contract, request.body?.shred === true);
       request.log.info({ contractId: contract.id, shredded: result.shredded }, 'contract revoked');
       return result;
     },
@@ -64,7 +62,7 @@ export async function contractRoutes(app: FastifyInstance, opts: { ctx: GatewayC
     async (request) => {
       const contract = await getContract(ctx, request.params.id);
       const owner = assertOwner(request.principal, contract);
-      const result = await revealValues(ctx, relay, owner, contract, request.body);
+      const result = await revealValues(ctx, owner, contract, request.body);
       request.log.info({ contractId: contract.id, transform: request.body.transform ?? 'redact', restored: result.restored, unrestored: result.unrestored }, 'values revealed');
       return result;
     },

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isSluiceError } from '../../common/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import { responses } from '../http/schemas.ts';
 import { restoreCompletion, StreamRestorer } from './messages.ts';
@@ -16,12 +15,12 @@ const EGRESS_ID_HEADER = 'x-sluice-egress-id';
  * provider an ai_egress contract names. The provider's key, if it needs one, comes in
  * `X-Provider-Authorization` and is forwarded as its `Authorization`; Sluice stores none.
  */
-export async function egressRoutes(app: FastifyInstance, { ctx, relay }: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
+export async function egressRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
   app.post<{ Params: { contractId: string }; Body: ChatCompletionRequest }>(
     '/v1/egress/:contractId/chat/completions',
     { schema: { tags: ['egress'], params: egressParams, body: chatCompletionBody, response: responses({ 200: chatCompletionResponse }) } },
     async (request, reply) => {
-      const released = await releasePrompt(ctx, relay, request.principal, request.params.contractId, request.body);
+      const released = await releasePrompt(ctx, request.principal, request.params.contractId, request.body);
       const authorization = request.headers['x-provider-authorization'];
       const answer = await callProvider(released.endpoint, released.body, typeof authorization === 'string' ? authorization : undefined);
       request.log.info({ egressId: released.egressId, contractId: request.params.contractId, stream: request.body.stream === true }, 'prompt sent');

@@ -21,7 +21,6 @@ import { ID_PATTERN } from '../ids.ts';
 import { getParty } from '../parties/service.ts';
 import { transferFactSource } from './facts.ts';
 import { confirmFiling, recordFiling } from './filings.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 
 const yearQuery = {
   type: 'object',
@@ -78,7 +77,7 @@ const statusResponse = {
   },
 } as const;
 
-export async function complianceRoutes(app: FastifyInstance, { ctx, relay }: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
+export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
   const database = { db: ctx.db, dialect: ctx.dialect };
 
   app.post<{ Body: Scenario }>(
@@ -103,7 +102,7 @@ export async function complianceRoutes(app: FastifyInstance, { ctx, relay }: { c
     { schema: { tags: ['compliance'], body: filingSchema, response: responses({ 201: filingResponse }) } },
     async (request, reply) => {
       const exporter = requireParty(request.principal, ['domestic']);
-      const filing = await recordFiling(ctx, relay, exporter.id, request.body);
+      const filing = await recordFiling(ctx, exporter.id, request.body);
       request.log.info({ exporterId: exporter.id, mechanism: filing.mechanism, status: filing.status }, 'filing recorded');
       return reply.status(201).send(filing);
     },
@@ -127,7 +126,7 @@ export async function complianceRoutes(app: FastifyInstance, { ctx, relay }: { c
     { schema: { tags: ['compliance'], body: confirmBody, response: responses({ 200: filingResponse }) } },
     async (request) => {
       const regulator = requireParty(request.principal, ['regulator']);
-      const filing = await confirmFiling(ctx, relay, regulator.id, request.body.exporterId, request.body.reference);
+      const filing = await confirmFiling(ctx, regulator.id, request.body.exporterId, request.body.reference);
       request.log.info({ exporterId: filing.exporterId, regulatorId: regulator.id }, 'security assessment confirmed');
       return filing;
     },

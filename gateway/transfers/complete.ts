@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { LedgerRecord } from '../../ledger/index.ts';
-import { enqueue, type OutboxRelay } from '../anchoring/outbox.ts';
+import { enqueue } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import { contractTerms, type ContractRow } from '../contracts/service.ts';
 import type { ContractTerms } from '../contracts/schemas.ts';
@@ -27,7 +27,6 @@ export interface CompletedTransfer {
  */
 export async function completeTransfer(
   ctx: GatewayContext,
-  relay: OutboxRelay,
   t: PreparedTransfer,
   produced: ProducedPackage,
   within?: (trx: Transaction<GatewaySchema>, response: CompletedTransfer) => Promise<unknown>,
@@ -72,7 +71,7 @@ export async function completeTransfer(
     await discardPackage(ctx, t.transferId, { only: produced.attempt });
     throw error;
   }
-  await relay.anchor(response.receipt.id);
+  await ctx.relay.anchor(response.receipt.id);
   return response;
 }
 

@@ -1,7 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { SluiceError } from '../../common/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import { anchoredRecord } from '../anchoring/records.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
@@ -60,10 +59,9 @@ export const anchoredResponse = (name: 'receipt' | 'record') =>
     properties: { [name]: freeObject, proof: freeObject },
   }) as const;
 
-export async function transferRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
-  const { ctx, relay } = opts;
+export async function transferRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
   const events = new TransferEvents();
-  const runner = new TransferRunner(ctx, relay, ctx.logger);
+  const runner = new TransferRunner(ctx, ctx.logger);
   app.addHook('onReady', async () => runner.start());
   app.addHook('preClose', async () => {
     events.endAll();
@@ -83,7 +81,7 @@ export async function transferRoutes(app: FastifyInstance, opts: { ctx: GatewayC
     },
     async (request, reply) => {
       const recipient = requireParty(request.principal, ['overseas', 'domestic']);
-      const result = await createTransfer(ctx, relay, runner, recipient, request.body, request.idempotency);
+      const result = await createTransfer(ctx, runner, recipient, request.body, request.idempotency);
       request.log.info({ transferId: result.body.id, contractId: request.body.contractId, status: result.body.status }, 'transfer accepted');
       return reply.status(result.status).send(result.body);
     },
@@ -142,7 +140,7 @@ export async function transferRoutes(app: FastifyInstance, opts: { ctx: GatewayC
     async (request) => {
       const transfer = await getTransfer(ctx, request.params.id);
       assertMayReadReceipt(request.principal, transfer);
-      const anchored = await anchoredRecord(ctx, relay, transfer.id);
+      const anchored = await anchoredRecord(ctx, transfer.id);
       if (!anchored) throw new SluiceError('CONFLICT', 'receipt is not anchored on the ledger yet; retry shortly');
       return { receipt: anchored.record, proof: anchored.proof };
     },

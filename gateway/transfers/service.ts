@@ -1,5 +1,4 @@
 import { SluiceError } from '../../common/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { Party, Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { contractTerms } from '../contracts/service.ts';
@@ -25,7 +24,6 @@ export type TransferResponse = { status: 201; body: CompletedTransfer } | { stat
  */
 export async function createTransfer(
   ctx: GatewayContext,
-  relay: OutboxRelay,
   runner: TransferRunner,
   recipient: Party,
   request: TransferRequest,
@@ -38,7 +36,7 @@ export async function createTransfer(
     return { status: 202, body };
   }
   const produced = await producePackage(ctx, prepared);
-  const body = await completeTransfer(ctx, relay, prepared, produced, async (trx, response) => idempotency?.record(trx, 201, response));
+  const body = await completeTransfer(ctx, prepared, produced, async (trx, response) => idempotency?.record(trx, 201, response));
   return { status: 201, body };
 }
 
