@@ -8,6 +8,7 @@ export { RULES, type RuleMeta, type RuleSource } from './rules/catalog.ts';
 export { NEGATIVE_LISTS, type ListField, type ListThreshold, type NegativeList } from './lists/index.ts';
 export { complianceMigrations } from './migrations.ts';
 export type { ComplianceDatabase } from './database.ts';
+export type { ComplianceTables } from './tables.ts';
 export { SubjectSet, SUBJECT_BYTES } from './subject-set.ts';
 export { SubjectCounter, type CommitResult, type SubjectBatch, type SubjectCounterOptions, type SubjectCounts } from './subject-counter.ts';
 export { FilingsStore, filingSchema, FILING_MECHANISMS, type Filing, type FilingInput, type FilingMechanism, type FilingStatus } from './filings.ts';

@@ -91,7 +91,7 @@ export class InputEncryption {
     const request = { jobId: label, scheme: this.#scheme, operation: this.#spec.operation, minGroupSize: this.#job.min_group_size, ...(this.#dp ? { dp: this.#dp } : {}) };
     const created: Promise<KeysetPublic> = this.#rt.ctx.compute.keysets.createKeyset(request).then(async (keyset) => {
       // A guessed key set answering after its replacement must not take the row back.
-      if (this.#keyset === created) await this.#rt.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', this.#job.id).execute();
+      if (this.#keyset === created) await this.#rt.ctx.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', this.#job.id).execute();
       return keyset;
     });
     // Awaited by `settle` or `discard`; a job refused before either must not crash the process.

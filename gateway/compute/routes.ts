@@ -24,7 +24,6 @@ import {
 } from './schemas.ts';
 import { startComputeService } from './service.ts';
 import { ownerPreview } from './disclosure/controls.ts';
-import { disclosureDb } from './disclosure/tables.ts';
 
 const tags = ['compute'];
 
@@ -43,8 +42,8 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.artifactLimit }, (_request, body, done) => done(null, body));
 
   const readable = async (principal: Principal, id: string) => {
-    const job = await getJob(rt.db, id);
-    assertMayRead(principal, job, await jobInputs(rt.db, id));
+    const job = await getJob(rt.ctx.db, id);
+    assertMayRead(principal, job, await jobInputs(rt.ctx.db, id));
     return job;
   };
 
@@ -64,9 +63,9 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     { schema: { tags, params: idParams, response: responses({ 200: jobResponse }) } },
     async (request) => {
       const job = await readable(request.principal, request.params.id);
-      const view = await jobView(rt.db, ctx.compute.queue, job);
+      const view = await jobView(rt.ctx.db, ctx.compute.queue, job);
       // An input's owner also sees what the job reveals of its persons, to judge before approving.
-      const preview = request.principal.role === 'party' ? await ownerPreview(disclosureDb(rt.db), job.id, request.principal.party.id) : undefined;
+      const preview = request.principal.role === 'party' ? await ownerPreview(rt.ctx.db, job.id, request.principal.party.id) : undefined;
       return preview ? { ...view, disclosure: preview } : view;
     },
   );
@@ -77,7 +76,7 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     async (request, reply) => {
       const { id } = request.params;
       await readable(request.principal, id);
-      rt.events.stream(reply, id, async () => jobView(rt.db, ctx.compute.queue, await getJob(rt.db, id)));
+      rt.events.stream(reply, id, async () => jobView(rt.ctx.db, ctx.compute.queue, await getJob(rt.ctx.db, id)));
       return reply;
     },
   );
@@ -91,7 +90,7 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
   app.get<{ Params: { id: string } }>(
     '/v1/compute/jobs/:id/result',
     { schema: { tags, params: idParams, response: responses({ 200: HE_RESULT_SCHEMA }) } },
-    async (request) => releasedResult(request.principal, await getJob(rt.db, request.params.id)),
+    async (request) => releasedResult(request.principal, await getJob(rt.ctx.db, request.params.id)),
   );
 
   app.get<{ Params: { id: string } }>(
