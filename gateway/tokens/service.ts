@@ -3,17 +3,7 @@ import { issueToken, tokenUsable } from '../auth/tokens.ts';
 import type { GatewayContext } from '../context.ts';
 import type { TokensTable } from '../db/schema.ts';
 import { getParty } from '../parties/service.ts';
-
-export interface TokenView {
-  id: string;
-  role: 'admin' | 'party';
-  partyId: string | null;
-  status: 'active' | 'expired' | 'revoked';
-  bootstrap: boolean;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-}
+import type { CreateTokenInput, RotateTokenInput, TokenView } from './schemas.ts';
 
 /** A token as listings show it: everything but its value, which is never stored. */
 export function tokenView(row: TokensTable, now: Date): TokenView {
@@ -39,7 +29,7 @@ export async function listTokens(ctx: GatewayContext, filter: { partyId?: string
 }
 
 /** A new admin token (no `partyId`) or one more token of a party. */
-export async function createToken(ctx: GatewayContext, input: { partyId?: string; expiresAt?: string }): Promise<TokenView & { token: string }> {
+export async function createToken(ctx: GatewayContext, input: CreateTokenInput): Promise<TokenView & { token: string }> {
   const now = ctx.now();
   const expiresAt = futureInstant(input.expiresAt, now);
   if (input.partyId !== undefined) await getParty(ctx, input.partyId);
@@ -51,7 +41,7 @@ export async function createToken(ctx: GatewayContext, input: { partyId?: string
  * A fresh token for the same holder; the old one stops working at once, or after
  * `graceSeconds` so a deployment can switch over without a failed request.
  */
-export async function rotateToken(ctx: GatewayContext, id: string, input: { expiresAt?: string; graceSeconds?: number }): Promise<TokenView & { token: string; replaces: string }> {
+export async function rotateToken(ctx: GatewayContext, id: string, input: RotateTokenInput): Promise<TokenView & { token: string; replaces: string }> {
   const now = ctx.now();
   const expiresAt = futureInstant(input.expiresAt, now);
   return ctx.db.transaction().execute(async (trx) => {
