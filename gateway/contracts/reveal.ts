@@ -24,7 +24,7 @@ import { anyContractTerms, isEgressTerms, transformSecretContext, type ContractR
 /** Distinct transfers whose field keys one call may unwrap: each is a KMS round trip. */
 export const REVEAL_MAX_TRANSFERS = 32;
 
-export interface RevealResult {
+export type RevealResult = {
   /** In request order: the text with its tokens restored (`redact`), or the value, or null where nothing was restored. */
   values: (string | null)[];
   /** Tokens (`redact`) or values restored. */
@@ -34,7 +34,7 @@ export interface RevealResult {
   /** `redact`: tokens restored per kind. */
   entities?: Partial<Record<EntityKind, number>>;
   ledger: AnchorResult;
-}
+};
 
 type TokenizeAlg = Extract<ParsedPolicy, { transform: 'tokenize' }>['alg'];
 

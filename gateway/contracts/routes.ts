@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, responses } from '../http/schemas.ts';
+import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
 import {
   approveBody,
   approveResponse,
@@ -12,15 +12,13 @@ import {
   revealResponse,
   revokeBody,
   revokeResponse,
-  type ContractInput,
-  type RevealInput,
 } from './schemas.ts';
 import { revealValues } from './reveal.ts';
 import { approveContract, assertMayReadContract, assertOwner, contractView, createContract, getContract, revokeContract } from './service.ts';
 
-export async function contractRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-
-  app.post<{ Body: ContractInput }>(
+export async function contractRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  app.post(
     '/v1/contracts',
     { schema: { tags: ['contracts'], body: createContractBody, response: responses({ 201: contractCreatedResponse }) } },
     async (request, reply) => {
@@ -31,7 +29,7 @@ export async function contractRoutes(app: FastifyInstance, { ctx }: { ctx: Gatew
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { signature: string } }>(
+  app.post(
     '/v1/contracts/:id/approve',
     { schema: { tags: ['contracts'], params: idParams, body: approveBody, response: responses({ 200: approveResponse }) } },
     async (request) => {
@@ -43,7 +41,7 @@ export async function contractRoutes(app: FastifyInstance, { ctx }: { ctx: Gatew
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { shred?: boolean } | null }>(
+  app.post(
     '/v1/contracts/:id/revoke',
     { schema: { tags: ['contracts'], params: idParams, body: revokeBody, response: responses({ 200: revokeResponse }) } },
     async (request) => {
@@ -56,7 +54,7 @@ export async function contractRoutes(app: FastifyInstance, { ctx }: { ctx: Gatew
   );
 
   // The owner restores what the contract's keyed transforms released (docs/FREE-TEXT.md, "Restoring").
-  app.post<{ Params: { id: string }; Body: RevealInput }>(
+  app.post(
     '/v1/contracts/:id/reveal',
     { schema: { tags: ['contracts'], params: idParams, body: revealBody, response: responses({ 200: revealResponse }) } },
     async (request) => {
@@ -68,7 +66,7 @@ export async function contractRoutes(app: FastifyInstance, { ctx }: { ctx: Gatew
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/contracts/:id',
     { schema: { tags: ['contracts'], params: idParams, response: responses({ 200: contractResponse }) } },
     async (request) => {

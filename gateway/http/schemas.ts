@@ -1,3 +1,4 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { JSONSchema } from 'json-schema-to-ts';
 import { errorResponseSchema } from '../../common/index.ts';
 import { ID_PATTERN } from '../ids.ts';
@@ -30,3 +31,12 @@ export const dateOrDateTime = {
 export const countryCode = { type: 'string', enum: ISO_3166_ALPHA2 } as const;
 
 export const freeObject = { type: 'object', additionalProperties: true } as const;
+
+/**
+ * Route types derived from the route schemas (`app.withTypeProvider<RouteTypes>()`): params,
+ * query and body as validated, and what a handler may reply. An object schema that does not
+ * forbid other members derives a type with an index signature, which an `interface` does not
+ * fit: what reaches a reply is declared with `type`. A free-form object in a reply (terms,
+ * proofs) takes any object.
+ */
+export type RouteTypes = JsonSchemaToTsProvider<{ SerializerSchemaOptions: { deserialize: [{ pattern: typeof freeObject; output: object }] } }>;

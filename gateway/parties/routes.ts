@@ -1,14 +1,13 @@
-import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import { SluiceError } from '../../common/index.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, responses } from '../http/schemas.ts';
+import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
 import { createPartyBody, createPartyResponse, partyResponse } from './schemas.ts';
 import { createParty, getParty, publicView } from './service.ts';
 
 export async function partyRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
+  const app = fastify.withTypeProvider<RouteTypes>();
   app.post(
     '/v1/parties',
     { schema: { tags: ['parties'], body: createPartyBody, response: responses({ 201: createPartyResponse }) } },

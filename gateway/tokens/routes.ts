@@ -1,8 +1,7 @@
-import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import { requireAdmin } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, responses } from '../http/schemas.ts';
+import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
 import { createBody, issuedToken, listQuery, rotateBody, tokenResponse } from './schemas.ts';
 import { createToken, listTokens, revokeToken, rotateToken } from './service.ts';
 
@@ -11,7 +10,7 @@ import { createToken, listTokens, revokeToken, rotateToken } from './service.ts'
  * created or rotated token's value is in that one response only.
  */
 export async function tokenRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  const app = fastify.withTypeProvider<JsonSchemaToTsProvider>();
+  const app = fastify.withTypeProvider<RouteTypes>();
   app.get(
     '/v1/tokens',
     { schema: { tags: ['tokens'], querystring: listQuery, response: responses({ 200: { type: 'object', required: ['tokens'], properties: { tokens: { type: 'array', items: tokenResponse } } } }) } },
