@@ -9,7 +9,8 @@ import { authorizeInputs, checkContributors, distinctPersons, readColumn, type A
 import type { InputRow, JobRow } from './jobs.ts';
 import { jobRecord } from './records.ts';
 import { contributorsOf } from './join.ts';
-import { checkRequest, isHomomorphic, paramsOf, type CreateJobBody } from './request.ts';
+import { checkRequest, isHomomorphic, paramsOf } from './request.ts';
+import type { CreateJobBody } from './schemas.ts';
 import { discardJob, jobCreated, JobControls } from './disclosure/controls.ts';
 import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { codeOf, failJob, moveStage } from './stages.ts';

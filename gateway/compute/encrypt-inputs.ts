@@ -1,7 +1,8 @@
 import { SluiceError } from '../../common/index.ts';
 import type { ColumnSpec, DpRelease, HeScheme } from '../../compute/index.ts';
 import type { KeysetPublic } from '../../kms/index.ts';
-import { declaredScheme, paramsOf, schemeFor, specOf, type CreateJobBody } from './request.ts';
+import { declaredScheme, paramsOf, schemeFor, specOf } from './request.ts';
+import type { CreateJobBody } from './schemas.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import type { ComputeJobsTable } from './tables.ts';
 

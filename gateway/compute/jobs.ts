@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import { SluiceError } from '../../common/index.ts';
-import { computeJobStatus, type ComputeJobStatus } from '../../compute/index.ts';
+import { computeJobStatus, type ComputeJobStatus, type ReleasedResult } from '../../compute/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ComputeServices } from '../context.ts';
 import { isPrivateJoin, jobParams } from './request.ts';
 import type { GatewaySchema } from '../db/schema.ts';
 import type { ComputeJobInputsTable, ComputeJobsTable } from './tables.ts';
+import type { BudgetState } from './disclosure/budget.ts';
 
 export type JobRow = ComputeJobsTable;
 export type InputRow = ComputeJobInputsTable;
@@ -71,10 +72,11 @@ export function assertRequester(principal: Principal, job: JobRow): void {
 }
 
 /** `GET /v1/compute/jobs/:id/result`: the released figure, for the requester only. */
-export function releasedResult(principal: Principal, job: JobRow): unknown {
+/** The released figure, as the release stored it (with the privacy budget it drew on, if any). */
+export function releasedResult(principal: Principal, job: JobRow): ReleasedResult & { budget?: BudgetState } {
   assertRequester(principal, job);
   if (job.operation === 'psi' && !isPrivateJoin(job.operation, jobParams(job))) throw new SluiceError('VALIDATION_FAILED', 'a PSI job’s result is computed by the requester (sluice psi)');
-  if (job.stage === 'released') return JSON.parse(job.result!);
+  if (job.stage === 'released') return JSON.parse(job.result!) as ReleasedResult & { budget?: BudgetState };
   if (job.error === 'GROUP_TOO_SMALL') throw new SluiceError('GROUP_TOO_SMALL', 'the result covers too few rows to be released');
   throw new SluiceError('RESULT_NOT_RELEASED', 'the result is not released', { status: job.stage === 'failed' ? 'failed' : 'pending' });
 }

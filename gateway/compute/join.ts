@@ -3,7 +3,8 @@ import { joinMask, joinRespond, maskWeight, type ComputeJobPayload } from '../..
 import type { Party, Principal } from '../auth/principal.ts';
 import { approversOf, getJob, jobInputs, pendingOwners, type InputRow, type JobRow } from './jobs.ts';
 import { ownerElements, requesterPsiJob, session } from './psi-session.ts';
-import { isPrivateJoin, jobParams, type CreateJobBody } from './request.ts';
+import { isPrivateJoin, jobParams } from './request.ts';
+import type { CreateJobBody } from './schemas.ts';
 import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { failJob } from './stages.ts';
 

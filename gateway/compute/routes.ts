@@ -3,14 +3,13 @@ import { SluiceError } from '../../common/index.ts';
 import { HE_RESULT_SCHEMA } from '../../compute/index.ts';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, responses } from '../http/schemas.ts';
+import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
 import { approveJob } from './approvals.ts';
 import { contribute, jobKey } from './contributions.ts';
 import { createJob } from './create.ts';
 import { assertMayRead, getJob, jobInputs, jobView, releasedResult } from './jobs.ts';
 import { joinTagsReceived } from './join.ts';
 import { psiExchange, psiSession } from './psi.ts';
-import type { CreateJobBody } from './request.ts';
 import {
   approveBody,
   approveResponse,
@@ -33,7 +32,8 @@ function binary(body: unknown): Uint8Array {
 }
 
 /** Compute jobs: homomorphic aggregates over owners' datasets (and partners' columns), and PSI. */
-export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function computeRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
   const service = await startComputeService(ctx);
   const rt = service.runtime;
   app.addHook('preClose', async () => rt.events.endAll());
@@ -47,7 +47,7 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     return job;
   };
 
-  app.post<{ Body: CreateJobBody }>(
+  app.post(
     '/v1/compute/jobs',
     { config: { idempotent: true }, schema: { tags, body: createJobBody, response: responses({ 201: createdJobResponse }) } },
     async (request, reply) => {
@@ -58,7 +58,7 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id',
     { schema: { tags, params: idParams, response: responses({ 200: jobResponse }) } },
     async (request) => {
@@ -70,7 +70,7 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id/events',
     { schema: { tags, params: idParams, response: responses({ 200: { description: 'text/event-stream: the job view on every change until released or failed' } }) } },
     async (request, reply) => {
@@ -81,25 +81,25 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/v1/compute/jobs/:id/approve',
     { schema: { tags, params: idParams, body: approveBody, response: responses({ 200: approveResponse }) } },
     async (request) => approveJob(rt, request.principal, request.params.id),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id/result',
     { schema: { tags, params: idParams, response: responses({ 200: HE_RESULT_SCHEMA }) } },
     async (request) => releasedResult(request.principal, await getJob(rt.ctx.db, request.params.id)),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id/key',
     { schema: { tags, params: idParams, response: responses({ 200: jobKeyResponse }) } },
     async (request) => jobKey(rt, request.principal, request.params.id),
   );
 
-  app.post<{ Params: { id: string }; Body: unknown }>(
+  app.post(
     '/v1/compute/jobs/:id/contributions',
     { schema: { tags, params: idParams, body: binaryBody, response: responses({ 201: contributionResponse }) } },
     async (request, reply) => {
@@ -109,13 +109,13 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id/psi',
     { schema: { tags, params: idParams, response: responses({ 200: psiSessionResponse }) } },
     async (request) => psiSession(rt, request.principal, request.params.id),
   );
 
-  app.post<{ Params: { id: string }; Body: unknown }>(
+  app.post(
     '/v1/compute/jobs/:id/psi',
     { schema: { tags, params: idParams, body: binaryBody, response: responses({ 200: { description: 'psi-response (application/octet-stream)' } }) } },
     async (request, reply) => {
@@ -124,7 +124,7 @@ export async function computeRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     },
   );
 
-  app.post<{ Params: { id: string }; Body: unknown }>(
+  app.post(
     '/v1/compute/jobs/:id/psi/tags',
     { schema: { tags, params: idParams, body: binaryBody, response: responses({ 200: createdJobResponse }) } },
     async (request) => joinTagsReceived(rt, request.principal, request.params.id, binary(request.body)),

@@ -6,14 +6,14 @@ export const CATEGORIES = ['general', 'personal', 'sensitive', 'important', 'cor
 export type FieldType = (typeof FIELD_TYPES)[number];
 export type Category = (typeof CATEGORIES)[number];
 
-export type DatasetField = {
+export interface DatasetField {
   name: string;
   type: FieldType;
   category: Category;
   /** Whether the owner declared the category or discovery chose it. */
   categorySource: 'declared' | 'discovered';
   subject: boolean;
-};
+}
 
 /** Letters (CJK included), digits, space, underscore, dot and dash. */
 export const FIELD_NAME_PATTERN = '^[\\p{L}\\p{N}_. -]{1,64}$';

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isSluiceError } from '../../common/index.ts';
 import type { GatewayContext } from '../context.ts';
-import { responses } from '../http/schemas.ts';
+import { responses, type RouteTypes } from '../http/schemas.ts';
 import { restoreCompletion, StreamRestorer } from './messages.ts';
 import { callProvider, readAnswer, sseData } from './provider.ts';
-import { chatCompletionBody, chatCompletionResponse, egressParams, type ChatCompletionRequest } from './schemas.ts';
+import { chatCompletionBody, chatCompletionResponse, egressParams } from './schemas.ts';
 import { releasePrompt, type ReleasedPrompt } from './service.ts';
 
 /** The id of the call's `egress` ledger record, for the caller to fetch its proof. */
@@ -15,8 +15,9 @@ const EGRESS_ID_HEADER = 'x-sluice-egress-id';
  * provider an ai_egress contract names. The provider's key, if it needs one, comes in
  * `X-Provider-Authorization` and is forwarded as its `Authorization`; Sluice stores none.
  */
-export async function egressRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  app.post<{ Params: { contractId: string }; Body: ChatCompletionRequest }>(
+export async function egressRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  app.post(
     '/v1/egress/:contractId/chat/completions',
     { schema: { tags: ['egress'], params: egressParams, body: chatCompletionBody, response: responses({ 200: chatCompletionResponse }) } },
     async (request, reply) => {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import { SluiceError } from '../../common/index.ts';
 import {
   annualReport,
@@ -10,13 +11,12 @@ import {
   renderAnnualReportMarkdown,
   scenarioSchema,
   type Ftz,
-  type Scenario,
 } from '../compliance/index.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { assertOwner, contractDatasetId, contractTerms, getContract } from '../contracts/service.ts';
 import { datasetFields, getDataset } from '../datasets/service.ts';
-import { freeObject, idParams, responses } from '../http/schemas.ts';
+import { freeObject, idParams, responses, type RouteTypes } from '../http/schemas.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { getParty } from '../parties/service.ts';
 import { transferFactSource } from './facts.ts';
@@ -77,16 +77,17 @@ const statusResponse = {
   },
 } as const;
 
-export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function complianceRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
   const database = { db: ctx.db, dialect: ctx.dialect };
 
-  app.post<{ Body: Scenario }>(
+  app.post(
     '/v1/compliance/assess',
     { schema: { tags: ['compliance'], body: scenarioSchema, response: responses({ 200: assessmentSchema }) } },
     async (request) => assess(request.body),
   );
 
-  app.get<{ Querystring: { year: string } }>(
+  app.get(
     '/v1/compliance/status',
     { schema: { tags: ['compliance'], querystring: yearQuery, response: responses({ 200: statusResponse }) } },
     async (request) => {
@@ -97,7 +98,7 @@ export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: Gat
 
   // Standard-contract filings and certificates are declared by the owner; a security assessment
   // is recorded as awaiting a regulator's confirmation and covers no transfer until then.
-  app.post<{ Body: unknown }>(
+  app.post(
     '/v1/compliance/filings',
     { schema: { tags: ['compliance'], body: filingSchema, response: responses({ 201: filingResponse }) } },
     async (request, reply) => {
@@ -109,7 +110,7 @@ export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: Gat
   );
 
   // An exporter lists its own filings; a regulator every exporter's (or one's, ?exporter=ID).
-  app.get<{ Querystring: { exporter?: string } }>(
+  app.get(
     '/v1/compliance/filings',
     { schema: { tags: ['compliance'], querystring: filingsQuery, response: responses({ 200: { type: 'object', required: ['filings'], properties: { filings: { type: 'array', items: filingResponse } } } }) } },
     async (request) => {
@@ -121,7 +122,7 @@ export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: Gat
     },
   );
 
-  app.post<{ Body: { exporterId: string; reference: string } }>(
+  app.post(
     '/v1/compliance/filings/confirm',
     { schema: { tags: ['compliance'], body: confirmBody, response: responses({ 200: filingResponse }) } },
     async (request) => {
@@ -132,8 +133,9 @@ export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: Gat
     },
   );
 
-  // R-REPORT: exporters see their own year; regulators any exporter's, or all of them.
-  app.get<{ Querystring: { year: string; exporter?: string } }>(
+  // R-REPORT: exporters see their own year; regulators any exporter's, or all of them. Its reply
+  // is JSON or Markdown, which no type derived from the schema says: the route is typed by hand.
+  fastify.get<{ Querystring: FromSchema<typeof yearQuery> }>(
     '/v1/reports/annual',
     {
       schema: {
@@ -157,7 +159,7 @@ export async function complianceRoutes(app: FastifyInstance, { ctx }: { ctx: Gat
   );
 
   // R-DUTY-PIPIA: a draft impact assessment for the owner to complete before export.
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/contracts/:id/pipia',
     { schema: { tags: ['contracts'], params: idParams, response: responses({ 200: { type: 'string', description: 'Markdown' } }) } },
     async (request, reply) => {

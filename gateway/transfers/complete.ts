@@ -10,13 +10,13 @@ import { candidateFilings, clearForExport, type ComplianceClearance } from './co
 import type { DeliveredField, PreparedTransfer } from './prepare.ts';
 import { discardPackage, type ProducedPackage } from './produce.ts';
 
-export interface CompletedTransfer {
+export type CompletedTransfer = {
   id: string;
   status: 'completed';
   records: number;
   subjects: number;
   receipt: LedgerRecord;
-}
+};
 
 /**
  * Releases a produced package: in one transaction the contract is checked again (a revocation

@@ -4,62 +4,15 @@ import { SluiceError } from '../../common/index.ts';
 import { anchoredRecord } from '../anchoring/records.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { freeObject, idParams, responses } from '../http/schemas.ts';
-import { ID_PATTERN } from '../ids.ts';
+import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
 import { TransferEvents } from './events.ts';
 import { TransferRunner } from './jobs.ts';
 import { readPackage } from './package-store.ts';
-import { assertMayReadReceipt, createTransfer, downloadableTransfer, getTransfer, transferView, type TransferRequest } from './service.ts';
+import { acceptedResponse, anchoredResponse, createTransferBody, transferResponse, transferViewResponse } from './schemas.ts';
+import { assertMayReadReceipt, createTransfer, downloadableTransfer, getTransfer, transferView } from './service.ts';
 
-const createTransferBody = {
-  type: 'object',
-  required: ['contractId', 'purpose'],
-  additionalProperties: false,
-  properties: {
-    contractId: { type: 'string', pattern: ID_PATTERN },
-    purpose: { type: 'string', minLength: 1, maxLength: 200 },
-    limit: { type: 'integer', minimum: 1 },
-  },
-} as const;
-
-const transferResponse = {
-  type: 'object',
-  required: ['id', 'status', 'records', 'subjects', 'receipt'],
-  properties: {
-    id: { type: 'string' },
-    status: { type: 'string' },
-    records: { type: 'integer' },
-    subjects: { type: 'integer' },
-    receipt: freeObject,
-  },
-} as const;
-
-const acceptedResponse = {
-  type: 'object',
-  required: ['id', 'status'],
-  properties: { id: { type: 'string' }, status: { type: 'string', enum: ['running'] } },
-} as const;
-
-const transferViewResponse = {
-  type: 'object',
-  required: ['id', 'status', 'progress', 'records'],
-  properties: {
-    id: { type: 'string' },
-    status: { type: 'string', enum: ['running', 'completed', 'failed'] },
-    progress: { type: 'number', minimum: 0, maximum: 1 },
-    records: { type: 'integer' },
-    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
-  },
-} as const;
-
-export const anchoredResponse = (name: 'receipt' | 'record') =>
-  ({
-    type: 'object',
-    required: [name, 'proof'],
-    properties: { [name]: freeObject, proof: freeObject },
-  }) as const;
-
-export async function transferRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function transferRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
   const events = new TransferEvents();
   const runner = new TransferRunner(ctx, ctx.logger);
   app.addHook('onReady', async () => runner.start());
@@ -68,7 +21,7 @@ export async function transferRoutes(app: FastifyInstance, { ctx }: { ctx: Gatew
     await runner.stop();
   });
 
-  app.post<{ Body: TransferRequest }>(
+  app.post(
     '/v1/transfers',
     {
       config: { idempotent: true },
@@ -87,13 +40,13 @@ export async function transferRoutes(app: FastifyInstance, { ctx }: { ctx: Gatew
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/transfers/:id',
     { schema: { tags: ['transfers'], params: idParams, response: responses({ 200: transferViewResponse }) } },
     async (request) => transferView(ctx, request.principal, request.params.id),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/transfers/:id/events',
     { schema: { tags: ['transfers'], params: idParams, response: responses({ 200: { description: 'text/event-stream: the transfer view on every change until completed or failed' } }) } },
     async (request, reply) => {
@@ -104,7 +57,7 @@ export async function transferRoutes(app: FastifyInstance, { ctx }: { ctx: Gatew
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/transfers/:id/package',
     {
       schema: {
@@ -134,7 +87,7 @@ export async function transferRoutes(app: FastifyInstance, { ctx }: { ctx: Gatew
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/transfers/:id/receipt',
     { schema: { tags: ['transfers'], params: idParams, response: responses({ 200: anchoredResponse('receipt') }) } },
     async (request) => {

@@ -7,7 +7,8 @@ import type { GatewayContext } from '../context.ts';
 import { contractView } from '../contracts/service.ts';
 import { datasetView } from '../datasets/service.ts';
 import { pageOf, type Page } from '../http/paging.ts';
-import { transferFailure, transferProgress, type TransferView } from '../transfers/service.ts';
+import type { TransferView } from '../transfers/schemas.ts';
+import { transferFailure, transferProgress } from '../transfers/service.ts';
 
 /**
  * What a signed-in party may list, newest first: its own objects, everything for regulators and

@@ -8,7 +8,7 @@ import type { GatewaySchema } from '../../db/schema.ts';
 import { committedUploads } from '../../datasets/service.ts';
 import { distinctPersons, type AuthorizedInput, type ColumnValues } from '../inputs.ts';
 import type { JobRow } from '../jobs.ts';
-import type { CreateJobBody } from '../request.ts';
+import type { CreateJobBody } from '../schemas.ts';
 import type { ComputeRuntime } from '../runtime.ts';
 import { auditCells, type AuditCell, type AuditResult } from './audit.ts';
 import { budgetStates, confirmSpends, refundSpends, reserveBudget, type BudgetState } from './budget.ts';
