@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { verifyProof, type EmbeddedLedger, type LedgerRecord, type TrustAnchors } from '../../ledger/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { freeObject, responses, type RouteTypes } from '../http/schemas.ts';
+import { freeObject, responses } from '../http/schemas.ts';
 import { anchoredResponse } from '../transfers/schemas.ts';
 import { anchoredRecord } from './records.ts';
 

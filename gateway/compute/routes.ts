@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { HE_RESULT_SCHEMA } from '../../compute/index.ts';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
+import { idParams, responses } from '../http/schemas.ts';
 import { approveJob } from './approvals.ts';
 import { contribute, jobKey } from './contributions.ts';
 import { createJob } from './create.ts';

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { RouteTypes } from '../../common/index.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
+import { idParams, responses } from '../http/schemas.ts';
 import {
   approveBody,
   approveResponse,

@@ -1,10 +1,10 @@
 import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { readRecords as parseRecords } from '../formats/index.ts';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
+import { idParams, responses } from '../http/schemas.ts';
 import {
   createDatasetBody,
   createDatasetResponse,

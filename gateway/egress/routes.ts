@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isSluiceError } from '../../common/index.ts';
+import { isSluiceError, type RouteTypes } from '../../common/index.ts';
 import type { GatewayContext } from '../context.ts';
-import { responses, type RouteTypes } from '../http/schemas.ts';
+import { responses } from '../http/schemas.ts';
 import { restoreCompletion, StreamRestorer } from './messages.ts';
 import { callProvider, readAnswer, sseData } from './provider.ts';
 import { chatCompletionBody, chatCompletionResponse, egressParams } from './schemas.ts';

@@ -1,5 +1,4 @@
-import type { FastifyTypeProvider } from 'fastify';
-import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
+import type { JSONSchema } from 'json-schema-to-ts';
 import { errorResponseSchema } from '../../common/index.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { ISO_3166_ALPHA2 } from './countries.ts';
@@ -31,16 +30,3 @@ export const dateOrDateTime = {
 export const countryCode = { type: 'string', enum: ISO_3166_ALPHA2 } as const;
 
 export const freeObject = { type: 'object', additionalProperties: true } as const;
-
-/** A derived reply type without the index signatures of open object schemas, which no `interface` has. */
-type Closed<T> = T extends readonly (infer Item)[] ? Closed<Item>[] : T extends object ? { [K in keyof T as string extends K ? never : K]: Closed<T[K]> } : T;
-
-/**
- * Route types derived from the route schemas (`app.withTypeProvider<RouteTypes>()`): params,
- * query and body as validated, and what a handler may reply — members the schema names, with
- * their types; a free-form object (terms, proofs) takes any object.
- */
-export interface RouteTypes extends FastifyTypeProvider {
-  validator: this['schema'] extends JSONSchema ? FromSchema<this['schema']> : unknown;
-  serializer: this['schema'] extends JSONSchema ? Closed<FromSchema<this['schema'], { deserialize: [{ pattern: typeof freeObject; output: object }] }>> : unknown;
-}

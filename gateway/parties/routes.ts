@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
+import { idParams, responses } from '../http/schemas.ts';
 import { createPartyBody, createPartyResponse, partyResponse } from './schemas.ts';
 import { createParty, getParty, publicView } from './service.ts';
 

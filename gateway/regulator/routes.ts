@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { RouteTypes } from '../../common/index.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { responses, type RouteTypes } from '../http/schemas.ts';
+import { responses } from '../http/schemas.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { transferFactSource } from '../reports/facts.ts';
 import { filingResponse } from '../reports/routes.ts';

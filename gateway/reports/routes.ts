@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import {
   annualReport,
   assess,
@@ -16,7 +16,7 @@ import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { assertOwner, contractDatasetId, contractTerms, getContract } from '../contracts/service.ts';
 import { datasetFields, getDataset } from '../datasets/service.ts';
-import { freeObject, idParams, responses, type RouteTypes } from '../http/schemas.ts';
+import { freeObject, idParams, responses } from '../http/schemas.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { getParty } from '../parties/service.ts';
 import { transferFactSource } from './facts.ts';

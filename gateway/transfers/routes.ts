@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { anchoredRecord } from '../anchoring/records.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, responses, type RouteTypes } from '../http/schemas.ts';
+import { idParams, responses } from '../http/schemas.ts';
 import { TransferEvents } from './events.ts';
 import { TransferRunner } from './jobs.ts';
 import { readPackage } from './package-store.ts';

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { JSONSchema } from 'json-schema-to-ts';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { publicView } from '../parties/service.ts';
 import { releaseRisk, WARN_BELOW_K } from '../contracts/risk.ts';
 import { contractTerms, getContract } from '../contracts/service.ts';
 import { getDataset } from '../datasets/service.ts';
 import type { GatewayContext } from '../context.ts';
-import { dateOrDateTime, idParams, responses, type RouteTypes } from '../http/schemas.ts';
+import { dateOrDateTime, idParams, responses } from '../http/schemas.ts';
 import { pageQuery, readPage } from '../http/paging.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { listComputeJobs, listContracts, listDatasets, listTransfers } from './queries.ts';
