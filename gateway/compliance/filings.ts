@@ -1,3 +1,4 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Kysely } from 'kysely';
 import { camelCased, fail, type CamelCased } from '../../common/index.ts';
 import type { ComplianceDatabase } from './database.ts';
@@ -9,15 +10,6 @@ import { compileValidator } from './validation.ts';
 
 export const FILING_MECHANISMS = ['security_assessment', 'standard_contract', 'certification'] as const;
 export type FilingMechanism = (typeof FILING_MECHANISMS)[number];
-
-/** Body of `POST /v1/compliance/filings` (SURFACE.md). */
-export interface FilingInput {
-  mechanism: FilingMechanism;
-  /** The CAC filing number, assessment notice number or certificate number. */
-  reference: string;
-  validFrom: string;
-  validUntil: string;
-}
 
 /**
  * `declared`: a standard-contract filing or certificate, on the owner's word (anchored, shown to
@@ -41,11 +33,15 @@ export const filingSchema = {
   required: ['mechanism', 'reference', 'validFrom', 'validUntil'],
   properties: {
     mechanism: { type: 'string', enum: [...FILING_MECHANISMS] },
+    // The CAC filing number, assessment notice number or certificate number.
     reference: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$' },
     validFrom: transferDate,
     validUntil: transferDate,
   },
 } as const;
+
+/** Body of `POST /v1/compliance/filings` (SURFACE.md). */
+export type FilingInput = FromSchema<typeof filingSchema>;
 
 const validateFiling = compileValidator<FilingInput>(filingSchema, 'filing');
 
