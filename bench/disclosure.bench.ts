@@ -9,7 +9,8 @@ import { auditCells } from '../gateway/compute/disclosure/audit.ts';
 import { insertCell, storedCells, type FreshCell } from '../gateway/compute/disclosure/controls.ts';
 import { deriveOwnerKeys, type OwnerKeys } from '../gateway/compute/disclosure/keys.ts';
 import { JobProfile, type ShareProfile } from '../gateway/compute/disclosure/profile.ts';
-import { disclosureMigrations, type DisclosureDb } from '../gateway/compute/disclosure/tables.ts';
+import { disclosureMigrations } from '../gateway/compute/disclosure/tables.ts';
+import type { GatewaySchema } from '../gateway/db/schema.ts';
 import { distinctPersons, type ColumnValues } from '../gateway/compute/inputs.ts';
 import { column } from './compute.bench.ts';
 import { startJobStack, timeSumJob } from './gateway-stack.ts';
@@ -107,12 +108,12 @@ function window(start: number, size: number): ColumnValues {
 
 async function timeOverlap(released: number): Promise<{ audit: number; load: number; cpu: number; exact: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-overlap-'));
-  const database = openDatabase<any>({ sqlitePath: path.join(dir, 'bench.db') });
+  const database = openDatabase<GatewaySchema>({ sqlitePath: path.join(dir, 'bench.db') });
   try {
     await migrate(database.db, database.dialect, disclosureMigrations, 'bench');
     // Only the disclosure tables exist here: their references to compute jobs are not checked.
     await sql`PRAGMA foreign_keys = OFF`.execute(database.db);
-    const db = database.db as DisclosureDb;
+    const { db } = database;
     const keys = deriveOwnerKeys(randomBytes(32));
     const measure = (rows: ColumnValues) => {
       const profile = new JobProfile({ operation: 'sum', width: WIDTH, inputs: [{ owner: 'owner', weight: 1 }], keys: new Map([['owner', keys]]) });

@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import { createHttpServer, MemoryWindowCounter, rateLimitStore, readPem, type Config, type WindowCounter } from '../common/index.ts';
 import { consoleRoutes } from '../console/index.ts';
 import { recordAuditEvents } from './anchoring/audit-events.ts';
-import type { OutboxRelay } from './anchoring/outbox.ts';
 import { ledgerRoutes } from './anchoring/routes.ts';
 import { registerAuth, requestLimitKey } from './auth/plugin.ts';
 import { computeRoutes } from './compute/routes.ts';
@@ -30,7 +29,7 @@ function gatewayTls(config: Config): { https?: { cert: string; key: string; minV
 }
 
 /** The gateway's HTTP surface: every route schema-checked, authenticated, errors per SURFACE. */
-export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay, limits: WindowCounter = new MemoryWindowCounter()): Promise<FastifyInstance> {
+export async function buildGatewayApp(ctx: GatewayContext, limits: WindowCounter = new MemoryWindowCounter()): Promise<FastifyInstance> {
   const app = await createHttpServer({
     logger: ctx.logger,
     bodyLimit: ctx.config.bodyLimit,
@@ -54,12 +53,12 @@ export async function buildGatewayApp(ctx: GatewayContext, relay: OutboxRelay, l
   await app.register(partyRoutes, { ctx });
   await app.register(tokenRoutes, { ctx });
   await app.register(datasetRoutes, { ctx });
-  await app.register(contractRoutes, { ctx, relay });
-  await app.register(transferRoutes, { ctx, relay });
-  await app.register(computeRoutes, { ctx, relay });
-  await app.register(ledgerRoutes, { ctx, relay });
-  await app.register(complianceRoutes, { ctx, relay });
-  await app.register(egressRoutes, { ctx, relay });
+  await app.register(contractRoutes, { ctx });
+  await app.register(transferRoutes, { ctx });
+  await app.register(computeRoutes, { ctx });
+  await app.register(ledgerRoutes, { ctx });
+  await app.register(complianceRoutes, { ctx });
+  await app.register(egressRoutes, { ctx });
   await app.register(viewRoutes, { ctx });
   await app.register(regulatorRoutes, { ctx });
   await app.register(consoleRoutes);

@@ -3,6 +3,7 @@ import type { Config, Dialect, Logger, ProcessLocks } from '../common/index.ts';
 import type { ComputeJobPayload, ComputeJobResult, ComputeStore, EncryptionPool, JobQueue, X25519Pool } from '../compute/index.ts';
 import type { HeKeysetClient } from '../kms/index.ts';
 import type { Ledger } from '../ledger/index.ts';
+import type { OutboxRelay } from './anchoring/outbox.ts';
 import type { FilingsStore, SubjectCounter } from './compliance/index.ts';
 import type { GatewaySchema } from './db/schema.ts';
 
@@ -35,6 +36,8 @@ export interface GatewayContext {
   dialect: Dialect;
   kms: KeyService;
   ledger: Ledger;
+  /** Anchors what a feature wrote to the outbox; every ledger write goes through it. */
+  relay: OutboxRelay;
   compliance: { counter: SubjectCounter; filings: FilingsStore };
   compute: ComputeServices;
   /** Uploads and compute jobs this process works on, held against every other gateway on the database. */

@@ -27,7 +27,6 @@ const UPLOAD_CLEANUP_MS = 60_000;
 export interface RunningGateway {
   app: FastifyInstance;
   ctx: GatewayContext;
-  relay: OutboxRelay;
   /** Set only on the very first start without SLUICE_ADMIN_TOKEN; shown once, never stored. */
   generatedAdminToken: string | undefined;
   url: string;
@@ -68,12 +67,14 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   const kms = new KmsClient(kmsAccess);
   // With PostgreSQL the ledger's operator key lives sealed in the database, for every gateway.
   const ledger = await openLedger(config, logger, process.env, kmsSealer(kms, 'ledger-operator-key'));
+  const relay = new OutboxRelay(database.db, database.dialect, ledger, logger);
   const ctx: GatewayContext = {
     config,
     db: database.db,
     dialect: database.dialect,
     kms,
     ledger,
+    relay,
     compliance: { counter: new SubjectCounter(database), filings: new FilingsStore(database) },
     compute: {
       // The worker processes open the same queue and store: same SLUICE_REDIS_URL, same database (or data dir).
@@ -98,21 +99,19 @@ export async function startGateway(config: Config, logger: Logger = createLogger
   );
   uploadCleanup.start();
   const generatedAdminToken = await bootstrapAdmin(database.db, config.adminToken, ctx.now(), logger);
-  const relay = new OutboxRelay(database.db, database.dialect, ledger, logger);
   relay.start();
   const keyEvents = new KmsAuditFollower(database.db, kms, logger);
   keyEvents.start();
   void warmSubjectSets(ctx).catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : 'unknown' }, 'subject sets not preloaded'));
   // On Redis, every gateway process shares the request and failed-authentication counts.
   const limits = await openWindowCounter(config.redisUrl, 'sluice:limits:', logger);
-  const app = await buildGatewayApp(ctx, relay, limits);
+  const app = await buildGatewayApp(ctx, limits);
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
     app,
     ctx,
-    relay,
     generatedAdminToken,
     url: `${config.tls.gatewayCert ? 'https' : 'http'}://${config.host}:${port}`,
     async close() {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { isSluiceError, type ErrorCode, type Logger } from '../common/index.ts';
+import { camelCased, isSluiceError, type ErrorCode, type Logger } from '../common/index.ts';
 import { canonicalize, sm3Hex } from '../crypto/index.ts';
 import type { Mutex } from './mutex.ts';
 import type { KmsSchema } from './schema.ts';
@@ -17,8 +17,6 @@ export interface AuditEntry {
   outcome: 'ok' | 'error';
   code?: ErrorCode | null;
 }
-
-type Row = KmsSchema['kms_audit'];
 
 /** Contexts are recorded only as a digest: they name datasets and parties, and the log is exported. */
 export function contextDigest(context: EncryptionContext): string {
@@ -48,7 +46,7 @@ export async function appendAudit(trx: Kysely<KmsSchema>, entry: AuditEntry): Pr
     prevHash: head ? head.hash : GENESIS_HASH,
   };
   const event: AuditEvent = { ...body, hash: eventHash(body) };
-  await trx.insertInto('kms_audit').values(toRow(event)).execute();
+  await camelCased(trx).insertInto('kmsAudit').values(event).execute();
   return event;
 }
 
@@ -94,14 +92,13 @@ export function audited<T>(
 }
 
 export async function listAudit(db: Kysely<KmsSchema>, after: number, limit: number): Promise<AuditPage> {
-  const rows = await db
-    .selectFrom('kms_audit')
+  const events = await camelCased(db)
+    .selectFrom('kmsAudit')
     .selectAll()
     .where('seq', '>', after)
     .orderBy('seq', 'asc')
     .limit(Math.min(limit, AUDIT_PAGE_LIMIT))
     .execute();
-  const events = rows.map(fromRow);
   return { events, next: events.length > 0 ? events[events.length - 1]!.seq : after };
 }
 
@@ -121,36 +118,4 @@ export function verifyAuditChain(events: AuditEvent[], prevHash: string = GENESI
     expectedSeq = event.seq + 1;
   }
   return { valid: true };
-}
-
-function toRow(event: AuditEvent): Row {
-  return {
-    seq: event.seq,
-    time: event.time,
-    caller: event.caller,
-    operation: event.operation,
-    key_id: event.keyId,
-    version: event.version,
-    context_digest: event.contextDigest,
-    outcome: event.outcome,
-    code: event.code,
-    prev_hash: event.prevHash,
-    hash: event.hash,
-  };
-}
-
-function fromRow(row: Row): AuditEvent {
-  return {
-    seq: Number(row.seq),
-    time: row.time,
-    caller: row.caller as Caller,
-    operation: row.operation as AuditOperation,
-    keyId: row.key_id,
-    version: row.version === null ? null : Number(row.version),
-    contextDigest: row.context_digest,
-    outcome: row.outcome as AuditEvent['outcome'],
-    code: row.code as ErrorCode | null,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
 }

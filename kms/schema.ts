@@ -1,4 +1,5 @@
-import type { VersionedMigration } from '../common/index.ts';
+import type { ErrorCode, VersionedMigration } from '../common/index.ts';
+import type { AuditOperation, Caller } from './types.ts';
 
 /** Tables of the KMS store. Nothing here is key material in the clear: see barrier.ts. */
 export interface KmsSchema {
@@ -34,13 +35,13 @@ export interface KmsSchema {
   kms_audit: {
     seq: number;
     time: string;
-    caller: string;
-    operation: string;
+    caller: Caller;
+    operation: AuditOperation;
     key_id: string | null;
     version: number | null;
     context_digest: string | null;
-    outcome: string;
-    code: string | null;
+    outcome: 'ok' | 'error';
+    code: ErrorCode | null;
     prev_hash: string;
     hash: string;
   };

@@ -17,11 +17,11 @@ export async function enqueue(trx: Transaction<GatewaySchema>, record: LedgerRec
     .execute();
 }
 
-export interface AnchorResult {
+export type AnchorResult = {
   recordId: string;
   anchored: boolean;
   proof?: Proof;
-}
+};
 
 /** Records anchored per drain round: one block of the embedded ledger, or a few Fabric submissions. */
 const PAGE = { embedded: 500, fabric: 20 };

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
-import { verifyProof, type EmbeddedLedger, type LedgerRecord, type Proof } from '../../ledger/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
+import { verifyProof, type EmbeddedLedger, type LedgerRecord, type TrustAnchors } from '../../ledger/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { freeObject, responses } from '../http/schemas.ts';
-import { anchoredResponse } from '../transfers/routes.ts';
-import type { OutboxRelay } from './outbox.ts';
+import { anchoredResponse } from '../transfers/schemas.ts';
 import { anchoredRecord } from './records.ts';
 
 const recordParams = {
@@ -81,14 +80,13 @@ function assertMayReadRecord(principal: Principal, record: LedgerRecord): void {
   if (!named.includes(id)) throw new SluiceError('FORBIDDEN', 'this ledger record does not concern the caller');
 }
 
-export async function ledgerRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
-  const { ctx, relay } = opts;
-
-  app.get<{ Params: { id: string } }>(
+export async function ledgerRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  app.get(
     '/v1/ledger/records/:id',
     { schema: { tags: ['ledger'], params: recordParams, response: responses({ 200: anchoredResponse('record') }) } },
     async (request) => {
-      const anchored = await anchoredRecord(ctx, relay, request.params.id);
+      const anchored = await anchoredRecord(ctx, request.params.id);
       if (!anchored) throw new SluiceError('NOT_FOUND', 'ledger record not found');
       assertMayReadRecord(request.principal, anchored.record);
       return anchored;
@@ -107,7 +105,7 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { ctx: GatewayCon
     },
   );
 
-  app.get<{ Querystring: { fromSize: string } }>(
+  app.get(
     '/v1/ledger/consistency',
     { schema: { tags: ['ledger'], querystring: consistencyQuery, response: responses({ 200: consistencyResponse }) } },
     async (request) => {
@@ -127,13 +125,14 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { ctx: GatewayCon
     async () => {
       const trust = ctx.ledger.trustAnchors();
       if (!trust) throw new SluiceError('NOT_FOUND', 'this gateway has no trust anchors configured');
-      return trust;
+      // The ledgers serve a full trust document (format, ledger, keys); files a verifier reads need only `orgs`.
+      return trust as Required<TrustAnchors>;
     },
   );
 
   // The same offline check `sluice verify` runs, against this gateway's own anchors only: keys
   // carried in the proof vouch for nothing.
-  app.post<{ Body: { receipt?: unknown; record?: unknown; proof: unknown } }>(
+  app.post(
     '/v1/ledger/verify',
     { schema: { tags: ['ledger'], body: verifyBody, response: responses({ 200: verifyResponse }) } },
     async (request) => {
@@ -142,7 +141,7 @@ export async function ledgerRoutes(app: FastifyInstance, opts: { ctx: GatewayCon
       const trust = ctx.ledger.trustAnchors();
       if (!trust) return { valid: false, reason: 'this gateway has no trust anchors configured' };
       try {
-        return verifyProof(record as LedgerRecord, request.body.proof as Proof, trust);
+        return verifyProof(record, request.body.proof, trust);
       } catch {
         return { valid: false, reason: 'malformed record or proof' };
       }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Logger } from '../../common/index.ts';
+import { camelCased, type Logger } from '../../common/index.ts';
 import type { GatewaySchema } from '../db/schema.ts';
 import { issueToken, tokenHash, tokenUsable } from './tokens.ts';
 
@@ -12,17 +12,18 @@ import { issueToken, tokenHash, tokenUsable } from './tokens.ts';
  * shows it exactly once.
  */
 export async function bootstrapAdmin(db: Kysely<GatewaySchema>, configured: string | undefined, now: Date, logger?: Logger): Promise<string | undefined> {
+  const tokens = camelCased(db);
   if (configured) {
     const hash = tokenHash(configured);
-    await db.transaction().execute(async (trx) => {
+    await tokens.transaction().execute(async (trx) => {
       await trx
         .updateTable('tokens')
-        .set({ revoked_at: now.toISOString() })
+        .set({ revokedAt: now.toISOString() })
         .where('bootstrap', '=', 1)
         .where('hash', '!=', hash)
-        .where('revoked_at', 'is', null)
+        .where('revokedAt', 'is', null)
         .execute();
-      const existing = await trx.selectFrom('tokens').select(['role', 'revoked_at', 'expires_at']).where('hash', '=', hash).executeTakeFirst();
+      const existing = await trx.selectFrom('tokens').select(['role', 'revokedAt', 'expiresAt']).where('hash', '=', hash).executeTakeFirst();
       if (!existing) await issueToken(trx, { role: 'admin', partyId: null, bootstrap: true }, now, configured);
       else if (existing.role !== 'admin' || !tokenUsable(existing, now)) {
         // A revoked token stays revoked even when configured again: that is what revoking it meant.
@@ -31,7 +32,7 @@ export async function bootstrapAdmin(db: Kysely<GatewaySchema>, configured: stri
     });
     return undefined;
   }
-  const admins = await db.selectFrom('tokens').select(['revoked_at', 'expires_at']).where('role', '=', 'admin').execute();
+  const admins = await tokens.selectFrom('tokens').select(['revokedAt', 'expiresAt']).where('role', '=', 'admin').execute();
   if (admins.some((row) => tokenUsable(row, now))) return undefined;
-  return (await issueToken(db, { role: 'admin', partyId: null, bootstrap: true }, now)).token;
+  return (await issueToken(tokens, { role: 'admin', partyId: null, bootstrap: true }, now)).token;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { clientAddressKey, isSluiceError, SluiceError, type WindowCounter } from '../../common/index.ts';
+import { camelCased, clientAddressKey, isSluiceError, SluiceError, type WindowCounter } from '../../common/index.ts';
 import type { GatewaySchema } from '../db/schema.ts';
 import type { Principal } from './principal.ts';
 import { tokenHash, tokenUsable } from './tokens.ts';
@@ -61,16 +61,16 @@ export function requestLimitKey(request: FastifyRequest): string {
 async function authenticate(db: Kysely<GatewaySchema>, header: string | undefined, now: Date): Promise<Principal> {
   const match = header ? BEARER.exec(header) : null;
   if (!match?.[1]) throw new SluiceError('UNAUTHENTICATED', 'missing or malformed bearer token');
-  const token = await db
+  const token = await camelCased(db)
     .selectFrom('tokens')
-    .select(['id', 'role', 'party_id', 'revoked_at', 'expires_at'])
+    .select(['id', 'role', 'partyId', 'revokedAt', 'expiresAt'])
     .where('hash', '=', tokenHash(match[1]))
     .executeTakeFirst();
   // One message for unknown, revoked and expired tokens: the answer tells a guesser nothing.
   if (!token || !tokenUsable(token, now)) throw new SluiceError('UNAUTHENTICATED', 'invalid token');
   if (token.role === 'admin') return { role: 'admin', tokenId: token.id };
-  const party = token.party_id
-    ? await db.selectFrom('parties').selectAll().where('id', '=', token.party_id).executeTakeFirst()
+  const party = token.partyId
+    ? await db.selectFrom('parties').selectAll().where('id', '=', token.partyId).executeTakeFirst()
     : undefined;
   if (!party) throw new SluiceError('UNAUTHENTICATED', 'invalid token');
   return { role: 'party', party, tokenId: token.id };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { CamelCased } from '../../common/index.ts';
 import { randomToken } from '../../crypto/index.ts';
 import type { GatewaySchema, TokensTable } from '../db/schema.ts';
 import { newId } from '../ids.ts';
@@ -13,6 +14,9 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+/** A stored token, as the token code reads it (through `camelCased`). */
+export type TokenRow = CamelCased<GatewaySchema>['tokens'];
+
 export interface TokenGrant {
   role: TokensTable['role'];
   partyId: string | null;
@@ -21,15 +25,15 @@ export interface TokenGrant {
 }
 
 /** Stores a new token (by hash) and returns it: the only time its value exists outside its holder. */
-export async function issueToken(db: Kysely<GatewaySchema> | Transaction<GatewaySchema>, grant: TokenGrant, now: Date, token = newToken()): Promise<{ id: string; token: string; row: TokensTable }> {
-  const row: TokensTable = {
+export async function issueToken(db: Kysely<CamelCased<GatewaySchema>>, grant: TokenGrant, now: Date, token = newToken()): Promise<{ id: string; token: string; row: TokenRow }> {
+  const row: TokenRow = {
     hash: tokenHash(token),
     id: newId('tok'),
-    party_id: grant.partyId,
+    partyId: grant.partyId,
     role: grant.role,
-    created_at: now.toISOString(),
-    expires_at: grant.expiresAt ?? null,
-    revoked_at: null,
+    createdAt: now.toISOString(),
+    expiresAt: grant.expiresAt ?? null,
+    revokedAt: null,
     bootstrap: grant.bootstrap ? 1 : 0,
   };
   await db.insertInto('tokens').values(row).execute();
@@ -37,6 +41,6 @@ export async function issueToken(db: Kysely<GatewaySchema> | Transaction<Gateway
 }
 
 /** Whether a stored token may authenticate at `now`: not revoked and not expired. */
-export function tokenUsable(row: Pick<TokensTable, 'revoked_at' | 'expires_at'>, now: Date): boolean {
-  return row.revoked_at === null && (row.expires_at === null || Date.parse(row.expires_at) > now.getTime());
+export function tokenUsable(row: Pick<TokenRow, 'revokedAt' | 'expiresAt'>, now: Date): boolean {
+  return row.revokedAt === null && (row.expiresAt === null || Date.parse(row.expiresAt) > now.getTime());
 }

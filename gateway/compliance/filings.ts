@@ -1,23 +1,15 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Kysely } from 'kysely';
-import { fail } from '../../common/index.ts';
+import { camelCased, fail, type CamelCased } from '../../common/index.ts';
+import type { ComplianceDatabase } from './store/index.ts';
 import { chinaDate } from './facts.ts';
 import type { Mechanism } from './scenario.ts';
 import { transferDate } from './schemas.ts';
-import type { ComplianceDatabase } from './store/index.ts';
-import type { ComplianceTables, FilingsTable } from './tables.ts';
+import type { ComplianceTables } from './tables.ts';
 import { compileValidator } from './validation.ts';
 
 export const FILING_MECHANISMS = ['security_assessment', 'standard_contract', 'certification'] as const;
 export type FilingMechanism = (typeof FILING_MECHANISMS)[number];
-
-/** Body of `POST /v1/compliance/filings` (SURFACE.md). */
-export interface FilingInput {
-  mechanism: FilingMechanism;
-  /** The CAC filing number, assessment notice number or certificate number. */
-  reference: string;
-  validFrom: string;
-  validUntil: string;
-}
 
 /**
  * `declared`: a standard-contract filing or certificate, on the owner's word (anchored, shown to
@@ -41,11 +33,15 @@ export const filingSchema = {
   required: ['mechanism', 'reference', 'validFrom', 'validUntil'],
   properties: {
     mechanism: { type: 'string', enum: [...FILING_MECHANISMS] },
+    // The CAC filing number, assessment notice number or certificate number.
     reference: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f]+$' },
     validFrom: transferDate,
     validUntil: transferDate,
   },
 } as const;
+
+/** Body of `POST /v1/compliance/filings` (SURFACE.md). */
+export type FilingInput = FromSchema<typeof filingSchema>;
 
 const validateFiling = compileValidator<FilingInput>(filingSchema, 'filing');
 
@@ -55,19 +51,16 @@ const COVERS: Partial<Record<Mechanism, readonly FilingMechanism[]>> = {
   security_assessment: ['security_assessment'],
 };
 
-function toFiling(row: FilingsTable): Filing {
-  const status: FilingStatus = row.mechanism !== 'security_assessment' ? 'declared' : row.confirmed_at === null ? 'awaiting_confirmation' : 'confirmed';
-  return {
-    exporterId: row.exporter_id,
-    mechanism: row.mechanism,
-    reference: row.reference,
-    validFrom: row.valid_from,
-    validUntil: row.valid_until,
-    recordedAt: row.recorded_at,
-    status,
-    confirmedAt: row.confirmed_at,
-    confirmedBy: row.confirmed_by,
-  };
+type FilingRow = CamelCased<ComplianceTables>['complianceFilings'];
+
+/** The filings table under camelCase names (`db` is the gateway's database or a transaction of it). */
+function filingsTable(db: Kysely<any>): Kysely<CamelCased<ComplianceTables>> {
+  return camelCased<ComplianceTables>(db);
+}
+
+function toFiling(row: FilingRow): Filing {
+  const status: FilingStatus = row.mechanism !== 'security_assessment' ? 'declared' : row.confirmedAt === null ? 'awaiting_confirmation' : 'confirmed';
+  return { ...row, status };
 }
 
 /**
@@ -92,20 +85,20 @@ export class FilingsStore {
     const validFrom = chinaDate(filing.validFrom);
     const validUntil = chinaDate(filing.validUntil);
     if (validUntil < validFrom) throw fail.validation('validUntil is before validFrom');
-    const row: FilingsTable = {
-      exporter_id: exporterId,
+    const row: FilingRow = {
+      exporterId,
       reference: filing.reference,
       mechanism: filing.mechanism,
-      valid_from: validFrom,
-      valid_until: validUntil,
-      recorded_at: now.toISOString(),
-      confirmed_at: null,
-      confirmed_by: null,
+      validFrom,
+      validUntil,
+      recordedAt: now.toISOString(),
+      confirmedAt: null,
+      confirmedBy: null,
     };
-    const result = await (db as Kysely<ComplianceTables>)
-      .insertInto('compliance_filings')
+    const result = await filingsTable(db)
+      .insertInto('complianceFilings')
       .values(row)
-      .onConflict((oc) => oc.columns(['exporter_id', 'reference']).doNothing())
+      .onConflict((oc) => oc.columns(['exporterId', 'reference']).doNothing())
       .executeTakeFirst();
     if (Number(result.numInsertedOrUpdatedRows ?? 0n) === 0) throw fail.conflict('a filing with this reference is already recorded');
     return toFiling(row);
@@ -116,29 +109,29 @@ export class FilingsStore {
    * again changes nothing; other mechanisms are declarations and take no confirmation.
    */
   async confirm(exporterId: string, reference: string, regulatorId: string, now: Date, db: Kysely<any> = this.db): Promise<{ filing: Filing; confirmedNow: boolean }> {
-    const trx = db as Kysely<ComplianceTables>;
-    const row = await trx.selectFrom('compliance_filings').selectAll().where('exporter_id', '=', exporterId).where('reference', '=', reference).executeTakeFirst();
+    const trx = filingsTable(db);
+    const row = await trx.selectFrom('complianceFilings').selectAll().where('exporterId', '=', exporterId).where('reference', '=', reference).executeTakeFirst();
     if (!row) throw fail.notFound('filing');
     if (row.mechanism !== 'security_assessment') throw fail.validation('only a security assessment is confirmed by a regulator; other filings are declarations');
-    if (row.confirmed_at !== null) return { filing: toFiling(row), confirmedNow: false };
-    const confirmed = { confirmed_at: now.toISOString(), confirmed_by: regulatorId };
-    await trx.updateTable('compliance_filings').set(confirmed).where('exporter_id', '=', exporterId).where('reference', '=', reference).where('confirmed_at', 'is', null).execute();
+    if (row.confirmedAt !== null) return { filing: toFiling(row), confirmedNow: false };
+    const confirmed = { confirmedAt: now.toISOString(), confirmedBy: regulatorId };
+    await trx.updateTable('complianceFilings').set(confirmed).where('exporterId', '=', exporterId).where('reference', '=', reference).where('confirmedAt', 'is', null).execute();
     return { filing: toFiling({ ...row, ...confirmed }), confirmedNow: true };
   }
 
   /** One exporter's filings, or every exporter's (for regulators). */
   async list(exporterId?: string): Promise<Filing[]> {
-    let query = this.db.selectFrom('compliance_filings').selectAll();
-    if (exporterId !== undefined) query = query.where('exporter_id', '=', exporterId);
-    const rows = await query.orderBy('exporter_id').orderBy('valid_from').orderBy('reference').execute();
+    let query = filingsTable(this.db).selectFrom('complianceFilings').selectAll();
+    if (exporterId !== undefined) query = query.where('exporterId', '=', exporterId);
+    const rows = await query.orderBy('exporterId').orderBy('validFrom').orderBy('reference').execute();
     return rows.map(toFiling);
   }
 
   /** Every exporter's filings (regulator view), or one exporter's. */
   async listAll(exporterId?: string): Promise<Filing[]> {
-    let query = this.db.selectFrom('compliance_filings').selectAll();
-    if (exporterId) query = query.where('exporter_id', '=', exporterId);
-    const rows = await query.orderBy('recorded_at', 'desc').orderBy('exporter_id').orderBy('reference').execute();
+    let query = filingsTable(this.db).selectFrom('complianceFilings').selectAll();
+    if (exporterId) query = query.where('exporterId', '=', exporterId);
+    const rows = await query.orderBy('recordedAt', 'desc').orderBy('exporterId').orderBy('reference').execute();
     return rows.map(toFiling);
   }
 
@@ -150,16 +143,16 @@ export class FilingsStore {
     const kinds = COVERS[required];
     if (!kinds) return undefined;
     const day = chinaDate(date);
-    const row = await this.db
-      .selectFrom('compliance_filings')
+    const row = await filingsTable(this.db)
+      .selectFrom('complianceFilings')
       .selectAll()
-      .where('exporter_id', '=', exporterId)
+      .where('exporterId', '=', exporterId)
       .where('mechanism', 'in', kinds)
-      .where('valid_from', '<=', day)
-      .where('valid_until', '>=', day)
+      .where('validFrom', '<=', day)
+      .where('validUntil', '>=', day)
       // A security assessment counts once a regulator confirmed it.
-      .where((eb) => eb.or([eb('mechanism', '!=', 'security_assessment'), eb('confirmed_at', 'is not', null)]))
-      .orderBy('valid_until', 'desc')
+      .where((eb) => eb.or([eb('mechanism', '!=', 'security_assessment'), eb('confirmedAt', 'is not', null)]))
+      .orderBy('validUntil', 'desc')
       .orderBy('reference')
       .executeTakeFirst();
     return row && toFiling(row);

@@ -8,6 +8,7 @@ export { RULES, type RuleMeta, type RuleSource } from './rules/catalog.ts';
 export { NEGATIVE_LISTS, type ListField, type ListThreshold, type NegativeList } from './lists/index.ts';
 export { complianceMigrations } from './migrations.ts';
 export { SubjectSet, SUBJECT_BYTES, type ComplianceDatabase } from './store/index.ts';
+export type { ComplianceTables } from './tables.ts';
 export { SubjectCounter, type CommitResult, type SubjectBatch, type SubjectCounterOptions, type SubjectCounts } from './subject-counter.ts';
 export { FilingsStore, filingSchema, FILING_MECHANISMS, type Filing, type FilingInput, type FilingMechanism, type FilingStatus } from './filings.ts';
 export { complianceStatus, type ComplianceStatus, type ExporterProfile } from './status.ts';

@@ -8,9 +8,7 @@ import { releaseRecord } from './records.ts';
 import { jobParams } from './request.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import { discardJobFiles, failJob, failureCode, moveStage } from './stages.ts';
-import { outboxTransaction } from './tables.ts';
 import { jobReleased, releaseSuppression, resultBudget } from './disclosure/controls.ts';
-import { disclosureDb, disclosureTrx } from './disclosure/tables.ts';
 
 /**
  * Moves a job through the stages no request drives: hand it to the queue, follow the worker,
@@ -20,7 +18,7 @@ import { disclosureDb, disclosureTrx } from './disclosure/tables.ts';
  */
 export async function advance(rt: ComputeRuntime, jobId: string): Promise<void> {
   for (;;) {
-    const job = await findJob(rt.db, jobId);
+    const job = await findJob(rt.ctx.db, jobId);
     if (!job || !(await step(rt, job))) return;
     rt.events.changed(jobId);
   }
@@ -30,7 +28,7 @@ async function step(rt: ComputeRuntime, job: JobRow): Promise<boolean> {
   switch (job.stage) {
     case 'enqueuing':
       await rt.ctx.compute.queue.add(job.id, await payloadOf(rt, job));
-      return moveStage(rt.db, job, 'evaluating');
+      return moveStage(rt.ctx.db, job, 'evaluating');
     case 'evaluating':
       return observeWorker(rt, job);
     case 'evaluated':
@@ -50,12 +48,12 @@ async function step(rt: ComputeRuntime, job: JobRow): Promise<boolean> {
 async function destroyKeyset(rt: ComputeRuntime, job: JobRow): Promise<boolean> {
   if (job.keyset_id === null || job.keyset_destroyed_at !== null) return false;
   await rt.ctx.compute.keysets.destroy(job.keyset_id);
-  await rt.db.updateTable('compute_jobs').set({ keyset_destroyed_at: rt.ctx.now().toISOString() }).where('id', '=', job.id).execute();
+  await rt.ctx.db.updateTable('compute_jobs').set({ keyset_destroyed_at: rt.ctx.now().toISOString() }).where('id', '=', job.id).execute();
   return false;
 }
 
 async function payloadOf(rt: ComputeRuntime, job: JobRow): Promise<ComputeJobPayload> {
-  const inputs = await jobInputs(rt.db, job.id);
+  const inputs = await jobInputs(rt.ctx.db, job.id);
   if (isJoinJob(job)) return joinPayload(job, inputs);
   const payload: ComputeJobPayload = { jobId: job.id, keysetId: job.keyset_id!, operation: job.operation as OperationKind, inputs: inputs.map((i) => i.name) };
   // The requester weights whole inputs: a push-down input is one partial sum, weighted once;
@@ -73,14 +71,14 @@ async function observeWorker(rt: ComputeRuntime, job: JobRow): Promise<boolean> 
     await queue.add(job.id, await payloadOf(rt, job));
     return false;
   }
-  if (info.status === 'completed' && info.result) return moveStage(rt.db, job, 'evaluated', { result_digest: info.result.digest });
+  if (info.status === 'completed' && info.result) return moveStage(rt.ctx.db, job, 'evaluated', { result_digest: info.result.digest });
   if (info.status === 'failed') return failJob(rt, job, failureCode(info.error));
   return false;
 }
 
 async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boolean> {
-  const inputs = await jobInputs(rt.db, job.id);
-  const approvals = await approversOf(rt.db, job.id);
+  const inputs = await jobInputs(rt.ctx.db, job.id);
+  const approvals = await approversOf(rt.ctx.db, job.id);
   const approved = approvals.map((a) => a.owner_id);
   if (ownersOf(inputs).some((owner) => !approved.includes(owner))) return false;
   try {
@@ -92,21 +90,21 @@ async function releaseWhenApproved(rt: ComputeRuntime, job: JobRow): Promise<boo
       if (!ciphertext) return failJob(rt, job, 'INTERNAL');
       await rt.ctx.compute.keysets.release(job.keyset_id!, approvals.map((a) => ({ party: a.owner_id, approvedAt: a.approved_at })));
       // The KMS withholds the bins the controls found below the floor and adds the owners' noise.
-      const result = await rt.ctx.compute.keysets.decrypt(job.keyset_id!, ciphertext, await releaseSuppression(disclosureDb(rt.db), job.id));
+      const result = await rt.ctx.compute.keysets.decrypt(job.keyset_id!, ciphertext, await releaseSuppression(rt.ctx.db, job.id));
       released = { resultDigest: job.result_digest!, result };
     }
     const record = releaseRecord(job, approved, rt.ctx.now().toISOString(), released);
-    const moved = await rt.db.transaction().execute(async (trx) => {
-      const budget = released?.result.noise ? await resultBudget(disclosureDb(trx), job.id) : undefined;
+    const moved = await rt.ctx.db.transaction().execute(async (trx) => {
+      const budget = released?.result.noise ? await resultBudget(trx, job.id) : undefined;
       const done = await moveStage(trx, job, 'released', released ? { result: JSON.stringify(budget ? { ...released.result, budget } : released.result) } : {});
       if (done) {
-        await enqueue(outboxTransaction(trx), record);
-        await jobReleased(disclosureTrx(trx), job.id);
+        await enqueue(trx, record);
+        await jobReleased(trx, job.id);
       }
       return done;
     });
     if (moved) {
-      await rt.relay.anchor(record.id);
+      await rt.ctx.relay.anchor(record.id);
       await discardJobFiles(rt, job.id);
     }
     return moved;

@@ -10,8 +10,8 @@ import { codeOf, moveStage } from './stages.ts';
 
 async function declaredContribution(rt: ComputeRuntime, principal: Principal, jobId: string): Promise<{ job: JobRow; input: InputRow }> {
   const party = requireParty(principal);
-  const job = await getJob(rt.db, jobId);
-  const input = (await jobInputs(rt.db, jobId)).find((i) => i.kind === 'contribution' && i.party_id === party.id);
+  const job = await getJob(rt.ctx.db, jobId);
+  const input = (await jobInputs(rt.ctx.db, jobId)).find((i) => i.kind === 'contribution' && i.party_id === party.id);
   if (!input) throw new SluiceError('FORBIDDEN', 'only a contributor the requester declared may do this');
   return { job, input };
 }
@@ -39,7 +39,7 @@ export async function contribute(rt: ComputeRuntime, principal: Principal, jobId
     const { n } = verifyContribution(column, key.publicKey, columnSpec(job));
     if (isJoinJob(job)) await checkJoinContribution(rt, job, n);
     await rt.ctx.compute.store.putInput(jobId, input.name, column);
-    const complete = await rt.db.transaction().execute(async (trx) => {
+    const complete = await rt.ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('compute_job_inputs').set({ rows: n }).where('job_id', '=', jobId).where('name', '=', input.name).execute();
       const missing = await trx.selectFrom('compute_job_inputs').select('name').where('job_id', '=', jobId).where('rows', 'is', null).executeTakeFirst();
       return !missing && (await moveStage(trx, job, 'enqueuing'));

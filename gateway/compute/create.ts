@@ -9,12 +9,12 @@ import { authorizeInputs, checkContributors, distinctPersons, readColumn, type A
 import type { InputRow, JobRow } from './jobs.ts';
 import { jobRecord } from './records.ts';
 import { contributorsOf } from './join.ts';
-import { checkRequest, isHomomorphic, paramsOf, type CreateJobBody } from './request.ts';
+import { checkRequest, isHomomorphic, paramsOf } from './request.ts';
+import type { CreateJobBody } from './schemas.ts';
 import { discardJob, jobCreated, JobControls } from './disclosure/controls.ts';
-import { disclosureDb, disclosureTrx } from './disclosure/tables.ts';
 import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { codeOf, failJob, moveStage } from './stages.ts';
-import { outboxTransaction, type JobStage } from './tables.ts';
+import type { JobStage } from './tables.ts';
 
 /**
  * `POST /v1/compute/jobs`. The request and its contracts are checked before anything is
@@ -43,7 +43,7 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
   const job = newJobRow(requester, body, controls, now);
   // The job holds its lock while it is `preparing`: the gateways' sweeps fail only jobs whose gateway died.
   const { stage, recordIds } = await rt.ctx.locks.run(JOB_LOCK, job.id, async () => {
-    await rt.db.insertInto('compute_jobs').values(job).execute();
+    await rt.ctx.db.insertInto('compute_jobs').values(job).execute();
 
     let encryption: InputEncryption | undefined;
     let columns: ColumnValues[];
@@ -60,8 +60,8 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
       he = await encryption?.settle();
     } catch (error) {
       await encryption?.discard().catch(() => ctx.logger.warn({ jobId: job.id }, 'key set of a refused compute job not destroyed'));
-      await discardJob(disclosureDb(rt.db), job.id, now);
-      await rt.db.deleteFrom('compute_jobs').where('id', '=', job.id).execute();
+      await discardJob(rt.ctx.db, job.id, now);
+      await rt.ctx.db.deleteFrom('compute_jobs').where('id', '=', job.id).execute();
       throw error;
     }
 
@@ -69,17 +69,17 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
     const inputs = inputRows(job.id, authorized, columns, contributors);
     const stage: JobStage = !he ? 'evaluated' : contributors.length > 0 ? 'awaiting_contributions' : 'enqueuing';
     try {
-      await rt.db.insertInto('compute_job_inputs').values(inputs).execute();
+      await rt.ctx.db.insertInto('compute_job_inputs').values(inputs).execute();
       const names = inputs.filter((i) => i.kind === 'dataset').map((i) => i.name);
       for (const [i, bytes] of (he?.encrypted ?? []).entries()) await ctx.compute.store.putInput(job.id, names[i]!, bytes);
       const digests = new Map(authorized.map((a) => [a.contract.id, a.contract.digest]));
       const record = jobRecord(prepared, inputs, digests, now);
-      const recordIds = await rt.db.transaction().execute(async (trx) => {
+      const recordIds = await rt.ctx.db.transaction().execute(async (trx) => {
         if (!(await moveStage(trx, job, stage, { scheme: prepared.scheme, keyset_id: prepared.keyset_id }))) {
           throw new SluiceError('CONFLICT', 'the job changed while it was prepared');
         }
-        const records = [record, ...(await jobCreated(disclosureTrx(trx), job.id, now))];
-        for (const r of records) await enqueue(outboxTransaction(trx), r);
+        const records = [record, ...(await jobCreated(trx, job.id, now))];
+        for (const r of records) await enqueue(trx, r);
         return records.map((r) => r.id);
       });
       return { stage, recordIds };
@@ -90,7 +90,7 @@ export async function createJob(rt: ComputeRuntime, requester: Party, body: Crea
       throw error;
     }
   });
-  for (const id of recordIds) await rt.relay.anchor(id);
+  for (const id of recordIds) await rt.ctx.relay.anchor(id);
   if (stage === 'enqueuing') await rt.kick(job.id);
   return { id: job.id, status: stage === 'evaluated' ? 'awaiting_approval' : 'queued' };
 }

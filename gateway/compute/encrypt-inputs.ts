@@ -1,7 +1,8 @@
 import { SluiceError } from '../../common/index.ts';
 import type { ColumnSpec, DpRelease, HeScheme } from '../../compute/index.ts';
 import type { KeysetPublic } from '../../kms/index.ts';
-import { declaredScheme, paramsOf, schemeFor, specOf, type CreateJobBody } from './request.ts';
+import { declaredScheme, paramsOf, schemeFor, specOf } from './request.ts';
+import type { CreateJobBody } from './schemas.ts';
 import type { ComputeRuntime } from './runtime.ts';
 import type { ComputeJobsTable } from './tables.ts';
 
@@ -91,7 +92,7 @@ export class InputEncryption {
     const request = { jobId: label, scheme: this.#scheme, operation: this.#spec.operation, minGroupSize: this.#job.min_group_size, ...(this.#dp ? { dp: this.#dp } : {}) };
     const created: Promise<KeysetPublic> = this.#rt.ctx.compute.keysets.createKeyset(request).then(async (keyset) => {
       // A guessed key set answering after its replacement must not take the row back.
-      if (this.#keyset === created) await this.#rt.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', this.#job.id).execute();
+      if (this.#keyset === created) await this.#rt.ctx.db.updateTable('compute_jobs').set({ keyset_id: keyset.keysetId }).where('id', '=', this.#job.id).execute();
       return keyset;
     });
     // Awaited by `settle` or `discard`; a job refused before either must not crash the process.

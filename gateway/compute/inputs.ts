@@ -8,7 +8,7 @@ import type { DatasetField } from '../datasets/schemas.ts';
 import { datasetFields, getDataset, readColumnChunks, unwrapDatasetKey, type DatasetRow } from '../datasets/service.ts';
 import { getParty } from '../parties/service.ts';
 import { assertContractUsable } from '../transfers/checks.ts';
-import type { CreateJobBody } from './request.ts';
+import type { CreateJobBody } from './schemas.ts';
 
 export interface AuthorizedInput {
   contract: ContractRow;

@@ -1,9 +1,12 @@
+import type { Kysely } from 'kysely';
 import { SluiceError } from '../../common/index.ts';
-import { computeJobStatus, type ComputeJobStatus } from '../../compute/index.ts';
+import { computeJobStatus, type ComputeJobStatus, type ReleasedResult } from '../../compute/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ComputeServices } from '../context.ts';
 import { isPrivateJoin, jobParams } from './request.ts';
-import type { ComputeDb, ComputeJobInputsTable, ComputeJobsTable } from './tables.ts';
+import type { GatewaySchema } from '../db/schema.ts';
+import type { ComputeJobInputsTable, ComputeJobsTable } from './tables.ts';
+import type { BudgetState } from './disclosure/budget.ts';
 
 export type JobRow = ComputeJobsTable;
 export type InputRow = ComputeJobInputsTable;
@@ -23,17 +26,17 @@ export interface JobView {
 
 export const TERMINAL: ReadonlySet<ComputeJobStatus> = new Set(['released', 'failed']);
 
-export async function findJob(db: ComputeDb, id: string): Promise<JobRow | undefined> {
+export async function findJob(db: Kysely<GatewaySchema>, id: string): Promise<JobRow | undefined> {
   return db.selectFrom('compute_jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function getJob(db: ComputeDb, id: string): Promise<JobRow> {
+export async function getJob(db: Kysely<GatewaySchema>, id: string): Promise<JobRow> {
   const job = await findJob(db, id);
   if (!job) throw new SluiceError('NOT_FOUND', 'compute job not found');
   return job;
 }
 
-export async function jobInputs(db: ComputeDb, id: string): Promise<InputRow[]> {
+export async function jobInputs(db: Kysely<GatewaySchema>, id: string): Promise<InputRow[]> {
   return db.selectFrom('compute_job_inputs').selectAll().where('job_id', '=', id).orderBy('position').execute();
 }
 
@@ -51,7 +54,7 @@ export function contractsOf(inputs: readonly InputRow[]): string[] {
   return inputs.flatMap((i) => (i.contract_id ? [i.contract_id] : []));
 }
 
-export async function approversOf(db: ComputeDb, id: string): Promise<{ owner_id: string; approved_at: string }[]> {
+export async function approversOf(db: Kysely<GatewaySchema>, id: string): Promise<{ owner_id: string; approved_at: string }[]> {
   return db.selectFrom('compute_job_approvals').select(['owner_id', 'approved_at']).where('job_id', '=', id).orderBy('approved_at').orderBy('owner_id').execute();
 }
 
@@ -69,10 +72,11 @@ export function assertRequester(principal: Principal, job: JobRow): void {
 }
 
 /** `GET /v1/compute/jobs/:id/result`: the released figure, for the requester only. */
-export function releasedResult(principal: Principal, job: JobRow): unknown {
+/** The released figure, as the release stored it (with the privacy budget it drew on, if any). */
+export function releasedResult(principal: Principal, job: JobRow): ReleasedResult & { budget?: BudgetState } {
   assertRequester(principal, job);
   if (job.operation === 'psi' && !isPrivateJoin(job.operation, jobParams(job))) throw new SluiceError('VALIDATION_FAILED', 'a PSI job’s result is computed by the requester (sluice psi)');
-  if (job.stage === 'released') return JSON.parse(job.result!);
+  if (job.stage === 'released') return JSON.parse(job.result!) as ReleasedResult & { budget?: BudgetState };
   if (job.error === 'GROUP_TOO_SMALL') throw new SluiceError('GROUP_TOO_SMALL', 'the result covers too few rows to be released');
   throw new SluiceError('RESULT_NOT_RELEASED', 'the result is not released', { status: job.stage === 'failed' ? 'failed' : 'pending' });
 }
@@ -101,7 +105,7 @@ export async function jobStatus(queue: ComputeServices['queue'], job: JobRow): P
   }
 }
 
-export async function jobView(db: ComputeDb, queue: ComputeServices['queue'], job: JobRow): Promise<JobView> {
+export async function jobView(db: Kysely<GatewaySchema>, queue: ComputeServices['queue'], job: JobRow): Promise<JobView> {
   const [{ status, progress }, inputs, approvers] = await Promise.all([jobStatus(queue, job), jobInputs(db, job.id), approversOf(db, job.id)]);
   const approvals = approvers.map((a) => a.owner_id);
   return {

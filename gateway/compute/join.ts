@@ -3,7 +3,8 @@ import { joinMask, joinRespond, maskWeight, type ComputeJobPayload } from '../..
 import type { Party, Principal } from '../auth/principal.ts';
 import { approversOf, getJob, jobInputs, pendingOwners, type InputRow, type JobRow } from './jobs.ts';
 import { ownerElements, requesterPsiJob, session } from './psi-session.ts';
-import { isPrivateJoin, jobParams, type CreateJobBody } from './request.ts';
+import { isPrivateJoin, jobParams } from './request.ts';
+import type { CreateJobBody } from './schemas.ts';
 import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { failJob } from './stages.ts';
 
@@ -44,15 +45,15 @@ export function intersectionFloor(job: JobRow): number {
 
 /** Step 2, on `POST /v1/compute/jobs/:id/psi`: once per job, after every owner approved. Runs holding the job's lock. */
 export async function joinExchange(rt: ComputeRuntime, job: JobRow, request: Uint8Array): Promise<Uint8Array> {
-  const approvals = (await approversOf(rt.db, job.id)).map((a) => a.owner_id);
-  if (pendingOwners(await jobInputs(rt.db, job.id), approvals).length > 0) {
+  const approvals = (await approversOf(rt.ctx.db, job.id)).map((a) => a.owner_id);
+  if (pendingOwners(await jobInputs(rt.ctx.db, job.id), approvals).length > 0) {
     throw new SluiceError('RESULT_NOT_RELEASED', 'every owner must approve the exchange first');
   }
   if (job.psi_exchanged_at !== null || job.stage !== 'awaiting_contributions') throw new SluiceError('CONFLICT', 'this job’s exchange has taken place');
   const values = await ownerElements(rt, job);
   const { response, state } = await joinRespond(session(job), values, request, rt.ctx.compute.psi);
   await rt.ctx.compute.store.putInput(job.id, JOIN_STATE, state);
-  await rt.db.updateTable('compute_jobs').set({ psi_exchanged_at: rt.ctx.now().toISOString() }).where('id', '=', job.id).execute();
+  await rt.ctx.db.updateTable('compute_jobs').set({ psi_exchanged_at: rt.ctx.now().toISOString() }).where('id', '=', job.id).execute();
   rt.ctx.logger.info({ jobId: job.id, ownerValues: values.length }, 'private join: owners’ set sent');
   return response;
 }
@@ -65,7 +66,7 @@ export async function joinExchange(rt: ComputeRuntime, job: JobRow, request: Uin
 export async function joinTagsReceived(rt: ComputeRuntime, principal: Principal, jobId: string, tags: Uint8Array): Promise<{ id: string; status: 'queued' }> {
   await joinJobOf(rt, principal, jobId);
   return rt.ctx.locks.run(JOB_LOCK, jobId, async () => {
-    const job = await getJob(rt.db, jobId);
+    const job = await getJob(rt.ctx.db, jobId);
     const { store } = rt.ctx.compute;
     const state = job.stage === 'awaiting_contributions' ? await store.readInput(jobId, JOIN_STATE) : undefined;
     if (!state) {

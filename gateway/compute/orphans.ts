@@ -20,7 +20,7 @@ export async function destroyOrphanKeysets(rt: ComputeRuntime): Promise<number> 
   const ids = [...new Set(live.map((k) => jobOf(k.jobId)))];
   const jobs = new Map<string, { stage: JobStage; keyset_id: string | null }>();
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await rt.db.selectFrom('compute_jobs').select(['id', 'stage', 'keyset_id']).where('id', 'in', ids.slice(i, i + 500)).execute();
+    const rows = await rt.ctx.db.selectFrom('compute_jobs').select(['id', 'stage', 'keyset_id']).where('id', 'in', ids.slice(i, i + 500)).execute();
     for (const row of rows) jobs.set(row.id, row);
   }
   let destroyed = 0;

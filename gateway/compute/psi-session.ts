@@ -3,7 +3,6 @@ import { PSI_PROTOCOL, type PsiSession } from '../../compute/index.ts';
 import type { Principal } from '../auth/principal.ts';
 import { getDataset } from '../datasets/service.ts';
 import { pinnedUploads } from './disclosure/controls.ts';
-import { disclosureDb } from './disclosure/tables.ts';
 import { readColumn, recheckContracts } from './inputs.ts';
 import { assertRequester, contractsOf, getJob, jobInputs, type JobRow } from './jobs.ts';
 import { jobParams } from './request.ts';
@@ -16,7 +15,7 @@ export function session(job: JobRow): PsiSession {
 }
 
 export async function requesterPsiJob(rt: ComputeRuntime, principal: Principal, jobId: string): Promise<JobRow> {
-  const job = await getJob(rt.db, jobId);
+  const job = await getJob(rt.ctx.db, jobId);
   assertRequester(principal, job);
   if (job.operation !== 'psi') throw new SluiceError('VALIDATION_FAILED', 'not a PSI job');
   return job;
@@ -29,9 +28,9 @@ export async function requesterPsiJob(rt: ComputeRuntime, principal: Principal, 
  * part of it).
  */
 export async function ownerElements(rt: ComputeRuntime, job: JobRow): Promise<string[]> {
-  const inputs = await jobInputs(rt.db, job.id);
+  const inputs = await jobInputs(rt.ctx.db, job.id);
   await recheckContracts(rt.ctx, contractsOf(inputs), job.purpose);
-  const pins = await pinnedUploads(disclosureDb(rt.db), job.id);
+  const pins = await pinnedUploads(rt.ctx.db, job.id);
   const values: string[] = [];
   for (const input of inputs.filter((i) => i.kind === 'dataset')) {
     const column = await readColumn(rt.ctx, await getDataset(rt.ctx, input.dataset_id!), job.column_name, undefined, pins?.[input.position]);

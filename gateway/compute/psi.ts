@@ -23,13 +23,13 @@ export async function psiExchange(rt: ComputeRuntime, principal: Principal, jobI
   await requesterPsiJob(rt, principal, jobId);
   // One exchange per job even when gateways receive it at once.
   return rt.ctx.locks.run(JOB_LOCK, jobId, async () => {
-    const job = await getJob(rt.db, jobId);
+    const job = await getJob(rt.ctx.db, jobId);
     if (isJoinJob(job)) return joinExchange(rt, job, request);
     if (job.stage !== 'released') throw new SluiceError('RESULT_NOT_RELEASED', 'every owner must approve the exchange first');
     if (job.psi_exchanged_at !== null) throw new SluiceError('CONFLICT', 'this job’s exchange has taken place');
     const values = await ownerElements(rt, job);
     const response = await psiRespond(session(job), values, request, rt.ctx.compute.psi);
-    await rt.db.updateTable('compute_jobs').set({ psi_exchanged_at: rt.ctx.now().toISOString() }).where('id', '=', jobId).execute();
+    await rt.ctx.db.updateTable('compute_jobs').set({ psi_exchanged_at: rt.ctx.now().toISOString() }).where('id', '=', jobId).execute();
     rt.ctx.logger.info({ jobId, ownerValues: values.length }, 'PSI exchange answered');
     return response;
   });

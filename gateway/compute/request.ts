@@ -1,23 +1,7 @@
 import { fail } from '../../common/index.ts';
 import { BFV, CKKS, type ColumnSpec, type DpRelease, type HeScheme, type OperationKind, type PsiMode } from '../../compute/index.ts';
+import type { CreateJobBody } from './schemas.ts';
 import type { ComputeJobsTable, JobOperation } from './tables.ts';
-
-export interface CreateJobBody {
-  operation: JobOperation;
-  column: string;
-  purpose: string;
-  inputs: { datasetId: string; contractId: string }[];
-  minGroupSize?: number;
-  buckets?: number[];
-  decimals?: number;
-  scheme?: HeScheme;
-  /** `weightedSum`: one plaintext weight per input, then per contributor, in order. */
-  weights?: number[];
-  contributors?: string[];
-  mode?: PsiMode;
-  /** Aggregates: owners and contributors reduce their columns to partial aggregates (default true). */
-  pushdown?: boolean;
-}
 
 /** What a job keeps of its request besides the columns named in its own row. */
 export interface JobParams {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { HE_RESULT_SCHEMA } from '../../compute/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { idParams, responses } from '../http/schemas.ts';
@@ -11,7 +10,6 @@ import { createJob } from './create.ts';
 import { assertMayRead, getJob, jobInputs, jobView, releasedResult } from './jobs.ts';
 import { joinTagsReceived } from './join.ts';
 import { psiExchange, psiSession } from './psi.ts';
-import type { CreateJobBody } from './request.ts';
 import {
   approveBody,
   approveResponse,
@@ -25,7 +23,6 @@ import {
 } from './schemas.ts';
 import { startComputeService } from './service.ts';
 import { ownerPreview } from './disclosure/controls.ts';
-import { disclosureDb } from './disclosure/tables.ts';
 
 const tags = ['compute'];
 
@@ -35,9 +32,9 @@ function binary(body: unknown): Uint8Array {
 }
 
 /** Compute jobs: homomorphic aggregates over owners' datasets (and partners' columns), and PSI. */
-export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
-  const { ctx } = opts;
-  const service = await startComputeService(ctx, opts.relay);
+export async function computeRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  const service = await startComputeService(ctx);
   const rt = service.runtime;
   app.addHook('preClose', async () => rt.events.endAll());
   app.addHook('onClose', () => service.stop());
@@ -45,12 +42,12 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: ctx.config.artifactLimit }, (_request, body, done) => done(null, body));
 
   const readable = async (principal: Principal, id: string) => {
-    const job = await getJob(rt.db, id);
-    assertMayRead(principal, job, await jobInputs(rt.db, id));
+    const job = await getJob(rt.ctx.db, id);
+    assertMayRead(principal, job, await jobInputs(rt.ctx.db, id));
     return job;
   };
 
-  app.post<{ Body: CreateJobBody }>(
+  app.post(
     '/v1/compute/jobs',
     { config: { idempotent: true }, schema: { tags, body: createJobBody, response: responses({ 201: createdJobResponse }) } },
     async (request, reply) => {
@@ -61,48 +58,48 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id',
     { schema: { tags, params: idParams, response: responses({ 200: jobResponse }) } },
     async (request) => {
       const job = await readable(request.principal, request.params.id);
-      const view = await jobView(rt.db, ctx.compute.queue, job);
+      const view = await jobView(rt.ctx.db, ctx.compute.queue, job);
       // An input's owner also sees what the job reveals of its persons, to judge before approving.
-      const preview = request.principal.role === 'party' ? await ownerPreview(disclosureDb(rt.db), job.id, request.principal.party.id) : undefined;
+      const preview = request.principal.role === 'party' ? await ownerPreview(rt.ctx.db, job.id, request.principal.party.id) : undefined;
       return preview ? { ...view, disclosure: preview } : view;
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id/events',
     { schema: { tags, params: idParams, response: responses({ 200: { description: 'text/event-stream: the job view on every change until released or failed' } }) } },
     async (request, reply) => {
       const { id } = request.params;
       await readable(request.principal, id);
-      rt.events.stream(reply, id, async () => jobView(rt.db, ctx.compute.queue, await getJob(rt.db, id)));
+      rt.events.stream(reply, id, async () => jobView(rt.ctx.db, ctx.compute.queue, await getJob(rt.ctx.db, id)));
       return reply;
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/v1/compute/jobs/:id/approve',
     { schema: { tags, params: idParams, body: approveBody, response: responses({ 200: approveResponse }) } },
     async (request) => approveJob(rt, request.principal, request.params.id),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id/result',
     { schema: { tags, params: idParams, response: responses({ 200: HE_RESULT_SCHEMA }) } },
-    async (request) => releasedResult(request.principal, await getJob(rt.db, request.params.id)),
+    async (request) => releasedResult(request.principal, await getJob(rt.ctx.db, request.params.id)),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id/key',
     { schema: { tags, params: idParams, response: responses({ 200: jobKeyResponse }) } },
     async (request) => jobKey(rt, request.principal, request.params.id),
   );
 
-  app.post<{ Params: { id: string }; Body: unknown }>(
+  app.post(
     '/v1/compute/jobs/:id/contributions',
     { schema: { tags, params: idParams, body: binaryBody, response: responses({ 201: contributionResponse }) } },
     async (request, reply) => {
@@ -112,13 +109,13 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/compute/jobs/:id/psi',
     { schema: { tags, params: idParams, response: responses({ 200: psiSessionResponse }) } },
     async (request) => psiSession(rt, request.principal, request.params.id),
   );
 
-  app.post<{ Params: { id: string }; Body: unknown }>(
+  app.post(
     '/v1/compute/jobs/:id/psi',
     { schema: { tags, params: idParams, body: binaryBody, response: responses({ 200: { description: 'psi-response (application/octet-stream)' } }) } },
     async (request, reply) => {
@@ -127,7 +124,7 @@ export async function computeRoutes(app: FastifyInstance, opts: { ctx: GatewayCo
     },
   );
 
-  app.post<{ Params: { id: string }; Body: unknown }>(
+  app.post(
     '/v1/compute/jobs/:id/psi/tags',
     { schema: { tags, params: idParams, body: binaryBody, response: responses({ 200: createdJobResponse }) } },
     async (request) => joinTagsReceived(rt, request.principal, request.params.id, binary(request.body)),

@@ -1,7 +1,5 @@
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import type { JobEvents } from './events.ts';
-import type { ComputeDb } from './tables.ts';
 
 /**
  * A job's transitions (creation, contribution, enqueue, release, PSI exchange) hold this lock of
@@ -13,8 +11,6 @@ export const JOB_LOCK = 'sluice.compute-job';
 /** What the compute routes and the background sweep share within one gateway process. */
 export interface ComputeRuntime {
   ctx: GatewayContext;
-  db: ComputeDb;
-  relay: OutboxRelay;
   events: JobEvents;
   /**
    * Moves the job on as far as it can go now, one transition at a time per job; skipped when

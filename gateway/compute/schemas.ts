@@ -1,5 +1,7 @@
 import { AGGREGATES, HE_SCHEMES } from '../../compute/index.ts';
+import type { FromSchema } from 'json-schema-to-ts';
 import { ID_PATTERN } from '../ids.ts';
+import type { JobOperation } from './tables.ts';
 import { ownerPreviewSchema } from './disclosure/terms.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'awaiting_approval', 'released', 'failed'] as const;
@@ -11,7 +13,8 @@ export const createJobBody = {
   required: ['operation', 'column', 'purpose', 'inputs'],
   additionalProperties: false,
   properties: {
-    operation: { type: 'string', enum: [...AGGREGATES, 'psi'] },
+    // AGGREGATES is typed as any operation kind; it holds none but the aggregates a job may request.
+    operation: { type: 'string', enum: [...AGGREGATES, 'psi'] as readonly JobOperation[] },
     column: { type: 'string', minLength: 1, maxLength: 64 },
     purpose: { type: 'string', minLength: 1, maxLength: 200 },
     inputs: {
@@ -29,12 +32,15 @@ export const createJobBody = {
     buckets: { type: 'array', minItems: 2, maxItems: 257, items: { type: 'number' } },
     decimals: { type: 'integer', minimum: 0, maximum: 9 },
     scheme: { type: 'string', enum: [...HE_SCHEMES] },
+    // `weightedSum`: one plaintext weight per input, then per contributor, in order.
     weights: { type: 'array', minItems: 1, maxItems: 80, items: { type: 'number' } },
     contributors: { type: 'array', maxItems: 16, uniqueItems: true, items: { type: 'string', pattern: ID_PATTERN } },
     mode: { type: 'string', enum: ['cardinality', 'intersection', 'sum'] },
     pushdown: { type: 'boolean', description: 'aggregates: reduce each column to partial aggregates where it is stored (default true); false encrypts every row' },
   },
 } as const;
+
+export type CreateJobBody = FromSchema<typeof createJobBody>;
 
 export const createdJobResponse = {
   type: 'object',

@@ -1,12 +1,11 @@
 import { Periodic } from '../anchoring/periodic.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import { advance } from './advance.ts';
 import { JobEvents } from './events.ts';
 import { destroyOrphanKeysets } from './orphans.ts';
 import { JOB_LOCK, type ComputeRuntime } from './runtime.ts';
 import { codeOf, failJob } from './stages.ts';
-import { computeDb, type JobStage } from './tables.ts';
+import type { JobStage } from './tables.ts';
 
 /** Stages the background sweep moves on: nothing but time (the worker, approvals, the KMS) is awaited. */
 const SWEPT: JobStage[] = ['enqueuing', 'evaluating', 'evaluated'];
@@ -24,13 +23,10 @@ const ORPHAN_SWEEP_MS = 10_000;
  * requester never got an id). A job being prepared holds its lock (`JOB_LOCK`) on the gateway
  * preparing it, so only jobs whose gateway died are failed, by any gateway on the database.
  */
-export async function startComputeService(ctx: GatewayContext, relay: OutboxRelay): Promise<{ runtime: ComputeRuntime; stop(): Promise<void> }> {
-  const db = computeDb(ctx.db);
+export async function startComputeService(ctx: GatewayContext): Promise<{ runtime: ComputeRuntime; stop(): Promise<void> }> {
   let stopped = false;
   const runtime: ComputeRuntime = {
     ctx,
-    db,
-    relay,
     events: new JobEvents(),
     kick: async (jobId) => {
       if (stopped) return;
@@ -46,7 +42,7 @@ export async function startComputeService(ctx: GatewayContext, relay: OutboxRela
   const sweep = new Periodic(
     async () => {
       await failAbandonedJobs(runtime);
-      const jobs = await db
+      const jobs = await ctx.db
         .selectFrom('compute_jobs')
         .select('id')
         .where((eb) => eb.or([eb('stage', 'in', SWEPT), eb.and([eb('stage', 'in', ENDED), eb('keyset_id', 'is not', null), eb('keyset_destroyed_at', 'is', null)])]))
@@ -83,7 +79,7 @@ export async function startComputeService(ctx: GatewayContext, relay: OutboxRela
  * their lock. Their key sets, if any, are destroyed by the sweep.
  */
 async function failAbandonedJobs(rt: ComputeRuntime): Promise<void> {
-  const preparing = await rt.db.selectFrom('compute_jobs').select(['id', 'stage']).where('stage', '=', 'preparing').execute();
+  const preparing = await rt.ctx.db.selectFrom('compute_jobs').select(['id', 'stage']).where('stage', '=', 'preparing').execute();
   let failed = 0;
   for (const job of preparing) {
     if (rt.ctx.locks.heldHere(JOB_LOCK, job.id)) continue;

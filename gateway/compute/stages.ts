@@ -1,12 +1,13 @@
+import type { Kysely } from 'kysely';
 import { ERROR_STATUS, isSluiceError, type ErrorCode } from '../../common/index.ts';
 import { enqueue } from '../anchoring/outbox.ts';
 import { jobFailed } from './disclosure/controls.ts';
-import { disclosureTrx } from './disclosure/tables.ts';
 import type { ComputeRuntime } from './runtime.ts';
-import { outboxTransaction, type ComputeDb, type ComputeJobsTable, type JobStage } from './tables.ts';
+import type { GatewaySchema } from '../db/schema.ts';
+import type { ComputeJobsTable, JobStage } from './tables.ts';
 
 /** Moves a job from the stage it was read in; false when something else moved it first. */
-export async function moveStage(db: ComputeDb, job: Pick<ComputeJobsTable, 'id' | 'stage'>, to: JobStage, change: Partial<ComputeJobsTable> = {}): Promise<boolean> {
+export async function moveStage(db: Kysely<GatewaySchema>, job: Pick<ComputeJobsTable, 'id' | 'stage'>, to: JobStage, change: Partial<ComputeJobsTable> = {}): Promise<boolean> {
   const updated = await db
     .updateTable('compute_jobs')
     .set({ ...change, stage: to, updated_at: new Date().toISOString() })
@@ -23,15 +24,15 @@ export async function moveStage(db: ComputeDb, job: Pick<ComputeJobsTable, 'id' 
  */
 export async function failJob(rt: ComputeRuntime, job: Pick<ComputeJobsTable, 'id' | 'stage'>, code: ErrorCode): Promise<boolean> {
   const timestamp = rt.ctx.now().toISOString();
-  const refunds = await rt.db.transaction().execute(async (trx) => {
+  const refunds = await rt.ctx.db.transaction().execute(async (trx) => {
     if (!(await moveStage(trx, job, 'failed', { error: code }))) return undefined;
-    const records = await jobFailed(disclosureTrx(trx), job.id, timestamp);
-    for (const record of records) await enqueue(outboxTransaction(trx), record);
+    const records = await jobFailed(trx, job.id, timestamp);
+    for (const record of records) await enqueue(trx, record);
     return records;
   });
   if (!refunds) return false;
   await discardJobFiles(rt, job.id);
-  for (const record of refunds) await rt.relay.anchor(record.id);
+  for (const record of refunds) await rt.ctx.relay.anchor(record.id);
   return true;
 }
 

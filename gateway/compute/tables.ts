@@ -1,6 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
 import type { HeScheme } from '../../compute/index.ts';
-import type { GatewaySchema } from '../db/schema.ts';
 
 /**
  * Where a job is on the gateway's side. The SURFACE status is derived from it (and, while the
@@ -66,16 +64,4 @@ export interface ComputeTables {
   compute_jobs: ComputeJobsTable;
   compute_job_inputs: ComputeJobInputsTable;
   compute_job_approvals: ComputeJobApprovalsTable;
-}
-
-export type ComputeDb = Kysely<GatewaySchema & ComputeTables>;
-
-/** The gateway database seen with the compute tables (their row types live with the feature). */
-export function computeDb(db: Kysely<GatewaySchema>): ComputeDb {
-  return db as unknown as ComputeDb;
-}
-
-/** A compute transaction as the outbox takes it. */
-export function outboxTransaction(trx: Transaction<GatewaySchema & ComputeTables>): Transaction<GatewaySchema> {
-  return trx as unknown as Transaction<GatewaySchema>;
 }

@@ -1,6 +1,6 @@
 import { SluiceError } from '../../common/index.ts';
 import type { LedgerRecord } from '../../ledger/index.ts';
-import { enqueue, type AnchorResult, type OutboxRelay } from '../anchoring/outbox.ts';
+import { enqueue, type AnchorResult } from '../anchoring/outbox.ts';
 import type { Party } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { getDataset, readColumnChunks, unwrapDatasetKey } from '../datasets/service.ts';
@@ -24,7 +24,7 @@ import { anyContractTerms, isEgressTerms, transformSecretContext, type ContractR
 /** Distinct transfers whose field keys one call may unwrap: each is a KMS round trip. */
 export const REVEAL_MAX_TRANSFERS = 32;
 
-export interface RevealResult {
+export type RevealResult = {
   /** In request order: the text with its tokens restored (`redact`), or the value, or null where nothing was restored. */
   values: (string | null)[];
   /** Tokens (`redact`) or values restored. */
@@ -34,7 +34,7 @@ export interface RevealResult {
   /** `redact`: tokens restored per kind. */
   entities?: Partial<Record<EntityKind, number>>;
   ledger: AnchorResult;
-}
+};
 
 type TokenizeAlg = Extract<ParsedPolicy, { transform: 'tokenize' }>['alg'];
 
@@ -55,7 +55,7 @@ type Target =
  * it reverses to is in the contract's dataset under that field. Each call is an `audit.event`
  * on the ledger (counts, never values), durable before the answer leaves.
  */
-export async function revealValues(ctx: GatewayContext, relay: OutboxRelay, owner: Party, contract: ContractRow, input: RevealInput): Promise<RevealResult> {
+export async function revealValues(ctx: GatewayContext, owner: Party, contract: ContractRow, input: RevealInput): Promise<RevealResult> {
   if (contract.status === 'pending') throw new SluiceError('CONTRACT_NOT_APPROVED', 'nothing was released under a contract that was never approved');
   const target = targetOf(contract, input);
   const held: Uint8Array[] = [];
@@ -74,7 +74,7 @@ export async function revealValues(ctx: GatewayContext, relay: OutboxRelay, owne
           ? restoreTokens(tokenizeKey, input.values)
           : await detokenizeValues(ctx, contract, target.field, target.alg, tokenizeKey, input.values, hold);
     }
-    const ledger = await record(ctx, relay, owner, contract, target, input.values.length, outcome);
+    const ledger = await record(ctx, owner, contract, target, input.values.length, outcome);
     return { ...outcome, ledger };
   } finally {
     held.forEach((key) => key.fill(0));
@@ -211,7 +211,6 @@ function outcomeOf(values: (string | null)[]): Omit<RevealResult, 'ledger'> {
 /** The call on the ledger: who restored how much of what, under which contract — never a value. */
 async function record(
   ctx: GatewayContext,
-  relay: OutboxRelay,
   owner: Party,
   contract: ContractRow,
   target: Target,
@@ -237,5 +236,5 @@ async function record(
     },
   };
   await ctx.db.transaction().execute((trx) => enqueue(trx, entry));
-  return relay.anchor(entry.id);
+  return ctx.relay.anchor(entry.id);
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
+import type { RouteTypes } from '../../common/index.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { idParams, responses } from '../http/schemas.ts';
@@ -13,16 +13,13 @@ import {
   revealResponse,
   revokeBody,
   revokeResponse,
-  type ContractInput,
-  type RevealInput,
 } from './schemas.ts';
 import { revealValues } from './reveal.ts';
 import { approveContract, assertMayReadContract, assertOwner, contractView, createContract, getContract, revokeContract } from './service.ts';
 
-export async function contractRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
-  const { ctx, relay } = opts;
-
-  app.post<{ Body: ContractInput }>(
+export async function contractRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  app.post(
     '/v1/contracts',
     { schema: { tags: ['contracts'], body: createContractBody, response: responses({ 201: contractCreatedResponse }) } },
     async (request, reply) => {
@@ -33,44 +30,44 @@ export async function contractRoutes(app: FastifyInstance, opts: { ctx: GatewayC
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { signature: string } }>(
+  app.post(
     '/v1/contracts/:id/approve',
     { schema: { tags: ['contracts'], params: idParams, body: approveBody, response: responses({ 200: approveResponse }) } },
     async (request) => {
       const contract = await getContract(ctx, request.params.id);
       const owner = assertOwner(request.principal, contract);
-      const ledger = await approveContract(ctx, relay, owner, contract, request.body.signature);
+      const ledger = await approveContract(ctx, owner, contract, request.body.signature);
       request.log.info({ contractId: contract.id, anchored: ledger.anchored }, 'contract approved');
       return { status: 'approved', ledger };
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { shred?: boolean } | null }>(
+  app.post(
     '/v1/contracts/:id/revoke',
     { schema: { tags: ['contracts'], params: idParams, body: revokeBody, response: responses({ 200: revokeResponse }) } },
     async (request) => {
       const contract = await getContract(ctx, request.params.id);
       const owner = assertOwner(request.principal, contract);
-      const result = await revokeContract(ctx, relay, owner, contract, request.body?.shred === true);
+      const result = await revokeContract(ctx, owner, contract, request.body?.shred === true);
       request.log.info({ contractId: contract.id, shredded: result.shredded }, 'contract revoked');
       return result;
     },
   );
 
   // The owner restores what the contract's keyed transforms released (docs/FREE-TEXT.md, "Restoring").
-  app.post<{ Params: { id: string }; Body: RevealInput }>(
+  app.post(
     '/v1/contracts/:id/reveal',
     { schema: { tags: ['contracts'], params: idParams, body: revealBody, response: responses({ 200: revealResponse }) } },
     async (request) => {
       const contract = await getContract(ctx, request.params.id);
       const owner = assertOwner(request.principal, contract);
-      const result = await revealValues(ctx, relay, owner, contract, request.body);
+      const result = await revealValues(ctx, owner, contract, request.body);
       request.log.info({ contractId: contract.id, transform: request.body.transform ?? 'redact', restored: result.restored, unrestored: result.unrestored }, 'values revealed');
       return result;
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/contracts/:id',
     { schema: { tags: ['contracts'], params: idParams, response: responses({ 200: contractResponse }) } },
     async (request) => {

@@ -1,3 +1,4 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { LEGAL_BASES, MODALITIES, SCENARIO_KINDS as SCENARIOS } from '../compliance/index.ts';
 import { TRANSFORMS, type TransformName } from '../desensitize/index.ts';
 import { countryCode, dateOrDateTime, freeObject } from '../http/schemas.ts';
@@ -6,32 +7,6 @@ import { disclosureTermsSchema, type DisclosureTerms } from '../compute/disclosu
 export type FieldPolicyInput = { transform: TransformName } & Record<string, unknown>;
 
 export const CONTRACT_KINDS = ['data', 'ai_egress'] as const;
-
-export interface ContractInput {
-  /** `ai_egress`: prompts to an overseas model provider instead of a dataset's records (no datasetId, no fields). */
-  kind?: (typeof CONTRACT_KINDS)[number];
-  /** Required for data contracts. */
-  datasetId?: string;
-  recipientId: string;
-  purposes: string[];
-  legalBasis: (typeof LEGAL_BASES)[number];
-  scenario?: (typeof SCENARIOS)[number];
-  /** AI training data modality (Beijing FTZ list, R-FTZ-BJ-AI). */
-  modality?: (typeof MODALITIES)[number];
-  /** Required for data contracts. */
-  fields?: Record<string, FieldPolicyInput>;
-  validFrom?: string;
-  validUntil: string;
-  retentionDays: number;
-  onwardTransfer: boolean;
-  destination: { country: string; location: string };
-  maxRecordsPerTransfer?: number;
-  minK?: number;
-  /** Plant recipient-keyed canary rows in every package, for leak tracing. */
-  fingerprint?: boolean;
-  /** What compute releases on this data must respect: a floor, weight signs, differential privacy. */
-  disclosure?: DisclosureTerms;
-}
 
 /** What the owner signs: every term, canonicalized by RFC 8785. Immutable once approved. */
 export interface ContractTerms {
@@ -83,12 +58,15 @@ export const createContractBody = {
   required: ['recipientId', 'purposes', 'legalBasis', 'validUntil', 'retentionDays', 'onwardTransfer', 'destination'],
   additionalProperties: false,
   properties: {
+    // `ai_egress`: prompts to an overseas model provider instead of a dataset's records (no datasetId, no fields).
     kind: { type: 'string', enum: [...CONTRACT_KINDS] },
+    // Required for data contracts (as are `fields`).
     datasetId: { type: 'string', maxLength: 64 },
     recipientId: { type: 'string', maxLength: 64 },
     purposes: { type: 'array', minItems: 1, maxItems: 32, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 200 } },
     legalBasis: { type: 'string', enum: [...LEGAL_BASES] },
     scenario: { type: 'string', enum: [...SCENARIOS] },
+    // AI training data modality (Beijing FTZ list, R-FTZ-BJ-AI).
     modality: { type: 'string', enum: [...MODALITIES] },
     fields: {
       type: 'object',
@@ -113,10 +91,14 @@ export const createContractBody = {
     },
     maxRecordsPerTransfer: { type: 'integer', minimum: 1 },
     minK: { type: 'integer', minimum: 2, maximum: 1000 },
+    // Plant recipient-keyed canary rows in every package, for leak tracing.
     fingerprint: { type: 'boolean' },
+    // What compute releases on this data must respect: a floor, weight signs, differential privacy.
     disclosure: disclosureTermsSchema,
   },
 } as const;
+
+export type ContractInput = FromSchema<typeof createContractBody>;
 
 /** What every contract response carries: the terms exactly as signed, and their SM3 digest. */
 const contractCore = {
@@ -182,24 +164,20 @@ export const contractResponse = {
 /** Transforms whose output the owner can restore (`POST /v1/contracts/:id/reveal`). */
 export const REVERSIBLE_TRANSFORMS = ['redact', 'tokenize', 'encrypt'] as const;
 
-export interface RevealInput {
-  /** What the contract released the values under (default `redact`: tokens inside text). */
-  transform?: (typeof REVERSIBLE_TRANSFORMS)[number];
-  /** The contract field they came from; none for an ai_egress contract's prompts. */
-  field?: string;
-  values: string[];
-}
-
 export const revealBody = {
   type: 'object',
   required: ['values'],
   additionalProperties: false,
   properties: {
+    // What the contract released the values under (default `redact`: tokens inside text).
     transform: { type: 'string', enum: [...REVERSIBLE_TRANSFORMS] },
+    // The contract field they came from; none for an ai_egress contract's prompts.
     field: { type: 'string', minLength: 1, maxLength: 64 },
     values: { type: 'array', minItems: 1, maxItems: 1000, items: { type: 'string', maxLength: 200_000 } },
   },
 } as const;
+
+export type RevealInput = FromSchema<typeof revealBody>;
 
 export const revealResponse = {
   type: 'object',

@@ -2,7 +2,7 @@ import { SluiceError } from '../../common/index.ts';
 import { canonicalize, sm2Verify, sm3Hex } from '../../crypto/index.ts';
 import type { LedgerRecord } from '../../ledger/index.ts';
 import { enforceMinK, kAnonymity, quasiIdentifiersOf, validateFieldPolicies } from '../desensitize/index.ts';
-import { enqueue, type AnchorResult, type OutboxRelay } from '../anchoring/outbox.ts';
+import { enqueue, type AnchorResult } from '../anchoring/outbox.ts';
 import type { Party, Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import type { ContractsTable } from '../db/schema.ts';
@@ -214,7 +214,7 @@ export function assertOwner(principal: Principal, contract: ContractRow): Party 
   return principal.party;
 }
 
-export async function approveContract(ctx: GatewayContext, relay: OutboxRelay, owner: Party, contract: ContractRow, signature: string): Promise<AnchorResult> {
+export async function approveContract(ctx: GatewayContext, owner: Party, contract: ContractRow, signature: string): Promise<AnchorResult> {
   if (contract.status === 'revoked') throw new SluiceError('CONTRACT_REVOKED', 'contract was revoked');
   if (contract.status === 'approved') throw new SluiceError('CONFLICT', 'contract is already approved');
   if (!owner.public_key) {
@@ -235,7 +235,7 @@ export async function approveContract(ctx: GatewayContext, relay: OutboxRelay, o
     if (Number(updated.numUpdatedRows) !== 1) throw new SluiceError('CONFLICT', 'contract changed concurrently');
     await enqueue(trx, record);
   });
-  return relay.anchor(record.id);
+  return ctx.relay.anchor(record.id);
 }
 
 /** The ledger carries the digest and signature (provable approval), never the terms' values. */
@@ -264,7 +264,7 @@ function approvalRecord(contract: ContractRow, owner: Party, signature: string, 
   };
 }
 
-export async function revokeContract(ctx: GatewayContext, relay: OutboxRelay, owner: Party, contract: ContractRow, shred: boolean) {
+export async function revokeContract(ctx: GatewayContext, owner: Party, contract: ContractRow, shred: boolean) {
   if (contract.status === 'revoked') throw new SluiceError('CONTRACT_REVOKED', 'contract was already revoked');
   const revokedAt = ctx.now().toISOString();
   const record: LedgerRecord = {
@@ -288,7 +288,7 @@ export async function revokeContract(ctx: GatewayContext, relay: OutboxRelay, ow
     if (Number(updated.numUpdatedRows) !== 1) throw new SluiceError('CONTRACT_REVOKED', 'contract was already revoked');
     await enqueue(trx, record);
   });
-  await relay.anchor(record.id);
+  await ctx.relay.anchor(record.id);
   return { status: 'revoked' as const, shredded: shred };
 }
 

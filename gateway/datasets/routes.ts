@@ -1,6 +1,6 @@
 import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { readRecords as parseRecords } from '../formats/index.ts';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
@@ -10,7 +10,6 @@ import {
   createDatasetResponse,
   datasetResponse,
   insertedResponse,
-  type FieldInput,
 } from './schemas.ts';
 import { appendRecords, createDataset, datasetView, getDataset, type DatasetRow } from './service.ts';
 import { traceDatasetLeak } from '../contracts/trace.ts';
@@ -43,10 +42,11 @@ const traceResponse = {
 
 const UPLOAD_TYPES = { 'application/json': 'json-array', 'application/x-ndjson': 'ndjson', 'text/csv': 'csv' } as const;
 
-export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function datasetRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
   await app.register(uploadRoutes, { ctx });
 
-  app.post<{ Body: { name: string; fields: FieldInput[] } }>(
+  app.post(
     '/v1/datasets',
     { schema: { tags: ['datasets'], body: createDatasetBody, response: responses({ 201: createDatasetResponse }) } },
     async (request, reply) => {
@@ -57,7 +57,7 @@ export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/datasets/:id',
     { schema: { tags: ['datasets'], params: idParams, response: responses({ 200: datasetResponse }) } },
     async (request) => {
@@ -72,11 +72,12 @@ export async function datasetRoutes(app: FastifyInstance, { ctx }: { ctx: Gatewa
  * Uploads (records, leak traces) in their own context: every accepted format is parsed as it
  * streams in, never buffered whole, under SLUICE_UPLOAD_LIMIT instead of the JSON body limit.
  */
-async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+async function uploadRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
 
-  app.post<{ Params: { id: string }; Body: unknown }>(
+  app.post(
     '/v1/datasets/:id/records',
     {
       config: { idempotent: true },
@@ -100,7 +101,7 @@ async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext
 
   // Leak tracing: the owner posts a leaked extract (same formats as uploads) and learns which
   // fingerprinted contract's recipient it came from.
-  app.post<{ Params: { id: string }; Body: unknown }>(
+  app.post(
     '/v1/datasets/:id/trace',
     {
       schema: {

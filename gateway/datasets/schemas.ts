@@ -1,15 +1,10 @@
+import type { FromSchema } from 'json-schema-to-ts';
+
 export const FIELD_TYPES = ['string', 'number', 'date', 'boolean'] as const;
 export const CATEGORIES = ['general', 'personal', 'sensitive', 'important', 'core'] as const;
 
 export type FieldType = (typeof FIELD_TYPES)[number];
 export type Category = (typeof CATEGORIES)[number];
-
-export interface FieldInput {
-  name: string;
-  type: FieldType;
-  category?: Category;
-  subject?: boolean;
-}
 
 export interface DatasetField {
   name: string;
@@ -34,6 +29,8 @@ const fieldSchema = {
     subject: { type: 'boolean' },
   },
 } as const;
+
+export type FieldInput = FromSchema<typeof fieldSchema>;
 
 export const createDatasetBody = {
   type: 'object',

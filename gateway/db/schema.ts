@@ -1,3 +1,7 @@
+import type { ComplianceTables } from '../compliance/index.ts';
+import type { DisclosureTables } from '../compute/disclosure/tables.ts';
+import type { ComputeTables } from '../compute/tables.ts';
+
 /** Row types of the gateway database (both engines). Dates are ISO 8601 UTC strings. */
 export interface PartiesTable {
   id: string;
@@ -202,7 +206,8 @@ export interface CursorsTable {
   value: number;
 }
 
-export interface GatewaySchema {
+/** Every table of the gateway database; features keep their own tables' row types beside their code. */
+export interface GatewaySchema extends ComputeTables, DisclosureTables, ComplianceTables {
   parties: PartiesTable;
   tokens: TokensTable;
   datasets: DatasetsTable;

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isSluiceError } from '../../common/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
+import { isSluiceError, type RouteTypes } from '../../common/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { responses } from '../http/schemas.ts';
 import { restoreCompletion, StreamRestorer } from './messages.ts';
 import { sseData } from '../http/sse.ts';
 import { callProvider, readAnswer } from './provider.ts';
-import { chatCompletionBody, chatCompletionResponse, egressParams, type ChatCompletionRequest } from './schemas.ts';
+import { chatCompletionBody, chatCompletionResponse, egressParams } from './schemas.ts';
 import { releasePrompt, type ReleasedPrompt } from './service.ts';
 
 /** The id of the call's `egress` ledger record, for the caller to fetch its proof. */
@@ -17,12 +16,13 @@ const EGRESS_ID_HEADER = 'x-sluice-egress-id';
  * provider an ai_egress contract names. The provider's key, if it needs one, comes in
  * `X-Provider-Authorization` and is forwarded as its `Authorization`; Sluice stores none.
  */
-export async function egressRoutes(app: FastifyInstance, { ctx, relay }: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
-  app.post<{ Params: { contractId: string }; Body: ChatCompletionRequest }>(
+export async function egressRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  app.post(
     '/v1/egress/:contractId/chat/completions',
     { schema: { tags: ['egress'], params: egressParams, body: chatCompletionBody, response: responses({ 200: chatCompletionResponse }) } },
     async (request, reply) => {
-      const released = await releasePrompt(ctx, relay, request.principal, request.params.contractId, request.body);
+      const released = await releasePrompt(ctx, request.principal, request.params.contractId, request.body);
       const authorization = request.headers['x-provider-authorization'];
       const answer = await callProvider(released.endpoint, released.body, typeof authorization === 'string' ? authorization : undefined);
       request.log.info({ egressId: released.egressId, contractId: request.params.contractId, stream: request.body.stream === true }, 'prompt sent');

@@ -1,3 +1,4 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { ID_PATTERN } from '../ids.ts';
 
 /**
@@ -58,14 +59,7 @@ export const chatCompletionBody = {
 
 export type MessageContent = string | { type: 'text'; text: string }[];
 
-export interface ChatCompletionRequest {
-  purpose: string;
-  model: string;
-  messages: { role: (typeof MESSAGE_ROLES)[number]; content: MessageContent }[];
-  stream?: boolean;
-  stop?: string | string[];
-  [parameter: string]: unknown;
-}
+export type ChatCompletionRequest = FromSchema<typeof chatCompletionBody>;
 
 export const egressParams = {
   type: 'object',

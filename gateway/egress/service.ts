@@ -1,7 +1,7 @@
 import { SluiceError } from '../../common/index.ts';
 import { createKeyedHash, hkdf, sm3Hex } from '../../crypto/index.ts';
 import type { LedgerRecord } from '../../ledger/index.ts';
-import { enqueue, type OutboxRelay } from '../anchoring/outbox.ts';
+import { enqueue } from '../anchoring/outbox.ts';
 import { requireParty, type Party, type Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { anyContractTerms, getContract, isEgressTerms, transformSecretContext, type ContractRow } from '../contracts/service.ts';
@@ -32,7 +32,7 @@ export interface ReleasedPrompt {
  * record (counts per kind, never values) is committed to the outbox and to `egress_calls` (for
  * the annual report) in the same transaction as the counts, then anchored. Only then is the prompt handed back for sending.
  */
-export async function releasePrompt(ctx: GatewayContext, relay: OutboxRelay, principal: Principal, contractId: string, request: ChatCompletionRequest): Promise<ReleasedPrompt> {
+export async function releasePrompt(ctx: GatewayContext, principal: Principal, contractId: string, request: ChatCompletionRequest): Promise<ReleasedPrompt> {
   const owner = requireParty(principal, ['domestic']);
   const contract = await getContract(ctx, contractId);
   if (contract.owner_id !== owner.id) throw new SluiceError('FORBIDDEN', 'only the contract owner may send prompts under it');
@@ -62,7 +62,7 @@ export async function releasePrompt(ctx: GatewayContext, relay: OutboxRelay, pri
         .execute();
       return record;
     });
-    await relay.anchor(record.id);
+    await ctx.relay.anchor(record.id);
     return { egressId, endpoint: provider.endpoint, body, tokens };
   } finally {
     keys.wipe();

@@ -1,9 +1,13 @@
+import type { JSONSchema } from 'json-schema-to-ts';
 import { errorResponseSchema } from '../../common/index.ts';
 import { ID_PATTERN } from '../ids.ts';
 import { ISO_3166_ALPHA2 } from './countries.ts';
 
-/** Response map for a route: its success schema plus the SURFACE error body for 4xx/5xx. */
-export function responses(successes: Record<number, object>): Record<string, object> {
+/**
+ * Response map for a route: its success schema plus the SURFACE error body for 4xx/5xx. The
+ * schemas keep their literal types, so the type provider derives what a handler may reply.
+ */
+export function responses<const S extends Record<number, JSONSchema>>(successes: S): S & { '4xx': typeof errorResponseSchema; '5xx': typeof errorResponseSchema } {
   return { ...successes, '4xx': errorResponseSchema, '5xx': errorResponseSchema };
 }
 

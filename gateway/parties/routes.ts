@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { idParams, responses } from '../http/schemas.ts';
-import { createPartyBody, createPartyResponse, partyResponse, type CreatePartyInput } from './schemas.ts';
+import { createPartyBody, createPartyResponse, partyResponse } from './schemas.ts';
 import { createParty, getParty, publicView } from './service.ts';
 
-export async function partyRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  app.post<{ Body: CreatePartyInput }>(
+export async function partyRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  app.post(
     '/v1/parties',
     { schema: { tags: ['parties'], body: createPartyBody, response: responses({ 201: createPartyResponse }) } },
     async (request, reply) => {
@@ -21,7 +22,7 @@ export async function partyRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayC
   // A party record says who a company deals with, whether it operates critical information
   // infrastructure (`ciio`) and its FTZ: the admin, the party itself and regulators read it,
   // nobody else — not even a counterparty (an unknown id and a forbidden one answer alike).
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/parties/:id',
     { schema: { tags: ['parties'], params: idParams, response: responses({ 200: partyResponse }) } },
     async (request) => {

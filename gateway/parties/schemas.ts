@@ -1,3 +1,4 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { FTZS as FTZ } from '../compliance/index.ts';
 import { countryCode } from '../http/schemas.ts';
 
@@ -42,14 +43,4 @@ export const partyResponse = {
   },
 } as const;
 
-export interface CreatePartyInput {
-  name: string;
-  kind: 'domestic' | 'overseas' | 'regulator';
-  jurisdiction: string;
-  publicKey?: string;
-  ciio?: boolean;
-  ftz?: (typeof FTZ)[number];
-  industry?: string;
-  contact?: string;
-  endpoint?: string;
-}
+export type CreatePartyInput = FromSchema<typeof createPartyBody>;

@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/index.ts';
+import { camelCased, SluiceError } from '../../common/index.ts';
 import { normalizeSm2PublicKey } from '../../crypto/index.ts';
 import { issueToken, newToken } from '../auth/tokens.ts';
 import type { Party } from '../auth/principal.ts';
@@ -34,7 +34,7 @@ export async function createParty(ctx: GatewayContext, input: CreatePartyInput):
         endpoint,
       })
       .execute();
-    await issueToken(trx, { role: 'party', partyId: id }, now, token);
+    await issueToken(camelCased(trx), { role: 'party', partyId: id }, now, token);
   });
   return { id, token };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { RouteTypes } from '../../common/index.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { responses } from '../http/schemas.ts';
@@ -60,8 +61,9 @@ const filingsResponse = {
 const exporterQuery = { exporter: { type: 'string', pattern: ID_PATTERN } } as const;
 
 /** What a regulator looks at besides single receipts: aggregate outbound flows and every exporter's filings. */
-export async function regulatorRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  app.get<{ Querystring: { year: string; exporter?: string } }>(
+export async function regulatorRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  app.get(
     '/v1/regulator/flows',
     {
       schema: {
@@ -83,7 +85,7 @@ export async function regulatorRoutes(app: FastifyInstance, { ctx }: { ctx: Gate
     },
   );
 
-  app.get<{ Querystring: { exporter?: string } }>(
+  app.get(
     '/v1/regulator/filings',
     {
       schema: {

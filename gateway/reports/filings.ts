@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Filing } from '../compliance/index.ts';
 import type { LedgerRecord } from '../../ledger/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import { enqueue } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 
@@ -30,7 +29,7 @@ function filingRecord(event: 'filing.recorded' | 'filing.confirmed', filing: Fil
   };
 }
 
-export async function recordFiling(ctx: GatewayContext, relay: OutboxRelay, exporterId: string, input: unknown): Promise<Filing & { ledger: string }> {
+export async function recordFiling(ctx: GatewayContext, exporterId: string, input: unknown): Promise<Filing & { ledger: string }> {
   const now = ctx.now();
   const { filing, record } = await ctx.db.transaction().execute(async (trx) => {
     const recorded = await ctx.compliance.filings.record(exporterId, input, now, trx);
@@ -38,11 +37,11 @@ export async function recordFiling(ctx: GatewayContext, relay: OutboxRelay, expo
     await enqueue(trx, entry);
     return { filing: recorded, record: entry };
   });
-  await relay.anchor(record.id);
+  await ctx.relay.anchor(record.id);
   return { ...filing, ledger: record.id };
 }
 
-export async function confirmFiling(ctx: GatewayContext, relay: OutboxRelay, regulatorId: string, exporterId: string, reference: string): Promise<Filing & { ledger: string }> {
+export async function confirmFiling(ctx: GatewayContext, regulatorId: string, exporterId: string, reference: string): Promise<Filing & { ledger: string }> {
   const now = ctx.now();
   const { filing, record } = await ctx.db.transaction().execute(async (trx) => {
     const confirmed = await ctx.compliance.filings.confirm(exporterId, reference, regulatorId, now, trx);
@@ -50,6 +49,6 @@ export async function confirmFiling(ctx: GatewayContext, relay: OutboxRelay, reg
     if (confirmed.confirmedNow) await enqueue(trx, entry);
     return { filing: confirmed.filing, record: entry };
   });
-  await relay.anchor(record.id);
+  await ctx.relay.anchor(record.id);
   return { ...filing, ledger: record.id };
 }

@@ -1,57 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import type { RouteTypes } from '../../common/index.ts';
 import { requireAdmin } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { idParams, isoDate, responses } from '../http/schemas.ts';
-import { ID_PATTERN } from '../ids.ts';
+import { idParams, responses } from '../http/schemas.ts';
+import { createBody, issuedToken, listQuery, rotateBody, tokenResponse } from './schemas.ts';
 import { createToken, listTokens, revokeToken, rotateToken } from './service.ts';
-
-const tokenView = {
-  type: 'object',
-  required: ['id', 'role', 'partyId', 'status', 'bootstrap', 'createdAt', 'expiresAt', 'revokedAt'],
-  properties: {
-    id: { type: 'string' },
-    role: { type: 'string', enum: ['admin', 'party'] },
-    partyId: { type: ['string', 'null'] },
-    status: { type: 'string', enum: ['active', 'expired', 'revoked'] },
-    bootstrap: { type: 'boolean' },
-    createdAt: { type: 'string' },
-    expiresAt: { type: ['string', 'null'] },
-    revokedAt: { type: ['string', 'null'] },
-  },
-} as const;
-
-const issuedToken = {
-  ...tokenView,
-  required: [...tokenView.required, 'token'],
-  properties: { ...tokenView.properties, token: { type: 'string', description: 'the bearer token; shown once, only its SHA-256 is stored' }, replaces: { type: 'string' } },
-} as const;
-
-const listQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { partyId: { type: 'string', pattern: ID_PATTERN }, all: { type: 'string', enum: ['true', 'false'] } },
-} as const;
-
-const createBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { partyId: { type: 'string', pattern: ID_PATTERN }, expiresAt: isoDate },
-} as const;
-
-const rotateBody = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { expiresAt: isoDate, graceSeconds: { type: 'integer', minimum: 0, maximum: 86_400 } },
-} as const;
 
 /**
  * Admin token management: list (ids and states, never values), create, rotate, revoke. A
  * created or rotated token's value is in that one response only.
  */
-export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
-  app.get<{ Querystring: { partyId?: string; all?: 'true' | 'false' } }>(
+export async function tokenRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  app.get(
     '/v1/tokens',
-    { schema: { tags: ['tokens'], querystring: listQuery, response: responses({ 200: { type: 'object', required: ['tokens'], properties: { tokens: { type: 'array', items: tokenView } } } }) } },
+    { schema: { tags: ['tokens'], querystring: listQuery, response: responses({ 200: { type: 'object', required: ['tokens'], properties: { tokens: { type: 'array', items: tokenResponse } } } }) } },
     async (request) => {
       requireAdmin(request.principal);
       const { partyId, all } = request.query;
@@ -59,7 +22,7 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayC
     },
   );
 
-  app.post<{ Body: { partyId?: string; expiresAt?: string } | undefined }>(
+  app.post(
     '/v1/tokens',
     { schema: { tags: ['tokens'], body: createBody, response: responses({ 201: issuedToken }) } },
     async (request, reply) => {
@@ -70,7 +33,7 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayC
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { expiresAt?: string; graceSeconds?: number } | undefined }>(
+  app.post(
     '/v1/tokens/:id/rotate',
     { schema: { tags: ['tokens'], params: idParams, body: rotateBody, response: responses({ 201: issuedToken }) } },
     async (request, reply) => {
@@ -81,9 +44,9 @@ export async function tokenRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayC
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/v1/tokens/:id/revoke',
-    { schema: { tags: ['tokens'], params: idParams, response: responses({ 200: tokenView }) } },
+    { schema: { tags: ['tokens'], params: idParams, response: responses({ 200: tokenResponse }) } },
     async (request) => {
       requireAdmin(request.principal);
       const revoked = await revokeToken(ctx, request.params.id);

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { LedgerRecord } from '../../ledger/index.ts';
-import { enqueue, type OutboxRelay } from '../anchoring/outbox.ts';
+import { enqueue } from '../anchoring/outbox.ts';
 import type { GatewayContext } from '../context.ts';
 import { contractTerms, type ContractRow } from '../contracts/service.ts';
 import type { ContractTerms } from '../contracts/schemas.ts';
@@ -10,13 +10,13 @@ import { candidateFilings, clearForExport, releaseFooting, type ComplianceCleara
 import type { DeliveredField, PreparedTransfer } from './prepare.ts';
 import { discardPackage, type ProducedPackage } from './produce.ts';
 
-export interface CompletedTransfer {
+export type CompletedTransfer = {
   id: string;
   status: 'completed';
   records: number;
   subjects: number;
   receipt: LedgerRecord;
-}
+};
 
 /**
  * Releases a produced package: in one transaction the contract is checked again (a revocation
@@ -27,7 +27,6 @@ export interface CompletedTransfer {
  */
 export async function completeTransfer(
   ctx: GatewayContext,
-  relay: OutboxRelay,
   t: PreparedTransfer,
   produced: ProducedPackage,
   within?: (trx: Transaction<GatewaySchema>, response: CompletedTransfer) => Promise<unknown>,
@@ -72,7 +71,7 @@ export async function completeTransfer(
     await discardPackage(ctx, t.transferId, { only: produced.attempt });
     throw error;
   }
-  await relay.anchor(response.receipt.id);
+  await ctx.relay.anchor(response.receipt.id);
   return response;
 }
 

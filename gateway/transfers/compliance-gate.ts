@@ -3,6 +3,7 @@ import { SluiceError } from '../../common/index.ts';
 import { assess, chinaDate, SubjectSet, type Assessment, type Filing, type Mechanism, type Scenario, type SubjectBatch } from '../compliance/index.ts';
 import type { Party } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
+import type { GatewaySchema } from '../db/schema.ts';
 import type { ContractTerms } from '../contracts/schemas.ts';
 import type { DatasetField } from '../datasets/schemas.ts';
 
@@ -104,7 +105,7 @@ function subjectsOf(input: ExportInput): SubjectsInput {
  * CORE_DATA_PROHIBITED) unless a filing covers the mechanism it needs. Reads only counters and
  * keyed hashes: no key is unwrapped and no record decrypted to decide.
  */
-async function decide(ctx: GatewayContext, executor: Kysely<any>, input: SubjectsInput): Promise<Decision> {
+async function decide(ctx: GatewayContext, executor: Kysely<GatewaySchema>, input: SubjectsInput): Promise<Decision> {
   const { exporter, terms, batch } = input;
   const date = chinaDate(input.at.toISOString());
   const counts = await ctx.compliance.counter.preview(exporter.id, Number(date.slice(0, 4)), batch, executor);
@@ -156,7 +157,7 @@ export async function precheckExport(ctx: GatewayContext, input: ExportInput): P
  * transaction under the exporter's lock, so two racing transfers cannot both slip under a
  * threshold (R-NO-SPLIT). Throws COMPLIANCE_BLOCKED (or CORE_DATA_PROHIBITED) otherwise.
  */
-export async function clearForExport(ctx: GatewayContext, trx: Transaction<any>, input: ExportInput): Promise<ComplianceClearance> {
+export async function clearForExport(ctx: GatewayContext, trx: Transaction<GatewaySchema>, input: ExportInput): Promise<ComplianceClearance> {
   return clearSubjects(ctx, trx, subjectsOf(input));
 }
 
@@ -164,7 +165,7 @@ export async function clearForExport(ctx: GatewayContext, trx: Transaction<any>,
  * The same gate for exports that know their persons by category directly (AI egress: the
  * kinds found in a prompt say which persons' data is sensitive).
  */
-export async function clearSubjects(ctx: GatewayContext, trx: Transaction<any>, input: SubjectsInput): Promise<ComplianceClearance> {
+export async function clearSubjects(ctx: GatewayContext, trx: Transaction<GatewaySchema>, input: SubjectsInput): Promise<ComplianceClearance> {
   await ctx.compliance.counter.lockExporter(trx, input.exporter.id);
   const { scenario, assessment, filingReference } = await decide(ctx, trx, input);
   const committed = await ctx.compliance.counter.commit(trx, input.exporter.id, scenario, input.batch);

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { TransferView } from './service.ts';
+import type { TransferView } from './schemas.ts';
 
 /** How often a stream looks at the database: progress is written there by whichever gateway runs the transfer. */
 const POLL_MS = 250;

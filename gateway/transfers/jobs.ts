@@ -1,7 +1,6 @@
 import type { Transaction } from 'kysely';
 import { SluiceError, type Logger } from '../../common/index.ts';
 import { randomBytes } from '../../crypto/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import { Periodic } from '../anchoring/periodic.ts';
 import type { GatewayContext } from '../context.ts';
 import type { GatewaySchema, TransferJobsTable } from '../db/schema.ts';
@@ -40,7 +39,6 @@ export class TransferRunner {
 
   constructor(
     private readonly ctx: GatewayContext,
-    private readonly relay: OutboxRelay,
     private readonly logger: Logger,
   ) {
     this.#loop = new Periodic(() => this.#tick(), SCAN_MS, (error) => this.logger.warn({ code: error instanceof SluiceError ? error.code : 'unknown' }, 'transfer scan failed'));
@@ -141,7 +139,7 @@ export class TransferRunner {
         signal: stop.signal,
         onProgress: (n) => (done = n),
       });
-      await completeTransfer(this.ctx, this.relay, t, produced, async (trx) => {
+      await completeTransfer(this.ctx, t, produced, async (trx) => {
         const marked = await trx
           .updateTable('transfer_jobs')
           .set({ status: 'completed', done: t.plan.records, updated_at: this.ctx.now().toISOString() })

@@ -11,12 +11,7 @@ import { hashSubjects, subjectCountingKey } from '../datasets/subjects.ts';
 import { getParty, ownerSecret } from '../parties/service.ts';
 import { assertContractUsable, recordAllowance } from './checks.ts';
 import { candidateFilings, precheckExport, type ReleasedField } from './compliance-gate.ts';
-
-export interface TransferRequest {
-  contractId: string;
-  purpose: string;
-  limit?: number;
-}
+import type { TransferRequest } from './schemas.ts';
 
 export interface DeliveredField {
   name: string;

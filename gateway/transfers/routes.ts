@@ -1,76 +1,27 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { anchoredRecord } from '../anchoring/records.ts';
 import { requireParty } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
-import { freeObject, idParams, responses } from '../http/schemas.ts';
-import { ID_PATTERN } from '../ids.ts';
+import { idParams, responses } from '../http/schemas.ts';
 import { TransferEvents } from './events.ts';
 import { TransferRunner } from './jobs.ts';
 import { readPackage } from './package-store.ts';
-import { assertMayReadReceipt, createTransfer, downloadableTransfer, getTransfer, transferView, type TransferRequest } from './service.ts';
+import { acceptedResponse, anchoredResponse, createTransferBody, transferResponse, transferViewResponse } from './schemas.ts';
+import { assertMayReadReceipt, createTransfer, downloadableTransfer, getTransfer, transferView } from './service.ts';
 
-const createTransferBody = {
-  type: 'object',
-  required: ['contractId', 'purpose'],
-  additionalProperties: false,
-  properties: {
-    contractId: { type: 'string', pattern: ID_PATTERN },
-    purpose: { type: 'string', minLength: 1, maxLength: 200 },
-    limit: { type: 'integer', minimum: 1 },
-  },
-} as const;
-
-const transferResponse = {
-  type: 'object',
-  required: ['id', 'status', 'records', 'subjects', 'receipt'],
-  properties: {
-    id: { type: 'string' },
-    status: { type: 'string' },
-    records: { type: 'integer' },
-    subjects: { type: 'integer' },
-    receipt: freeObject,
-  },
-} as const;
-
-const acceptedResponse = {
-  type: 'object',
-  required: ['id', 'status'],
-  properties: { id: { type: 'string' }, status: { type: 'string', enum: ['running'] } },
-} as const;
-
-const transferViewResponse = {
-  type: 'object',
-  required: ['id', 'status', 'progress', 'records'],
-  properties: {
-    id: { type: 'string' },
-    status: { type: 'string', enum: ['running', 'completed', 'failed'] },
-    progress: { type: 'number', minimum: 0, maximum: 1 },
-    records: { type: 'integer' },
-    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
-  },
-} as const;
-
-export const anchoredResponse = (name: 'receipt' | 'record') =>
-  ({
-    type: 'object',
-    required: [name, 'proof'],
-    properties: { [name]: freeObject, proof: freeObject },
-  }) as const;
-
-export async function transferRoutes(app: FastifyInstance, opts: { ctx: GatewayContext; relay: OutboxRelay }): Promise<void> {
-  const { ctx, relay } = opts;
+export async function transferRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
   const events = new TransferEvents();
-  const runner = new TransferRunner(ctx, relay, ctx.logger);
+  const runner = new TransferRunner(ctx, ctx.logger);
   app.addHook('onReady', async () => runner.start());
   app.addHook('preClose', async () => {
     events.endAll();
     await runner.stop();
   });
 
-  app.post<{ Body: TransferRequest }>(
+  app.post(
     '/v1/transfers',
     {
       config: { idempotent: true },
@@ -83,19 +34,19 @@ export async function transferRoutes(app: FastifyInstance, opts: { ctx: GatewayC
     },
     async (request, reply) => {
       const recipient = requireParty(request.principal, ['overseas', 'domestic']);
-      const result = await createTransfer(ctx, relay, runner, recipient, request.body, request.idempotency);
+      const result = await createTransfer(ctx, runner, recipient, request.body, request.idempotency);
       request.log.info({ transferId: result.body.id, contractId: request.body.contractId, status: result.body.status }, 'transfer accepted');
       return reply.status(result.status).send(result.body);
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/transfers/:id',
     { schema: { tags: ['transfers'], params: idParams, response: responses({ 200: transferViewResponse }) } },
     async (request) => transferView(ctx, request.principal, request.params.id),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/transfers/:id/events',
     { schema: { tags: ['transfers'], params: idParams, response: responses({ 200: { description: 'text/event-stream: the transfer view on every change until completed or failed' } }) } },
     async (request, reply) => {
@@ -106,7 +57,7 @@ export async function transferRoutes(app: FastifyInstance, opts: { ctx: GatewayC
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/transfers/:id/package',
     {
       schema: {
@@ -136,13 +87,13 @@ export async function transferRoutes(app: FastifyInstance, opts: { ctx: GatewayC
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/transfers/:id/receipt',
     { schema: { tags: ['transfers'], params: idParams, response: responses({ 200: anchoredResponse('receipt') }) } },
     async (request) => {
       const transfer = await getTransfer(ctx, request.params.id);
       assertMayReadReceipt(request.principal, transfer);
-      const anchored = await anchoredRecord(ctx, relay, transfer.id);
+      const anchored = await anchoredRecord(ctx, transfer.id);
       if (!anchored) throw new SluiceError('CONFLICT', 'receipt is not anchored on the ledger yet; retry shortly');
       return { receipt: anchored.record, proof: anchored.proof };
     },

@@ -1,5 +1,4 @@
 import { SluiceError } from '../../common/index.ts';
-import type { OutboxRelay } from '../anchoring/outbox.ts';
 import type { Party, Principal } from '../auth/principal.ts';
 import type { GatewayContext } from '../context.ts';
 import { contractTerms } from '../contracts/service.ts';
@@ -9,11 +8,11 @@ import { newId } from '../ids.ts';
 import type { TransferRunner } from './jobs.ts';
 import { completeTransfer, type CompletedTransfer } from './complete.ts';
 import { downloadDeadline } from './lifecycle.ts';
-import { prepareTransfer, type TransferRequest } from './prepare.ts';
+import { prepareTransfer } from './prepare.ts';
+import type { TransferRequest, TransferView } from './schemas.ts';
 import { producePackage } from './produce.ts';
 
 export type TransferRow = TransfersTable;
-export type { TransferRequest } from './prepare.ts';
 export type { CompletedTransfer } from './complete.ts';
 
 export type TransferResponse = { status: 201; body: CompletedTransfer } | { status: 202; body: { id: string; status: 'running' } };
@@ -25,7 +24,6 @@ export type TransferResponse = { status: 201; body: CompletedTransfer } | { stat
  */
 export async function createTransfer(
   ctx: GatewayContext,
-  relay: OutboxRelay,
   runner: TransferRunner,
   recipient: Party,
   request: TransferRequest,
@@ -38,7 +36,7 @@ export async function createTransfer(
     return { status: 202, body };
   }
   const produced = await producePackage(ctx, prepared);
-  const body = await completeTransfer(ctx, relay, prepared, produced, async (trx, response) => idempotency?.record(trx, 201, response));
+  const body = await completeTransfer(ctx, prepared, produced, async (trx, response) => idempotency?.record(trx, 201, response));
   return { status: 201, body };
 }
 
@@ -54,14 +52,6 @@ export function assertMayReadReceipt(principal: Principal, transfer: { recipient
   const { party } = principal;
   if (party.id === transfer.recipient_id || party.id === transfer.exporter_id || party.kind === 'regulator') return;
   throw new SluiceError('FORBIDDEN', 'not a party to this transfer');
-}
-
-export interface TransferView {
-  id: string;
-  status: 'running' | 'completed' | 'failed';
-  progress: number;
-  records: number;
-  error?: { code: string; message: string };
 }
 
 /** `GET /v1/transfers/:id`: a completed transfer, or a background one as it stands (from the database, so any gateway answers). */

@@ -2,12 +2,13 @@ import { SluiceError } from '../../common/index.ts';
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import { requireParty, type Principal } from '../auth/principal.ts';
 import { jobInputs, jobView, type JobView } from '../compute/jobs.ts';
-import { computeDb, type JobStage } from '../compute/tables.ts';
+import type { JobStage } from '../compute/tables.ts';
 import type { GatewayContext } from '../context.ts';
 import { contractView } from '../contracts/service.ts';
 import { datasetView } from '../datasets/service.ts';
 import { pageOf, type Page } from '../http/paging.ts';
-import { transferFailure, transferProgress, type TransferView } from '../transfers/service.ts';
+import type { TransferView } from '../transfers/schemas.ts';
+import { transferFailure, transferProgress } from '../transfers/service.ts';
 
 /**
  * What a signed-in party may list, newest first: its own objects, everything for regulators and
@@ -234,7 +235,7 @@ export interface ComputeJobListing extends JobView {
 export async function listComputeJobs(ctx: GatewayContext, principal: Principal, status: JobView['status'] | undefined, page: Page) {
   // As for a single job (GET /v1/compute/jobs/:id): parties only, not the admin.
   requireParty(principal);
-  const db = computeDb(ctx.db);
+  const { db } = ctx;
   const scope = scopeOf(principal);
   let query = db.selectFrom('compute_jobs').selectAll();
   if (!scope.all) {

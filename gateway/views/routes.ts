@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { SluiceError } from '../../common/index.ts';
+import type { JSONSchema } from 'json-schema-to-ts';
+import { SluiceError, type RouteTypes } from '../../common/index.ts';
 import { publicView } from '../parties/service.ts';
 import { releaseRisk, WARN_BELOW_K } from '../contracts/risk.ts';
 import { contractTerms, getContract } from '../contracts/service.ts';
@@ -8,7 +9,7 @@ import type { GatewayContext } from '../context.ts';
 import { dateOrDateTime, idParams, responses } from '../http/schemas.ts';
 import { pageQuery, readPage } from '../http/paging.ts';
 import { ID_PATTERN } from '../ids.ts';
-import { listComputeJobs, listContracts, listDatasets, listTransfers, type ContractFilter, type TransferFilter } from './queries.ts';
+import { listComputeJobs, listContracts, listDatasets, listTransfers } from './queries.ts';
 import {
   computeJobListResponse,
   contractListResponse,
@@ -21,29 +22,28 @@ import {
 const id = { type: 'string', pattern: ID_PATTERN } as const;
 const JOB_STATUSES = ['queued', 'running', 'awaiting_approval', 'released', 'failed'] as const;
 
-const query = (properties: Record<string, object>) => ({ type: 'object', additionalProperties: false, properties: { ...pageQuery, ...properties } }) as const;
-
-type Paged = { limit?: string; after?: string };
+const query = <const P extends Record<string, JSONSchema>>(properties: P) => ({ type: 'object', additionalProperties: false, properties: { ...pageQuery, ...properties } }) as const;
 
 /**
  * What a person needs to find their way: who the token belongs to, and the caller's datasets,
  * contracts, transfers and compute jobs (everything for regulators). Each list is newest first,
  * paged by `limit` and the `next` cursor; each item is what the object's own GET route shows.
  */
-export async function viewRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+export async function viewRoutes(fastify: FastifyInstance, { ctx }: { ctx: GatewayContext }): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
   app.get(
     '/v1/me',
     { schema: { tags: ['parties'], response: responses({ 200: meResponse }) } },
-    async (request) => (request.principal.role === 'admin' ? { role: 'admin' } : { role: 'party', party: publicView(request.principal.party) }),
+    async (request) => (request.principal.role === 'admin' ? { role: 'admin' as const } : { role: 'party' as const, party: publicView(request.principal.party) }),
   );
 
-  app.get<{ Querystring: Paged }>(
+  app.get(
     '/v1/datasets',
     { schema: { tags: ['datasets'], querystring: query({}), response: responses({ 200: datasetListResponse }) } },
     async (request) => listDatasets(ctx, request.principal, readPage(request.query)),
   );
 
-  app.get<{ Querystring: Paged & ContractFilter }>(
+  app.get(
     '/v1/contracts',
     {
       schema: {
@@ -58,7 +58,7 @@ export async function viewRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayCo
     },
   );
 
-  app.get<{ Querystring: Paged & TransferFilter }>(
+  app.get(
     '/v1/transfers',
     {
       schema: {
@@ -73,7 +73,7 @@ export async function viewRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayCo
     },
   );
 
-  app.get<{ Querystring: Paged & { status?: (typeof JOB_STATUSES)[number] } }>(
+  app.get(
     '/v1/compute/jobs',
     {
       schema: {
@@ -87,7 +87,7 @@ export async function viewRoutes(app: FastifyInstance, { ctx }: { ctx: GatewayCo
 
   // Re-identification risk of what a contract releases, measured on the records as they are now
   // (they may have grown since the proposal): for the owner, who decides whether to sign.
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/v1/contracts/:id/risk',
     { schema: { tags: ['contracts'], params: idParams, response: responses({ 200: riskResponse }) } },
     async (request) => {

@@ -1,13 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { RouteTypes } from '../../common/index.ts';
 import { callerOf } from '../access.ts';
 import type { KeyService } from '../keys.ts';
-import type { EncryptionContext, KeyAlg, KeyPolicy } from '../types.ts';
 import { KEY_ALGS } from '../types.ts';
-import { base64, ciphertext, context, decimal, errors, keyIdParams, keyMetadata, pageLimit, policy } from './schemas.ts';
-
-interface IdParams {
-  id: string;
-}
+import { base64, ciphertext, context, contextOf, decimal, errors, keyIdParams, keyMetadata, pageLimit, policy } from './schemas.ts';
 
 const sealedResult = {
   type: 'object',
@@ -26,8 +22,9 @@ function fromBase64(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'base64'));
 }
 
-export async function keyRoutes(app: FastifyInstance, keys: KeyService): Promise<void> {
-  app.post<{ Body: { alg: KeyAlg; purpose?: string; policy?: KeyPolicy } }>(
+export async function keyRoutes(fastify: FastifyInstance, keys: KeyService): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
+  app.post(
     '/v1/keys',
     {
       schema: {
@@ -53,7 +50,7 @@ export async function keyRoutes(app: FastifyInstance, keys: KeyService): Promise
     },
   );
 
-  app.get<{ Querystring: { after?: string; limit?: string } }>(
+  app.get(
     '/v1/keys',
     {
       schema: {
@@ -78,13 +75,13 @@ export async function keyRoutes(app: FastifyInstance, keys: KeyService): Promise
     async (request) => keys.list(request.query.after, pageLimit(request.query.limit, 1000)),
   );
 
-  app.get<{ Params: IdParams }>(
+  app.get(
     '/v1/keys/:id',
     { schema: { params: keyIdParams, response: { 200: keyMetadata, ...errors } } },
     async (request) => keys.get(request.params.id),
   );
 
-  app.post<{ Params: IdParams; Body: { context?: EncryptionContext; bytes?: number } }>(
+  app.post(
     '/v1/keys/:id/datakey',
     {
       // Every field is optional, so a bare POST (no body at all) is a valid request.
@@ -109,12 +106,12 @@ export async function keyRoutes(app: FastifyInstance, keys: KeyService): Promise
       },
     },
     async (request) => {
-      const dataKey = await keys.dataKey(callerOf(request), request.params.id, request.body.context ?? {}, request.body.bytes);
+      const dataKey = await keys.dataKey(callerOf(request), request.params.id, contextOf(request.body), request.body.bytes);
       return { plaintext: toBase64(dataKey.plaintext), ciphertext: dataKey.ciphertext, version: dataKey.version };
     },
   );
 
-  app.post<{ Params: IdParams; Body: { plaintext: string; context?: EncryptionContext } }>(
+  app.post(
     '/v1/keys/:id/encrypt',
     {
       schema: {
@@ -126,14 +123,14 @@ export async function keyRoutes(app: FastifyInstance, keys: KeyService): Promise
     async (request) => {
       const plaintext = fromBase64(request.body.plaintext);
       try {
-        return await keys.encrypt(callerOf(request), request.params.id, plaintext, request.body.context ?? {});
+        return await keys.encrypt(callerOf(request), request.params.id, plaintext, contextOf(request.body));
       } finally {
         plaintext.fill(0);
       }
     },
   );
 
-  app.post<{ Params: IdParams; Body: { ciphertext: string; context?: EncryptionContext } }>(
+  app.post(
     '/v1/keys/:id/decrypt',
     {
       schema: {
@@ -143,12 +140,12 @@ export async function keyRoutes(app: FastifyInstance, keys: KeyService): Promise
       },
     },
     async (request) => {
-      const plaintext = await keys.decrypt(callerOf(request), request.params.id, request.body.ciphertext, request.body.context ?? {});
+      const plaintext = await keys.decrypt(callerOf(request), request.params.id, request.body.ciphertext, contextOf(request.body));
       return { plaintext: toBase64(plaintext) };
     },
   );
 
-  app.post<{ Params: IdParams; Body: { ciphertext: string; context?: EncryptionContext } }>(
+  app.post(
     '/v1/keys/:id/rewrap',
     {
       schema: {
@@ -157,10 +154,10 @@ export async function keyRoutes(app: FastifyInstance, keys: KeyService): Promise
         response: { 200: sealedResult, ...errors },
       },
     },
-    async (request) => keys.rewrap(callerOf(request), request.params.id, request.body.ciphertext, request.body.context ?? {}),
+    async (request) => keys.rewrap(callerOf(request), request.params.id, request.body.ciphertext, contextOf(request.body)),
   );
 
-  app.post<{ Params: IdParams }>(
+  app.post(
     '/v1/keys/:id/rotate',
     {
       schema: {
@@ -171,7 +168,7 @@ export async function keyRoutes(app: FastifyInstance, keys: KeyService): Promise
     async (request) => ({ version: await keys.rotate(callerOf(request), request.params.id) }),
   );
 
-  app.post<{ Params: IdParams }>(
+  app.post(
     '/v1/keys/:id/destroy',
     {
       schema: {
@@ -189,14 +186,14 @@ export async function keyRoutes(app: FastifyInstance, keys: KeyService): Promise
     ['disable', 'disabled'],
     ['enable', 'active'],
   ] as const) {
-    app.post<{ Params: IdParams }>(
+    app.post(
       `/v1/keys/:id/${action}`,
       { schema: { params: keyIdParams, response: { 200: keyMetadata, ...errors } } },
       async (request) => keys.setState(callerOf(request), request.params.id, state),
     );
   }
 
-  app.post<{ Params: IdParams; Body: { minDecryptVersion: number } }>(
+  app.post(
     '/v1/keys/:id/config',
     {
       schema: {

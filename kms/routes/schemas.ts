@@ -1,5 +1,5 @@
 import { errorResponseSchema } from '../../common/index.ts';
-import { KEY_ALGS, KEY_USAGES } from '../types.ts';
+import { KEY_ALGS, KEY_USAGES, type EncryptionContext } from '../types.ts';
 
 /** Largest plaintext accepted by encrypt (bytes); the KMS wraps keys and fields, not files. */
 export const MAX_PLAINTEXT = 1024 * 1024;
@@ -29,6 +29,11 @@ export const base64 = {
 
 /** Contexts are small JSON objects of ids; any JSON values are accepted and bound canonically. */
 export const context = { type: 'object', maxProperties: 64 } as const;
+
+/** A request's context: a parsed JSON body holds nothing but JSON values. */
+export function contextOf(body: { context?: Record<string, unknown> }): EncryptionContext {
+  return (body.context ?? {}) as EncryptionContext;
+}
 
 export const ciphertext = { type: 'string', minLength: 1, maxLength: 2 * 1024 * 1024 } as const;
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { RouteTypes } from '../../common/index.ts';
 import type { Kysely } from 'kysely';
 import { callerOf, type AccessConfig } from '../access.ts';
 import { AUDIT_PAGE_LIMIT, listAudit } from '../audit.ts';
@@ -9,10 +10,11 @@ import { auditEvent, base64, decimal, errors, pageLimit, sealStatus } from './sc
 const open: AccessConfig = { access: 'open' };
 
 /** Seal lifecycle and the audit log: operator surface, service token only (status is open). */
-export async function sysRoutes(app: FastifyInstance, seal: SealManager, db: Kysely<KmsSchema>): Promise<void> {
+export async function sysRoutes(fastify: FastifyInstance, seal: SealManager, db: Kysely<KmsSchema>): Promise<void> {
+  const app = fastify.withTypeProvider<RouteTypes>();
   app.get('/v1/sys/status', { config: open, schema: { response: { 200: sealStatus, ...errors } } }, async () => seal.status());
 
-  app.post<{ Body: { shares: number; threshold: number } }>(
+  app.post(
     '/v1/sys/init',
     {
       schema: {
@@ -41,7 +43,7 @@ export async function sysRoutes(app: FastifyInstance, seal: SealManager, db: Kys
     }),
   );
 
-  app.post<{ Body: { share: string } }>(
+  app.post(
     '/v1/sys/unseal',
     {
       schema: {
@@ -54,7 +56,7 @@ export async function sysRoutes(app: FastifyInstance, seal: SealManager, db: Kys
 
   app.post('/v1/sys/seal', { schema: { response: { 200: sealStatus, ...errors } } }, async (request) => seal.seal(callerOf(request)));
 
-  app.get<{ Querystring: { after?: string; limit?: string } }>(
+  app.get(
     '/v1/audit',
     {
       // The gateway polls this every few seconds; a request line each time would drown the log.

@@ -296,7 +296,7 @@ describe('owner-only restoration of what a contract released', () => {
   });
 
   it('leaves no planted value in the ledger, in answers to anyone else, or in any file at rest', async () => {
-    await harness().gateway.relay.drain();
+    await harness().gateway.ctx.relay.drain();
     const outbox = (await harness().gateway.ctx.db.selectFrom('outbox').select('record').execute()).map((r) => r.record).join('\n');
     const places: [string, string][] = [
       ['the ledger outbox', outbox],

@@ -50,8 +50,8 @@ describe('HTTP surface', () => {
     const owner = await registerParty(harness().url, harness().adminToken, { name: 'Owner', kind: 'domestic', jurisdiction: 'CN' });
     await api(harness().url, 'POST', '/v1/datasets', { token: owner.token, json: { name: 'd', fields: [{ name: 'a', type: 'string' }] } });
     await api(harness().url, 'GET', '/v1/contracts/ctr_00000000000000000000000000000000', { token: 'slc_wrong_token_wrong_token' });
-    const { relay, ctx } = harness().gateway;
-    await relay.drain();
+    const { ctx } = harness().gateway;
+    await ctx.relay.drain();
     const rows = await ctx.db.selectFrom('outbox').select(['record', 'anchored_at']).execute();
     const records = rows.map((r) => JSON.parse(r.record));
     const audit = records.filter((r) => r.type === 'audit.event').map((r) => r.data.event);
@@ -86,7 +86,7 @@ describe('HTTP surface', () => {
     expect(first.code, first.stdout + first.stderr).toBe(0);
     const saved = JSON.parse(fs.readFileSync(headFile, 'utf8'));
     await registerParty(url, adminToken, { name: 'Another', kind: 'domestic', jurisdiction: 'CN' });
-    await harness().gateway.relay.drain();
+    await harness().gateway.ctx.relay.drain();
     const second = await runCli(args);
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(JSON.parse(fs.readFileSync(headFile, 'utf8')).treeSize).toBeGreaterThan(saved.treeSize);

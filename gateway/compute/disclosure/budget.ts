@@ -1,8 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { SluiceError } from '../../../common/index.ts';
 import type { LedgerRecord } from '../../../ledger/index.ts';
+import type { GatewaySchema } from '../../db/schema.ts';
 import type { BudgetClaim } from './plan.ts';
-import type { DisclosureDb, DisclosureTrx, PrivacySpendsTable } from './tables.ts';
+import type { PrivacySpendsTable } from './tables.ts';
 import type { BudgetPeriod } from './terms.ts';
 
 /** The budget period a moment falls in (UTC calendar). */
@@ -17,7 +18,7 @@ export function periodKey(period: BudgetPeriod, now: Date): string {
  * concurrent writer commits and SQLite runs under its write lock: of jobs racing for the last ε,
  * exactly one gets it. The rest get PRIVACY_BUDGET_EXHAUSTED before any data is read.
  */
-export async function reserveBudget(db: DisclosureDb, jobId: string, recipientId: string, claims: readonly BudgetClaim[], now: Date): Promise<void> {
+export async function reserveBudget(db: Kysely<GatewaySchema>, jobId: string, recipientId: string, claims: readonly BudgetClaim[], now: Date): Promise<void> {
   if (claims.length === 0) return;
   await db.transaction().execute(async (trx) => {
     for (const claim of claims) {
@@ -51,7 +52,7 @@ export async function reserveBudget(db: DisclosureDb, jobId: string, recipientId
   });
 }
 
-async function remaining(db: DisclosureDb | DisclosureTrx, ownerId: string, recipientId: string, period: string, budgetMicros: number): Promise<number> {
+async function remaining(db: Kysely<GatewaySchema>, ownerId: string, recipientId: string, period: string, budgetMicros: number): Promise<number> {
   const row = await db.selectFrom('privacy_budgets').select('spent_micros').where('owner_id', '=', ownerId).where('recipient_id', '=', recipientId).where('period', '=', period).executeTakeFirst();
   return Math.max(0, budgetMicros - Number(row?.spent_micros ?? 0));
 }
@@ -78,7 +79,7 @@ function spendRecord(spend: PrivacySpendsTable, action: 'spend' | 'refund', spen
 }
 
 /** Once the job exists for good (its creation committed): the reservations are spends, each anchored. */
-export async function confirmSpends(trx: DisclosureTrx, jobId: string, timestamp: string): Promise<LedgerRecord[]> {
+export async function confirmSpends(trx: Transaction<GatewaySchema>, jobId: string, timestamp: string): Promise<LedgerRecord[]> {
   const spends = await trx.selectFrom('privacy_spends').selectAll().where('job_id', '=', jobId).where('status', '=', 'reserved').execute();
   const records: LedgerRecord[] = [];
   for (const spend of spends) {
@@ -92,7 +93,7 @@ export async function confirmSpends(trx: DisclosureTrx, jobId: string, timestamp
  * A job that ended without a release gives its ε back: a reservation silently (it was never
  * anchored), a spend with a refund record. Nothing was released, so nothing was consumed.
  */
-export async function refundSpends(trx: DisclosureTrx, jobId: string, timestamp: string): Promise<LedgerRecord[]> {
+export async function refundSpends(trx: Transaction<GatewaySchema>, jobId: string, timestamp: string): Promise<LedgerRecord[]> {
   const spends = await trx.selectFrom('privacy_spends').selectAll().where('job_id', '=', jobId).where('status', '!=', 'refunded').execute();
   const records: LedgerRecord[] = [];
   for (const spend of spends) {
@@ -114,7 +115,7 @@ export async function refundSpends(trx: DisclosureTrx, jobId: string, timestamp:
   return records;
 }
 
-async function spentOf(db: DisclosureTrx | DisclosureDb, spend: PrivacySpendsTable): Promise<number> {
+async function spentOf(db: Kysely<GatewaySchema>, spend: PrivacySpendsTable): Promise<number> {
   const row = await db.selectFrom('privacy_budgets').select('spent_micros').where('owner_id', '=', spend.owner_id).where('recipient_id', '=', spend.recipient_id).where('period', '=', spend.period).executeTakeFirst();
   return Number(row?.spent_micros ?? 0);
 }
@@ -127,7 +128,7 @@ export interface BudgetState {
 }
 
 /** Where each of the job's budgets stands now, tightest first. */
-export async function budgetStates(db: DisclosureDb, jobId: string): Promise<(BudgetState & { ownerId: string; epsilon: number })[]> {
+export async function budgetStates(db: Kysely<GatewaySchema>, jobId: string): Promise<(BudgetState & { ownerId: string; epsilon: number })[]> {
   const spends = await db.selectFrom('privacy_spends').selectAll().where('job_id', '=', jobId).where('status', '!=', 'refunded').execute();
   const states = await Promise.all(
     spends.map(async (spend) => {

@@ -1,13 +1,14 @@
 import { createHmac } from 'node:crypto';
-import { sql } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { SluiceError } from '../../../common/index.ts';
 import { plannedNoise, suppressCells, type NoiseReport, type OperationKind, type SuppressedCell } from '../../../compute/index.ts';
 import { open, seal } from '../../../crypto/index.ts';
 import type { LedgerRecord } from '../../../ledger/index.ts';
+import type { GatewaySchema } from '../../db/schema.ts';
 import { committedUploads } from '../../datasets/service.ts';
 import { distinctPersons, type AuthorizedInput, type ColumnValues } from '../inputs.ts';
 import type { JobRow } from '../jobs.ts';
-import type { CreateJobBody } from '../request.ts';
+import type { CreateJobBody } from '../schemas.ts';
 import type { ComputeRuntime } from '../runtime.ts';
 import { auditCells, type AuditCell, type AuditResult } from './audit.ts';
 import { budgetStates, confirmSpends, refundSpends, reserveBudget, type BudgetState } from './budget.ts';
@@ -15,7 +16,7 @@ import { ownerKeys, type OwnerKeys } from './keys.ts';
 import { disclosureRisk, planDisclosure, type DisclosurePlan } from './plan.ts';
 import { JobProfile, type ShareProfile } from './profile.ts';
 import { readSketch, type Sketch } from './sketch.ts';
-import { disclosureDb, type DisclosureCellsTable, type DisclosureDb, type DisclosureTrx } from './tables.ts';
+import type { DisclosureCellsTable } from './tables.ts';
 
 /** A figure of the job being created, with the sketch it will be stored as. */
 export type FreshCell = AuditCell & { sketch: Sketch };
@@ -63,7 +64,7 @@ export class JobControls {
    */
   async start(job: JobRow): Promise<void> {
     const { ctx } = this.#rt;
-    await reserveBudget(disclosureDb(this.#rt.db), job.id, job.requester_id, this.plan.budgets, ctx.now());
+    await reserveBudget(this.#rt.ctx.db, job.id, job.requester_id, this.plan.budgets, ctx.now());
     this.#keys = await ownerKeys(ctx, this.plan.inputs.map((i) => i.owner));
     this.#pins = await Promise.all(this.#authorized.map((a) => committedUploads(ctx, a.dataset.id)));
     this.#profile = new JobProfile({ operation: this.#body.operation, buckets: this.#body.buckets, width: this.plan.width, inputs: this.plan.inputs, keys: this.#keys });
@@ -97,7 +98,7 @@ export class JobControls {
     const bins = this.#body.operation === 'histogram' ? this.#body.buckets!.length - 1 : 0;
     const suppress = bins > 0 ? suppressCells(bins, audited.map((s) => s.share), floor) : [];
     const withheld = new Set(suppress.map((s) => s.cell + 1));
-    const db = disclosureDb(this.#rt.db);
+    const db = this.#rt.ctx.db;
     const now = this.#rt.ctx.now().toISOString();
     await db.transaction().execute(async (trx) => {
       await lockRequester(trx, this.#rt.ctx.dialect, job.requester_id);
@@ -148,7 +149,7 @@ function preview(share: ShareProfile, released: ShareProfile['cells'], suppress:
   };
 }
 
-async function lockRequester(trx: DisclosureTrx, dialect: string, requesterId: string): Promise<void> {
+async function lockRequester(trx: Transaction<GatewaySchema>, dialect: string, requesterId: string): Promise<void> {
   if (dialect === 'postgres') {
     await sql`SELECT pg_advisory_xact_lock(hashtext('sluice.disclosure'), hashtext(${requesterId}))`.execute(trx);
     return;
@@ -165,7 +166,7 @@ function digestOf(keys: OwnerKeys, sketch: Sketch): string {
 }
 
 /** The owner's earlier figures for this requester, unsealed: what a new job is audited against. */
-export async function storedCells(db: DisclosureDb | DisclosureTrx, keys: OwnerKeys, requesterId: string, ownerId: string): Promise<AuditCell[]> {
+export async function storedCells(db: Kysely<GatewaySchema>, keys: OwnerKeys, requesterId: string, ownerId: string): Promise<AuditCell[]> {
   const rows = await db
     .selectFrom('disclosure_cells')
     .select(['id', 'job_id', 'weight', 'persons', 'digest', 'sketch'])
@@ -182,7 +183,7 @@ export async function storedCells(db: DisclosureDb | DisclosureTrx, keys: OwnerK
 }
 
 /** Records one audited figure as pending, sealed under the owner's key and bound to its row. */
-export async function insertCell(trx: DisclosureDb | DisclosureTrx, keys: OwnerKeys, job: Pick<JobRow, 'id' | 'requester_id'>, ownerId: string, cell: number, audited: FreshCell, now: string): Promise<void> {
+export async function insertCell(trx: Kysely<GatewaySchema>, keys: OwnerKeys, job: Pick<JobRow, 'id' | 'requester_id'>, ownerId: string, cell: number, audited: FreshCell, now: string): Promise<void> {
   const id = `${job.id}:${ownerId}:${cell}`;
   const row: DisclosureCellsTable = {
     id,
@@ -201,35 +202,35 @@ export async function insertCell(trx: DisclosureDb | DisclosureTrx, keys: OwnerK
 }
 
 /** In the transaction that creates the job for good: its budget draws become anchored spends. */
-export async function jobCreated(trx: DisclosureTrx, jobId: string, timestamp: string): Promise<LedgerRecord[]> {
+export async function jobCreated(trx: Transaction<GatewaySchema>, jobId: string, timestamp: string): Promise<LedgerRecord[]> {
   return confirmSpends(trx, jobId, timestamp);
 }
 
 /** The bins the KMS must withhold at decryption. */
-export async function releaseSuppression(db: DisclosureDb, jobId: string): Promise<SuppressedCell[]> {
+export async function releaseSuppression(db: Kysely<GatewaySchema>, jobId: string): Promise<SuppressedCell[]> {
   const row = await db.selectFrom('disclosure_jobs').select('suppress').where('job_id', '=', jobId).executeTakeFirst();
   return row ? (JSON.parse(row.suppress) as SuppressedCell[]) : [];
 }
 
 /** In the release transaction: the job's figures are released ones now. */
-export async function jobReleased(trx: DisclosureTrx, jobId: string): Promise<void> {
+export async function jobReleased(trx: Transaction<GatewaySchema>, jobId: string): Promise<void> {
   await trx.updateTable('disclosure_cells').set({ status: 'released' }).where('job_id', '=', jobId).execute();
 }
 
 /** The budget a released result reports: the tightest of its owners'. */
-export async function resultBudget(db: DisclosureDb, jobId: string): Promise<BudgetState | undefined> {
+export async function resultBudget(db: Kysely<GatewaySchema>, jobId: string): Promise<BudgetState | undefined> {
   const [tightest] = await budgetStates(db, jobId);
   return tightest && { spent: tightest.spent, remaining: tightest.remaining, period: tightest.period };
 }
 
 /** In the failure transaction: the job's figures were never released, its ε comes back. */
-export async function jobFailed(trx: DisclosureTrx, jobId: string, timestamp: string): Promise<LedgerRecord[]> {
+export async function jobFailed(trx: Transaction<GatewaySchema>, jobId: string, timestamp: string): Promise<LedgerRecord[]> {
   await trx.deleteFrom('disclosure_cells').where('job_id', '=', jobId).execute();
   return refundSpends(trx, jobId, timestamp);
 }
 
 /** A job refused while it was created leaves nothing behind: no figures, no draw, no record. */
-export async function discardJob(db: DisclosureDb, jobId: string, timestamp: string): Promise<void> {
+export async function discardJob(db: Kysely<GatewaySchema>, jobId: string, timestamp: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await jobFailed(trx, jobId, timestamp);
     await trx.deleteFrom('privacy_spends').where('job_id', '=', jobId).execute();
@@ -238,7 +239,7 @@ export async function discardJob(db: DisclosureDb, jobId: string, timestamp: str
 }
 
 /** What the owner sees in `GET /v1/compute/jobs/:id`, with its budget as it stands now. */
-export async function ownerPreview(db: DisclosureDb, jobId: string, ownerId: string): Promise<OwnerPreview | undefined> {
+export async function ownerPreview(db: Kysely<GatewaySchema>, jobId: string, ownerId: string): Promise<OwnerPreview | undefined> {
   const row = await db.selectFrom('disclosure_jobs').select('previews').where('job_id', '=', jobId).executeTakeFirst();
   const view = row ? (JSON.parse(row.previews) as Record<string, OwnerPreview>)[ownerId] : undefined;
   if (!view) return undefined;
@@ -248,7 +249,7 @@ export async function ownerPreview(db: DisclosureDb, jobId: string, ownerId: str
 }
 
 /** The dataset state a job pinned, per dataset input. */
-export async function pinnedUploads(db: DisclosureDb, jobId: string): Promise<string[][] | undefined> {
+export async function pinnedUploads(db: Kysely<GatewaySchema>, jobId: string): Promise<string[][] | undefined> {
   const row = await db.selectFrom('disclosure_jobs').select('pins').where('job_id', '=', jobId).executeTakeFirst();
   return row ? (JSON.parse(row.pins) as string[][]) : undefined;
 }

@@ -1,7 +1,7 @@
 import { SluiceError, type Config } from '../../../common/index.ts';
 import type { DpRelease } from '../../../compute/index.ts';
 import type { AuthorizedInput } from '../inputs.ts';
-import type { CreateJobBody } from '../request.ts';
+import type { CreateJobBody } from '../schemas.ts';
 import type { DisclosureReason } from './audit.ts';
 import type { ProfileInput } from './profile.ts';
 import { micros, type BudgetPeriod } from './terms.ts';

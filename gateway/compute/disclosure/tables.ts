@@ -1,7 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
 import type { VersionedMigration } from '../../../common/index.ts';
-import type { GatewaySchema } from '../../db/schema.ts';
-import type { ComputeTables } from '../tables.ts';
 
 /** Per job: what the release withholds, what each owner was shown, and the dataset state it read. */
 export interface DisclosureJobsTable {
@@ -66,18 +63,6 @@ export interface DisclosureTables {
   privacy_budgets: PrivacyBudgetsTable;
   privacy_spends: PrivacySpendsTable;
   disclosure_locks: DisclosureLocksTable;
-}
-
-export type DisclosureDb = Kysely<GatewaySchema & ComputeTables & DisclosureTables>;
-export type DisclosureTrx = Transaction<GatewaySchema & ComputeTables & DisclosureTables>;
-
-export function disclosureDb(db: Kysely<GatewaySchema & ComputeTables>): DisclosureDb {
-  return db as unknown as DisclosureDb;
-}
-
-/** A compute transaction with the disclosure tables in view. */
-export function disclosureTrx(trx: Transaction<GatewaySchema & ComputeTables>): DisclosureTrx {
-  return trx as unknown as DisclosureTrx;
 }
 
 export const disclosureMigrations: Record<string, VersionedMigration> = {

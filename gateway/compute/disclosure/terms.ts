@@ -1,31 +1,9 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { fail } from '../../../common/index.ts';
 import { NOISE_SCHEMA } from '../../../compute/index.ts';
 
 export const BUDGET_PERIODS = ['day', 'month', 'year'] as const;
 export type BudgetPeriod = (typeof BUDGET_PERIODS)[number];
-
-/**
- * What a contract's owner signs about releases computed on its data (contract term
- * `disclosure`): a group-size floor of its own, whether weights may be negative, and
- * differential privacy — ε per release, a budget of ε per period for this recipient, how many
- * rows of a person count, and the bounds each column's values are clamped to.
- */
-export interface DisclosureTerms {
-  minGroupSize?: number;
-  /** Default false: weightedSum weights must be positive, so inputs cannot be subtracted. */
-  signedWeights?: boolean;
-  dp?: DpTerms;
-}
-
-export interface DpTerms {
-  epsilon: number;
-  budget: number;
-  period: BudgetPeriod;
-  /** Default 1: a person's further rows are left out of every release. */
-  rowsPerPerson?: number;
-  /** Per column a sum, mean or variance may read: values are clamped into [lower, upper]. */
-  bounds?: Record<string, { lower: number; upper: number }>;
-}
 
 const finite = { type: 'number', minimum: -1e15, maximum: 1e15 } as const;
 
@@ -34,6 +12,7 @@ export const disclosureTermsSchema = {
   additionalProperties: false,
   properties: {
     minGroupSize: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    // Default false: weightedSum weights must be positive, so inputs cannot be subtracted.
     signedWeights: { type: 'boolean' },
     dp: {
       type: 'object',
@@ -43,7 +22,9 @@ export const disclosureTermsSchema = {
         epsilon: { type: 'number', minimum: 0.000001, maximum: 100 },
         budget: { type: 'number', minimum: 0.000001, maximum: 10_000 },
         period: { type: 'string', enum: [...BUDGET_PERIODS] },
+        // Default 1: a person's further rows are left out of every release.
         rowsPerPerson: { type: 'integer', minimum: 1, maximum: 10_000 },
+        // Per column a sum, mean or variance may read: values are clamped into [lower, upper].
         bounds: {
           type: 'object',
           maxProperties: 256,
@@ -53,6 +34,15 @@ export const disclosureTermsSchema = {
     },
   },
 } as const;
+
+/**
+ * What a contract's owner signs about releases computed on its data (contract term
+ * `disclosure`): a group-size floor of its own, whether weights may be negative, and
+ * differential privacy — ε per release, a budget of ε per period for this recipient, how many
+ * rows of a person count, and the bounds each column's values are clamped to.
+ */
+export type DisclosureTerms = FromSchema<typeof disclosureTermsSchema>;
+export type DpTerms = NonNullable<DisclosureTerms['dp']>;
 
 /** Checks what the schema cannot: bounds name fields the contract lets into aggregates, in order, and one release fits the budget. */
 export function validateDisclosureTerms(terms: DisclosureTerms, fields: Record<string, { transform: string }>): void {
