@@ -24,17 +24,23 @@ export interface ThreadPoolOptions {
   resourceLimits?: ResourceLimits;
 }
 
-interface Pending<Result> {
-  id: number;
-  message: unknown;
-  transfer: readonly Transferable[];
+/** How a task's caller hears back. */
+interface Settle<Result> {
   resolve: (result: Result) => void;
   reject: (error: Error) => void;
 }
 
+/** A task waiting for a thread. */
+interface Waiting<Result> extends Settle<Result> {
+  id: number;
+  message: unknown;
+  transfer: readonly Transferable[];
+}
+
 interface Thread<Result> {
   worker: Worker;
-  held: Map<number, Pending<Result>>;
+  /** The tasks it was given, by id: only how to settle them, so a posted task's data is not kept here. */
+  held: Map<number, Settle<Result>>;
   /** Answered at least once: it starts, so it is worth replacing if it dies. */
   proven: boolean;
 }
@@ -50,7 +56,7 @@ export class ThreadPool<Task, Result> {
   readonly #options: ThreadPoolOptions;
   readonly #perThread: number;
   readonly #threads: Thread<Result>[] = [];
-  readonly #queue: Pending<Result>[] = [];
+  readonly #queue: Waiting<Result>[] = [];
   #sequence = 0;
   #lost: Error | undefined;
   #closing = false;
@@ -135,9 +141,9 @@ export class ThreadPool<Task, Result> {
       let idlest: Thread<Result> | undefined;
       for (const t of this.#threads) if (t.held.size < this.#perThread && (!idlest || t.held.size < idlest.held.size)) idlest = t;
       if (!idlest) return;
-      const pending = this.#queue.shift()!;
-      idlest.held.set(pending.id, pending);
-      idlest.worker.postMessage({ id: pending.id, task: pending.message } satisfies TaskMessage<unknown>, pending.transfer);
+      const { id, message, transfer, resolve, reject } = this.#queue.shift()!;
+      idlest.held.set(id, { resolve, reject });
+      idlest.worker.postMessage({ id, task: message } satisfies TaskMessage<unknown>, transfer);
     }
   }
 }
