@@ -8,13 +8,11 @@ import {
   createComputeHandler,
   DEFAULT_LIMITS,
   computeStore,
-  decryptResult,
   EncryptionPool,
   joinInput,
   joinMask,
   joinRespond,
   joinTags,
-  keygen,
   PSI_PROTOCOL,
   psiFinish,
   psiRequest,
@@ -26,6 +24,7 @@ import {
   type ComputeJobPayload,
   type PsiSession,
 } from '../compute/index.ts';
+import { decryptResult, keygen } from '../kms/index.ts';
 import type { BenchResult } from './types.ts';
 
 /**

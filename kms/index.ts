@@ -1,5 +1,7 @@
 export { KmsClient, type KmsClientOptions } from './client.ts';
 export { HeKeysetClient, type KeysetPublic, type KeysetRequest } from './he/client.ts';
+export { keygen, type HeKeyset, type KeygenOptions } from './he/secret/keygen.ts';
+export { decryptResult, decryptTotals, type DecryptOptions } from './he/secret/decrypt.ts';
 export { startKmsServer, type KmsServer, type KmsServerOptions } from './server.ts';
 export { loadKmsConfig, type KmsConfig } from './config.ts';
 export { deriveWorkerToken } from './identity.ts';

@@ -1,7 +1,7 @@
 import { SluiceError } from '../../common/errors.ts';
 import { sampleDiscreteLaplace } from '../dp.ts';
 import type { OperationKind } from '../he/operations.ts';
-import type { ResultTotals } from '../he/secret/decrypt.ts';
+import type { ResultTotals } from '../he/totals.ts';
 
 /**
  * Differential privacy a release must carry, fixed when the job's key set is made: what the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { discreteLaplaceVariance } from '../dp.ts';
-import { finishTotals, type ResultTotals } from '../he/secret/decrypt.ts';
+import { finishTotals, type ResultTotals } from '../he/totals.ts';
 import { plannedNoise, type DpRelease } from './noise.ts';
 import { releaseTotals } from './release.ts';
 

@@ -1,5 +1,4 @@
-import type { HeResult } from '../he/secret/decrypt.ts';
-import { finishTotals, type ResultTotals } from '../he/secret/decrypt.ts';
+import { finishTotals, type HeResult, type ResultTotals } from '../he/totals.ts';
 import { rowShare, suppressCells, type SuppressedCell } from './cells.ts';
 import { addNoise, type DpRelease, type NoiseReport } from './noise.ts';
 

@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError } from '../../common/errors.ts';
 import { HE_SCHEMES, isParameterSet, type HeScheme } from './params.ts';
 import { OPERATIONS, type ColumnSpec, type OperationKind } from './operations.ts';
 import { pack, unpack } from './wire.ts';

@@ -1,4 +1,5 @@
-import { CKKS, heContext, slotCount } from './params.ts';
+import { heContext } from './context.ts';
+import { CKKS, slotCount } from './params.ts';
 import { decodePublicKey, encodeColumn } from './artifacts.ts';
 import { componentsFor, validateSpec, type ColumnSpec } from './operations.ts';
 import { encodeComponents } from './encode.ts';

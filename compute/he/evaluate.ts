@@ -1,5 +1,6 @@
-import { SluiceError } from '../../common/index.ts';
-import { BFV, CKKS, heContext, slotCount, type HeScheme } from './params.ts';
+import { SluiceError } from '../../common/errors.ts';
+import { heContext } from './context.ts';
+import { BFV, CKKS, slotCount, type HeScheme } from './params.ts';
 import { decodeColumn, decodePublicKey, encodeResult, type ColumnArtifact } from './artifacts.ts';
 import { canonicalSpec } from './encrypt.ts';
 import { maskWeight, needsPlaintextMultiply, type ColumnSpec, type OperationKind } from './operations.ts';
@@ -9,10 +10,10 @@ import type { SealCipherText, SealPlainText } from './seal.ts';
 export interface EvaluateRequest {
   operation: OperationKind;
   /**
-   * `weightedSum` only: per input column, one plaintext weight per row (BFV: integers) — or,
-   * for a push-down column, the one weight of the whole input.
+   * `weightedSum` only: one plaintext weight per input column (BFV: integers), applied here to
+   * each of its rows — or, for a push-down column, to its partial aggregates.
    */
-  weights?: number[][];
+  weights?: number[];
   /**
    * `intersectionSum` only: per row of the one input, 1 where the row's person is in the
    * intersection and 0 elsewhere — the gateway's side of a private join.
@@ -130,23 +131,26 @@ function checkMultipliers(request: EvaluateRequest, inputs: ColumnArtifact[], sp
   return { factor: () => undefined, maxWeight: 1, n: rows };
 }
 
-function weightsOf(weights: number[][] | undefined, inputs: ColumnArtifact[], spec: ColumnSpec, scheme: HeScheme): Multipliers {
-  if (!Array.isArray(weights) || weights.length !== inputs.length) throw refuse('weightedSum needs one weight vector per input');
+function weightsOf(weights: number[] | undefined, inputs: ColumnArtifact[], spec: ColumnSpec, scheme: HeScheme): Multipliers {
+  if (!Array.isArray(weights) || weights.length !== inputs.length) throw refuse('weightedSum needs one weight per input');
   let maxWeight = 1;
-  weights.forEach((w, i) => {
-    // Rows carry a weight each; a push-down input is one partial sum, weighted as a whole.
-    const expected = spec.pushdown ? 1 : inputs[i]!.n;
-    if (!Array.isArray(w) || w.length !== expected) throw refuse(spec.pushdown ? 'one weight per push-down input is required' : 'one weight per row is required', { input: i });
-    for (const v of w) {
-      const ok = scheme === 'bfv' ? Number.isInteger(v) && Math.abs(v) < Number(BFV.valueBound) : Number.isFinite(v) && Math.abs(v) <= CKKS.valueBound;
-      if (!ok) throw refuse('weight outside the supported range', { input: i });
-      maxWeight = Math.max(maxWeight, Math.abs(v));
-    }
+  weights.forEach((v, i) => {
+    const ok = scheme === 'bfv' ? Number.isInteger(v) && Math.abs(v) < Number(BFV.valueBound) : Number.isFinite(v) && Math.abs(v) <= CKKS.valueBound;
+    if (!ok) throw refuse('weight outside the supported range', { input: i });
+    maxWeight = Math.max(maxWeight, Math.abs(v));
   });
   const slots = slotCount(scheme);
-  const vector = (values: ArrayLike<number>) => (scheme === 'bfv' ? Int32Array.from(values) : Float64Array.from(values));
-  const constants = spec.pushdown ? weights.map((w) => vector(new Array<number>(slots).fill(w[0]!))) : [];
-  const factor: Factor = spec.pushdown ? (i) => constants[i]! : (i, k) => vector(slice(weights[i]!, k * slots, slots));
+  // An input's weight on the slots its rows fill and 0 past its last row, so whatever a
+  // contributor put in a chunk's padding never counts; a push-down input's one vector of
+  // partials is weighted whole.
+  const vector = (weight: number, rows: number) => (scheme === 'bfv' ? new Int32Array(slots) : new Float64Array(slots)).fill(weight, 0, rows);
+  const full = weights.map((w) => vector(w, slots));
+  const factor: Factor = spec.pushdown
+    ? (i) => full[i]!
+    : (i, k) => {
+        const rows = inputs[i]!.n - k * slots;
+        return rows >= slots ? full[i]! : vector(weights[i]!, rows);
+      };
   return { factor, maxWeight, n: inputs.reduce((sum, input) => sum + input.n, 0) };
 }
 
@@ -166,12 +170,6 @@ function maskOf(mask: Uint8Array | undefined, inputs: ColumnArtifact[], scheme: 
     return vector;
   };
   return { factor, maxWeight: 1, n };
-}
-
-function slice(weights: number[], start: number, slots: number): number[] {
-  const out = weights.slice(start, start + slots);
-  while (out.length < slots) out.push(0);
-  return out;
 }
 
 /**
@@ -194,7 +192,7 @@ function checkRange(scheme: HeScheme, spec: ColumnSpec, inputs: ColumnArtifact[]
     let magnitude = 0;
     inputs.forEach((input, i) => {
       if (input.bits === undefined) throw refuse('a push-down column does not state its magnitude', { input: i });
-      magnitude += Math.max(1, Math.abs(request.weights?.[i]?.[0] ?? 1)) * 2 ** input.bits;
+      magnitude += Math.max(1, Math.abs(request.weights?.[i] ?? 1)) * 2 ** input.bits;
     });
     if (Math.log2(Math.max(1, magnitude)) + scale >= CKKS.capacityBits) throw refuse('job too large for the CKKS modulus');
     return;

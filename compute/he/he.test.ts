@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../common/index.ts';
-import { decodeResult, decryptResult, encryptColumn, encryptColumns, EncryptionPool, evaluate, keygen, verifyContribution, type ColumnSpec, type HeKeyset, type OperationKind } from './index.ts';
+import { decryptResult, keygen, type HeKeyset } from '../../kms/index.ts';
+import { decodeResult } from './artifacts.ts';
+import { encryptColumn } from './encrypt.ts';
+import { evaluate } from './evaluate.ts';
+import type { ColumnSpec, OperationKind } from './operations.ts';
+import { EncryptionPool, encryptColumns } from './parallel.ts';
+import { verifyContribution } from './verify.ts';
 import { bucketIndex } from './partials.ts';
 import { decodeColumn, encodeColumn } from './artifacts.ts';
 
@@ -14,7 +20,7 @@ function column(n: number, seed: number, low: number, high: number, decimals = 0
   });
 }
 
-async function run(keys: HeKeyset, spec: ColumnSpec, columns: number[][], weights?: number[][], minGroupSize = 0) {
+async function run(keys: HeKeyset, spec: ColumnSpec, columns: number[][], weights?: number[], minGroupSize = 0) {
   const encrypted = await Promise.all(columns.map((c) => encryptColumn(keys.publicKey, c, spec)));
   const result = await evaluate({ operation: spec.operation, ...(weights ? { weights } : {}) }, encrypted, { publicKey: keys.publicKey });
   return decryptResult(keys.secretKey, result, { minGroupSize });
@@ -89,16 +95,28 @@ describe('BFV engine', () => {
     expect((await decryptResult(keys.secretKey, result, { minGroupSize: 0 })).value).toEqual(expected);
   });
 
-  it('weighted sum with plaintext per-row weights, negative weights included', async () => {
+  it('weighted sum with one plaintext weight per input, applied to each of its rows, negative weights included', async () => {
     const values = [column(9000, 6, -1e5, 1e5), column(50, 7, -10, 10)];
-    const weights = [column(9000, 8, -100, 100), column(50, 9, 0, 3)];
-    const expected = values.flatMap((c, i) => c.map((v, j) => BigInt(v) * BigInt(weights[i]![j]!))).reduce((a, b) => a + b, 0n);
+    const weights = [-97, 3];
+    const expected = values.flatMap((c, i) => c.map((v) => BigInt(v) * BigInt(weights[i]!))).reduce((a, b) => a + b, 0n);
     const weighted = await keygen('bfv', { plaintextMultiply: true });
     expect(weighted.params).not.toBe(keys.params);
     const out = await run(weighted, { operation: 'weightedSum' }, values, weights);
     expect(out.value).toBe(Number(expected));
     // The additive key set's noise budget cannot absorb a plaintext multiplication: refused up front.
     await expect(run(keys, { operation: 'weightedSum' }, values, weights)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    // One weight per input: a vector per row, or a weight short, is refused.
+    await expect(run(weighted, { operation: 'weightedSum' }, values, [-97])).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(run(weighted, { operation: 'weightedSum' }, values, [[-97], [3]] as unknown as number[])).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { input: 0 } });
+  });
+
+  it('weighted sum: slots past an input\'s last row count for nothing, whatever the contributor put there', async () => {
+    const weighted = await keygen('bfv', { plaintextMultiply: true });
+    // A contributor encrypts 10 rows and claims 4: the 6 hidden ones sit in slots the weights zero.
+    const honest = decodeColumn(await encryptColumn(weighted.publicKey, [1, 2, 3, 4, 1000, 1000, 1000, 1000, 1000, 1000], { operation: 'weightedSum' }));
+    const claimed = encodeColumn({ ...honest, n: 4 });
+    const result = await evaluate({ operation: 'weightedSum', weights: [5] }, [claimed], { publicKey: weighted.publicKey });
+    expect(await decryptResult(weighted.secretKey, result, { minGroupSize: 0 })).toMatchObject({ value: 50, n: 4 });
   });
 
   it('large n: 2^20 + 3 rows across a chunk boundary', async () => {
@@ -167,8 +185,8 @@ describe('CKKS engine', () => {
   });
 
   it('weighted sum with real weights', async () => {
-    const weights = reals.map((c) => c.map((_, i) => ((i % 13) - 6) / 4));
-    const expected = reals.reduce((acc, c, i) => acc + c.reduce((a, v, j) => a + v * weights[i]![j]!, 0), 0);
+    const weights = reals.map((_, i) => ((i % 13) - 6) / 4 - 0.3);
+    const expected = reals.reduce((acc, c, i) => acc + c.reduce((a, v) => a + v * weights[i]!, 0), 0);
     const out = await run(keys, { operation: 'weightedSum' }, reals, weights);
     expect(Math.abs((out.value as number) - expected) / Math.abs(expected)).toBeLessThan(1e-6);
   });
@@ -244,17 +262,16 @@ describe('push-down: each contributor’s partial aggregates, one ciphertext per
   it('weighted sum: each input weighted once, as the row layout weights every row', async () => {
     const w = [3, -7, 2147483647, 5];
     const want = owners.reduce((acc, c, i) => acc + c.reduce((a, v) => a + BigInt(v), 0n) * BigInt(w[i]!), 0n);
-    const pushed = await run(weighted, { operation: 'weightedSum', pushdown: true }, owners, w.map((x) => [x]));
+    const pushed = await run(weighted, { operation: 'weightedSum', pushdown: true }, owners, w);
     expect(pushed).toMatchObject({ value: Number(want), n: all.length });
     // Rows of |v| < 2^31 times a 31-bit weight could wrap the row layout's slots: refused there.
-    const perRow = (ws: number[]) => owners.map((c, i) => c.map(() => ws[i]!));
-    await expect(run(weighted, { operation: 'weightedSum' }, owners, perRow(w))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(run(weighted, { operation: 'weightedSum' }, owners, w)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
     const small = [3, -7, 65535, 5];
-    const rows = await run(weighted, { operation: 'weightedSum' }, owners, perRow(small));
-    expect(rows.value).toBe((await run(weighted, { operation: 'weightedSum', pushdown: true }, owners, small.map((x) => [x]))).value);
-    // One weight per push-down input, not per row; the additive key set cannot multiply.
-    await expect(run(weighted, { operation: 'weightedSum', pushdown: true }, owners, owners.map((c, i) => c.map(() => w[i]!)))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    await expect(run(keys, { operation: 'weightedSum', pushdown: true }, owners, w.map((x) => [x]))).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const rows = await run(weighted, { operation: 'weightedSum' }, owners, small);
+    expect(rows.value).toBe((await run(weighted, { operation: 'weightedSum', pushdown: true }, owners, small)).value);
+    // One weight per push-down input; the additive key set cannot multiply.
+    await expect(run(weighted, { operation: 'weightedSum', pushdown: true }, owners, [...w, 1])).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(run(keys, { operation: 'weightedSum', pushdown: true }, owners, w)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 
   it('decimals are reduced exactly at the stated precision', async () => {
@@ -316,22 +333,22 @@ describe('push-down: each contributor’s partial aggregates, one ciphertext per
     expect(relative((await run(reals, { operation: 'variance', pushdown: true }, values)).value, variance)).toBeLessThan(1e-9);
     const w = [0.25, -4];
     const want = values.reduce((acc, c, i) => acc + c.reduce((a, v) => a + v, 0) * w[i]!, 0);
-    expect(relative((await run(realsWeighted, { operation: 'weightedSum', pushdown: true }, values, w.map((x) => [x]))).value, want)).toBeLessThan(1e-9);
+    expect(relative((await run(realsWeighted, { operation: 'weightedSum', pushdown: true }, values, w)).value, want)).toBeLessThan(1e-9);
   });
 
   it('refuses, before any work, jobs whose sums could wrap or overflow — never a wrong figure', async () => {
     // BFV: 2^11 inputs × 16-bit limbs × a 2^30 weight reach 2^57.
     const one = await encryptColumn(weighted.publicKey, [1, 2, 3], { operation: 'weightedSum', pushdown: true });
     const many = (k: number) => new Array<Uint8Array>(k).fill(one);
-    await expect(evaluate({ operation: 'weightedSum', weights: many(2048).map(() => [2 ** 30]) }, many(2048), { publicKey: weighted.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    const fits = await evaluate({ operation: 'weightedSum', weights: many(1024).map(() => [2 ** 30]) }, many(1024), { publicKey: weighted.publicKey });
+    await expect(evaluate({ operation: 'weightedSum', weights: many(2048).map(() => 2 ** 30) }, many(2048), { publicKey: weighted.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    const fits = await evaluate({ operation: 'weightedSum', weights: many(1024).map(() => 2 ** 30) }, many(1024), { publicKey: weighted.publicKey });
     expect((await decryptResult(weighted.secretKey, fits)).value).toBe(1024 * 6 * 2 ** 30);
     // CKKS: the weighted partials must fit the modulus with the squared scale; each column states its magnitude.
     const large = await encryptColumn(realsWeighted.publicKey, column(4096, 49, 1e5, 1e6), { operation: 'weightedSum', pushdown: true });
-    await expect(evaluate({ operation: 'weightedSum', weights: [[2 ** 30]] }, [large], { publicKey: realsWeighted.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-    expect((await decryptResult(realsWeighted.secretKey, await evaluate({ operation: 'weightedSum', weights: [[2]] }, [large], { publicKey: realsWeighted.publicKey }))).n).toBe(4096);
+    await expect(evaluate({ operation: 'weightedSum', weights: [2 ** 30] }, [large], { publicKey: realsWeighted.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((await decryptResult(realsWeighted.secretKey, await evaluate({ operation: 'weightedSum', weights: [2] }, [large], { publicKey: realsWeighted.publicKey }))).n).toBe(4096);
     const { bits: _, ...silent } = decodeColumn(large);
-    await expect(evaluate({ operation: 'weightedSum', weights: [[2]] }, [encodeColumn(silent)], { publicKey: realsWeighted.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { input: 0 } });
+    await expect(evaluate({ operation: 'weightedSum', weights: [2] }, [encodeColumn(silent)], { publicKey: realsWeighted.publicKey })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { input: 0 } });
   });
 
   it('refuses mixed layouts and contributions of the wrong layout', async () => {
@@ -364,7 +381,7 @@ describe('intersectionSum: the worker sums the rows a mask selects', () => {
     await refused({ operation: 'intersectionSum', mask: mask.subarray(1) });
     await refused({ operation: 'intersectionSum', mask: Uint8Array.from(mask, (b) => b * 2) });
     await refused({ operation: 'intersectionSum', mask }, [col, col]);
-    await refused({ operation: 'intersectionSum', mask, weights: [[1]] });
+    await refused({ operation: 'intersectionSum', mask, weights: [1] });
     await refused({ operation: 'sum', mask });
     const additive = await keygen('bfv');
     await refused({ operation: 'intersectionSum', mask }, [await encryptColumn(additive.publicKey, values, { operation: 'intersectionSum' })], additive.publicKey);

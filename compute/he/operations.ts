@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError } from '../../common/errors.ts';
 import type { HeScheme } from './params.ts';
 
 export type OperationKind = 'sum' | 'count' | 'mean' | 'variance' | 'histogram' | 'weightedSum' | 'intersectionSum';

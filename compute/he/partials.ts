@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError } from '../../common/errors.ts';
 import { BFV, CKKS, slotCount, type HeScheme } from './params.ts';
 import { bucketsOf, type ColumnSpec } from './operations.ts';
 

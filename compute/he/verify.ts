@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError } from '../../common/errors.ts';
 import { decodeColumn, decodePublicKey } from './artifacts.ts';
 import { canonicalSpec } from './encrypt.ts';
 import type { ColumnSpec } from './operations.ts';

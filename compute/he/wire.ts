@@ -1,4 +1,4 @@
-import { SluiceError } from '../../common/index.ts';
+import { SluiceError } from '../../common/errors.ts';
 
 const MAGIC = 0x534c4831; // "SLH1"
 

@@ -1,6 +1,8 @@
 import { x25519 } from '@noble/curves/ed25519.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decryptResult, encryptColumn, evaluate, keygen, type HeKeyset } from '../he/index.ts';
+import { decryptResult, keygen, type HeKeyset } from '../../kms/index.ts';
+import { encryptColumn } from '../he/encrypt.ts';
+import { evaluate } from '../he/evaluate.ts';
 import { pack, unpack } from '../he/wire.ts';
 import { joinInput, joinMask, joinRespond, joinTags, PSI_PROTOCOL, psiRequest, X25519Pool, type PsiSession } from './index.ts';
 

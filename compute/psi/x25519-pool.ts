@@ -1,8 +1,11 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { SluiceError } from '../../common/index.ts';
-import { WORKER_SOURCE } from './worker-source.ts';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SluiceError } from '../../common/errors.ts';
+import { bundle, ThreadPool } from '../../common/threads/index.ts';
+import type { X25519Task } from './x25519-thread.ts';
+
+const THREAD_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'x25519-thread.ts');
 
 const PKCS8_X25519 = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
@@ -49,27 +52,25 @@ interface Running {
   reject: (error: Error) => void;
 }
 
-interface Thread {
-  worker: Worker;
-  tasks: Map<number, { running: Running; start: number; end: number }>;
-}
-
 /**
  * The threads of ECDH-PSI, one per core, shared by every exchange of a process. Batches queue
- * in arrival order and their tasks (a thousand items, ~50 ms) go to whichever thread is free,
- * so both cores stay busy to the end of a batch and across batches that run together.
+ * in arrival order and their tasks (a thousand items, ~50 ms) are cut only when a thread can
+ * take one, so memory stays bounded, both cores stay busy to the end of a batch and across
+ * batches that run together.
  */
 export class X25519Pool {
-  private readonly threads: Thread[];
-  private readonly queue: Running[] = [];
-  private sequence = 0;
+  readonly #threads: ThreadPool<X25519Task, ArrayBuffer>;
+  readonly #queue: Running[] = [];
+  /** Tasks handed to the threads and not yet answered, over all batches. */
+  #inFlight = 0;
 
-  constructor(threads = Math.max(1, os.availableParallelism())) {
-    this.threads = Array.from({ length: threads }, () => this.spawn());
+  /** Threads start from a bundle of x25519-thread.ts; batches run before they are up wait for them. */
+  constructor(threads?: number) {
+    this.#threads = new ThreadPool({ name: 'PSI', source: bundle(THREAD_ENTRY, 'cjs').then((b) => b.code), ...(threads === undefined ? {} : { threads }), perThread: QUEUED_PER_THREAD });
   }
 
   get size(): number {
-    return this.threads.length;
+    return this.#threads.size;
   }
 
   /** Fills `batch.output`; a task that fails (an invalid point) fails the batch and drops its queued tasks. */
@@ -77,79 +78,68 @@ export class X25519Pool {
     return new Promise((resolve, reject) => {
       const key = createPrivateKey({ key: Buffer.concat([PKCS8_X25519, batch.scalar]), format: 'der', type: 'pkcs8' });
       const running: Running = { batch, key, next: 0, inFlight: 0, exhausted: false, settled: false, resolve, reject };
-      const abandon = () => this.fail(running, new SluiceError('INTERNAL', 'the PSI batch was abandoned'));
+      const abandon = () => this.#fail(running, new SluiceError('INTERNAL', 'the PSI batch was abandoned'));
       if (batch.signal?.aborted) return abandon();
       batch.signal?.addEventListener('abort', abandon, { once: true });
-      this.queue.push(running);
-      this.dispatch();
+      this.#queue.push(running);
+      this.#dispatch();
     });
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    await this.#threads.close();
   }
 
-  private spawn(): Thread {
-    const thread: Thread = { worker: new Worker(WORKER_SOURCE, { eval: true }), tasks: new Map() };
-    thread.worker.on('message', ({ id, output, failed }: { id: number; output?: ArrayBuffer; failed?: boolean }) => {
-      const task = thread.tasks.get(id);
-      if (!task) return;
-      thread.tasks.delete(id);
-      const { running, start, end } = task;
-      running.inFlight--;
-      if (failed || !output) {
-        this.fail(running, new SluiceError('VALIDATION_FAILED', 'a PSI message holds an invalid point'));
-      } else if (!running.settled) {
-        running.batch.output.set(new Uint8Array(output), start * running.batch.outBytes);
-        running.batch.landed?.(start, end);
-        this.settleIfDone(running);
+  /** Cuts the next tasks of the oldest batch for as long as a thread can take one. */
+  #dispatch(): void {
+    while (this.#inFlight < this.#threads.capacity) {
+      const running = this.#queue[0];
+      if (!running) return;
+      const step = running.batch.inputs.next();
+      if (step.done) {
+        this.#queue.shift();
+        running.exhausted = true;
+        this.#settleIfDone(running);
+        continue;
       }
-      this.dispatch();
-    });
-    // A crashed thread never answers: fail what it held rather than hang, and replace it.
-    thread.worker.on('error', () => {
-      for (const { running } of thread.tasks.values()) this.fail(running, new SluiceError('INTERNAL', 'a PSI thread failed'));
-      const index = this.threads.indexOf(thread);
-      if (index >= 0) this.threads[index] = this.spawn();
-      this.dispatch();
-    });
-    return thread;
-  }
-
-  private dispatch(): void {
-    for (const thread of this.threads) {
-      while (thread.tasks.size < QUEUED_PER_THREAD) {
-        const running = this.queue[0];
-        if (!running) return;
-        const step = running.batch.inputs.next();
-        if (step.done) {
-          this.queue.shift();
-          running.exhausted = true;
-          this.settleIfDone(running);
-          continue;
-        }
-        const { input, items } = step.value;
-        const id = this.sequence++;
-        thread.tasks.set(id, { running, start: running.next, end: running.next + items });
-        running.next += items;
-        running.inFlight++;
-        const { op, domain, outBytes } = running.batch;
-        thread.worker.postMessage({ id, op, key: running.key, domain, input, outBytes }, [input]);
-      }
+      const { input, items } = step.value;
+      const start = running.next;
+      running.next += items;
+      running.inFlight++;
+      this.#inFlight++;
+      const { op, domain, outBytes } = running.batch;
+      this.#threads.run({ op, key: running.key, domain, input, outBytes }, [input]).then(
+        (output) => {
+          running.inFlight--;
+          this.#inFlight--;
+          if (!running.settled) {
+            running.batch.output.set(new Uint8Array(output), start * outBytes);
+            running.batch.landed?.(start, start + items);
+            this.#settleIfDone(running);
+          }
+          this.#dispatch();
+        },
+        (error: Error) => {
+          running.inFlight--;
+          this.#inFlight--;
+          this.#fail(running, error);
+          this.#dispatch();
+        },
+      );
     }
   }
 
-  private settleIfDone(running: Running): void {
+  #settleIfDone(running: Running): void {
     if (running.settled || !running.exhausted || running.inFlight > 0) return;
     running.settled = true;
     running.resolve();
   }
 
-  private fail(running: Running, error: Error): void {
+  #fail(running: Running, error: Error): void {
     if (running.settled) return;
     running.settled = true;
-    const index = this.queue.indexOf(running);
-    if (index >= 0) this.queue.splice(index, 1);
+    const index = this.#queue.indexOf(running);
+    if (index >= 0) this.#queue.splice(index, 1);
     running.reject(error);
   }
 }

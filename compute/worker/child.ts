@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isSluiceError } from '../../common/index.ts';
 import { evaluate, type EvaluateRequest } from '../he/evaluate.ts';
-import { heContext, parameterSetFor } from '../he/params.ts';
-import { SANDBOX_FILES, type SandboxJob } from './sandbox-files.ts';
+import { heContext } from '../he/context.ts';
+import { parameterSetFor } from '../he/params.ts';
+import { SANDBOX_FILES, type SandboxJob } from './payload.ts';
 
 // writeSync: if the worker that started us is gone, the write fails with EPIPE and we die too.
 const report = (message: object) => fs.writeSync(1, JSON.stringify(message) + '\n');

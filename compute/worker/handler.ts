@@ -1,31 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OperationKind } from '../he/operations.ts';
 import type { JobHandler } from '../queue/types.ts';
 import type { WorkerKms } from './kms-client.ts';
 import type { SandboxChild, SandboxLimits, SpareChildren } from './sandbox.ts';
-import { SANDBOX_FILES, type SandboxJob } from './sandbox-files.ts';
+import { SANDBOX_FILES, type ComputeJobPayload, type ComputeJobResult, type SandboxJob } from './payload.ts';
 import { sha256Hex, type ComputeStore } from './store.ts';
-
-/** What the gateway enqueues for one compute job. */
-export interface ComputeJobPayload {
-  jobId: string;
-  /** The KMS key set of the job (`POST /v1/he/keysets`). */
-  keysetId: string;
-  operation: OperationKind;
-  /** Names of the encrypted columns in the store (`ComputeStore.putInput`). */
-  inputs: string[];
-  /** `weightedSum`: per input, one plaintext weight per row (one per input for push-down columns). */
-  weights?: number[][];
-  /** `intersectionSum`: name in the store of the join's mask, one byte (0 or 1) per row of the input. */
-  mask?: string;
-}
-
-export interface ComputeJobResult {
-  /** Hex SHA-256 of the result ciphertext, also recorded in the KMS. */
-  digest: string;
-  bytes: number;
-}
 
 export interface ComputeHandlerDeps {
   store: ComputeStore;

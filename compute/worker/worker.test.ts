@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/index.ts';
-import { SERVICE, WORKER, startHeKms } from '../../kms/he/testing.ts';
+import { SERVICE, WORKER, startHeKms } from '../../test/support/he-keysets.ts';
 import { backendAvailable } from '../../test/support/backends.ts';
 import { redisInstalled, startRedis, type RedisServer } from '../../test/support/redis.ts';
 import { computeStore, createComputeQueue, encryptColumn, evaluate, startComputeWorker } from '../index.ts';

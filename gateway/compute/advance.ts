@@ -56,10 +56,9 @@ async function payloadOf(rt: ComputeRuntime, job: JobRow): Promise<ComputeJobPay
   const inputs = await jobInputs(rt.ctx.db, job.id);
   if (isJoinJob(job)) return joinPayload(job, inputs);
   const payload: ComputeJobPayload = { jobId: job.id, keysetId: job.keyset_id!, operation: job.operation as OperationKind, inputs: inputs.map((i) => i.name) };
-  // The requester weights whole inputs: a push-down input is one partial sum, weighted once;
-  // a row-level input is weighted row by row.
-  const { weights, pushdown } = jobParams(job);
-  if (weights) payload.weights = inputs.map((input, i) => (pushdown ? [weights[i]!] : new Array<number>(input.rows ?? 0).fill(weights[i]!)));
+  // The requester weights whole inputs, in the order of `inputs`; the evaluator applies each to its input's rows.
+  const { weights } = jobParams(job);
+  if (weights) payload.weights = inputs.map((_, i) => weights[i]!);
   return payload;
 }
 

@@ -1,4 +1,4 @@
-import { HE_SCHEMES, OPERATIONS, type DpRelease, type HeScheme, type NoiseReport, type OperationKind, type ReleasedResult, type SuppressedCell } from '../../compute/index.ts';
+import { HE_SCHEMES, OPERATIONS, type DpRelease, type HeScheme, type NoiseReport, type OperationKind, type ReleasedResult, type SuppressedCell } from '../../compute/he/index.ts';
 import { fromBase64, integer, KmsTransport, string, unexpected, type Json, type KmsClientOptions } from '../client.ts';
 
 export interface KeysetRequest {

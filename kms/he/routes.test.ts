@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePublicKey, encryptColumn, evaluate, PARAMETER_SETS, type ColumnSpec } from '../../compute/index.ts';
-import { SERVICE, WORKER, startHeKms as server } from './testing.ts';
+import { SERVICE, WORKER, startHeKms as server } from '../../test/support/he-keysets.ts';
 
 function call(app: FastifyInstance, token: string | undefined, method: 'GET' | 'POST', url: string, payload?: object) {
   return app.inject({ method, url, ...(payload ? { payload } : {}), headers: token ? { authorization: `Bearer ${token}` } : {} });

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { VersionedMigration } from '../../common/index.ts';
-import type { HeScheme } from '../../compute/index.ts';
+import type { HeScheme } from '../../compute/he/index.ts';
 
 export interface KeysetRow {
   id: string;

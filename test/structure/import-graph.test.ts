@@ -104,14 +104,10 @@ describe('import graph', () => {
     expect(live.has('contracts/contract.ts')).toBe(true);
     // A component's public entry (what a test reaches a component through) and the browser
     // build's swapped leaves (console/build.ts names them by path) are not test support.
-    // kms/he/testing.ts waits for the move of the HE secret-key code into kms/ (issue 15), which
-    // rewrites kms/he/ and takes its test support along.
-    const pending = new Set(['kms/he/testing.ts']);
     const testOnly = [...graph.keys()].filter(
       (file) =>
         !isTestOrTooling(file) &&
         !live.has(file) &&
-        !pending.has(file) &&
         !file.endsWith('/index.ts') &&
         !file.startsWith('console/web/platform/') &&
         [...graph].some(([importer, targets]) => targets.includes(file) && isTestOrTooling(importer)),
@@ -188,5 +184,41 @@ describe('what the ledger loads', () => {
     expect(fabric).toEqual(expect.arrayContaining(['@hyperledger/fabric-gateway', '@grpc/grpc-js']));
     // …and the chaincode shares only the record format, not the embedded ledger's storage.
     expect(chaincode).not.toContain('better-sqlite3');
+  });
+});
+
+const isTest = (file: string) => /\.test\.ts$/.test(file);
+
+describe('process boundaries', () => {
+  const graph = importGraph();
+  const files = [...graph.keys()];
+
+  it('keeps secret-key code out of compute: no compute module reaches kms/, and no compute file imports the secret-key modules', () => {
+    const secret = files.filter((f) => f.startsWith('kms/he/secret/'));
+    expect(secret).toEqual(expect.arrayContaining(['kms/he/secret/keygen.ts', 'kms/he/secret/decrypt.ts', 'kms/he/secret/secret-key.ts']));
+    // What a worker or its job child could load: every compute module but the tests.
+    const reaching = files.filter((f) => f.startsWith('compute/') && !isTest(f) && [...reachable(graph, [f])].some((r) => r.startsWith('kms/')));
+    expect(reaching).toEqual([]);
+    // Round-trip tests take a key holder from the KMS (its entry, its test server), never the secret-key modules themselves.
+    const direct = files.filter((f) => f.startsWith('compute/') && graph.get(f)!.some((t) => t.startsWith('kms/he/secret/')));
+    expect(direct).toEqual([]);
+  });
+
+  it('lets the KMS into compute through its narrow entry alone, which holds no evaluation, encryption, queue or worker code', () => {
+    const crossings = files.filter((f) => f.startsWith('kms/') && !isTest(f)).flatMap((f) => graph.get(f)!.filter((t) => t.startsWith('compute/')).map((t) => `${f} → ${t}`));
+    expect(crossings.length).toBeGreaterThan(0);
+    expect(crossings.filter((c) => !c.endsWith('→ compute/he/index.ts'))).toEqual([]);
+    const entry = [...reachable(graph, ['compute/he/index.ts'])];
+    expect(entry).toContain('compute/he/context.ts');
+    expect(entry.filter((f) => /^compute\/(worker|queue|psi)\/|^compute\/he\/(evaluate|encrypt|encrypt-worker|parallel|verify)\.ts$|^compute\/index\.ts$/.test(f))).toEqual([]);
+  });
+
+  it('shares formats that cross a process through light modules: the HE entry and the job payload load neither SEAL nor Fastify', async () => {
+    const heavy = /^(node-seal|fastify|@fastify\/.*|kysely|better-sqlite3|pg|pino|bullmq|ioredis)$/;
+    const [he, payload, routes] = await Promise.all([packagesLoadedBy('compute/he/index.ts'), packagesLoadedBy('compute/worker/payload.ts'), packagesLoadedBy('kms/he/routes.ts')]);
+    expect(he.filter((name) => heavy.test(name))).toEqual([]);
+    expect(payload.filter((name) => heavy.test(name))).toEqual([]);
+    // The probe sees them where they are loaded: the KMS's HTTP side does load Fastify.
+    expect(routes).toContain('fastify');
   });
 });

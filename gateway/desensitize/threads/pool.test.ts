@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { keysA } from '../../../test/support/desensitize.ts';
 import { rejected } from '../../../test/support/errors.ts';
-import { ThreadPool } from './pool.ts';
+import { BatchPool } from './pool.ts';
 import type { WorkerInit } from './protocol.ts';
 
 const init: WorkerInit = { spec: { fields: {}, keys: keysA }, format: 'ndjson' };
 const units = (n: number) => Array.from({ length: n }, (_, i) => [{ i }]);
 const stats = '{ records: 0, nulled: {}, canaries: 0 }';
 
-/** Runs the pool over `n` one-record units with a hand-written thread body. */
+/** Runs the pool over `n` one-record units with a hand-written thread body (the `ThreadPool` protocol: `{ id, task }` in, `{ id, result | error }` out). */
 async function collect(body: string, threads: number, n: number): Promise<string[]> {
-  const pool = new ThreadPool(`const { parentPort } = require('node:worker_threads');\n${body}`, threads, init, 2);
+  const pool = new BatchPool(`const { parentPort, threadId } = require('node:worker_threads');\n${body}`, threads, init, 2);
   const out: string[] = [];
   try {
     for await (const bytes of pool.run((async function* () { yield* units(n); })(), ['i'])) out.push(new TextDecoder().decode(bytes));
@@ -20,14 +20,14 @@ async function collect(body: string, threads: number, n: number): Promise<string
   return out;
 }
 
-describe('ThreadPool', () => {
+describe('BatchPool', () => {
   it('returns results in input order whatever order the threads finish in', async () => {
-    const body = `parentPort.on('message', ({ seq }) => setTimeout(() => parentPort.postMessage({ seq, bytes: new TextEncoder().encode(String(seq)), stats: ${stats} }), Math.random() * 20));`;
+    const body = `parentPort.on('message', ({ id }) => setTimeout(() => parentPort.postMessage({ id, result: { bytes: new TextEncoder().encode(String(id)), thread: threadId, stats: ${stats} } }), Math.random() * 20));`;
     expect(await collect(body, 3, 40)).toEqual(units(40).map((_, i) => String(i)));
   });
 
   it("fails with a thread's own error, details included", async () => {
-    const body = `parentPort.on('message', ({ seq }) => parentPort.postMessage({ seq, error: { code: 'VALIDATION_FAILED', message: 'bad', details: { line: 7 } } }));`;
+    const body = `parentPort.on('message', ({ id }) => parentPort.postMessage({ id, error: { code: 'VALIDATION_FAILED', message: 'bad', details: { line: 7 } } }));`;
     expect(await rejected(collect(body, 2, 10))).toMatchObject({ code: 'VALIDATION_FAILED', details: { line: 7 } });
   });
 

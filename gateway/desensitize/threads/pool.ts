@@ -1,5 +1,4 @@
-import { Worker } from 'node:worker_threads';
-import { SluiceError } from '../../../common/errors.ts';
+import { ThreadPool } from '../../../common/threads/index.ts';
 import type { DesensitizeStats } from '../types.ts';
 import { encodeBatch } from './batch-codec.ts';
 import type { Job, JobResult, WorkerInit } from './protocol.ts';
@@ -7,107 +6,88 @@ import { isSealed, type RecordUnit } from './sealed.ts';
 
 const YOUNG_GENERATION_MB = 8;
 
-interface Thread {
-  worker: Worker;
-  busy: number;
-  stats?: DesensitizeStats;
+/** A job in input order, with its outcome once it has one. */
+interface Slot {
+  bytes?: Uint8Array;
 }
 
 /**
- * Worker threads that transform encoded batches, fed in input order and read back in input
- * order. At most `perThread` jobs wait in each thread, so memory stays bounded by a few batches
- * whatever the input size, and the calling thread, which parses, never runs far ahead.
+ * Desensitize threads fed encoded batches in input order and read back in input order. At most
+ * `perThread` jobs wait in each thread, so memory stays bounded by a few batches whatever the
+ * input size, and the calling thread, which parses, never runs far ahead.
  */
-export class ThreadPool {
-  private readonly threads: Thread[];
-  private readonly done = new Map<number, Uint8Array>();
-  private failure: Error | undefined;
-  private wake: (() => void) | undefined;
-  private sent = 0;
-  private next = 0;
+export class BatchPool {
+  readonly #pool: ThreadPool<Job, JobResult>;
+  /** Each thread's latest running totals. */
+  readonly #stats = new Map<number, DesensitizeStats>();
+  /** Jobs sent and not yet yielded, oldest first. */
+  readonly #slots: Slot[] = [];
+  #inFlight = 0;
+  #failure: unknown;
+  #wake: (() => void) | undefined;
 
-  constructor(
-    source: string,
-    count: number,
-    init: WorkerInit,
-    private readonly perThread: number,
-  ) {
-    this.threads = Array.from({ length: count }, () => this.start(source, init));
+  constructor(source: string, count: number, init: WorkerInit, perThread: number) {
+    // A job's objects die within it: a small young generation is enough, and with the default
+    // one each thread held 30 MB more (an NDJSON run peaked at 236 MB RSS instead of 178).
+    this.#pool = new ThreadPool({ name: 'desensitize', source, threads: count, perThread, workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
   }
 
   /** Texts of the transformed units, in order; sealed units are opened by the threads. */
   async *run(units: AsyncIterable<RecordUnit>, columns: readonly string[]): AsyncGenerator<Uint8Array> {
     for await (const unit of units) {
-      let thread = this.idlest();
-      while (thread.busy >= this.perThread) {
-        await this.settled();
-        yield* this.inOrder();
-        thread = this.idlest();
+      while (this.#inFlight >= this.#pool.capacity) {
+        await this.#settled();
+        yield* this.#inOrder();
       }
-      thread.busy++;
-      if (isSealed(unit)) {
-        thread.worker.postMessage({ seq: this.sent++, sealed: unit } satisfies Job);
-      } else {
+      if (isSealed(unit)) this.#send({ sealed: unit }, []);
+      else {
         const batch = encodeBatch(unit, columns);
-        thread.worker.postMessage({ seq: this.sent++, batch } satisfies Job, [batch.lengths.buffer]);
+        this.#send({ batch }, [batch.lengths.buffer]);
       }
-      yield* this.inOrder();
+      yield* this.#inOrder();
     }
     for (;;) {
-      yield* this.inOrder();
-      if (this.next === this.sent) return;
-      await this.settled();
+      yield* this.#inOrder();
+      if (this.#slots.length === 0) return;
+      await this.#settled();
     }
   }
 
   /** Each thread's latest running totals. */
   stats(): DesensitizeStats[] {
-    return this.threads.flatMap((t) => (t.stats ? [t.stats] : []));
+    return [...this.#stats.values()];
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+    await this.#pool.close();
   }
 
-  private start(source: string, init: WorkerInit): Thread {
-    // A job's objects die within it: a small young generation is enough, and with the default
-    // one each thread held 30 MB more (an NDJSON run peaked at 236 MB RSS instead of 178).
-    const worker = new Worker(source, { eval: true, workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
-    const thread: Thread = { worker, busy: 0 };
-    worker.on('message', (result: JobResult) => {
-      thread.busy--;
-      if ('error' in result) this.fail(new SluiceError(result.error.code, result.error.message, result.error.details));
-      else {
-        thread.stats = result.stats;
-        this.done.set(result.seq, result.bytes);
-      }
-      this.wake?.();
+  #send(job: Job, transfer: ArrayBuffer[]): void {
+    const slot: Slot = {};
+    this.#slots.push(slot);
+    this.#inFlight++;
+    this.#pool.run(job, transfer).then(
+      (result) => {
+        this.#stats.set(result.thread, result.stats);
+        slot.bytes = result.bytes;
+      },
+      (error: unknown) => {
+        this.#failure ??= error;
+      },
+    ).finally(() => {
+      this.#inFlight--;
+      this.#wake?.();
     });
-    worker.on('error', () => this.fail(new SluiceError('INTERNAL', 'a desensitize thread failed')));
-    worker.on('exit', (code) => this.fail(new SluiceError('INTERNAL', `a desensitize thread exited (${code})`)));
-    return thread;
   }
 
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.wake?.();
+  /** Resolves when a job finishes; throws the first failure of any job. */
+  async #settled(): Promise<void> {
+    if (this.#failure === undefined) await new Promise<void>((resolve) => (this.#wake = resolve));
+    this.#wake = undefined;
+    if (this.#failure !== undefined) throw this.#failure;
   }
 
-  private idlest(): Thread {
-    return this.threads.reduce((a, b) => (b.busy < a.busy ? b : a));
-  }
-
-  /** Resolves when a job finishes; throws the first failure of any thread. */
-  private async settled(): Promise<void> {
-    if (this.failure === undefined) await new Promise<void>((resolve) => (this.wake = resolve));
-    this.wake = undefined;
-    if (this.failure !== undefined) throw this.failure;
-  }
-
-  private *inOrder(): Generator<Uint8Array> {
-    for (let bytes = this.done.get(this.next); bytes !== undefined; bytes = this.done.get(this.next)) {
-      this.done.delete(this.next++);
-      yield bytes;
-    }
+  *#inOrder(): Generator<Uint8Array> {
+    while (this.#slots[0]?.bytes !== undefined) yield this.#slots.shift()!.bytes!;
   }
 }

@@ -1,5 +1,4 @@
 import type { RecordFormat } from '../../formats/index.ts';
-import type { ErrorCode, ErrorDetails } from '../../../common/errors.ts';
 import type { DesensitizeStats } from '../types.ts';
 import type { EncodedBatch } from './batch-codec.ts';
 import type { SealedInput, SealedRecords } from './sealed.ts';
@@ -12,9 +11,11 @@ export interface WorkerInit {
   input?: SealedInput;
 }
 
-export type Job = { seq: number; batch: EncodedBatch } | { seq: number; sealed: SealedRecords };
+export type Job = { batch: EncodedBatch } | { sealed: SealedRecords };
 
-/** A job's output: the batch text (`batchTextFor`) as UTF-8, and the worker's running totals. */
-export type JobResult =
-  | { seq: number; bytes: Uint8Array; stats: DesensitizeStats }
-  | { seq: number; error: { code: ErrorCode; message: string; details?: ErrorDetails } };
+/** A job's output: the batch text (`batchTextFor`) as UTF-8, and the running totals of the thread that did it. */
+export interface JobResult {
+  bytes: Uint8Array<ArrayBuffer>;
+  thread: number;
+  stats: DesensitizeStats;
+}

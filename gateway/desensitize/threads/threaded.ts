@@ -1,11 +1,15 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundle } from '../../../common/threads/index.ts';
 import type { DataRecord, RecordFormat } from '../../formats/index.ts';
 import { batchTextFor } from '../../formats/index.ts';
 import { transformUnits, type StreamOptions } from '../stream.ts';
 import type { DesensitizeStats } from '../types.ts';
-import { ThreadPool } from './pool.ts';
+import { BatchPool } from './pool.ts';
 import { recordsOf, type RecordUnit, type SealedInput } from './sealed.ts';
 import { desensitizerOf, type DesensitizerSpec } from './spec.ts';
-import { workerSource } from './worker-bundle.ts';
+
+const WORKER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 
 export interface ThreadedOptions extends StreamOptions {
   /**
@@ -38,8 +42,8 @@ const JOBS_PER_THREAD = 2;
 /**
  * The desensitizer of `sluice desensitize`: on `threads` worker threads, each holding its own
  * desensitizer built from `spec`, or on the calling thread. The threads run a bundle of the
- * engine (worker-bundle.ts), get batches as one string and one length array (batch-codec.ts)
- * and send back serialized text, so the calling thread parses and writes and nothing else.
+ * engine (worker.ts), get batches as one string and one length array (batch-codec.ts) and send
+ * back serialized text, so the calling thread parses and writes and nothing else.
  */
 export function createThreadedDesensitizer(spec: DesensitizerSpec, options: ThreadedOptions = {}): ThreadedDesensitizer {
   const local = desensitizerOf(spec);
@@ -54,8 +58,8 @@ export function createThreadedDesensitizer(spec: DesensitizerSpec, options: Thre
     async *serialize(batches, format) {
       // Shuffle windows gather records here, so sealed units are opened first; otherwise units pass as they are.
       const units = (local.shuffles ? transformUnits(opened(batches, input), true, options) : passThrough(batches))[Symbol.asyncIterator]();
-      const start = async (): Promise<ThreadPool> => new ThreadPool(await workerSource(), threads, { spec, format, ...(input ? { input } : {}) }, JOBS_PER_THREAD);
-      let pool: ThreadPool | undefined;
+      const start = async (): Promise<BatchPool> => new BatchPool((await bundle(WORKER_ENTRY, 'cjs')).code, threads, { spec, format, ...(input ? { input } : {}) }, JOBS_PER_THREAD);
+      let pool: BatchPool | undefined;
       try {
         // The first rows are transformed here, so a small input never waits for threads; from
         // the second batch on the threads start, and boot while this thread does those rows.

@@ -1,5 +1,5 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { isSluiceError } from '../../../common/errors.ts';
+import { threadId, workerData } from 'node:worker_threads';
+import { serveTasks } from '../../../common/threads/serve.ts';
 import { batchTextFor } from '../../formats/index.ts';
 import { decodeBatch } from './batch-codec.ts';
 import type { Job, JobResult, WorkerInit } from './protocol.ts';
@@ -7,11 +7,10 @@ import { openSealedRecords } from './sealed.ts';
 import { desensitizerOf } from './spec.ts';
 
 /**
- * A desensitize worker thread (run from a bundle, see worker-bundle.ts): transforms encoded
- * batches and returns their serialized text, so the calling thread only parses and writes.
+ * A desensitize worker thread (run from a bundle, see threaded.ts): transforms encoded batches
+ * and returns their serialized text, so the calling thread only parses and writes.
  */
 const { spec, format, input } = workerData as WorkerInit;
-const port = parentPort!;
 const desensitizer = desensitizerOf(spec);
 const text = batchTextFor(format, desensitizer.columns);
 const encoder = new TextEncoder();
@@ -23,21 +22,10 @@ function utf8(batchText: string): Uint8Array<ArrayBuffer> {
   return scratch.slice(0, encoder.encodeInto(batchText, scratch).written);
 }
 
-/** Only our own errors cross: their messages are written never to hold values; others' might. */
-function errorOf(error: unknown): Extract<JobResult, { error: unknown }>['error'] {
-  if (!isSluiceError(error)) return { code: 'INTERNAL', message: 'a desensitize thread failed' };
-  return { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
-}
-
-port.on('message', (job: Job) => {
-  const { seq } = job;
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
+serveTasks(
+  (job: Job): JobResult => {
     const records = 'sealed' in job ? openSealedRecords(input, job.sealed) : decodeBatch(job.batch, desensitizer.columns);
-    bytes = utf8(text(desensitizer.transformBatch(records)));
-  } catch (error) {
-    port.postMessage({ seq, error: errorOf(error) } satisfies JobResult);
-    return;
-  }
-  port.postMessage({ seq, bytes, stats: desensitizer.stats() } satisfies JobResult, [bytes.buffer]);
-});
+    return { bytes: utf8(text(desensitizer.transformBatch(records))), thread: threadId, stats: desensitizer.stats() };
+  },
+  (result) => [result.bytes.buffer],
+);

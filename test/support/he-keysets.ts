@@ -5,8 +5,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { createHttpServer, createLogger, fail, openDatabase, type Database } from '../../common/index.ts';
-import { registerHeKeysets, type HeKeysetDeps } from './index.ts';
-import { secretKeyAad } from './store.ts';
+import { registerHeKeysets, type HeKeysetDeps } from '../../kms/he/index.ts';
+import { secretKeyAad } from '../../kms/he/store.ts';
 
 /**
  * The plugin on a bare server, for tests that must see inside it: the master-key barrier,

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { heContext, parameterSetFor, type HeScheme } from '../params.ts';
-import { encodePublicKey } from '../artifacts.ts';
+import { encodePublicKey, heContext, parameterSetFor, type HeScheme } from '../../../compute/he/index.ts';
 import { encodeSecretKey } from './secret-key.ts';
 
 export interface HeKeyset {

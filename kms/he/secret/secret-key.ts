@@ -1,6 +1,5 @@
 import { SluiceError } from '../../../common/index.ts';
-import { HE_SCHEMES, isParameterSet, type HeScheme } from '../params.ts';
-import { pack, unpack } from '../wire.ts';
+import { HE_SCHEMES, isParameterSet, pack, unpack, type HeScheme } from '../../../compute/he/index.ts';
 
 export interface SecretKeyArtifact {
   scheme: HeScheme;
