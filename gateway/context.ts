@@ -5,6 +5,7 @@ import type { HeKeysetClient } from '../kms/index.ts';
 import type { Ledger } from '../ledger/index.ts';
 import type { OutboxRelay } from './anchoring/outbox.ts';
 import type { FilingsStore, SubjectCounter } from './compliance/index.ts';
+import type { ColumnThreads } from './datasets/column-threads.ts';
 import type { GatewaySchema } from './db/schema.ts';
 
 /** The slice of the KMS the gateway uses; `KmsClient` from kms/ satisfies it. */
@@ -23,6 +24,8 @@ export interface ComputeServices {
   store: ComputeStore;
   /** Encrypts owners' columns under job keys, one thread per core. */
   encryption: EncryptionPool;
+  /** Opens stored datasets' by-column copies for the columns jobs read, one thread per core. */
+  columns: ColumnThreads;
   /** The owner side of PSI exchanges. */
   psi: X25519Pool;
   /** The KMS's homomorphic key sets, over the service token. */

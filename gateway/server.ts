@@ -12,6 +12,7 @@ import { bootstrapAdmin } from './auth/bootstrap.ts';
 import type { GatewayContext } from './context.ts';
 import { Periodic } from './anchoring/periodic.ts';
 import { discardAbandonedUploads } from './datasets/service.ts';
+import { ColumnThreads } from './datasets/column-threads.ts';
 import { chinaDate, complianceMigrations, FilingsStore, SubjectCounter } from './compliance/index.ts';
 import { computeMigrations } from './compute/migrations.ts';
 import { disclosureMigrations } from './compute/disclosure/tables.ts';
@@ -81,6 +82,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       queue: await createComputeQueue({ dataDir: config.dataDir, redisUrl: config.redisUrl }),
       store: computeStore(config.dataDir, database.dialect === 'postgres' ? database.db : undefined),
       encryption: new EncryptionPool(),
+      columns: new ColumnThreads(),
       psi: new X25519Pool(),
       keysets: new HeKeysetClient(kmsAccess),
     },
@@ -118,7 +120,7 @@ export async function startGateway(config: Config, logger: Logger = createLogger
       await app.close();
       await uploadCleanup.stop();
       await ctx.locks.close();
-      await Promise.all([ctx.compute.queue.close(), ctx.compute.encryption.close(), ctx.compute.psi.close()]);
+      await Promise.all([ctx.compute.queue.close(), ctx.compute.encryption.close(), ctx.compute.columns.close(), ctx.compute.psi.close()]);
       await keyEvents.stop();
       await relay.stop();
       await ledger.close();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { openChunk, openColumns, sealChunk, sealColumns } from './chunks.ts';
+import { openChunk, sealChunk, sealColumns } from './chunks.ts';
+import { openColumns } from './columns.ts';
 import type { DataRecord } from './records.ts';
 import type { DatasetField } from './schemas.ts';
 

@@ -7,7 +7,8 @@ import type { DatasetsTable } from '../db/schema.ts';
 import { newId } from '../ids.ts';
 import { newWrappedKey } from '../keys.ts';
 import { getParty, ownerSecret, partyKek } from '../parties/service.ts';
-import { chunkAad, DATASET_AEAD, openChunk, openColumns, sealChunk, sealColumns } from './chunks.ts';
+import { chunkAad, DATASET_AEAD, openChunk, sealChunk, sealColumns } from './chunks.ts';
+import { inOrder } from './column-threads.ts';
 import { SUBJECT_BYTES } from '../compliance/index.ts';
 import { coerceRecord, type DataRecord, type Value } from './records.ts';
 import { FIELD_NAME_PATTERN, type Category, type DatasetField, type FieldInput } from './schemas.ts';
@@ -336,21 +337,45 @@ export interface ColumnChunk {
 
 /**
  * One column of the dataset in upload order, chunk by chunk: from the chunks' by-column copy
- * where it holds the field (numeric fields), otherwise from the records.
+ * where it holds the field (numeric fields), opened on the column threads, otherwise from the records.
  */
 export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, field: string, uploads?: readonly string[]): AsyncGenerator<ColumnChunk> {
   const subject = dataset.subject_field;
-  for (const { upload_id, seq } of await committedChunks(ctx, dataset, uploads)) {
-    const stored = await ctx.db.selectFrom('dataset_chunks').select('columns').where('upload_id', '=', upload_id).where('seq', '=', seq).executeTakeFirstOrThrow();
-    const columns = stored.columns ? openColumns(dek, dataset.id, upload_id, seq, stored.columns) : undefined;
-    const numbers = columns?.numbers.get(field);
-    if (columns && numbers) {
-      yield subject === null ? { values: numbers } : { values: numbers, subjects: columns.subjects! };
+  const threads = ctx.compute.columns;
+  const stored = storedColumns(ctx, await committedChunks(ctx, dataset, uploads));
+  const open = ({ upload_id, seq, sealed }: StoredColumns) => (sealed ? threads.open({ key: dek, datasetId: dataset.id, uploadId: upload_id, seq, sealed, field }) : Promise.resolve(null));
+  for await (const [{ upload_id, seq }, columns] of inOrder(stored, threads.capacity, open)) {
+    if (columns) {
+      yield subject === null ? { values: columns.values } : { values: columns.values, subjects: columns.subjects! };
       continue;
     }
     const records = await openRecords(ctx, dataset, dek, upload_id, seq);
     const values = records.map((r) => r[field] ?? null);
     yield subject === null ? { values } : { values, subjects: records.map((r) => r[subject] ?? null) };
+  }
+}
+
+/** Chunks read by the page: one query per chunk cost the reading thread a third as much as the opening. */
+const COLUMNS_PAGE = 32;
+
+interface StoredColumns {
+  upload_id: string;
+  seq: number;
+  /** The chunk's by-column copy, or null for a chunk stored without one. */
+  sealed: Uint8Array | null;
+}
+
+/** The chunks' by-column copies in order, read a page of one upload at a time. */
+async function* storedColumns(ctx: GatewayContext, chunks: readonly { upload_id: string; seq: number }[]): AsyncGenerator<StoredColumns> {
+  for (let at = 0; at < chunks.length; ) {
+    const upload = chunks[at]!.upload_id;
+    let end = at;
+    while (end < chunks.length && end - at < COLUMNS_PAGE && chunks[end]!.upload_id === upload) end++;
+    const page = chunks.slice(at, end);
+    const rows = await ctx.db.selectFrom('dataset_chunks').select(['seq', 'columns']).where('upload_id', '=', upload).where('seq', 'in', page.map((c) => c.seq)).execute();
+    const bySeq = new Map(rows.map((r) => [r.seq, r.columns]));
+    for (const { seq } of page) yield { upload_id: upload, seq, sealed: bySeq.get(seq) ?? null };
+    at = end;
   }
 }
 

@@ -310,6 +310,26 @@ describe.each(engines())('compute jobs through the gateway on %s', (engine) => {
     }
   });
 
+  it('fails closed, creating no job, when a stored by-column copy was altered, whichever column thread opens it', { timeout: 120_000 }, async () => {
+    const db = harness().gateway.ctx.db as unknown as Kysely<any>;
+    const chunks = await db.selectFrom('dataset_chunks').select(['upload_id', 'seq', 'columns']).where('dataset_id', '=', w.datasets[1]).orderBy('seq').execute();
+    const last = chunks.at(-1)!;
+    const altered = Uint8Array.from(last.columns as Uint8Array);
+    altered[altered.length - 1]! ^= 1;
+    const jobsBefore = Number((await db.selectFrom('compute_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    await db.updateTable('dataset_chunks').set({ columns: altered }).where('upload_id', '=', last.upload_id).where('seq', '=', last.seq).execute();
+    try {
+      const created = await createJob(w, { operation: 'sum', column: 'amount' });
+      expect([created.status, created.body?.error?.code], created.text).toEqual([500, 'INTERNAL']);
+      expect(Number((await db.selectFrom('compute_jobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBe(jobsBefore);
+    } finally {
+      await db.updateTable('dataset_chunks').set({ columns: last.columns }).where('upload_id', '=', last.upload_id).where('seq', '=', last.seq).execute();
+    }
+    // The threads keep serving: the restored copy computes again.
+    const again = await createJob(w, { operation: 'sum', column: 'amount' });
+    expect(again.status, again.text).toBe(201);
+  });
+
   it('settles the scheme on the values: BFV while they are integers, CKKS from the first fraction, refused where BFV was asked', { timeout: 120_000 }, async () => {
     const owner = w.owners[1]!;
     const integers = await api(w.url, 'POST', '/v1/datasets', { token: owner.token, json: { name: 'integers', fields } });
