@@ -342,7 +342,10 @@ export interface ColumnChunk {
 export async function* readColumnChunks(ctx: GatewayContext, dataset: DatasetRow, dek: Uint8Array, field: string, uploads?: readonly string[]): AsyncGenerator<ColumnChunk> {
   const subject = dataset.subject_field;
   const threads = ctx.compute.columns;
-  const stored = storedColumns(ctx, await committedChunks(ctx, dataset, uploads));
+  const chunks = await committedChunks(ctx, dataset, uploads);
+  // Only numeric fields are in the by-column copies: for any other, opening them is wasted work.
+  const numeric = datasetFields(dataset).some((f) => f.name === field && f.type === 'number');
+  const stored = numeric ? storedColumns(ctx, chunks) : withoutColumns(chunks);
   const open = ({ upload_id, seq, sealed }: StoredColumns) => (sealed ? threads.open({ key: dek, datasetId: dataset.id, uploadId: upload_id, seq, sealed, field }) : Promise.resolve(null));
   for await (const [{ upload_id, seq }, columns] of inOrder(stored, threads.capacity, open)) {
     if (columns) {
@@ -377,6 +380,10 @@ async function* storedColumns(ctx: GatewayContext, chunks: readonly { upload_id:
     for (const { seq } of page) yield { upload_id: upload, seq, sealed: bySeq.get(seq) ?? null };
     at = end;
   }
+}
+
+async function* withoutColumns(chunks: readonly { upload_id: string; seq: number }[]): AsyncGenerator<StoredColumns> {
+  for (const { upload_id, seq } of chunks) yield { upload_id, seq, sealed: null };
 }
 
 /** The dataset's committed uploads, in reading order: a state of the dataset that later appends do not change. */
