@@ -230,6 +230,27 @@ describe('GHASH', () => {
     }
   });
 
+  it('equals @noble/ciphers\' GHASH on messages longer than one copy into the module\'s memory', () => {
+    for (const size of [65_520, 65_521, 65_536, 200_000 + 7]) {
+      const h = bytes(16), aad = bytes(70_000), data = bytes(size);
+      expect(ours(h, aad, data)).toEqual(theirs(h, aad, data));
+    }
+  });
+
+  it('keeps each key\'s powers apart when keys take turns', () => {
+    const keys = [bytes(16), bytes(16), bytes(16)];
+    const hashes = keys.map((h) => createGhash(h));
+    const aad = bytes(20);
+    for (let round = 0; round < 3; round++) {
+      hashes.forEach((ghash, k) => {
+        const data = bytes(100 + 37 * round + k);
+        const out = new Uint8Array(16);
+        ghash.finish(ghash.prefix(aad), aad.length, data, 0, data.length, out, 0);
+        expect(out).toEqual(theirs(keys[k]!, aad, data));
+      });
+    }
+  });
+
   it('reads data at an offset, XORs into the output at an offset, and reuses one prefix for many messages', () => {
     const h = bytes(16), aad = bytes(45);
     const ghash = createGhash(h);

@@ -164,7 +164,7 @@ export function createGcm(cipher: BlockCipher): Gcm {
     const out = new Uint8Array(starts[count]!);
     // A run of messages under the same AAD array shares its GHASH prefix.
     let aad: Uint8Array | undefined;
-    let prefix: Int32Array | undefined;
+    let prefix: Uint8Array | undefined;
     for (let start = 0, end = 0; start < count; start = end) {
       end = nextBatch(lengths, nonces, start);
       for (let i = start, offset = 0; i < end; offset += blocksFor(lengths[i]!) * 16, i++) {
@@ -194,7 +194,7 @@ export function createGcm(cipher: BlockCipher): Gcm {
     const results = new Array<Uint8Array>(items.length);
     const expected = new Uint8Array(GCM_TAG_BYTES);
     let aad: Uint8Array | undefined;
-    let prefix: Int32Array | undefined;
+    let prefix: Uint8Array | undefined;
     for (let start = 0, end = 0; start < items.length; start = end) {
       end = nextBatch(lengths, nonces, start);
       for (let i = start, offset = 0; i < end; offset += blocksFor(lengths[i]!) * 16, i++) {
