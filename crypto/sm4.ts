@@ -6,7 +6,7 @@ import { fail } from '../common/errors.ts';
  * FF1 round's CBC-MAC and GHASH keys are faster here. Bulk stays with OpenSSL (block.ts).
  * Each round's S-box and linear transform L are one lookup per byte in four 256-word tables.
  */
-const SBOX = Uint8Array.of(
+export const SM4_SBOX = Uint8Array.of(
   0xd6, 0x90, 0xe9, 0xfe, 0xcc, 0xe1, 0x3d, 0xb7, 0x16, 0xb6, 0x14, 0xc2, 0x28, 0xfb, 0x2c, 0x05,
   0x2b, 0x67, 0x9a, 0x76, 0x2a, 0xbe, 0x04, 0xc3, 0xaa, 0x44, 0x13, 0x26, 0x49, 0x86, 0x06, 0x99,
   0x9c, 0x42, 0x50, 0xf4, 0x91, 0xef, 0x98, 0x7a, 0x33, 0x54, 0x0b, 0x43, 0xed, 0xcf, 0xac, 0x62,
@@ -31,7 +31,7 @@ const rotl = (x: number, n: number): number => (x << n) | (x >>> (32 - n));
 // T0[b] = L(S(b) << 24); T1..T3 are T0 rotated for the other byte positions.
 const T0 = new Int32Array(256), T1 = new Int32Array(256), T2 = new Int32Array(256), T3 = new Int32Array(256);
 for (let b = 0; b < 256; b++) {
-  const s = SBOX[b]! << 24;
+  const s = SM4_SBOX[b]! << 24;
   const l = s ^ rotl(s, 2) ^ rotl(s, 10) ^ rotl(s, 18) ^ rotl(s, 24);
   T0[b] = l;
   T1[b] = rotl(l, 24);
@@ -39,10 +39,10 @@ for (let b = 0; b < 256; b++) {
   T3[b] = rotl(l, 8);
 }
 
-const sboxWord = (x: number): number => (SBOX[x >>> 24]! << 24) | (SBOX[(x >>> 16) & 0xff]! << 16) | (SBOX[(x >>> 8) & 0xff]! << 8) | SBOX[x & 0xff]!;
+const sboxWord = (x: number): number => (SM4_SBOX[x >>> 24]! << 24) | (SM4_SBOX[(x >>> 16) & 0xff]! << 16) | (SM4_SBOX[(x >>> 8) & 0xff]! << 8) | SM4_SBOX[x & 0xff]!;
 const readWord = (b: Uint8Array, o: number): number => (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
 
-function roundKeys(key: Uint8Array): Int32Array {
+export function roundKeys(key: Uint8Array): Int32Array {
   if (key.length !== 16) throw fail.validation('SM4 keys are 16 bytes');
   const rk = new Int32Array(32);
   let k0 = readWord(key, 0) ^ FK[0]!, k1 = readWord(key, 4) ^ FK[1]!, k2 = readWord(key, 8) ^ FK[2]!, k3 = readWord(key, 12) ^ FK[3]!;

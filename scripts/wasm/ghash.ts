@@ -1,11 +1,5 @@
 /**
- * GHASH in WebAssembly: the module crypto/ghash.ts runs, written here as WebAssembly text and
- * assembled with wabt into crypto/ghash-module.ts.
- *
- *   node --import tsx scripts/ghash-wasm.ts          prints the WebAssembly text
- *   node --import tsx scripts/ghash-wasm.ts --write  regenerates crypto/ghash-module.ts
- *
- * crypto/ghash-module.test.ts fails when the committed module is not what this assembles.
+ * GHASH in WebAssembly text (crypto/ghash.ts runs it; build.ts assembles it).
  *
  * Why WebAssembly: GHASH needs carry-less products, which neither JavaScript nor WebAssembly
  * has. Integer multiplication with holes makes them (a factor split into four parts whose bits
@@ -20,15 +14,8 @@
  * is the reversed low half of the product of the reversed factors, shifted by one. Blocks are
  * hashed in groups of up to eight with H^n … H^1, their products summed before one reduction.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const MODULE_FILE = path.join(ROOT, 'crypto', 'ghash-module.ts');
-
-/** Memory layout shared with crypto/ghash.ts (the numbers are written into both). */
-export const LAYOUT = {
+/** Memory layout shared with crypto/ghash.ts (written into crypto/ghash-module.ts). */
+export const GHASH_LAYOUT = {
   /** H, 16 bytes, for `init`. */
   h: 0,
   /** The GHASH state, 16 bytes in GCM's byte order. */
@@ -102,7 +89,7 @@ export function ghashWat(): string {
   const storeParts = (x: string, operand: number) =>
     range(4).map((i) => `(i64.store offset=${operand * 32 + i * 8} (local.get $dst) (i64.and (local.get ${x}) (i64.const ${MASKS[i]})))`).join('\n    ');
   return `(module
-  (memory (export "memory") ${LAYOUT.pages})
+  (memory (export "memory") ${GHASH_LAYOUT.pages})
 
   ;; Byte order reversed: a big-endian 64-bit word read as little-endian, or back.
   (func $swap (param $x i64) (result i64)
@@ -125,19 +112,19 @@ export function ghashWat(): string {
     (local.set $midr (i64.xor (local.get $lor) (local.get $hir)))
     ${OPERANDS.map((name, o) => storeParts(`$${name}`, o)).join('\n    ')})
 
-  ;; The table of H^1 … H^${GROUP} for the H at ${LAYOUT.h}: H^(p+1) is H^p, absorbed with a zero block.
+  ;; The table of H^1 … H^${GROUP} for the H at ${GHASH_LAYOUT.h}: H^(p+1) is H^p, absorbed with a zero block.
   (func (export "init")
     (local $p i32)
-    (v128.store (i32.const ${LAYOUT.zero}) (v128.const i64x2 0 0))
-    (call $expand (i32.const ${LAYOUT.h}) (i32.const ${LAYOUT.table}))
-    (v128.store (i32.const ${LAYOUT.state}) (v128.load (i32.const ${LAYOUT.h})))
+    (v128.store (i32.const ${GHASH_LAYOUT.zero}) (v128.const i64x2 0 0))
+    (call $expand (i32.const ${GHASH_LAYOUT.h}) (i32.const ${GHASH_LAYOUT.table}))
+    (v128.store (i32.const ${GHASH_LAYOUT.state}) (v128.load (i32.const ${GHASH_LAYOUT.h})))
     (local.set $p (i32.const 1))
     (loop $next
-      (call $absorbGroup (i32.const ${LAYOUT.zero}) (i32.const 1))
-      (call $expand (i32.const ${LAYOUT.state}) (i32.add (i32.const ${LAYOUT.table}) (i32.mul (local.get $p) (i32.const ${POWER_BYTES}))))
+      (call $absorbGroup (i32.const ${GHASH_LAYOUT.zero}) (i32.const 1))
+      (call $expand (i32.const ${GHASH_LAYOUT.state}) (i32.add (i32.const ${GHASH_LAYOUT.table}) (i32.mul (local.get $p) (i32.const ${POWER_BYTES}))))
       (local.set $p (i32.add (local.get $p) (i32.const 1)))
       (br_if $next (i32.lt_u (local.get $p) (i32.const ${GROUP}))))
-    (v128.store (i32.const ${LAYOUT.state}) (v128.const i64x2 0 0)))
+    (v128.store (i32.const ${GHASH_LAYOUT.state}) (v128.const i64x2 0 0)))
 
   ;; state = (state ⊕ X1)·H^n ⊕ X2·H^(n-1) ⊕ … ⊕ Xn·H for the n (1 … ${GROUP}) blocks at $ptr.
   (func $absorbGroup (param $ptr i32) (param $n i32)
@@ -148,11 +135,11 @@ export function ghashWat(): string {
     (local $power i32) (local $end i32)
     (local $v0 i64) (local $v1 i64) (local $v2 i64) (local $v3 i64)
     (local $llo i64) (local $lhi i64) (local $hlo i64) (local $hhi i64) (local $mlo i64) (local $mhi i64)
-    (local.set $sh (call $swap (i64.load (i32.const ${LAYOUT.state}))))
-    (local.set $sl (call $swap (i64.load (i32.const ${LAYOUT.state + 8}))))
+    (local.set $sh (call $swap (i64.load (i32.const ${GHASH_LAYOUT.state}))))
+    (local.set $sl (call $swap (i64.load (i32.const ${GHASH_LAYOUT.state + 8}))))
     ${clear}
     ;; Block b of n meets H^(n-b): the table entry n-b-1, stepping down from the top.
-    (local.set $power (i32.add (i32.const ${LAYOUT.table}) (i32.mul (i32.sub (local.get $n) (i32.const 1)) (i32.const ${POWER_BYTES}))))
+    (local.set $power (i32.add (i32.const ${GHASH_LAYOUT.table}) (i32.mul (i32.sub (local.get $n) (i32.const 1)) (i32.const ${POWER_BYTES}))))
     (local.set $end (i32.add (local.get $ptr) (i32.shl (local.get $n) (i32.const 4))))
     (loop $block
       ;; The state joins the first block only: it is zero afterwards.
@@ -192,8 +179,8 @@ export function ghashWat(): string {
     (local.set $v1 (i64.xor (local.get $v1) (i64.xor (i64.xor (i64.shl (local.get $v0) (i64.const 63)) (i64.shl (local.get $v0) (i64.const 62))) (i64.shl (local.get $v0) (i64.const 57)))))
     (local.set $v3 (i64.xor (local.get $v3) (i64.xor (i64.xor (local.get $v1) (i64.shr_u (local.get $v1) (i64.const 1))) (i64.xor (i64.shr_u (local.get $v1) (i64.const 2)) (i64.shr_u (local.get $v1) (i64.const 7))))))
     (local.set $v2 (i64.xor (local.get $v2) (i64.xor (i64.xor (i64.shl (local.get $v1) (i64.const 63)) (i64.shl (local.get $v1) (i64.const 62))) (i64.shl (local.get $v1) (i64.const 57)))))
-    (i64.store (i32.const ${LAYOUT.state}) (call $swap (local.get $v3)))
-    (i64.store (i32.const ${LAYOUT.state + 8}) (call $swap (local.get $v2))))
+    (i64.store (i32.const ${GHASH_LAYOUT.state}) (call $swap (local.get $v3)))
+    (i64.store (i32.const ${GHASH_LAYOUT.state + 8}) (call $swap (local.get $v2))))
 
   ;; Absorbs the $blocks whole blocks at $ptr into the state, ${GROUP} at a time.
   (func (export "absorb") (param $ptr i32) (param $blocks i32)
@@ -207,33 +194,4 @@ export function ghashWat(): string {
     (if (local.get $blocks) (then (call $absorbGroup (local.get $ptr) (local.get $blocks)))))
 )
 `;
-}
-
-/** The module's bytes, assembled by wabt (a development dependency, so only here). */
-export async function assemble(): Promise<Uint8Array> {
-  const wabt = await (await import('wabt')).default();
-  const module = wabt.parseWat('ghash.wat', ghashWat(), { simd: true });
-  try {
-    return Uint8Array.from(module.toBinary({}).buffer);
-  } finally {
-    module.destroy();
-  }
-}
-
-export function moduleSource(bytes: Uint8Array): string {
-  const base64 = Buffer.from(bytes).toString('base64');
-  const lines = base64.match(/.{1,100}/g) ?? [];
-  return `// Generated by scripts/ghash-wasm.ts (node --import tsx scripts/ghash-wasm.ts --write); do not edit.
-// The WebAssembly GHASH of crypto/ghash.ts; its text and why it exists are in that script.
-
-export const GHASH_LAYOUT = ${JSON.stringify(LAYOUT)} as const;
-
-export const GHASH_WASM =
-${lines.map((line) => `  '${line}'`).join(' +\n')};
-`;
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  if (process.argv.includes('--write')) fs.writeFileSync(MODULE_FILE, moduleSource(await assemble()));
-  else process.stdout.write(ghashWat());
 }
