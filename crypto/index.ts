@@ -36,7 +36,17 @@ export {
   type Aead,
   type AeadAlg,
 } from './aead.ts';
-export { StreamDecryptor, StreamEncryptor, streamSegmentNonce, STREAM_NONCE_PREFIX_BYTES, STREAM_TAG_BYTES, type StreamParams } from './stream-aead.ts';
+export {
+  createSegmentSealer,
+  StreamBatcher,
+  StreamDecryptor,
+  StreamEncryptor,
+  streamSegmentNonce,
+  STREAM_NONCE_PREFIX_BYTES,
+  STREAM_TAG_BYTES,
+  type SegmentBatch,
+  type StreamParams,
+} from './stream-aead.ts';
 export { ff1 } from './ff1.ts';
 export { ff3_1, FF3_1_TWEAK_BYTES } from './ff3.ts';
 export type { Ff1Cipher, FpeCipher } from './fpe.ts';

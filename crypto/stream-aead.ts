@@ -48,34 +48,62 @@ function checked(params: StreamParams) {
 }
 
 /**
- * Seals a stream pushed in pieces of any size: `push` returns the segments completed so far,
- * `finish` the last one. A full segment is held until more data shows it is not the last.
+ * Seals consecutive segments of one stream in one call: `data` cut into segments of
+ * `segmentSize`, the first one numbered `index`, and with `last` the final one flagged as the
+ * stream's last (an empty `data` is then the empty last segment of an empty stream). Without
+ * `last`, `data` must be whole segments. Returns the sealed segments back to back. Calls for
+ * different parts of a stream are independent, so they may run on different threads.
  */
-export class StreamEncryptor {
-  readonly #seal: (segment: Uint8Array, last: boolean) => Uint8Array;
-  readonly #pending: Uint8Array;
+export function createSegmentSealer(params: StreamParams): (data: Uint8Array, index: number, last: boolean) => Uint8Array {
+  const { aead, aad, prefix } = checked(params);
+  const size = params.segmentSize;
+  return (data, index, last) => {
+    if (!last && data.length % size !== 0) throw fail.validation('only the last segment of a stream may be short');
+    const count = Math.max(1, Math.ceil(data.length / size));
+    if (index + count > MAX_SEGMENTS) throw fail.validation('stream too long for 32-bit segment indexes');
+    const out = new Uint8Array(data.length + count * STREAM_TAG_BYTES);
+    for (let i = 0; i < count; i++) {
+      const segment = data.subarray(i * size, (i + 1) * size);
+      out.set(aead.encrypt(streamSegmentNonce(prefix, index + i, last && i === count - 1), segment, aad), i * (size + STREAM_TAG_BYTES));
+    }
+    return out;
+  };
+}
+
+/** Consecutive segments of a stream, not yet sealed: what a segment sealer takes. */
+export interface SegmentBatch {
+  data: Uint8Array;
+  /** The number of the first segment. */
+  index: number;
+  /** The stream's last segment ends this batch. */
+  last: boolean;
+}
+
+/**
+ * Cuts a stream pushed in pieces of any size into batches of `segmentsPerBatch` whole segments,
+ * each in a buffer of its own (so it can move to another thread); `finish` returns the rest as
+ * the last batch. A full batch is held until more data shows it is not the last.
+ */
+export class StreamBatcher {
+  readonly #batchBytes: number;
+  readonly #segmentSize: number;
+  #pending: Uint8Array;
   #filled = 0;
+  #index = 0;
   #finished = false;
 
-  constructor(params: StreamParams) {
-    const { aead, aad, prefix } = checked(params);
-    let index = 0;
-    this.#seal = (segment, last) => {
-      if (index >= MAX_SEGMENTS) throw fail.validation('stream too long for 32-bit segment indexes');
-      return aead.encrypt(streamSegmentNonce(prefix, index++, last), segment, aad);
-    };
-    this.#pending = new Uint8Array(params.segmentSize);
+  constructor(segmentSize: number, segmentsPerBatch: number) {
+    this.#segmentSize = segmentSize;
+    this.#batchBytes = segmentSize * segmentsPerBatch;
+    this.#pending = new Uint8Array(this.#batchBytes);
   }
 
-  push(data: Uint8Array): Uint8Array[] {
+  push(data: Uint8Array): SegmentBatch[] {
     if (this.#finished) throw fail.validation('stream already finished');
-    const out: Uint8Array[] = [];
+    const out: SegmentBatch[] = [];
     for (let at = 0; at < data.length; ) {
-      if (this.#filled === this.#pending.length) {
-        out.push(this.#seal(this.#pending, false));
-        this.#filled = 0;
-      }
-      const take = Math.min(data.length - at, this.#pending.length - this.#filled);
+      if (this.#filled === this.#batchBytes) out.push(this.#take(false));
+      const take = Math.min(data.length - at, this.#batchBytes - this.#filled);
       this.#pending.set(data.subarray(at, at + take), this.#filled);
       this.#filled += take;
       at += take;
@@ -83,12 +111,41 @@ export class StreamEncryptor {
     return out;
   }
 
-  finish(): Uint8Array {
+  finish(): SegmentBatch {
     if (this.#finished) throw fail.validation('stream already finished');
     this.#finished = true;
-    const last = this.#seal(this.#pending.subarray(0, this.#filled), true);
-    this.#pending.fill(0);
-    return last;
+    return this.#take(true);
+  }
+
+  #take(last: boolean): SegmentBatch {
+    const batch = { data: this.#pending.subarray(0, this.#filled), index: this.#index, last };
+    this.#index += Math.ceil(this.#filled / this.#segmentSize);
+    this.#pending = last ? new Uint8Array() : new Uint8Array(this.#batchBytes);
+    this.#filled = 0;
+    return batch;
+  }
+}
+
+/**
+ * Seals a stream pushed in pieces of any size: `push` returns the segments completed so far,
+ * `finish` the last one. A full segment is held until more data shows it is not the last.
+ */
+export class StreamEncryptor {
+  readonly #batcher: StreamBatcher;
+  readonly #seal: (data: Uint8Array, index: number, last: boolean) => Uint8Array;
+
+  constructor(params: StreamParams) {
+    this.#seal = createSegmentSealer(params);
+    this.#batcher = new StreamBatcher(params.segmentSize, 1);
+  }
+
+  push(data: Uint8Array): Uint8Array[] {
+    return this.#batcher.push(data).map((b) => this.#seal(b.data, b.index, b.last));
+  }
+
+  finish(): Uint8Array {
+    const b = this.#batcher.finish();
+    return this.#seal(b.data, b.index, b.last);
   }
 }
 

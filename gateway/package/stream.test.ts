@@ -18,11 +18,17 @@ const records = new TextEncoder().encode(
   Array.from({ length: 9000 }, (_, i) => JSON.stringify({ i, phone: `139****${String(i).padStart(4, '0')}`, city: ['Beijing', 'Shanghai'][i % 2] }) + '\n').join(''),
 );
 
-function seal(data: Uint8Array, pieces = 7777): { prologue: Uint8Array; segments: Uint8Array[] } {
+/** A package of `data` pushed in pieces of `pieces` bytes, its sealed segments apart. */
+async function seal(data: Uint8Array, pieces = 7777, threads = 0): Promise<{ prologue: Uint8Array; segments: Uint8Array[] }> {
   const writer = new PackageWriter(recipient.publicKey, meta);
+  const source = (async function* () {
+    for (let at = 0; at < data.length; at += pieces) yield data.subarray(at, at + pieces);
+  })();
+  const out: Uint8Array[] = [];
+  for await (const sealed of writer.seal(source, threads)) out.push(sealed);
+  const bytes = concatBytes(...out);
   const segments: Uint8Array[] = [];
-  for (let at = 0; at < data.length; at += pieces) segments.push(...writer.push(data.subarray(at, at + pieces)));
-  segments.push(writer.finish());
+  for (let at = 0; at < bytes.length; at += PACKAGE_SEGMENT_SIZE + 16) segments.push(bytes.subarray(at, at + PACKAGE_SEGMENT_SIZE + 16));
   return { prologue: writer.prologue, segments };
 }
 
@@ -30,8 +36,9 @@ const whole = (p: { prologue: Uint8Array; segments: Uint8Array[] }) => concatByt
 /** Byte equality without an element-by-element deep compare of half a megabyte. */
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 
+const sealed = await seal(records);
+
 describe('package format sluice.package.v2', () => {
-  const sealed = seal(records);
 
   it('opens to the records, whole or pushed in pieces of any size', () => {
     expect(sealed.segments.length).toBe(Math.ceil(records.length / PACKAGE_SEGMENT_SIZE));
@@ -99,8 +106,8 @@ describe('package format sluice.package.v2', () => {
       expect(refused(concatBytes(prologue, ...segments, segments.at(-1)!))).toBe('DECRYPT_FAILED');
     });
 
-    it('segments of another package of the same recipient spliced in', () => {
-      const other = seal(records);
+    it('segments of another package of the same recipient spliced in', async () => {
+      const other = await seal(records);
       expect(refused(concatBytes(prologue, other.segments[0]!, ...segments.slice(1)))).toBe('DECRYPT_FAILED');
       expect(refused(concatBytes(other.prologue, ...segments))).toBe('DECRYPT_FAILED');
     });

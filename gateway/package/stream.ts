@@ -8,9 +8,10 @@ import {
   sm2Encrypt,
   sm3,
   StreamDecryptor,
-  StreamEncryptor,
   STREAM_NONCE_PREFIX_BYTES,
+  type StreamParams,
 } from '../../crypto/index.ts';
+import { sealStream } from './seal.ts';
 import { openPackageV1, type PackageV1Header } from './v1.ts';
 
 export const PACKAGE_FORMAT = 'sluice.package.v2';
@@ -52,7 +53,7 @@ function prologueOf(header: PackageHeader): Uint8Array {
   return out;
 }
 
-const segmentParams = (key: Uint8Array, header: PackageHeader, prologue: Uint8Array) => ({
+const segmentParams = (key: Uint8Array, header: PackageHeader, prologue: Uint8Array): StreamParams => ({
   alg: 'SM4-GCM' as const,
   key,
   noncePrefix: Uint8Array.from(Buffer.from(header.encryption.noncePrefix, 'hex')),
@@ -64,13 +65,13 @@ const segmentParams = (key: Uint8Array, header: PackageHeader, prologue: Uint8Ar
 /**
  * Seals NDJSON to the recipient's SM2 key as it is produced: a fresh SM4 key, wrapped to the
  * recipient, encrypts the stream in STREAM segments (crypto/stream-aead.ts). The package is
- * `prologue`, then every array `push` returns, then what `finish` returns. Only the holder of the
- * recipient's private key can open it; the platform never has that key.
+ * `prologue`, then every array `seal` yields. Only the holder of the recipient's private key can
+ * open it; the platform never has that key.
  */
 export class PackageWriter {
   readonly header: PackageHeader;
   readonly prologue: Uint8Array;
-  readonly #stream: StreamEncryptor;
+  readonly #params: StreamParams;
 
   constructor(recipientPublicKey: string, meta: PackageMeta) {
     const key = randomBytes(16);
@@ -85,16 +86,19 @@ export class PackageWriter {
       },
     };
     this.prologue = prologueOf(this.header);
-    this.#stream = new StreamEncryptor(segmentParams(key, this.header, this.prologue));
-    key.fill(0);
+    this.#params = segmentParams(key, this.header, this.prologue);
   }
 
-  push(records: Uint8Array): Uint8Array[] {
-    return this.#stream.push(records);
-  }
-
-  finish(): Uint8Array {
-    return this.#stream.finish();
+  /**
+   * The sealed segments of `records`, sealed on `threads` worker threads (0: this one). One use
+   * only: the package key is wiped when it ends.
+   */
+  async *seal(records: AsyncIterable<Uint8Array>, threads = 0): AsyncGenerator<Uint8Array> {
+    try {
+      yield* sealStream(this.#params, records, threads);
+    } finally {
+      this.#params.key.fill(0);
+    }
   }
 }
 
