@@ -78,7 +78,8 @@ export class PackagePartWriter {
 
   async #flush(): Promise<void> {
     if (this.#pendingBytes === 0) return;
-    const part = Buffer.concat(this.#pending, this.#pendingBytes);
+    // A sealed batch is a part on its own: stored as it is, without a copy.
+    const part = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
     await this.#insert(part.length, part);

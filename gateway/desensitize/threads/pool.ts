@@ -4,7 +4,7 @@ import { encodeBatch } from './batch-codec.ts';
 import type { Job, JobResult, WorkerInit } from './protocol.ts';
 import { isSealed, type RecordUnit } from './sealed.ts';
 
-const YOUNG_GENERATION_MB = 16;
+const YOUNG_GENERATION_MB = 12;
 
 /** A job in input order, with its outcome once it has one. */
 interface Slot {
