@@ -158,7 +158,7 @@ const rotateBytes = (value: string, k: number): string => {
 function round(t: Tables, i: number, [a, b, c, d]: readonly [string, string, string, string], g: string): string[] {
   const tt = `$t${g}`, u = `$u${g}`;
   return [
-    set(tt, `(v128.xor (v128.xor ${get(b)} ${get(c)}) (v128.xor ${get(d)} (v128.load32_splat offset=${SM4_LAYOUT.roundKeys + 4 * i} (i32.const 0))))`),
+    set(tt, `(v128.xor (v128.xor ${get(b)} ${get(c)}) (v128.xor ${get(d)} (v128.load32_splat offset=${SM4_LAYOUT.roundKeys + 4 * (i % 4)} (local.get $rk))))`),
     ...sbox(t, g),
     set(u, `(v128.or (i32x4.shl ${get(tt)} (i32.const 2)) (i32x4.shr_u ${get(tt)} (i32.const 30)))`),
     set(a, `(v128.xor ${get(a)} (v128.xor (v128.xor ${get(tt)} ${get(u)}) (v128.xor (v128.xor ${rotateBytes(get(u), 1)} ${rotateBytes(get(u), 2)}) ${rotateBytes(get(tt), 3)})))`),
@@ -196,8 +196,15 @@ function groupCode(tables: Tables): string[] {
     set(`$x2${g}`, '(i32x4.splat (local.get $n2))'),
     set(`$x3${g}`, `(i32x4.add (i32x4.splat (local.get $c)) (v128.const i32x4 ${[0, 1, 2, 3].map((k) => 4 * gi + k).join(' ')}))`),
   ]);
-  // 32 rounds, the roles passing on: round i updates word i mod 4.
-  const rounds = Array.from({ length: 32 }, (_, i) => zip(GROUPS.map((g) => round(tables, i, roles(g, i), g)))).flat();
+  // 32 rounds, the roles passing on: round i updates word i mod 4; four rounds per turn of the loop.
+  const four = Array.from({ length: 4 }, (_, i) => zip(GROUPS.map((g) => round(tables, i, roles(g, i), g)))).flat();
+  const rounds = [
+    set('$rk', '(i32.const 0)'),
+    '(loop $rounds',
+    ...four,
+    set('$rk', '(i32.add (local.get $rk) (i32.const 16))'),
+    '(br_if $rounds (i32.lt_u (local.get $rk) (i32.const 128))))',
+  ];
   // The output is x3 x2 x1 x0 per block: transposed back, in big-endian bytes.
   const output = GROUPS.flatMap((g, gi) => {
     const [x0, x1, x2, x3] = words(g).map(get);
@@ -225,7 +232,7 @@ export function sm4Wat(): string {
   ;; Data at ${data}, $blocks of it (its last ${GROUPS.length * 4} blocks may run past them into scratch),
   ;; XORed in place with the keystream of the counter at ${counter}, which is left counted on.
   (func (export "ctr") (param $blocks i32)
-    (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $c i32) (local $ptr i32) (local $end i32)
+    (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $c i32) (local $ptr i32) (local $end i32) (local $rk i32)
     ${locals.join(' ')}
     (local $p v128) (local $q v128)
     ${set('$n0', swap32(`(i32.load (i32.const ${counter}))`))}
