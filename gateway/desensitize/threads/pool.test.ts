@@ -35,4 +35,23 @@ describe('BatchPool', () => {
     expect((await rejected(collect(`throw new Error('boom');`, 2, 10))).code).toBe('INTERNAL');
     expect((await rejected(collect(`parentPort.on('message', () => process.exit(3));`, 1, 10))).code).toBe('INTERNAL');
   });
+
+  it('moves a sealed unit\'s own buffer to the thread, and copies one that is a view into a larger buffer', async () => {
+    const body = `parentPort.on('message', ({ id, task }) => parentPort.postMessage({ id, result: { bytes: new TextEncoder().encode(String(task.sealed.sealed.length)), thread: threadId, stats: ${stats} } }));`;
+    const pool = new BatchPool(`const { parentPort, threadId } = require('node:worker_threads');\n${body}`, 1, init, 2);
+    const owned = new Uint8Array(1000);
+    const larger = new Uint8Array(4096);
+    const view = larger.subarray(96, 1096);
+    const out: string[] = [];
+    try {
+      const units = [owned, view].map((sealed) => ({ sealed, aad: new Uint8Array(4), take: 1 }));
+      for await (const bytes of pool.run((async function* () { yield* units; })(), ['i'])) out.push(new TextDecoder().decode(bytes));
+    } finally {
+      await pool.close();
+    }
+    expect(out).toEqual(['1000', '1000']);
+    expect(owned.byteLength).toBe(0);
+    expect(larger.byteLength).toBe(4096);
+    expect(view.byteLength).toBe(1000);
+  });
 });

@@ -6,6 +6,15 @@ import { isSealed, type RecordUnit } from './sealed.ts';
 
 const YOUNG_GENERATION_MB = 12;
 
+/**
+ * The buffer under `bytes` when `bytes` is all of it, so it can move to a thread instead of being
+ * copied (a database driver's row buffer is); none when it is a view into a larger or shared one.
+ */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer[] {
+  const { buffer } = bytes;
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? [buffer] : [];
+}
+
 /** A job in input order, with its outcome once it has one. */
 interface Slot {
   bytes?: Uint8Array;
@@ -32,14 +41,14 @@ export class BatchPool {
     this.#pool = new ThreadPool({ name: 'desensitize', source, threads: count, perThread, workerData: init, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
   }
 
-  /** Texts of the transformed units, in order; sealed units are opened by the threads. */
+  /** Texts of the transformed units, in order; sealed units are opened by the threads and their buffers moved to them. */
   async *run(units: AsyncIterable<RecordUnit>, columns: readonly string[]): AsyncGenerator<Uint8Array> {
     for await (const unit of units) {
       while (this.#inFlight >= this.#pool.capacity) {
         await this.#settled();
         yield* this.#inOrder();
       }
-      if (isSealed(unit)) this.#send({ sealed: unit }, []);
+      if (isSealed(unit)) this.#send({ sealed: unit }, ownBuffer(unit.sealed));
       else {
         const batch = encodeBatch(unit, columns);
         this.#send({ batch }, [batch.lengths.buffer]);
