@@ -163,10 +163,10 @@ export async function run(): Promise<BenchResult[]> {
       cliRuns.push(await timed(['bin/sluice.js', 'desensitize', '--policy', path.join(dir, 'policy.json'), '--key-file', path.join(dir, 'key.json'), '--in', csv, '--out', path.join(dir, 'cli.csv')]));
     }
     const cli = { wall: median(cliRuns.map((r) => r.wall)), rssMb: Math.max(...cliRuns.map((r) => r.rssMb)) };
-    const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+    const range = (xs: number[]) => (xs.length > 1 ? ` (median of ${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '');
     process.stderr.write(
-      `  ${ROWS.toLocaleString('en-US')} rows: upload ${upload.toFixed(2)} s, transfer ${transfer.toFixed(2)} s (median of ${range(transfers)}), download ${download.toFixed(2)} s, open ${open.wall.toFixed(2)} s (${open.rssMb.toFixed(0)} MB); ` +
-        `sluice desensitize ${cli.wall.toFixed(2)} s (median of ${range(cliRuns.map((r) => r.wall))}; ${cli.rssMb.toFixed(0)} MB); gateway peak RSS ${rssMb.toFixed(0)} MB; blocked transfer ${median(blockedMs).toFixed(0)} ms; load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
+      `  ${ROWS.toLocaleString('en-US')} rows: upload ${upload.toFixed(2)} s, transfer ${transfer.toFixed(2)} s${range(transfers)}, download ${download.toFixed(2)} s, open ${open.wall.toFixed(2)} s (${open.rssMb.toFixed(0)} MB); ` +
+        `sluice desensitize ${cli.wall.toFixed(2)} s${range(cliRuns.map((r) => r.wall))}, ${cli.rssMb.toFixed(0)} MB; gateway peak RSS ${rssMb.toFixed(0)} MB; blocked transfer ${median(blockedMs).toFixed(0)} ms; load average after: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n`,
     );
     const label = `${ROWS >= 1e6 ? `${ROWS / 1e6}M` : `${ROWS / 1e3}k`} rows`;
     const vsCli = (name: string, value: number): BenchResult => ({
