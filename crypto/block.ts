@@ -2,17 +2,17 @@ import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
 import { fail } from '../common/errors.ts';
 import { fromBuffer } from './bytes.ts';
 import { createSm4Encrypt } from './sm4.ts';
-import { createSm4Ctr } from './sm4-ctr.ts';
+import { createSm4Vector } from './sm4-vector.ts';
 
 export type BlockCipherName = 'SM4' | 'AES';
 
 /**
- * A 128-bit block cipher under one key, backed by OpenSSL. `encryptBlocks` feeds a long-lived ECB
- * context that is never finalized: with padding off, each update returns exactly its input's
- * blocks, so per-call cost is one native call instead of a new cipher object per field. SM4
- * inputs of up to SM4_SHORT_BLOCKS blocks are encrypted in TypeScript instead (sm4.ts), which
- * is cheaper than that one call. SM4's CTR keystream, the bulk of GCM, comes from WebAssembly
- * (sm4-ctr.ts), 2.3 times OpenSSL 3.0's.
+ * A 128-bit block cipher under one key. SM4 runs in WebAssembly vectors, constant time
+ * (sm4-vector.ts: 2.3 times OpenSSL 3.0's table-based SM4), except inputs of up to
+ * SM4_SHORT_BLOCKS blocks, which the TypeScript SM4 (sm4.ts) does faster than a turn of twelve
+ * blocks. AES is OpenSSL's: `encryptBlocks` feeds a long-lived ECB context that is never
+ * finalized (with padding off each update returns exactly its input's blocks), so a call costs
+ * one native call instead of a new cipher object per field.
  */
 export interface BlockCipher {
   readonly name: BlockCipherName;
@@ -41,26 +41,34 @@ function checkBlocks(data: Uint8Array): void {
   if (data.length % 16 !== 0) throw fail.validation('input must be whole 16-byte blocks');
 }
 
-/** Measured crossover on the development machine: up to 8 blocks sm4.ts is faster than one OpenSSL call. */
+/** Measured crossover on the development machine: up to 8 blocks sm4.ts is faster than a vector turn. */
 const SM4_SHORT_BLOCKS = 8;
 
 export function createBlockCipher(name: BlockCipherName, keyBytes: Uint8Array): BlockCipher {
   // Own copy: the CTR path re-reads the key later, and callers may wipe theirs.
   const key = Uint8Array.from(keyBytes);
-  const ecbName = opensslName(name, key, 'ecb');
+  if (name === 'SM4') {
+    // Both check the key's length.
+    const short = createSm4Encrypt(key);
+    const vector = createSm4Vector(key);
+    return {
+      name,
+      encryptBlocks(blocks) {
+        checkBlocks(blocks);
+        return blocks.length <= SM4_SHORT_BLOCKS * 16 ? short(blocks) : vector.encryptBlocks(blocks);
+      },
+      ctr: vector.ctr,
+    };
+  }
   const ctrName = opensslName(name, key, 'ctr');
-  const ecb: Cipher = createCipheriv(ecbName, key, null).setAutoPadding(false);
-  const short = name === 'SM4' ? createSm4Encrypt(key) : undefined;
-  const sm4Ctr = name === 'SM4' ? createSm4Ctr(key) : undefined;
+  const ecb: Cipher = createCipheriv(opensslName(name, key, 'ecb'), key, null).setAutoPadding(false);
   return {
     name,
     encryptBlocks(blocks) {
       checkBlocks(blocks);
-      return short !== undefined && blocks.length <= SM4_SHORT_BLOCKS * 16 ? short(blocks) : fromBuffer(ecb.update(blocks));
+      return fromBuffer(ecb.update(blocks));
     },
-    ctr(counter, data) {
-      return sm4Ctr !== undefined ? sm4Ctr(counter, data) : fromBuffer(createCipheriv(ctrName, key, counter).update(data));
-    },
+    ctr: (counter, data) => fromBuffer(createCipheriv(ctrName, key, counter).update(data)),
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * SM4 in CTR mode (GB/T 32907-2016 encryption of counter blocks) in WebAssembly text, with
- * 128-bit vectors (crypto/sm4-ctr.ts runs it; build.ts assembles it).
+ * SM4 (GB/T 32907-2016) in CTR and ECB mode in WebAssembly text, with 128-bit vectors
+ * (crypto/sm4-vector.ts runs it; build.ts assembles it).
  *
  * Why: OpenSSL 3.0 has no accelerated SM4 (130 MB/s here, table lookups indexed by key and data
  * bytes), and SM4 was a transfer's largest cost. Blocks go through the rounds in groups of four,
@@ -15,7 +15,7 @@
  */
 import { SM4_SBOX } from '../../crypto/sm4.ts';
 
-/** Memory layout shared with crypto/sm4-ctr.ts (written into crypto/sm4-module.ts). */
+/** Memory layout shared with crypto/sm4-vector.ts (written into crypto/sm4-module.ts). */
 export const SM4_LAYOUT = {
   /** The 32 round keys, 4 bytes each, little-endian integers. */
   roundKeys: 0,
@@ -180,22 +180,42 @@ const blockOf = (x: string, y: string, lane: number): string => {
 const swap32 = (value: string): string =>
   `(i32.or (i32.and (i32.rotl ${value} (i32.const 8)) (i32.const 0x00ff00ff)) (i32.and (i32.rotr ${value} (i32.const 8)) (i32.const 0xff00ff00)))`;
 
-/** Groups of four blocks in flight: a round is one long dependency chain, so two chains keep the core busy. */
+/** Groups of four blocks in flight: a round is one long dependency chain, so three chains keep the core busy. */
 const GROUPS = ['a', 'b', 'c'];
 
 /** Statements of the groups' code alternated, so independent work sits side by side. */
 const zip = (parts: string[][]): string[] => Array.from({ length: Math.max(...parts.map((p) => p.length)) }, (_, i) => parts.flatMap((p) => (i < p.length ? [p[i]!] : []))).flat();
 
-/** Group g's keystream (counter + 4g … + 4g + 3) XORed into the 64 bytes at $ptr + 64g. */
-function groupCode(tables: Tables): string[] {
+/**
+ * The code of one turn over the groups' 64-byte slices at $ptr + 64g: with 'ctr', group g's
+ * keystream (counter + 4g … + 4g + 3) XORed into them; with 'ecb', their blocks encrypted in place.
+ */
+function groupCode(tables: Tables, mode: 'ctr' | 'ecb'): string[] {
   const words = (g: string) => [0, 1, 2, 3].map((k) => `$x${k}${g}`);
   const roles = (g: string, i: number) => [0, 1, 2, 3].map((k) => words(g)[(i + k) % 4]!) as [string, string, string, string];
-  const setup = GROUPS.map((g, gi) => [
+  const at = (gi: number, block: number) => `offset=${64 * gi + 16 * block}`;
+  const counters = (g: string, gi: number) => [
     set(`$x0${g}`, '(i32x4.splat (local.get $n0))'),
     set(`$x1${g}`, '(i32x4.splat (local.get $n1))'),
     set(`$x2${g}`, '(i32x4.splat (local.get $n2))'),
     set(`$x3${g}`, `(i32x4.add (i32x4.splat (local.get $c)) (v128.const i32x4 ${[0, 1, 2, 3].map((k) => 4 * gi + k).join(' ')}))`),
-  ]);
+  ];
+  // Four blocks into four vectors of their words: transposed, each word's bytes reversed.
+  const loaded = (g: string, gi: number) => {
+    const block = (k: number) => `(v128.load ${at(gi, k)} (local.get $ptr))`;
+    const [t0, t1, t2, t3] = ['$p', '$q', `$e${g}`, `$h${g}`];
+    return [
+      set(t0!, interleave(block(0), block(1), 0)),
+      set(t1!, interleave(block(0), block(1), 2)),
+      set(t2!, interleave(block(2), block(3), 0)),
+      set(t3!, interleave(block(2), block(3), 2)),
+      set(`$x0${g}`, blockOf(get(t0!), get(t2!), 0)),
+      set(`$x1${g}`, blockOf(get(t0!), get(t2!), 2)),
+      set(`$x2${g}`, blockOf(get(t1!), get(t3!), 0)),
+      set(`$x3${g}`, blockOf(get(t1!), get(t3!), 2)),
+    ];
+  };
+  const setup = mode === 'ctr' ? zip(GROUPS.map(counters)) : GROUPS.flatMap(loaded);
   // 32 rounds, the roles passing on: round i updates word i mod 4; four rounds per turn of the loop.
   const four = Array.from({ length: 4 }, (_, i) => zip(GROUPS.map((g) => round(tables, i, roles(g, i), g)))).flat();
   const rounds = [
@@ -208,8 +228,8 @@ function groupCode(tables: Tables): string[] {
   // The output is x3 x2 x1 x0 per block: transposed back, in big-endian bytes.
   const output = GROUPS.flatMap((g, gi) => {
     const [x0, x1, x2, x3] = words(g).map(get);
-    const at = (block: number) => `offset=${64 * gi + 16 * block}`;
-    const store = (block: number, value: string) => `(v128.store ${at(block)} (local.get $ptr) (v128.xor (v128.load ${at(block)} (local.get $ptr)) ${value}))`;
+    const store = (block: number, value: string) =>
+      `(v128.store ${at(gi, block)} (local.get $ptr) ${mode === 'ctr' ? `(v128.xor (v128.load ${at(gi, block)} (local.get $ptr)) ${value})` : value})`;
     return [0, 2].flatMap((lane) => [
       set('$p', interleave(x3!, x2!, lane)),
       set('$q', interleave(x1!, x0!, lane)),
@@ -217,7 +237,7 @@ function groupCode(tables: Tables): string[] {
       store(lane + 1, blockOf(get('$p'), get('$q'), 2)),
     ]);
   });
-  return [...zip(setup), ...rounds, ...output];
+  return [...setup, ...rounds, ...output];
 }
 
 export function sm4Wat(): string {
@@ -244,11 +264,25 @@ export function sm4Wat(): string {
     (block $done
       (loop $group
         (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
-        ${groupCode(tables).join('\n        ')}
+        ${groupCode(tables, 'ctr').join('\n        ')}
         ${set('$c', `(i32.add (local.get $c) (i32.const ${4 * GROUPS.length}))`)}
         ${set('$ptr', `(i32.add (local.get $ptr) (i32.const ${perGroup}))`)}
         (br $group)))
     (i32.store (i32.const ${counter + 12}) ${swap32(`(i32.add ${swap32(`(i32.load (i32.const ${counter + 12}))`)} (local.get $blocks))`)}))
+
+  ;; The $blocks blocks at ${data} (and scratch after them, to a whole turn) encrypted in place.
+  (func (export "ecb") (param $blocks i32)
+    (local $ptr i32) (local $end i32) (local $rk i32)
+    ${locals.join(' ')}
+    (local $p v128) (local $q v128)
+    ${set('$ptr', `(i32.const ${data})`)}
+    ${set('$end', `(i32.add (i32.const ${data}) (i32.shl (local.get $blocks) (i32.const 4)))`)}
+    (block $done
+      (loop $group
+        (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
+        ${groupCode(tables, 'ecb').join('\n        ')}
+        ${set('$ptr', `(i32.add (local.get $ptr) (i32.const ${perGroup}))`)}
+        (br $group))))
 )
 `;
 }

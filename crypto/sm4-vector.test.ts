@@ -2,7 +2,9 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import smCrypto from 'sm-crypto';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, concatBytes, hexToBytes } from './bytes.ts';
-import { createSm4Ctr } from './sm4-ctr.ts';
+import { createSm4Vector } from './sm4-vector.ts';
+
+const createSm4Ctr = (key: Uint8Array) => createSm4Vector(key).ctr;
 
 const bytes = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
@@ -55,5 +57,26 @@ describe('SM4-CTR in WebAssembly (GB/T 32907-2016 counter blocks)', () => {
       });
     }
     expect(counter).toEqual(before);
+  });
+});
+
+describe('SM4-ECB in WebAssembly (GB/T 32907-2016)', () => {
+  it("matches the standard's examples 1 and 2 (1,000,000 encryptions)", () => {
+    const key = hexToBytes('0123456789abcdeffedcba9876543210');
+    const sm4 = createSm4Vector(key);
+    expect(bytesToHex(sm4.encryptBlocks(key))).toBe('681edf34d206965e86b3e94f536e4246');
+    // Twelve copies go through at once, so the million encryptions take 1/12 of the calls' blocks.
+    let blocks = concatBytes(...Array.from({ length: 12 }, () => key));
+    for (let i = 0; i < 1_000_000; i++) blocks = sm4.encryptBlocks(blocks);
+    for (let b = 0; b < 12; b++) expect(bytesToHex(blocks.subarray(16 * b, 16 * b + 16))).toBe('595298c7c6fd271f0402f804c33d3f66');
+  });
+
+  it('equals OpenSSL and sm-crypto on random keys and block counts across group and copy boundaries', () => {
+    for (const blocks of [1, 2, 11, 12, 13, 24, 100, 4096, 4097, 9000]) {
+      const key = bytes(16), data = bytes(16 * blocks);
+      const ours = createSm4Vector(key).encryptBlocks(data);
+      expect(ours).toEqual(new Uint8Array(createCipheriv('sm4-ecb', key, null).setAutoPadding(false).update(data)));
+      if (blocks < 200) expect(ours).toEqual(Uint8Array.from(smCrypto.sm4.encrypt(data, key, { padding: 'none', output: 'array' }) as number[]));
+    }
   });
 });
