@@ -9,6 +9,7 @@
  * the module's memory when that key hashes after another one did.
  */
 import { GHASH_LAYOUT as L, GHASH_WASM } from './ghash-module.ts';
+import { instantiate } from './wasm.ts';
 
 export interface Ghash {
   /** The state after absorbing `aad`, zero-padded: what every message under the same AAD starts from. */
@@ -21,19 +22,12 @@ export interface Ghash {
   finish(prefix: Uint8Array, aadLength: number, data: Uint8Array, from: number, length: number, out: Uint8Array, at: number): void;
 }
 
-// TypeScript's Node types leave WebAssembly's JavaScript API out (it lives in the DOM lib).
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: object };
-};
-
 interface GhashExports {
-  memory: { buffer: ArrayBuffer };
   init(): void;
   absorb(ptr: number, blocks: number): void;
 }
 
-const wasm = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(GHASH_WASM, 'base64'))).exports as GhashExports;
+const wasm = instantiate<GhashExports>(GHASH_WASM);
 // The memory never grows, so one view stays valid.
 const memory = new Uint8Array(wasm.memory.buffer);
 const lengths = new DataView(wasm.memory.buffer);

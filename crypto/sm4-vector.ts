@@ -6,20 +6,14 @@
  */
 import { roundKeys } from './sm4.ts';
 import { SM4_LAYOUT as L, SM4_WASM } from './sm4-module.ts';
-
-// TypeScript's Node types leave WebAssembly's JavaScript API out (it lives in the DOM lib).
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: object };
-};
+import { instantiate } from './wasm.ts';
 
 interface Sm4Exports {
-  memory: { buffer: ArrayBuffer };
   ctr(blocks: number): void;
   ecb(blocks: number): void;
 }
 
-const wasm = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(SM4_WASM, 'base64'))).exports as Sm4Exports;
+const wasm = instantiate<Sm4Exports>(SM4_WASM);
 // The memory never grows, so the views stay valid.
 const memory = new Uint8Array(wasm.memory.buffer);
 const view = new DataView(wasm.memory.buffer);

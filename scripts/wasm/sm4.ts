@@ -240,49 +240,49 @@ function groupCode(tables: Tables, mode: 'ctr' | 'ecb'): string[] {
   return [...setup, ...rounds, ...output];
 }
 
+/**
+ * The loop over the $blocks blocks at the data offset, a turn of all groups at a time: $ptr the
+ * turn's first block; `each` is what a turn does besides `groupCode`.
+ */
+function turns(tables: Tables, mode: 'ctr' | 'ecb', each: string[]): string {
+  const { data } = SM4_LAYOUT;
+  return [
+    set('$ptr', `(i32.const ${data})`),
+    set('$end', `(i32.add (i32.const ${data}) (i32.shl (local.get $blocks) (i32.const 4)))`),
+    '(block $done',
+    '  (loop $turn',
+    '    (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))',
+    ...[...groupCode(tables, mode), ...each, set('$ptr', `(i32.add (local.get $ptr) (i32.const ${64 * GROUPS.length}))`)].map((line) => `    ${line}`),
+    '    (br $turn)))',
+  ].join('\n    ');
+}
+
 export function sm4Wat(): string {
   const tables = sboxTables();
   for (let x = 0; x < 256; x++) if (sboxFrom(tables, x) !== SM4_SBOX[x]) throw new Error(`the S-box tables are wrong at ${x}`);
   const { counter, data } = SM4_LAYOUT;
-  const perGroup = 64 * GROUPS.length;
-  const locals = GROUPS.flatMap((g) => [...[0, 1, 2, 3].map((k) => `x${k}${g}`), ...TEMPORARIES.map((name) => `${name}${g}`)]).map((name) => `(local $${name} v128)`);
+  const locals = [
+    '(local $ptr i32) (local $end i32) (local $rk i32) (local $p v128) (local $q v128)',
+    ...GROUPS.flatMap((g) => [...[0, 1, 2, 3].map((k) => `x${k}${g}`), ...TEMPORARIES.map((name) => `${name}${g}`)]).map((name) => `(local $${name} v128)`),
+  ].join(' ');
   return `(module
   (memory (export "memory") ${SM4_LAYOUT.pages})
 
   ;; Data at ${data}, $blocks of it (its last ${GROUPS.length * 4} blocks may run past them into scratch),
   ;; XORed in place with the keystream of the counter at ${counter}, which is left counted on.
   (func (export "ctr") (param $blocks i32)
-    (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $c i32) (local $ptr i32) (local $end i32) (local $rk i32)
-    ${locals.join(' ')}
-    (local $p v128) (local $q v128)
+    (local $n0 i32) (local $n1 i32) (local $n2 i32) (local $c i32) ${locals}
     ${set('$n0', swap32(`(i32.load (i32.const ${counter}))`))}
     ${set('$n1', swap32(`(i32.load (i32.const ${counter + 4}))`))}
     ${set('$n2', swap32(`(i32.load (i32.const ${counter + 8}))`))}
     ${set('$c', swap32(`(i32.load (i32.const ${counter + 12}))`))}
-    ${set('$ptr', `(i32.const ${data})`)}
-    ${set('$end', `(i32.add (i32.const ${data}) (i32.shl (local.get $blocks) (i32.const 4)))`)}
-    (block $done
-      (loop $group
-        (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
-        ${groupCode(tables, 'ctr').join('\n        ')}
-        ${set('$c', `(i32.add (local.get $c) (i32.const ${4 * GROUPS.length}))`)}
-        ${set('$ptr', `(i32.add (local.get $ptr) (i32.const ${perGroup}))`)}
-        (br $group)))
+    ${turns(tables, 'ctr', [set('$c', `(i32.add (local.get $c) (i32.const ${4 * GROUPS.length}))`)])}
     (i32.store (i32.const ${counter + 12}) ${swap32(`(i32.add ${swap32(`(i32.load (i32.const ${counter + 12}))`)} (local.get $blocks))`)}))
 
   ;; The $blocks blocks at ${data} (and scratch after them, to a whole turn) encrypted in place.
   (func (export "ecb") (param $blocks i32)
-    (local $ptr i32) (local $end i32) (local $rk i32)
-    ${locals.join(' ')}
-    (local $p v128) (local $q v128)
-    ${set('$ptr', `(i32.const ${data})`)}
-    ${set('$end', `(i32.add (i32.const ${data}) (i32.shl (local.get $blocks) (i32.const 4)))`)}
-    (block $done
-      (loop $group
-        (br_if $done (i32.ge_u (local.get $ptr) (local.get $end)))
-        ${groupCode(tables, 'ecb').join('\n        ')}
-        ${set('$ptr', `(i32.add (local.get $ptr) (i32.const ${perGroup}))`)}
-        (br $group))))
+    ${locals}
+    ${turns(tables, 'ecb', [])})
 )
 `;
 }
