@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { ServiceClient, type TlsClientSettings } from '../../common/index.ts';
+import { serviceNodeFlags } from './node-flags.ts';
 
 export interface ServiceSpec {
   name: string;
@@ -68,7 +69,7 @@ export class Supervisor {
 
   private launch(spec: ServiceSpec): void {
     const log = fs.createWriteStream(path.join(this.options.logDir, `${spec.name}.log`), { flags: 'a', mode: 0o600 });
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry], {
+    const child = spawn(process.execPath, [...serviceNodeFlags(), '--import', 'tsx', spec.entry], {
       env: { ...spec.env, SLUICE_SECRET_FD: '3' },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });

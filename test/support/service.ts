@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { serviceNodeFlags } from '../../gateway/supervisor/node-flags.ts';
 import { repoRoot } from './files.ts';
 
 /** What a failing test's message shows of a process's output: its end. */
@@ -24,7 +25,8 @@ export class ServiceProcess {
   ) {}
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, this.entry)], {
+    // As `sluice start` runs it.
+    const child = spawn(process.execPath, [...serviceNodeFlags(), '--import', 'tsx', path.join(repoRoot, this.entry)], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', TMPDIR: process.env.TMPDIR ?? '/tmp', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
