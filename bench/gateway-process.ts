@@ -29,7 +29,14 @@ export async function startGatewayProcess(): Promise<BenchGateway> {
     SLUICE_ADMIN_TOKEN: adminToken,
     SLUICE_RATE_LIMIT: '100000000',
   });
-  await gateway.start();
+  try {
+    await gateway.start();
+  } catch (error) {
+    // A gateway that does not come up must not leave its KMS running after the bench.
+    await kms.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: gateway.url,
     adminToken,
