@@ -14,12 +14,12 @@ export class AeadError extends SluiceError {
 export const GCM_NONCE_BYTES = 12;
 export const GCM_TAG_BYTES = 16;
 
-// SP 800-38D caps one message at 2^32 - 2 blocks; within it OpenSSL's 128-bit CTR increment
-// never carries out of the low 32 bits, so it equals GCM's inc32.
+// SP 800-38D caps one message at 2^32 - 2 blocks; within it a 128-bit CTR increment (OpenSSL's,
+// for AES) never carries out of the low 32 bits, so it equals GCM's inc32 (SM4's, sm4-vector.ts).
 const MAX_PLAINTEXT = (2 ** 32 - 2) * 16;
 /**
- * Up to this many bytes the keystream comes from counter blocks through the cached ECB context
- * (no per-call cipher object); beyond it OpenSSL's CTR mode is faster.
+ * Up to this many bytes the keystream comes from counter blocks batched with other messages'
+ * through the block cipher's ECB (one call for many short fields); beyond it the cipher's CTR.
  */
 export const GCM_SHORT_MESSAGE = 2048;
 
@@ -90,7 +90,7 @@ export function createGcm(cipher: BlockCipher): Gcm {
   const ghash = createGhash(cipher.encryptBlocks(new Uint8Array(16)));
 
   // Counter blocks are rebuilt in one scratch buffer; views per block count are kept so the hot
-  // path allocates nothing before the native call.
+  // path allocates nothing before the block cipher call.
   const counters = new Uint8Array(BATCH_BLOCKS * 16);
   const counterViews: Uint8Array[] = [];
 

@@ -1,10 +1,11 @@
 import { fail } from '../common/errors.ts';
 
 /**
- * SM4 encryption (GB/T 32907-2016) in TypeScript, for inputs of a few blocks: a native cipher
- * call costs about as much as five blocks of this, so counter blocks of one short field, an
- * FF1 round's CBC-MAC and GHASH keys are faster here. Bulk stays with OpenSSL (block.ts).
- * Each round's S-box and linear transform L are one lookup per byte in four 256-word tables.
+ * SM4 encryption (GB/T 32907-2016) in TypeScript, for inputs of up to a few blocks: a vector turn
+ * of twelve blocks in WebAssembly costs more, so counter blocks of one short field, an FF1
+ * round's CBC-MAC and GHASH keys are faster here. Bulk goes to sm4-vector.ts (block.ts picks).
+ * Each round's S-box and linear transform L are one lookup per byte in four 256-word tables,
+ * indexed by cipher state (docs/SECURITY.md).
  */
 export const SM4_SBOX = Uint8Array.of(
   0xd6, 0x90, 0xe9, 0xfe, 0xcc, 0xe1, 0x3d, 0xb7, 0x16, 0xb6, 0x14, 0xc2, 0x28, 0xfb, 0x2c, 0x05,
