@@ -2,7 +2,7 @@
  * Sluice cryptographic primitives: the only entry other components import.
  * Pure functions over Uint8Array; strings are UTF-8 unless a parameter says hex.
  */
-export { bytesToHex, concatBytes, hexToBytes, type BytesLike } from './bytes.ts';
+export { bytesToHex, concatBytes, hexToBytes, toBytes, type BytesLike } from './bytes.ts';
 export { sm3, sm3Hex, createSm3 } from './sm3.ts';
 export { createKeyedHash, type KeyedHash, type KeyedHashAlg } from './keyed-hash.ts';
 export { createSipHash, type SipHash } from './siphash.ts';

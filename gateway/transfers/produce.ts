@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { SluiceError } from '../../common/index.ts';
+import { toBytes } from '../../crypto/index.ts';
 import { createThreadedDesensitizer, deriveTransformKeys, encryptAlgorithms, type DesensitizerSpec, type EncryptAlg } from '../desensitize/index.ts';
 import type { GatewayContext } from '../context.ts';
 import { transformSecretContext } from '../contracts/service.ts';
@@ -86,8 +87,7 @@ export async function discardPackage(ctx: GatewayContext, transferId: string, at
 }
 
 async function* utf8(texts: AsyncIterable<string | Uint8Array>): AsyncGenerator<Uint8Array> {
-  const encoder = new TextEncoder();
-  for await (const text of texts) yield typeof text === 'string' ? encoder.encode(text) : text;
+  for await (const text of texts) yield toBytes(text);
 }
 
 async function* readChunks(ctx: GatewayContext, t: PreparedTransfer, options: ProduceOptions) {
