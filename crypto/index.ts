@@ -37,7 +37,6 @@ export {
   type AeadAlg,
 } from './aead.ts';
 export {
-  createSegmentSealer,
   StreamBatcher,
   StreamDecryptor,
   StreamEncryptor,
