@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../../crypto/index.ts';
 import { openPackage } from '../../gateway/index.ts';
 import { runCli } from '../support/cli.ts';
 import { approveContract, proposeContract, registerParty } from '../support/fixtures.ts';
@@ -88,6 +89,15 @@ describe('crash in the middle of a background transfer', () => {
     let lines = 0;
     for (const byte of records) if (byte === 10) lines++;
     expect(lines).toBe(ROWS);
+    // Sealed on the sealing thread in batches: a byte flipped in the middle, a sealed segment's
+    // length cut out of the middle, or the tail cut, and the package does not open.
+    const flipped = Uint8Array.from(pkg);
+    flipped[Math.floor(pkg.length / 2)]! ^= 1;
+    const middle = Math.floor(pkg.length / 2), segment = 64 * 1024 + 16;
+    const cut = concatBytes(pkg.subarray(0, middle), pkg.subarray(middle + segment));
+    for (const forged of [flipped, cut, pkg.subarray(0, pkg.length - 100)]) {
+      expect(() => openPackage(forged, recipient.keys.privateKey)).toThrow(expect.objectContaining({ code: 'DECRYPT_FAILED' }));
+    }
     await gateway.stop();
     const audit = await runCli(['ledger', 'audit', '--data-dir', dataDir]);
     expect(audit.code, audit.stdout + audit.stderr).toBe(0);
